@@ -1,0 +1,33 @@
+# statusedge: `make run` starts the whole stack locally, `make test` runs every test
+# against real MariaDB, Redis, nginx and Chromium (installing missing packages as root).
+GO      ?= go
+BIN     := bin
+LDFLAGS := -s -w
+export CGO_ENABLED := 0
+
+.PHONY: all build test lint deps run bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./snapshotter ./origin
+
+deps:
+	./deploy/install-deps.sh
+
+test: deps
+	$(GO) vet ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+
+lint:
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+run: deps build
+	$(GO) run ./deploy/localstack
+
+bench: deps build
+	$(GO) run ./deploy/bench
+
+clean:
+	rm -rf $(BIN)

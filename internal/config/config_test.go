@@ -1,0 +1,78 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Interval != 600*time.Second || c.TTL != 900*time.Second || c.DBPort != 3306 || c.DBUser != "tzuser" ||
+		c.DBName != "tzserver" || c.StatusDir != "/var/lib/statusedge/www" || c.OriginAddr != "127.0.0.1:8091" {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	tests := []struct {
+		env      map[string]string
+		mentions string
+	}{
+		{map[string]string{"STATUS_CACHE_TTL": "abc"}, "STATUS_CACHE_TTL"},
+		{map[string]string{"STATUS_UPDATE_INTERVAL": "0"}, "STATUS_UPDATE_INTERVAL"},
+		{map[string]string{"STATUS_UPDATE_INTERVAL": "-5"}, "STATUS_UPDATE_INTERVAL"},
+		{map[string]string{"STATUS_UPDATE_INTERVAL": "1.5"}, "STATUS_UPDATE_INTERVAL"},
+		{map[string]string{"STATUS_UPDATE_INTERVAL": "900", "STATUS_CACHE_TTL": "900"}, "STATUS_CACHE_TTL"},
+		{map[string]string{"STATUS_CACHE_TTL": "300"}, "STATUS_CACHE_TTL"},
+		{map[string]string{"DB_PORT": "99999"}, "DB_PORT"},
+		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
+		{map[string]string{"ORIGIN_ADDR": "8091"}, "ORIGIN_ADDR"},
+		{map[string]string{"DB_PASSWORD_FILE": "/nonexistent/secret"}, "DB_PASSWORD_FILE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mentions, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			if err == nil {
+				t.Fatalf("Load(%v) accepted a bad value", tt.env)
+			}
+			if !strings.Contains(err.Error(), tt.mentions) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q should be one line naming %s", err, tt.mentions)
+			}
+		})
+	}
+}
+
+func TestPasswordFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(f, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"DB_PASSWORD_FILE": f}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DBPassword != "s3cret" {
+		t.Errorf("password = %q", c.DBPassword)
+	}
+	if _, err := Load(env(map[string]string{"DB_PASSWORD_FILE": f, "DB_PASSWORD": "x"})); err == nil {
+		t.Error("both DB_PASSWORD and DB_PASSWORD_FILE accepted")
+	}
+}
+
+func TestRedisAddrHidesPassword(t *testing.T) {
+	c, err := Load(env(map[string]string{"REDIS_URL": "redis://:hunter2@10.0.0.5:6380/3"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.RedisAddr(); got != "10.0.0.5:6380/3" {
+		t.Errorf("RedisAddr = %q", got)
+	}
+}

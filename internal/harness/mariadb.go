@@ -1,0 +1,122 @@
+package harness
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// MariaDB is a throwaway server with an empty-password root, reachable over TCP.
+type MariaDB struct {
+	Host string
+	Port int
+	Dir  string
+	*Process
+}
+
+// StartMariaDB initialises a data folder under dir and starts mariadbd on a free port.
+func StartMariaDB(dir string) (*MariaDB, error) {
+	installDB, err := need("mariadb-install-db", "mariadb-server")
+	if err != nil {
+		return nil, err
+	}
+	mariadbd, err := need("mariadbd", "mariadb-server")
+	if err != nil {
+		return nil, err
+	}
+	data := filepath.Join(dir, "data")
+	userArgs := []string{}
+	if os.Geteuid() == 0 {
+		userArgs = []string{"--user=root"}
+	}
+	install := exec.Command(installDB, append([]string{"--no-defaults", "--datadir=" + data,
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"}, userArgs...)...)
+	if out, err := install.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
+	}
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	p, err := startProcess("mariadbd", filepath.Join(dir, "mariadbd.log"), nil, mariadbd,
+		append([]string{"--no-defaults", "--datadir=" + data, "--port=" + strconv.Itoa(port),
+			"--bind-address=127.0.0.1", "--socket=" + filepath.Join(dir, "mariadb.sock"),
+			"--pid-file=" + filepath.Join(dir, "mariadb.pid"), "--skip-name-resolve", "--skip-log-bin",
+			"--innodb-buffer-pool-size=32M", "--character-set-server=utf8mb4",
+			"--max-connections=500"}, userArgs...)...)
+	if err != nil {
+		return nil, err
+	}
+	m := &MariaDB{Host: "127.0.0.1", Port: port, Dir: dir, Process: p}
+	if err := WaitListening(p, m.Addr(), 60*time.Second); err != nil {
+		p.Stop(5 * time.Second)
+		log, _ := os.ReadFile(filepath.Join(dir, "mariadbd.log"))
+		return nil, fmt.Errorf("mariadbd: %w\n%s", err, log)
+	}
+	return m, nil
+}
+
+// Addr is host:port.
+func (m *MariaDB) Addr() string { return loopback(m.Port) }
+
+// Root opens a root connection to db ("" for none) that accepts several statements per Exec.
+func (m *MariaDB) Root(db string) (*sql.DB, error) {
+	c := mysql.NewConfig()
+	c.User, c.Net, c.Addr, c.DBName = "root", "tcp", m.Addr(), db
+	c.MultiStatements = true
+	c.Timeout, c.ReadTimeout, c.WriteTimeout = 5*time.Second, 30*time.Second, 30*time.Second
+	c.Params = map[string]string{"charset": "utf8mb4"}
+	return sql.Open("mysql", c.FormatDSN())
+}
+
+// CreateDB creates db and runs the statements in seed (may be empty) inside it.
+func (m *MariaDB) CreateDB(ctx context.Context, db, seed string) error {
+	root, err := m.Root("")
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if _, err := root.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+db+"` CHARACTER SET utf8mb4"); err != nil {
+		return fmt.Errorf("create database %s: %w", db, err)
+	}
+	if seed == "" {
+		return nil
+	}
+	conn, err := m.Root(db)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, seed); err != nil {
+		return fmt.Errorf("seed %s: %w", db, err)
+	}
+	return nil
+}
+
+// Selects is the server's Com_select counter: how many SELECTs reached it.
+func (m *MariaDB) Selects(ctx context.Context) (int, error) { return m.status(ctx, "Com_select") }
+
+// Connections is the server's count of connection attempts.
+func (m *MariaDB) Connections(ctx context.Context) (int, error) { return m.status(ctx, "Connections") }
+
+func (m *MariaDB) status(ctx context.Context, name string) (int, error) {
+	root, err := m.Root("")
+	if err != nil {
+		return 0, err
+	}
+	defer root.Close()
+	var k string
+	var v int
+	err = root.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE '"+name+"'").Scan(&k, &v)
+	return v, err
+}
+
+// Stop shuts the server down.
+func (m *MariaDB) Stop() { m.Process.Stop(30 * time.Second) }

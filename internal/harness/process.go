@@ -1,0 +1,119 @@
+// Package harness starts throwaway MariaDB, Redis and nginx servers on free loopback ports
+// in temp folders, for the tests and for `make run`. Every server runs in its own process
+// group so that stopping it leaves nothing behind (nginx workers included).
+package harness
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Process is a server the harness started.
+type Process struct {
+	Name string
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// startProcess runs bin with args, output appended to logPath, in a new process group.
+func startProcess(name, logPath string, env []string, bin string, args ...string) (*Process, error) {
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Env = append(os.Environ(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &Process{Name: name, cmd: cmd, done: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	return p, nil
+}
+
+// Pid is the process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Pause stops the server with SIGSTOP: it keeps its sockets open but never answers,
+// the way a hung server looks to its clients.
+func (p *Process) Pause() error { return syscall.Kill(-p.Pid(), syscall.SIGSTOP) }
+
+// Resume undoes Pause.
+func (p *Process) Resume() error { return syscall.Kill(-p.Pid(), syscall.SIGCONT) }
+
+// Stop ends the process group: SIGTERM (after SIGCONT, in case it was paused), then
+// SIGKILL after grace. It is safe to call more than once.
+func (p *Process) Stop(grace time.Duration) error {
+	if p.Exited() {
+		return nil
+	}
+	_ = syscall.Kill(-p.Pid(), syscall.SIGCONT)
+	_ = syscall.Kill(-p.Pid(), syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
+		<-p.done
+	}
+	// Children that outlived the leader (nginx workers) go with the group.
+	_ = syscall.Kill(-p.Pid(), syscall.SIGKILL)
+	return nil
+}
+
+// need finds a server binary or says which Debian package provides it.
+func need(bin, pkg string) (string, error) {
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return "", fmt.Errorf("%s not found: install it with `apt-get install %s` (or run `make deps` as root)", bin, pkg)
+	}
+	return path, nil
+}
+
+// FreePort returns a loopback port that was free a moment ago.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitListening waits until addr accepts TCP connections, or p exits, or timeout passes.
+func WaitListening(p *Process, addr string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if p != nil && p.Exited() {
+			return fmt.Errorf("%s exited before listening on %s: %v", p.Name, addr, p.err)
+		}
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("nothing listening on " + addr + " after " + timeout.String())
+}
+
+func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }

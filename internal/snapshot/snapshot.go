@@ -1,0 +1,162 @@
+// Package snapshot holds the public status: how it is built from the `constants` rows,
+// its JSON form (the same bytes in Redis and in status.json), and where it is stored.
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Row is one row of the `constants` table. Value and Description may be NULL.
+type Row struct {
+	Name        string
+	Value       *string
+	Description *string
+}
+
+// Rates are the game's multipliers.
+type Rates struct {
+	Exp      float64 `json:"exp"`
+	PvP      float64 `json:"pvp"`
+	PvE      float64 `json:"pve"`
+	ColorMob float64 `json:"color_mob"`
+	Skill    float64 `json:"skill"`
+}
+
+// Snapshot is the public status at one moment.
+type Snapshot struct {
+	ServerStatus float64           `json:"server_status"`
+	Rates        Rates             `json:"rates"`
+	ClientStatus float64           `json:"client_status"`
+	UpdatedAt    time.Time         `json:"updated_at"`
+	FreshUntil   time.Time         `json:"fresh_until"`
+	Meta         map[string]string `json:"_meta"`
+}
+
+// Fallback says that a known constant took its default, and why.
+type Fallback struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// known lists the constants read, with the defaults of the original design.
+func known(s *Snapshot) []struct {
+	name string
+	def  float64
+	dst  *float64
+} {
+	return []struct {
+		name string
+		def  float64
+		dst  *float64
+	}{
+		{"ServerStatus", 1, &s.ServerStatus},
+		{"RateExp", 1, &s.Rates.Exp},
+		{"RatePvp", 1, &s.Rates.PvP},
+		{"RatePve", 1, &s.Rates.PvE},
+		{"RateColorMob", 1, &s.Rates.ColorMob},
+		{"RateSkill", 1, &s.Rates.Skill},
+		{"CLIENT_STATUS", 256, &s.ClientStatus},
+	}
+}
+
+// Build makes the snapshot from rows read at now. A missing, NULL or non-numeric value
+// never fails the build: the constant takes its default and is listed in the fallbacks.
+func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) {
+	now = now.UTC().Truncate(time.Second)
+	s := Snapshot{UpdatedAt: now, FreshUntil: now.Add(ttl), Meta: make(map[string]string, len(rows))}
+	byName := make(map[string]Row, len(rows))
+	for _, r := range rows {
+		byName[r.Name] = r
+		desc := ""
+		if r.Description != nil {
+			desc = *r.Description
+		}
+		s.Meta[r.Name] = desc
+	}
+	var fallbacks []Fallback
+	for _, k := range known(&s) {
+		*k.dst = k.def
+		r, ok := byName[k.name]
+		switch {
+		case !ok:
+			fallbacks = append(fallbacks, Fallback{k.name, "missing"})
+		case r.Value == nil:
+			fallbacks = append(fallbacks, Fallback{k.name, "NULL"})
+		default:
+			v, err := parseNumber(*r.Value)
+			if err != nil {
+				fallbacks = append(fallbacks, Fallback{k.name, err.Error()})
+				continue
+			}
+			*k.dst = v
+		}
+	}
+	return s, fallbacks
+}
+
+func parseNumber(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	// NaN and ±Inf parse but have no JSON form.
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		const max = 40
+		if len(s) > max {
+			s = s[:max] + "…"
+		}
+		return 0, fmt.Errorf("not a number: %q", s)
+	}
+	return v, nil
+}
+
+// Encode is the JSON form: the exact bytes stored in Redis and in status.json.
+func (s Snapshot) Encode() []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	// Descriptions are shown on a web page; keep them readable in the file.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		// Build never produces a value that fails to encode (no NaN or Inf).
+		panic(fmt.Sprintf("encode snapshot: %v", err))
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// Parse reads bytes that claim to be a snapshot and rejects anything of the wrong shape,
+// so that garbage in Redis or on disk is never served as a status.
+func Parse(data []byte) (Snapshot, error) {
+	var raw struct {
+		ServerStatus *float64          `json:"server_status"`
+		Rates        *Rates            `json:"rates"`
+		ClientStatus *float64          `json:"client_status"`
+		UpdatedAt    time.Time         `json:"updated_at"`
+		FreshUntil   time.Time         `json:"fresh_until"`
+		Meta         map[string]string `json:"_meta"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return Snapshot{}, fmt.Errorf("parse snapshot: %w", err)
+	}
+	switch {
+	case raw.ServerStatus == nil || raw.Rates == nil || raw.ClientStatus == nil:
+		return Snapshot{}, errors.New("parse snapshot: server_status, rates or client_status missing")
+	case raw.UpdatedAt.IsZero() || !raw.FreshUntil.After(raw.UpdatedAt):
+		return Snapshot{}, errors.New("parse snapshot: updated_at or fresh_until missing or out of order")
+	}
+	return Snapshot{
+		ServerStatus: *raw.ServerStatus, Rates: *raw.Rates, ClientStatus: *raw.ClientStatus,
+		UpdatedAt: raw.UpdatedAt, FreshUntil: raw.FreshUntil, Meta: raw.Meta,
+	}, nil
+}
+
+// Fresh reports whether the snapshot may still be presented as current at now.
+func (s Snapshot) Fresh(now time.Time) bool { return now.Before(s.FreshUntil) }
+
+// Age is how old the snapshot is at now, in whole seconds, never negative.
+func (s Snapshot) Age(now time.Time) int64 {
+	return max(0, int64(now.Sub(s.UpdatedAt)/time.Second))
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"statusedge/internal/snapshot"
+)
+
+// fakeStore records what the refresher writes; the loop's timing is what is under test.
+type fakeStore struct {
+	mu       sync.Mutex
+	puts     []time.Time
+	override time.Duration
+	overErr  error
+}
+
+func (f *fakeStore) Put(context.Context, []byte, time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.puts = append(f.puts, time.Now())
+	return nil
+}
+func (f *fakeStore) PutRecord(context.Context, snapshot.RefreshRecord) error { return nil }
+func (f *fakeStore) IntervalOverride(context.Context) (time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.override, f.overErr
+}
+
+func (f *fakeStore) gaps() []time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var g []time.Duration
+	for i := 1; i < len(f.puts); i++ {
+		g = append(g, f.puts[i].Sub(f.puts[i-1]))
+	}
+	return g
+}
+
+func testRefresher(t *testing.T, store statusStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
+	return &refresher{
+		read: read, store: store, dir: t.TempDir(), ttl: 15 * time.Minute,
+		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry()),
+	}
+}
+
+func rowsOK(context.Context) ([]snapshot.Row, error) { return nil, nil }
+
+func TestLoopPaceAndOverride(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &fakeStore{}
+		r := testRefresher(t, store, rowsOK)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { r.Loop(ctx, 10*time.Minute); close(done) }()
+
+		time.Sleep(25 * time.Minute) // refreshes at 0, 10, 20
+		store.mu.Lock()
+		store.override = 7 * time.Minute
+		store.mu.Unlock()
+		time.Sleep(20 * time.Minute) // the override applies from the next cycle: 30, 37, 44
+		store.mu.Lock()
+		store.override, store.overErr = 0, context.DeadlineExceeded
+		store.mu.Unlock()
+		time.Sleep(20 * time.Minute) // an unreadable override keeps the configured pace: 51, 61
+		cancel()
+		<-done
+
+		want := []time.Duration{10, 10, 10, 7, 7, 7, 10}
+		got := store.gaps()
+		if len(got) != len(want) {
+			t.Fatalf("gaps = %v, want %v minutes", got, want)
+		}
+		for i := range want {
+			if got[i] != want[i]*time.Minute {
+				t.Errorf("gap %d = %v, want %v", i, got[i], want[i]*time.Minute)
+			}
+		}
+	})
+}
+
+func TestLoopOverrideOutsideTTLIgnored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &fakeStore{override: 20 * time.Minute} // not below the 15-min TTL
+		r := testRefresher(t, store, rowsOK)
+		if got := r.nextInterval(context.Background(), 10*time.Minute); got != 10*time.Minute {
+			t.Errorf("nextInterval = %v, want the configured 10m", got)
+		}
+	})
+}
+
+func TestLoopGoesOnAfterHungDatabase(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &fakeStore{}
+		var calls int
+		hungOnce := func(ctx context.Context) ([]snapshot.Row, error) {
+			calls++
+			if calls == 1 {
+				<-ctx.Done() // a server that never answers
+				return nil, ctx.Err()
+			}
+			return nil, nil
+		}
+		r := testRefresher(t, store, hungOnce)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		start := time.Now()
+		go func() { r.Loop(ctx, time.Minute); close(done) }()
+		time.Sleep(5*time.Second + time.Minute + time.Millisecond)
+		cancel()
+		<-done
+		if calls != 2 || len(store.puts) != 1 {
+			t.Fatalf("calls=%d puts=%d, want the loop to go on after the hung read", calls, len(store.puts))
+		}
+		if took := store.puts[0].Sub(start); took != 5*time.Second+time.Minute {
+			t.Errorf("second refresh at %v, want after the 5s deadline plus the interval", took)
+		}
+		if h := r.Health(); !h.Healthy || h.LastRefresh == nil || !h.LastRefresh.OK {
+			t.Errorf("health after recovery = %+v", h)
+		}
+	})
+}
+
+func TestSignalDuringRefreshFinishesIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &fakeStore{}
+		slow := func(ctx context.Context) ([]snapshot.Row, error) {
+			select {
+			case <-time.After(2 * time.Second):
+				return nil, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		r := testRefresher(t, store, slow)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { r.Loop(ctx, time.Minute); close(done) }()
+		time.Sleep(time.Second)
+		cancel() // SIGTERM mid-refresh
+		<-done
+		if len(store.puts) != 1 {
+			t.Errorf("puts = %d, want the refresh in progress completed", len(store.puts))
+		}
+	})
+}

@@ -1,0 +1,115 @@
+// Command snapshotter reads the game's `constants` table every STATUS_UPDATE_INTERVAL and
+// publishes the status to Redis (server:status) and to STATUS_DIR/status.json.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/config"
+	"statusedge/internal/healthcheck"
+	"statusedge/internal/snapshot"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "snapshotter: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("snapshotter", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	once := fs.Bool("once", false, "refresh once and exit: 0 on success, 1 with the reason")
+	probe := fs.Bool("healthcheck", false, "exit 0 when the running snapshotter's /healthz answers 200 (for container healthchecks)")
+	dbTimeout := fs.Duration("db-timeout", 5*time.Second, "deadline for connecting to and querying MySQL")
+	redisTimeout := fs.Duration("redis-timeout", 2*time.Second, "deadline for each Redis call")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	if *probe {
+		return healthcheck.Probe(ctx, "http://"+cfg.SnapAddr+"/healthz")
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "snapshotter")
+
+	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
+	if err != nil {
+		return fmt.Errorf("mysql: %w", err)
+	}
+	defer db.Close()
+	// One query per interval: keep no idle connection for a firewall to cut in between.
+	db.SetMaxOpenConns(2)
+	db.SetConnMaxIdleTime(time.Minute)
+	rdb := redis.NewClient(cfg.RedisOptions(*redisTimeout))
+	defer rdb.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	r := &refresher{
+		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
+		store:     snapshot.NewStore(rdb),
+		dir:       cfg.StatusDir,
+		ttl:       cfg.TTL,
+		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
+		now: time.Now, log: logger, metrics: newMetrics(reg),
+	}
+	if *once {
+		return r.Refresh(ctx)
+	}
+
+	ln, err := net.Listen("tcp", cfg.SnapAddr)
+	if err != nil {
+		return fmt.Errorf("SNAPSHOTTER_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           NewServer(logger, r, reg),
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
+		"ttl_seconds", cfg.TTL.Seconds(), "status_dir", cfg.StatusDir, "redis", cfg.RedisAddr())
+
+	loopCtx, stopLoop := context.WithCancel(ctx)
+	defer stopLoop()
+	loopDone := make(chan struct{})
+	go func() { r.Loop(loopCtx, cfg.Interval); close(loopDone) }()
+	select {
+	case <-loopDone:
+	case err := <-serveErr:
+		stopLoop()
+		<-loopDone
+		return fmt.Errorf("serve: %w", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

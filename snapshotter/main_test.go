@@ -1,0 +1,316 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/deploy"
+	"statusedge/internal/harness"
+	"statusedge/internal/snapshot"
+)
+
+// stack is a real MariaDB seeded with the demo constants, a real Redis and a STATUS_DIR.
+type stack struct {
+	db    *harness.MariaDB
+	redis *harness.Redis
+	rdb   *redis.Client
+	dir   string
+	env   map[string]string
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	s := &stack{db: harness.TestMariaDB(t), redis: harness.TestRedis(t), dir: t.TempDir()}
+	harness.TestDB(t, s.db, "tzserver", deploy.SeedSQL)
+	s.rdb = redis.NewClient(&redis.Options{Addr: s.redis.Addr()})
+	t.Cleanup(func() { s.rdb.Close() })
+	s.env = map[string]string{
+		"DB_HOST": s.db.Host, "DB_PORT": strconv.Itoa(s.db.Port), "DB_USER": "root", "DB_NAME": "tzserver",
+		"REDIS_URL": s.redis.URL(), "STATUS_DIR": s.dir,
+		"STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90",
+	}
+	return s
+}
+
+// once runs `snapshotter -once` in process and returns its error and stderr.
+func (s *stack) once(t *testing.T, extra ...string) (error, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.env), &out, &errOut)
+	return err, errOut.String()
+}
+
+func (s *stack) redisValue(t *testing.T) []byte {
+	t.Helper()
+	b, err := s.rdb.Get(context.Background(), snapshot.KeyStatus).Bytes()
+	if err != nil {
+		t.Fatalf("redis get: %v", err)
+	}
+	return b
+}
+
+func (s *stack) file(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.dir, snapshot.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestOnceWritesRedisAndFile(t *testing.T) {
+	s := newStack(t)
+	if err, _ := s.once(t); err != nil {
+		t.Fatalf("-once: %v", err)
+	}
+	file, val := s.file(t), s.redisValue(t)
+	if !bytes.Equal(file, val) {
+		t.Fatalf("status.json and Redis differ:\n%s\n%s", file, val)
+	}
+	snap, err := snapshot.Parse(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := snapshot.Rates{Exp: 2.5, PvP: 1.5, PvE: 3, ColorMob: 1.25, Skill: 2}
+	if snap.Rates != want || snap.ServerStatus != 1 || snap.ClientStatus != 256 {
+		t.Errorf("snapshot = %+v", snap)
+	}
+	if snap.Meta["RateExp"] != "Множитель опыта" || snap.Meta["MOTD"] != "Сообщение дня" {
+		t.Errorf("_meta = %v", snap.Meta)
+	}
+	if d := snap.FreshUntil.Sub(snap.UpdatedAt); d != 90*time.Second {
+		t.Errorf("fresh_until - updated_at = %v, want the TTL", d)
+	}
+	if age := time.Since(snap.UpdatedAt); age < -time.Second || age > 5*time.Second {
+		t.Errorf("updated_at %v is not the read time", snap.UpdatedAt)
+	}
+	ttl, err := s.rdb.TTL(context.Background(), snapshot.KeyStatus).Result()
+	if err != nil || ttl < 89*time.Second || ttl > 90*time.Second {
+		t.Errorf("Redis TTL = %v, %v; want STATUS_CACHE_TTL (90s)", ttl, err)
+	}
+	fi, err := os.Stat(filepath.Join(s.dir, snapshot.FileName))
+	if err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("status.json mode = %v, %v; want 0644", fi.Mode(), err)
+	}
+	entries, _ := os.ReadDir(s.dir)
+	if len(entries) != 1 {
+		t.Errorf("STATUS_DIR holds %d entries, want only status.json (no temp files)", len(entries))
+	}
+	rec, ok, err := snapshot.NewStore(s.rdb).Record(context.Background())
+	if err != nil || !ok || !rec.OK || rec.UpdatedAt == nil || !rec.UpdatedAt.Equal(snap.UpdatedAt) {
+		t.Errorf("last_refresh record = %+v ok=%v err=%v", rec, ok, err)
+	}
+}
+
+func TestBadRowsAreReportedNotFatal(t *testing.T) {
+	s := newStack(t)
+	root, err := s.db.Root("tzserver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if _, err := root.Exec(`UPDATE constants SET Value='fast' WHERE Name='RateExp';
+		UPDATE constants SET Value=NULL, Description=NULL WHERE Name='RatePvp';
+		DELETE FROM constants WHERE Name='RateSkill'`); err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := s.once(t); err != nil {
+		t.Fatalf("-once with bad rows: %v", err)
+	}
+	snap, err := snapshot.Parse(s.file(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Rates.Exp != 1 || snap.Rates.PvP != 1 || snap.Rates.Skill != 1 || snap.Rates.PvE != 3 {
+		t.Errorf("rates = %+v, want defaults for the bad rows only", snap.Rates)
+	}
+	if d, ok := snap.Meta["RatePvp"]; !ok || d != "" {
+		t.Errorf("NULL description: _meta[RatePvp] = %q, %v", d, ok)
+	}
+	rec, _, err := snapshot.NewStore(s.rdb).Record(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range rec.Fallbacks {
+		got[f.Name] = f.Reason
+	}
+	if got["RateExp"] != `not a number: "fast"` || got["RatePvp"] != "NULL" || got["RateSkill"] != "missing" || len(got) != 3 {
+		t.Errorf("reported fallbacks = %v", got)
+	}
+}
+
+func TestMySQLDownWritesNothing(t *testing.T) {
+	s := newStack(t)
+	if err, _ := s.once(t); err != nil {
+		t.Fatal(err)
+	}
+	file, val := s.file(t), s.redisValue(t)
+	fi, _ := os.Stat(filepath.Join(s.dir, snapshot.FileName))
+	time.Sleep(1100 * time.Millisecond) // a new snapshot would carry a later updated_at
+	s.db.Stop()
+
+	err, _ := s.once(t)
+	if err == nil || !strings.Contains(err.Error(), "read constants") || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("-once with MySQL down = %v, want the cause named", err)
+	}
+	if !bytes.Equal(s.file(t), file) || !bytes.Equal(s.redisValue(t), val) {
+		t.Error("a failed database read changed the snapshot")
+	}
+	if fi2, _ := os.Stat(filepath.Join(s.dir, snapshot.FileName)); !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Error("a failed database read touched status.json")
+	}
+	rec, _, _ := snapshot.NewStore(s.rdb).Record(context.Background())
+	if rec.OK || !strings.Contains(rec.Error, "read constants") {
+		t.Errorf("last_refresh record = %+v, want the failure", rec)
+	}
+}
+
+func TestRedisDownStillWritesFile(t *testing.T) {
+	s := newStack(t)
+	s.redis.Stop()
+	err, _ := s.once(t)
+	if err == nil || !strings.Contains(err.Error(), "redis") {
+		t.Fatalf("-once with Redis down = %v, want a Redis error", err)
+	}
+	if _, perr := snapshot.Parse(s.file(t)); perr != nil {
+		t.Fatalf("status.json not refreshed while Redis is down: %v", perr)
+	}
+}
+
+func TestUnwritableDirStillWritesRedis(t *testing.T) {
+	s := newStack(t)
+	// A path under a regular file cannot be written, even by root.
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.env["STATUS_DIR"] = filepath.Join(blocker, "www")
+	err, _ := s.once(t)
+	if err == nil || !strings.Contains(err.Error(), "status.json") {
+		t.Fatalf("-once with STATUS_DIR unwritable = %v, want a file error", err)
+	}
+	if _, perr := snapshot.Parse(s.redisValue(t)); perr != nil {
+		t.Fatalf("Redis not refreshed while STATUS_DIR is unwritable: %v", perr)
+	}
+}
+
+func TestHungServersCostOnlyTheirDeadline(t *testing.T) {
+	s := newStack(t)
+	t.Run("mysql", func(t *testing.T) {
+		if err := s.db.Pause(); err != nil {
+			t.Fatal(err)
+		}
+		defer s.db.Resume()
+		start := time.Now()
+		err, _ := s.once(t, "-db-timeout=1s")
+		took := time.Since(start)
+		if err == nil {
+			t.Fatal("-once against a hung MySQL succeeded")
+		}
+		if took > 2500*time.Millisecond {
+			t.Errorf("refresh against a hung MySQL took %v with a 1s deadline", took)
+		}
+		t.Logf("hung MySQL: refresh gave up after %v: %v", took, err)
+	})
+	t.Run("redis", func(t *testing.T) {
+		if err := s.redis.Pause(); err != nil {
+			t.Fatal(err)
+		}
+		defer s.redis.Resume()
+		start := time.Now()
+		err, _ := s.once(t, "-redis-timeout=500ms")
+		took := time.Since(start)
+		if err == nil || !strings.Contains(err.Error(), "redis") {
+			t.Fatalf("-once against a hung Redis = %v", err)
+		}
+		// Put, then PutRecord: two calls, each with one retry at most.
+		if took > 3*time.Second {
+			t.Errorf("refresh against a hung Redis took %v with a 500ms deadline", took)
+		}
+		if _, perr := snapshot.Parse(s.file(t)); perr != nil {
+			t.Errorf("status.json not written while Redis hung: %v", perr)
+		}
+		t.Logf("hung Redis: refresh gave up after %v", took)
+	})
+}
+
+func TestBadEnvStopsAtStart(t *testing.T) {
+	for _, tt := range []struct{ name, val, names string }{
+		{"STATUS_CACHE_TTL", "abc", "STATUS_CACHE_TTL"},
+		{"STATUS_UPDATE_INTERVAL", "0", "STATUS_UPDATE_INTERVAL"},
+		{"STATUS_CACHE_TTL", "60", "STATUS_CACHE_TTL"}, // equal to the interval below
+	} {
+		t.Run(tt.name+"="+tt.val, func(t *testing.T) {
+			env := map[string]string{"STATUS_UPDATE_INTERVAL": "60", tt.name: tt.val}
+			err := run(context.Background(), []string{"snapshotter"}, harness.Env(env), &bytes.Buffer{}, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tt.names) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("run = %v, want one line naming %s", err, tt.names)
+			}
+		})
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	s := newStack(t)
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	s.env["SNAPSHOTTER_ADDR"] = addr
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"snapshotter"}, harness.Env(s.env), &bytes.Buffer{}, &bytes.Buffer{}) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run after cancel = %v", err)
+		}
+	}()
+	var h health
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := probeJSON("http://"+addr+"/healthz", &h)
+		if err == nil && h.Healthy {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("healthz never healthy: %v %+v", err, h)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if h.AgeSeconds == nil || *h.AgeSeconds > 5 {
+		t.Errorf("age_seconds = %v", h.AgeSeconds)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"snapshotter", "-healthcheck"}, harness.Env(s.env), &out, &out); err != nil {
+		t.Errorf("-healthcheck against a healthy snapshotter: %v", err)
+	}
+	metrics, err := get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`statusedge_snapshotter_refreshes_total{result="ok"} 1`, "statusedge_snapshotter_last_success_timestamp_seconds", "statusedge_snapshotter_refresh_duration_seconds_bucket"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func probeJSON(url string, v any) error {
+	body, err := get(url)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(body), v)
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"statusedge/internal/snapshot"
+)
+
+// TestBinaryLoopAndSIGTERM runs the real program: a 1-s interval lands successive
+// snapshots, and SIGTERM ends it with exit status 0.
+func TestBinaryLoopAndSIGTERM(t *testing.T) {
+	s := newStack(t)
+	bin := filepath.Join(t.TempDir(), "snapshotter")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s.env["STATUS_UPDATE_INTERVAL"], s.env["STATUS_CACHE_TTL"] = "1", "30"
+	s.env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"
+	cmd := exec.Command(bin)
+	for k, v := range s.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+
+	seen := map[string]bool{}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(seen) < 3 && time.Now().Before(deadline) {
+		if b, err := os.ReadFile(filepath.Join(s.dir, snapshot.FileName)); err == nil {
+			snap, err := snapshot.Parse(b)
+			if err != nil {
+				t.Fatalf("torn or invalid status.json: %v", err)
+			}
+			seen[snap.UpdatedAt.String()] = true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(seen) < 3 {
+		t.Fatalf("saw %d distinct snapshots in 10s with a 1-s interval", len(seen))
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want status 0", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5s after SIGTERM")
+	}
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"statusedge/internal/snapshot"
+)
+
+// statusStore is the Redis side the refresher writes to.
+type statusStore interface {
+	Put(ctx context.Context, data []byte, ttl time.Duration) error
+	PutRecord(ctx context.Context, r snapshot.RefreshRecord) error
+	IntervalOverride(ctx context.Context) (time.Duration, error)
+}
+
+// refresher turns one read of `constants` into the Redis value and status.json.
+type refresher struct {
+	read         func(context.Context) ([]snapshot.Row, error)
+	store        statusStore
+	dir          string
+	ttl          time.Duration
+	dbTimeout    time.Duration
+	redisTimeout time.Duration
+	now          func() time.Time
+	log          *slog.Logger
+	metrics      *metrics
+
+	mu   sync.Mutex
+	last snapshot.RefreshRecord // last attempt
+	good *time.Time             // updated_at of the last fully successful refresh
+}
+
+// Refresh reads the database once and writes Redis and the file. A failed read writes
+// nothing, so the last good snapshot stays and ages; Redis and the file are written
+// independently so that one failing does not keep the other stale.
+func (r *refresher) Refresh(ctx context.Context) error {
+	start := r.now()
+	rec := snapshot.RefreshRecord{At: start.UTC().Truncate(time.Millisecond)}
+	stage, err := r.refresh(ctx, &rec)
+	rec.DurationMS = r.now().Sub(start).Milliseconds()
+	rec.OK = err == nil
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	r.metrics.observe(stage, err, r.now().Sub(start), rec.UpdatedAt)
+
+	r.mu.Lock()
+	r.last = rec
+	if err == nil {
+		r.good = rec.UpdatedAt
+	}
+	r.mu.Unlock()
+
+	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
+	defer cancel()
+	if perr := r.store.PutRecord(rctx, rec); perr != nil && err == nil {
+		// The snapshot itself landed; ops just lose the record of it.
+		r.log.Warn("store refresh record", "err", perr)
+	}
+	return err
+}
+
+// refresh does the work and says which stage failed.
+func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (stage string, err error) {
+	dctx, cancel := context.WithTimeout(ctx, r.dbTimeout)
+	rows, err := r.read(dctx)
+	timedOut := errors.Is(dctx.Err(), context.DeadlineExceeded)
+	cancel()
+	if err != nil {
+		if timedOut {
+			// The driver reports a hung server as "invalid connection"; say what happened.
+			err = fmt.Errorf("%w (no answer within %v)", err, r.dbTimeout)
+		}
+		return "mysql", err
+	}
+	snap, fallbacks := snapshot.Build(rows, r.now(), r.ttl)
+	rec.UpdatedAt, rec.Fallbacks = &snap.UpdatedAt, fallbacks
+	for _, f := range fallbacks {
+		r.log.Warn("constant fell back to its default", "name", f.Name, "reason", f.Reason)
+	}
+	data := snap.Encode()
+
+	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
+	redisErr := r.store.Put(rctx, data, r.ttl)
+	cancel()
+	fileErr := snapshot.WriteFile(r.dir, data)
+	switch {
+	case redisErr != nil && fileErr != nil:
+		return "redis+file", errors.Join(redisErr, fileErr)
+	case redisErr != nil:
+		return "redis", redisErr
+	case fileErr != nil:
+		return "file", fileErr
+	}
+	r.log.Info("snapshot written", "updated_at", snap.UpdatedAt, "bytes", len(data), "fallbacks", len(fallbacks))
+	return "", nil
+}
+
+// health is what /healthz reports.
+type health struct {
+	Healthy     bool                    `json:"healthy"`
+	AgeSeconds  *int64                  `json:"age_seconds"`
+	LastRefresh *snapshot.RefreshRecord `json:"last_refresh,omitempty"`
+	LastError   string                  `json:"last_error,omitempty"`
+}
+
+// Health is healthy while the last successful refresh is younger than the TTL: the one
+// notion of freshness the whole system shares.
+func (r *refresher) Health() health {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var h health
+	if !r.last.At.IsZero() {
+		last := r.last
+		h.LastRefresh, h.LastError = &last, last.Error
+	}
+	if r.good != nil {
+		age := r.now().Sub(*r.good)
+		secs := int64(age / time.Second)
+		h.AgeSeconds = &secs
+		h.Healthy = age < r.ttl
+	}
+	return h
+}
+
+// nextInterval is config:status_interval when it is set and valid, else the configured one.
+func (r *refresher) nextInterval(ctx context.Context, configured time.Duration) time.Duration {
+	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
+	defer cancel()
+	d, err := r.store.IntervalOverride(rctx)
+	if err != nil {
+		r.log.Warn("interval override ignored", "err", err, "interval_seconds", configured.Seconds())
+		return configured
+	}
+	if d == 0 {
+		return configured
+	}
+	if d >= r.ttl {
+		// A longer pace would let the snapshot expire between refreshes.
+		r.log.Warn("interval override ignored", "err", fmt.Sprintf("%s=%d is not below STATUS_CACHE_TTL=%d", snapshot.KeyInterval, int(d.Seconds()), int(r.ttl.Seconds())))
+		return configured
+	}
+	return d
+}
