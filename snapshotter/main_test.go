@@ -270,7 +270,9 @@ func TestHealthz(t *testing.T) {
 	s.env["SNAPSHOTTER_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"snapshotter"}, harness.Env(s.env), &bytes.Buffer{}, &bytes.Buffer{}) }()
+	go func() {
+		done <- run(ctx, []string{"snapshotter"}, harness.Env(s.env), &bytes.Buffer{}, &bytes.Buffer{})
+	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -101,12 +101,13 @@ func (m *MariaDB) CreateDB(ctx context.Context, db, seed string) error {
 }
 
 // Selects is the server's Com_select counter: how many SELECTs reached it.
-func (m *MariaDB) Selects(ctx context.Context) (int, error) { return m.status(ctx, "Com_select") }
+func (m *MariaDB) Selects(ctx context.Context) (int, error) { return m.Status(ctx, "Com_select") }
 
 // Connections is the server's count of connection attempts.
-func (m *MariaDB) Connections(ctx context.Context) (int, error) { return m.status(ctx, "Connections") }
+func (m *MariaDB) Connections(ctx context.Context) (int, error) { return m.Status(ctx, "Connections") }
 
-func (m *MariaDB) status(ctx context.Context, name string) (int, error) {
+// Status reads one of the server's global status counters.
+func (m *MariaDB) Status(ctx context.Context, name string) (int, error) {
 	root, err := m.Root("")
 	if err != nil {
 		return 0, err

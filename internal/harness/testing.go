@@ -44,4 +44,3 @@ func TestDB(t testing.TB, m *MariaDB, name, seed string) string {
 func Env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
-

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"statusedge/internal/snapshot"
+)
+
+// Where an answer came from (spec: _cache.source).
+const (
+	sourceRedis     = "redis"
+	sourceDatabase  = "database"
+	sourceLastKnown = "last_known"
+)
+
+// statusStore is the Redis side the origin reads, refills and reports on.
+type statusStore interface {
+	Get(ctx context.Context) ([]byte, error)
+	Put(ctx context.Context, data []byte, ttl time.Duration) error
+	TTL(ctx context.Context) (time.Duration, error)
+	Record(ctx context.Context) (snapshot.RefreshRecord, bool, error)
+	IntervalOverride(ctx context.Context) (time.Duration, error)
+	Ping(ctx context.Context) error
+}
+
+// known is a snapshot with its exact bytes.
+type known struct {
+	data []byte
+	snap snapshot.Snapshot
+}
+
+// ETag is strong and derived from the snapshot bytes alone, so every source of the same
+// snapshot (Redis, MySQL, memory, file) validates the same way.
+func (k known) ETag() string {
+	sum := sha256.Sum256(k.data)
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// answer is a snapshot and how it was obtained.
+type answer struct {
+	known
+	source string
+}
+
+// errNoStatus means no source has a snapshot: the origin answers 503, never a made-up status.
+var errNoStatus = errors.New("no status available: Redis, MySQL and the last known snapshot all failed")
+
+// chain answers with the best snapshot available: Redis, then MySQL through one shared
+// in-flight read, then the last snapshot this process knows, then status.json on disk.
+type chain struct {
+	store        statusStore
+	read         func(context.Context) ([]snapshot.Row, error)
+	dir          string
+	ttl          time.Duration
+	redisTimeout time.Duration
+	dbTimeout    time.Duration
+	// dbBackoff is how long a failed MySQL read is remembered, so a dead database gets
+	// one attempt per window however many visitors arrive.
+	dbBackoff time.Duration
+	now       func() time.Time
+	log       *slog.Logger
+	metrics   *metrics
+	flight    singleflight.Group
+
+	mu        sync.Mutex
+	last      *known // last snapshot served from Redis or MySQL
+	lastDB    *known // last snapshot read from MySQL, at lastDBAt
+	lastDBAt  time.Time
+	dbErr     error // last MySQL failure, while within dbBackoff of dbErrAt
+	dbErrAt   time.Time
+	fallbacks []snapshot.Fallback // from this process's own last MySQL read
+}
+
+// Status returns the best answer, or errNoStatus.
+func (c *chain) Status(ctx context.Context) (answer, error) {
+	began := c.now()
+	if k, ok := c.fromRedis(ctx); ok {
+		return answer{k, sourceRedis}, nil
+	}
+	k, err := c.fromDatabase(ctx, began)
+	if err == nil {
+		return answer{k, sourceDatabase}, nil
+	}
+	if k, ok := c.lastKnown(); ok {
+		return answer{k, sourceLastKnown}, nil
+	}
+	c.metrics.answers.WithLabelValues("none").Inc()
+	return answer{}, fmt.Errorf("%w (mysql: %v)", errNoStatus, err)
+}
+
+func (c *chain) fromRedis(ctx context.Context) (known, bool) {
+	rctx, cancel := context.WithTimeout(ctx, c.redisTimeout)
+	defer cancel()
+	data, err := c.store.Get(rctx)
+	switch {
+	case errors.Is(err, snapshot.ErrMiss):
+		c.metrics.redis.WithLabelValues("miss").Inc()
+		return known{}, false
+	case err != nil:
+		// Counted, not logged per request: a Redis outage would flood the log.
+		c.metrics.redis.WithLabelValues("error").Inc()
+		return known{}, false
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		c.metrics.redis.WithLabelValues("garbage").Inc()
+		c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", snapshot.KeyStatus, "err", err)
+		return known{}, false
+	}
+	c.metrics.redis.WithLabelValues("hit").Inc()
+	k := known{data, snap}
+	c.remember(k)
+	return k, true
+}
+
+// fromDatabase reads MySQL once for all concurrent callers and refills Redis. A read that
+// completed after the caller began is as good as a new one: without that, a request that
+// missed Redis while a read was in flight, but reached the flight just after it landed,
+// would start a second read.
+func (c *chain) fromDatabase(ctx context.Context, began time.Time) (known, error) {
+	if k, ok := c.readSince(began); ok {
+		return k, nil
+	}
+	v, err, _ := c.flight.Do("mysql", func() (any, error) {
+		if k, ok := c.readSince(began); ok {
+			return k, nil
+		}
+		c.mu.Lock()
+		if c.dbErr != nil && c.now().Sub(c.dbErrAt) < c.dbBackoff {
+			err := c.dbErr
+			c.mu.Unlock()
+			c.metrics.mysql.WithLabelValues("suppressed").Inc()
+			return nil, err
+		}
+		c.mu.Unlock()
+
+		// The read serves every waiting caller: one of them leaving must not cancel it.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.dbTimeout)
+		defer cancel()
+		rows, err := c.read(dctx)
+		if err != nil {
+			c.metrics.mysql.WithLabelValues("error").Inc()
+			c.log.Error("mysql fallback failed", "err", err, "retry_after", c.dbBackoff.String())
+			c.mu.Lock()
+			c.dbErr, c.dbErrAt = err, c.now()
+			c.mu.Unlock()
+			return nil, err
+		}
+		c.metrics.mysql.WithLabelValues("ok").Inc()
+		snap, fallbacks := snapshot.Build(rows, c.now(), c.ttl)
+		k := known{snap.Encode(), snap}
+		rctx, cancel := context.WithTimeout(dctx, c.redisTimeout)
+		defer cancel()
+		if err := c.store.Put(rctx, k.data, snap.FreshUntil.Sub(c.now())); err != nil {
+			c.log.Warn("refill Redis", "err", err)
+		}
+		// Stamped after the refill: a request that began before it may have missed
+		// Redis, and must find this read instead of starting another.
+		c.mu.Lock()
+		c.dbErr, c.fallbacks = nil, fallbacks
+		c.lastDB, c.lastDBAt = &k, c.now()
+		c.mu.Unlock()
+		c.remember(k)
+		return k, nil
+	})
+	if err != nil {
+		return known{}, err
+	}
+	return v.(known), nil
+}
+
+// readSince returns the last MySQL read if it completed at or after t.
+func (c *chain) readSince(t time.Time) (known, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lastDB == nil || c.lastDBAt.Before(t) {
+		return known{}, false
+	}
+	return *c.lastDB, true
+}
+
+func (c *chain) remember(k known) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil || !k.snap.UpdatedAt.Before(c.last.snap.UpdatedAt) {
+		c.last = &k
+	}
+}
+
+// lastKnown is the newest snapshot this process has seen, else status.json on disk.
+func (c *chain) lastKnown() (known, bool) {
+	c.mu.Lock()
+	last := c.last
+	c.mu.Unlock()
+	if last != nil {
+		return *last, true
+	}
+	data, _, err := snapshot.ReadFile(c.dir)
+	if err != nil {
+		return known{}, false
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		c.log.Warn("unreadable status.json, not served", "dir", c.dir, "err", err)
+		return known{}, false
+	}
+	return known{data, snap}, true
+}

@@ -1,0 +1,120 @@
+// Command origin answers for the status whenever nginx cannot serve status.json from
+// disk: Redis, then MySQL, then the last snapshot known, never an invented status.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/config"
+	"statusedge/internal/healthcheck"
+	"statusedge/internal/snapshot"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// go-redis logs every failed dial; during a Redis outage that is one line per visitor.
+	// The origin counts them in statusedge_origin_redis_reads_total and /debug instead.
+	redis.SetLogger(quietRedis{})
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "origin: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// quietRedis drops go-redis's internal log lines.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("origin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	probe := fs.Bool("healthcheck", false, "exit 0 when the running origin's /healthz answers 200 (for container healthchecks)")
+	redisTimeout := fs.Duration("redis-timeout", 100*time.Millisecond, "deadline for each Redis call before falling over to MySQL")
+	dbTimeout := fs.Duration("db-timeout", 2*time.Second, "deadline for connecting to and querying MySQL")
+	dbBackoff := fs.Duration("db-backoff", 5*time.Second, "how long a failed MySQL read is remembered before the next attempt")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	if *probe {
+		return healthcheck.Probe(ctx, "http://"+cfg.OriginAddr+"/healthz")
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "origin")
+
+	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
+	if err != nil {
+		return fmt.Errorf("mysql: %w", err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(2)
+	db.SetConnMaxIdleTime(time.Minute)
+	rdb := redis.NewClient(cfg.RedisOptions(*redisTimeout))
+	defer rdb.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	c := &chain{
+		store:        snapshot.NewStore(rdb),
+		read:         func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
+		dir:          cfg.StatusDir,
+		ttl:          cfg.TTL,
+		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff,
+		now: time.Now, log: logger, metrics: newMetrics(reg),
+	}
+	d := debugDeps{
+		chain: c, pingDB: db.PingContext, now: time.Now, interval: cfg.Interval,
+		redisAddr: cfg.RedisAddr(),
+		dbAddr:    net.JoinHostPort(cfg.DBHost, strconv.Itoa(cfg.DBPort)) + "/" + cfg.DBName,
+	}
+
+	ln, err := net.Listen("tcp", cfg.OriginAddr)
+	if err != nil {
+		return fmt.Errorf("ORIGIN_ADDR: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           NewServer(logger, c, d, reg),
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 15 * time.Second, IdleTimeout: 2 * time.Minute,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("started", "addr", ln.Addr().String(), "redis", cfg.RedisAddr(), "mysql", d.dbAddr, "status_dir", cfg.StatusDir)
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// Drain requests in flight; a cancelled ctx would cut them off.
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

@@ -1,0 +1,529 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/deploy"
+	"statusedge/internal/harness"
+	"statusedge/internal/snapshot"
+)
+
+// stack is a real MariaDB seeded with the demo constants, a real Redis and a STATUS_DIR.
+type stack struct {
+	db    *harness.MariaDB
+	redis *harness.Redis
+	rdb   *redis.Client
+	dir   string
+	env   map[string]string
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	s := &stack{db: harness.TestMariaDB(t), redis: harness.TestRedis(t), dir: t.TempDir()}
+	harness.TestDB(t, s.db, "tzserver", deploy.SeedSQL)
+	s.rdb = redis.NewClient(&redis.Options{Addr: s.redis.Addr()})
+	t.Cleanup(func() { s.rdb.Close() })
+	s.env = map[string]string{
+		"DB_HOST": s.db.Host, "DB_PORT": strconv.Itoa(s.db.Port), "DB_USER": "root", "DB_NAME": "tzserver",
+		"REDIS_URL": s.redis.URL(), "STATUS_DIR": s.dir,
+		"STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90",
+	}
+	return s
+}
+
+// putSnapshot stores in Redis a snapshot of the seeded table read age ago.
+func (s *stack) putSnapshot(t *testing.T, age time.Duration) snapshot.Snapshot {
+	t.Helper()
+	snap := s.build(t, time.Now().Add(-age))
+	if err := snapshot.NewStore(s.rdb).Put(context.Background(), snap.Encode(), 90*time.Second-age); err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+func (s *stack) build(t *testing.T, at time.Time) snapshot.Snapshot {
+	t.Helper()
+	root, err := s.db.Root("tzserver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	rows, err := snapshot.ReadRows(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := snapshot.Build(rows, at, 90*time.Second)
+	return snap
+}
+
+func (s *stack) selects(t *testing.T) int {
+	t.Helper()
+	n, err := s.db.Selects(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// syncBuffer collects a program's log lines safely across goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// origin is a running origin (in process, through run) and its base URL.
+type origin struct {
+	url  string
+	logs *syncBuffer
+}
+
+func startOrigin(t *testing.T, env map[string]string, flags ...string) origin {
+	t.Helper()
+	port, err := harness.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := map[string]string{}
+	for k, v := range env {
+		e[k] = v
+	}
+	e["ORIGIN_ADDR"] = "127.0.0.1:" + strconv.Itoa(port)
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"origin"}, flags...), harness.Env(e), logs, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("origin run: %v", err)
+		}
+	})
+	if err := harness.WaitListening(nil, e["ORIGIN_ADDR"], 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return origin{url: "http://" + e["ORIGIN_ADDR"], logs: logs}
+}
+
+// reply is one HTTP answer.
+type reply struct {
+	code   int
+	header http.Header
+	body   []byte
+	took   time.Duration
+}
+
+func (r reply) status(t *testing.T) statusBody {
+	t.Helper()
+	var b statusBody
+	if err := json.Unmarshal(r.body, &b); err != nil {
+		t.Fatalf("answer is not JSON (%d): %v: %s", r.code, err, r.body)
+	}
+	return b
+}
+
+type statusBody struct {
+	snapshot.Snapshot
+	Cache cacheInfo `json:"_cache"`
+}
+
+var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 600}}
+
+func do(t *testing.T, method, url string, header map[string]string) reply {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{resp.StatusCode, resp.Header, body, time.Since(start)}
+}
+
+func get(t *testing.T, url string) reply { t.Helper(); return do(t, http.MethodGet, url, nil) }
+
+// concurrent sends n GETs at once and returns the answers.
+func concurrent(t *testing.T, n int, url string) []reply {
+	t.Helper()
+	out := make([]reply, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			t0 := time.Now()
+			resp, err := client.Get(url)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			errs[i] = err
+			out[i] = reply{resp.StatusCode, resp.Header, body, time.Since(t0)}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func wantRates(t *testing.T, b statusBody) {
+	t.Helper()
+	want := snapshot.Rates{Exp: 2.5, PvP: 1.5, PvE: 3, ColorMob: 1.25, Skill: 2}
+	if b.Rates != want || b.ServerStatus != 1 || b.ClientStatus != 256 || b.Meta["RateExp"] != "Множитель опыта" {
+		t.Errorf("answer data = %+v", b.Snapshot)
+	}
+}
+
+func TestFromRedis(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.env)
+	snap := s.putSnapshot(t, 30*time.Second)
+	before := s.selects(t)
+	for range 100 {
+		r := get(t, o.url+"/server/status")
+		if r.code != 200 {
+			t.Fatalf("code %d: %s", r.code, r.body)
+		}
+		b := r.status(t)
+		if b.Cache.Source != "redis" || b.Cache.Stale || b.Cache.AgeSeconds < 30 || b.Cache.AgeSeconds > 32 {
+			t.Fatalf("_cache = %+v, want redis, fresh, age 30", b.Cache)
+		}
+		wantRates(t, b)
+	}
+	if after := s.selects(t); after != before {
+		t.Errorf("answers from Redis made %d SELECTs", after-before)
+	}
+	r := get(t, o.url+"/server/status")
+	cc := r.header.Get("Cache-Control")
+	maxAge, err := strconv.Atoi(strings.TrimPrefix(cc, "public, max-age="))
+	if err != nil || maxAge > 60 || maxAge < 55 {
+		t.Errorf("Cache-Control = %q, want max-age of what is left of freshness (~60)", cc)
+	}
+	if lm := r.header.Get("Last-Modified"); lm != snap.UpdatedAt.Format(http.TimeFormat) {
+		t.Errorf("Last-Modified = %q, want updated_at %v", lm, snap.UpdatedAt)
+	}
+	if r.header.Get("ETag") == "" || r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("X-Content-Type-Options") != "nosniff" ||
+		r.header.Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Errorf("headers = %v", r.header)
+	}
+}
+
+func TestStampedeMakesOneQuery(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.env)
+	before := s.selects(t)
+	replies := concurrent(t, 500, o.url+"/server/status")
+	after := s.selects(t)
+	for _, r := range replies {
+		if r.code != 200 {
+			t.Fatalf("code %d: %s", r.code, r.body)
+		}
+		b := r.status(t)
+		wantRates(t, b)
+		if b.Cache.Stale {
+			t.Fatalf("fresh database answer marked stale: %+v", b.Cache)
+		}
+	}
+	t.Logf("500 concurrent requests on an empty Redis: %d SELECTs", after-before)
+	if after-before != 1 {
+		t.Errorf("500 concurrent misses made %d SELECTs, want 1", after-before)
+	}
+	ttl, err := s.rdb.TTL(context.Background(), snapshot.KeyStatus).Result()
+	if err != nil || ttl < 85*time.Second || ttl > 90*time.Second {
+		t.Errorf("Redis refilled with TTL %v (%v), want about STATUS_CACHE_TTL", ttl, err)
+	}
+}
+
+func TestRedisDownOrHung(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.env)
+	t.Run("hung", func(t *testing.T) {
+		if err := s.redis.Pause(); err != nil {
+			t.Fatal(err)
+		}
+		defer s.redis.Resume()
+		for _, r := range append(concurrent(t, 50, o.url+"/server/status"), get(t, o.url+"/server/status")) {
+			if r.code != 200 || r.status(t).Cache.Source != "database" {
+				t.Fatalf("code %d body %s", r.code, r.body)
+			}
+			if r.took > time.Second {
+				t.Errorf("answer with Redis hung took %v", r.took)
+			}
+		}
+	})
+	t.Run("stopped", func(t *testing.T) {
+		s.redis.Stop()
+		r := get(t, o.url+"/server/status")
+		if r.code != 200 || r.status(t).Cache.Source != "database" {
+			t.Fatalf("code %d body %s", r.code, r.body)
+		}
+		wantRates(t, r.status(t))
+	})
+}
+
+func TestLastKnownAndNothing(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.env)
+	s.putSnapshot(t, 10*time.Second)
+	if r := get(t, o.url+"/server/status"); r.code != 200 {
+		t.Fatal(r.code)
+	}
+	old := s.build(t, time.Now().Add(-5*time.Minute)) // for the file-only case below
+	s.redis.Stop()
+	s.db.Stop()
+
+	r := get(t, o.url+"/server/status")
+	b := r.status(t)
+	if r.code != 200 || b.Cache.Source != "last_known" || !b.Cache.Stale || r.header.Get("Cache-Control") != "no-cache" {
+		t.Errorf("both down: %d %+v Cache-Control %q", r.code, b.Cache, r.header.Get("Cache-Control"))
+	}
+	wantRates(t, b)
+
+	t.Run("fresh process, file only", func(t *testing.T) {
+		if err := snapshot.WriteFile(s.dir, old.Encode()); err != nil {
+			t.Fatal(err)
+		}
+		o2 := startOrigin(t, s.env)
+		r := get(t, o2.url+"/server/status")
+		b := r.status(t)
+		if r.code != 200 || b.Cache.Source != "last_known" || !b.Cache.Stale || b.Cache.AgeSeconds < 300 {
+			t.Errorf("from file: %d %+v", r.code, b.Cache)
+		}
+	})
+	t.Run("nothing at all", func(t *testing.T) {
+		env := map[string]string{}
+		for k, v := range s.env {
+			env[k] = v
+		}
+		env["STATUS_DIR"] = t.TempDir()
+		o3 := startOrigin(t, env)
+		r := get(t, o3.url+"/server/status")
+		var e struct{ Error string }
+		if r.code != 503 || r.header.Get("Retry-After") == "" || json.Unmarshal(r.body, &e) != nil || e.Error == "" {
+			t.Errorf("with nothing: %d Retry-After %q body %s", r.code, r.header.Get("Retry-After"), r.body)
+		}
+	})
+}
+
+func TestDeadDatabaseIsTriedRarely(t *testing.T) {
+	s := newStack(t)
+	s.redis.Stop() // every request falls through to MySQL
+	env := map[string]string{}
+	for k, v := range s.env {
+		env[k] = v
+	}
+	// A MySQL that refuses us: every attempt shows in the server's own counters.
+	env["DB_USER"], env["DB_PASSWORD"] = "nobody", "wrong"
+	o := startOrigin(t, env)
+	ctx := context.Background()
+	before, err := s.db.Status(ctx, "Aborted_connects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests int
+	var wg sync.WaitGroup
+	stopAt := time.Now().Add(10 * time.Second)
+	var mu sync.Mutex
+	for range 8 {
+		wg.Go(func() {
+			for time.Now().Before(stopAt) {
+				resp, err := client.Get(o.url + "/server/status")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				requests++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	after, err := s.db.Status(ctx, "Aborted_connects")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("MySQL refusing for 10s: %d requests, %d connection attempts reached MariaDB", requests, after-before)
+	if after-before > 4 || after-before < 1 {
+		t.Errorf("%d connection attempts in 10s, want a handful (one per 5s back-off window)", after-before)
+	}
+}
+
+func TestGarbageInRedisIsNeverServed(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.env)
+	for _, garbage := range []string{"not json", `{"foo":1}`, `[1,2,3]`, `{"server_status":"on"}`} {
+		if err := s.rdb.Set(context.Background(), snapshot.KeyStatus, garbage, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(6 * time.Millisecond)
+		r := get(t, o.url+"/server/status")
+		b := r.status(t)
+		if r.code != 200 || b.Cache.Source != "database" {
+			t.Errorf("garbage %q: %d %+v", garbage, r.code, b.Cache)
+		}
+		wantRates(t, b)
+		if strings.Contains(string(r.body), garbage) {
+			t.Errorf("garbage %q served", garbage)
+		}
+	}
+	if !strings.Contains(o.logs.String(), "unreadable snapshot in Redis") {
+		t.Error("garbage in Redis not logged")
+	}
+}
+
+func TestHTTPSemantics(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.env)
+	s.putSnapshot(t, 0)
+	first := get(t, o.url+"/server/status")
+	etag, lm := first.header.Get("ETag"), first.header.Get("Last-Modified")
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		header map[string]string
+		code   int
+		body   bool
+	}{
+		{"If-None-Match", "GET", "/server/status", map[string]string{"If-None-Match": etag}, 304, false},
+		{"If-None-Match other", "GET", "/server/status", map[string]string{"If-None-Match": `"other"`}, 200, true},
+		{"If-Modified-Since", "GET", "/server/status", map[string]string{"If-Modified-Since": lm}, 304, false},
+		{"HEAD", "HEAD", "/server/status", nil, 200, false},
+		{"POST", "POST", "/server/status", nil, 405, true},
+		{"DELETE debug", "DELETE", "/server/status/debug", nil, 405, true},
+		{"unknown path", "GET", "/nope", nil, 404, true},
+		{"healthz", "GET", "/healthz", nil, 200, true},
+		{"readyz", "GET", "/readyz", nil, 200, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := do(t, tt.method, o.url+tt.path, tt.header)
+			if r.code != tt.code || (len(r.body) > 0) != tt.body {
+				t.Errorf("%s %s = %d with %d bytes, want %d (body %v)", tt.method, tt.path, r.code, len(r.body), tt.code, tt.body)
+			}
+			if tt.code >= 400 && !json.Valid(r.body) {
+				t.Errorf("error body is not JSON: %s", r.body)
+			}
+		})
+	}
+	if h := do(t, "HEAD", o.url+"/server/status", nil).header; h.Get("ETag") != etag || h.Get("Content-Length") == "" {
+		t.Errorf("HEAD headers = %v", h)
+	}
+}
+
+func TestDebug(t *testing.T) {
+	s := newStack(t)
+	const dbPass, redisPass = "db-Secr3t-pw", "redis-Secr3t-pw"
+	root, err := s.db.Root("tzserver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if _, err := root.Exec("CREATE USER 'tzuser'@'127.0.0.1' IDENTIFIED BY '" + dbPass + "'; GRANT SELECT ON tzserver.constants TO 'tzuser'@'127.0.0.1'; UPDATE constants SET Value='x' WHERE Name='RatePve'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.ConfigSet(context.Background(), "requirepass", redisPass).Err(); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for k, v := range s.env {
+		env[k] = v
+	}
+	env["DB_USER"], env["DB_PASSWORD"] = "tzuser", dbPass
+	env["REDIS_URL"] = "redis://:" + redisPass + "@" + s.redis.Addr() + "/0"
+	o := startOrigin(t, env)
+	if r := get(t, o.url+"/server/status"); r.code != 200 || r.status(t).Cache.Source != "database" {
+		t.Fatalf("status: %d %s", r.code, r.body)
+	}
+	r := get(t, o.url+"/server/status/debug")
+	if r.code != 200 || r.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("debug: %d %v", r.code, r.header)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(r.body, &d); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"cached", "updated_at", "age_seconds", "ttl", "is_fresh", "interval", "file", "redis", "mysql", "snapshotter_last_refresh", "fallbacks"} {
+		if _, ok := d[f]; !ok {
+			t.Errorf("debug lacks %q", f)
+		}
+	}
+	if d["cached"] != true || d["is_fresh"] != true || d["interval"] != 60.0 {
+		t.Errorf("debug = %s", r.body)
+	}
+	if ttl, _ := d["ttl"].(float64); ttl < 85 || ttl > 90 {
+		t.Errorf("ttl = %v", d["ttl"])
+	}
+	if !strings.Contains(string(r.body), `"name": "RatePve"`) {
+		t.Errorf("debug does not list the constant that fell back: %s", r.body)
+	}
+	if m := d["mysql"].(map[string]any); m["reachable"] != true {
+		t.Errorf("mysql = %v", m)
+	}
+	if m := d["redis"].(map[string]any); m["reachable"] != true {
+		t.Errorf("redis = %v", m)
+	}
+	for _, secret := range []string{dbPass, redisPass} {
+		if strings.Contains(string(r.body), secret) || strings.Contains(o.logs.String(), secret) {
+			t.Errorf("password %q appears in debug output or logs", secret)
+		}
+	}
+	if err := s.rdb.Do(context.Background(), "AUTH", redisPass).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ set, want string }{
+		{"30", `"interval": 30`},
+		{"120", `"interval": 60`}, // not below the 90-s TTL: ignored, as the snapshotter does
+	} {
+		if err := s.rdb.Set(context.Background(), snapshot.KeyInterval, tt.set, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if d := get(t, o.url+"/server/status/debug"); !strings.Contains(string(d.body), tt.want) {
+			t.Errorf("override %s: debug lacks %s: %s", tt.set, tt.want, d.body)
+		}
+	}
+}

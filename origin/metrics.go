@@ -1,0 +1,62 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the origin's Prometheus series.
+type metrics struct {
+	answers  *prometheus.CounterVec   // by source
+	redis    *prometheus.CounterVec   // hit, miss, error, garbage
+	mysql    *prometheus.CounterVec   // ok, error, suppressed (inside the back-off window)
+	duration *prometheus.HistogramVec // by route and code
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		answers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statusedge_origin_answers_total", Help: "Status answers by source (redis, database, last_known, none).",
+		}, []string{"source"}),
+		redis: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statusedge_origin_redis_reads_total", Help: "Redis reads of server:status by result (hit, miss, error, garbage).",
+		}, []string{"result"}),
+		mysql: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "statusedge_origin_mysql_fallbacks_total", Help: "MySQL fallback reads by result (ok, error, suppressed by the back-off).",
+		}, []string{"result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "statusedge_origin_request_duration_seconds", Help: "Request latency by route and status code.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route", "code"}),
+	}
+	reg.MustRegister(m.answers, m.redis, m.mysql, m.duration)
+	return m
+}
+
+// instrument records the latency of every request by its route template.
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		route := "unmatched"
+		if cur := mux.CurrentRoute(r); cur != nil {
+			route, _ = cur.GetPathTemplate()
+		}
+		m.duration.WithLabelValues(route, strconv.Itoa(rec.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// NewServer lists every route of the origin.
+func NewServer(logger *slog.Logger, c *chain, d debugDeps, gatherer prometheus.Gatherer) http.Handler {
+	r := mux.NewRouter()
+	r.Handle("/server/status", handleStatus(logger, c, d.now)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/server/status/debug", handleDebug(logger, d)).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write([]byte("ok\n"))
+	}).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/readyz", handleReady(c, d.pingDB)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound, "not found")
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+	})
+	r.Use(c.metrics.instrument)
+	return r
+}
+
+// handleReady is 200 while the origin can answer from Redis or MySQL.
+func handleReady(c *chain, pingDB func(context.Context) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rctx, cancel := context.WithTimeout(r.Context(), c.redisTimeout)
+		defer cancel()
+		redisErr := c.store.Ping(rctx)
+		if redisErr == nil {
+			_, _ = w.Write([]byte("ready: redis\n"))
+			return
+		}
+		dctx, cancel := context.WithTimeout(r.Context(), c.dbTimeout)
+		defer cancel()
+		if err := pingDB(dctx); err == nil {
+			_, _ = w.Write([]byte("ready: mysql\n"))
+			return
+		}
+		writeError(w, http.StatusServiceUnavailable, "not ready: neither Redis nor MySQL answers")
+	}
+}
