@@ -23,8 +23,10 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
+# exec: the launcher's parent is make itself, so a SIGTERM that ends make ends the stack.
 run: deps build
-	$(GO) run ./deploy/localstack
+	$(GO) build -o $(BIN)/localstack ./deploy/localstack
+	exec ./$(BIN)/localstack -bin $(BIN)
 
 bench: deps build
 	$(GO) run ./deploy/bench

@@ -1,0 +1,129 @@
+// Command localstack runs all of statusedge on this machine in the foreground (`make run`):
+// a throwaway MariaDB seeded with the demo constants, Redis, the snapshotter, the origin
+// and nginx. DB_HOST or REDIS_URL point it at existing servers instead. Ctrl-C or SIGTERM
+// stops everything it started.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"statusedge/internal/config"
+	"statusedge/internal/harness"
+)
+
+func main() {
+	// `make run` is our parent: if make is killed, take the stack down with it.
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "localstack: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("localstack", flag.ContinueOnError)
+	bin := fs.String("bin", "", "folder holding built snapshotter and origin binaries (default: build them)")
+	dir := fs.String("dir", "", "folder for data, logs and status.json (default: a new temp folder, removed at exit)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "statusedge-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		*dir = d
+	}
+	if *bin == "" {
+		*bin = filepath.Join(*dir, "bin")
+		fmt.Fprintln(stdout, "building snapshotter and origin…")
+		if err := harness.BuildPrograms(ctx, *bin); err != nil {
+			return err
+		}
+	}
+	sc := harness.StackConfig{
+		Dir: *dir, Bin: *bin, Snapshotter: true,
+		Interval: int(cfg.Interval.Seconds()), TTL: int(cfg.TTL.Seconds()),
+		PublicAddr: cfg.PublicAddr, OriginAddr: cfg.OriginAddr, SnapshotterAddr: cfg.SnapAddr,
+	}
+	if getenv("DB_HOST") != "" {
+		sc.DB = map[string]string{}
+		for _, k := range []string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME"} {
+			if v := getenv(k); v != "" {
+				sc.DB[k] = v
+			}
+		}
+	}
+	if getenv("REDIS_URL") != "" {
+		sc.RedisURL = cfg.RedisURL
+	}
+	fmt.Fprintln(stdout, "starting MariaDB, Redis, snapshotter, origin and nginx…")
+	s, err := harness.StartStack(ctx, sc)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		fmt.Fprintln(stdout, "stopping…")
+		s.Stop()
+		fmt.Fprintln(stdout, "stopped.")
+	}()
+	printURLs(stdout, s, *dir)
+
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			for _, p := range []*harness.Process{s.Origin, s.Snapshotter} {
+				if p.Exited() {
+					return errors.New(p.Name + " exited; its log: " + filepath.Join(*dir, p.Name+".log") + "\n" + s.Logs(p.Name))
+				}
+			}
+		}
+	}
+}
+
+func printURLs(w io.Writer, s *harness.Stack, dir string) {
+	pub := s.PublicURL()
+	db := s.Env["DB_HOST"] + ":" + s.Env["DB_PORT"] + "/" + s.Env["DB_NAME"] + " (user " + s.Env["DB_USER"] + ")"
+	if s.MariaDB != nil {
+		db += ", throwaway, seeded with deploy/seed.sql"
+	}
+	lines := []string{
+		"",
+		"statusedge is running:",
+		"  status page       " + pub + "/",
+		"  snapshot (JSON)   " + pub + "/api/server/status",
+		"  ops debug         " + pub + "/api/server/status/debug",
+		"  origin            " + s.OriginURL() + "/server/status",
+		"  snapshotter       http://" + s.Env["SNAPSHOTTER_ADDR"] + "/healthz",
+		"  MySQL             " + db,
+		"  Redis             " + harness.RedactedURL(s.Env["REDIS_URL"]),
+		"  status.json       " + filepath.Join(s.StatusDir, "status.json"),
+		"  logs              " + dir + "/*.log, " + dir + "/nginx/nginx.log",
+		"",
+		"Ctrl-C stops everything.",
+	}
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"statusedge/internal/harness"
+)
+
+// TestMakeRun starts `make run` as a user would, waits for the public URL, sends SIGTERM
+// to make alone, and checks that every process it started is gone.
+func TestMakeRun(t *testing.T) {
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := func() string {
+		p, err := harness.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "127.0.0.1:" + strconv.Itoa(p)
+	}
+	public := addr()
+	cmd := exec.Command("make", "--no-print-directory", "run")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "PUBLIC_ADDR="+public, "ORIGIN_ADDR="+addr(), "SNAPSHOTTER_ADDR="+addr(), "BIN="+t.TempDir())
+	logPath := filepath.Join(t.TempDir(), "make-run.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	out := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+
+	start := time.Now()
+	url := "http://" + public + "/api/server/status"
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 && resp.Header.Get("X-Status-Source") == "file" {
+				break
+			}
+		}
+		if time.Since(start) > 60*time.Second {
+			t.Fatalf("%s did not answer from the file within 60s:\n%s", url, out())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Logf("make run: %s answered from status.json after %v", url, time.Since(start).Round(100*time.Millisecond))
+	if !strings.Contains(out(), "status page") {
+		t.Errorf("make run did not print the URLs:\n%s", out())
+	}
+
+	started := descendants(cmd.Process.Pid)
+	if len(started) < 5 {
+		t.Errorf("found %d processes under make, want launcher, MariaDB, Redis, snapshotter, origin and nginx", len(started))
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("make run still running 30s after SIGTERM")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for pid, cmdline := range started {
+		for alive(pid, cmdline) {
+			if time.Now().After(deadline) {
+				t.Errorf("process %d (%s) outlived make run", pid, cmdline)
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// descendants maps every process below pid to its command line.
+func descendants(pid int) map[int]string {
+	children := map[int][]int{}
+	cmdlines := map[int]string{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name, which may hold spaces, start after ") ".
+		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+		ppid, _ := strconv.Atoi(fields[1])
+		children[ppid] = append(children[ppid], p)
+		cmdlines[p] = cmdline(p)
+	}
+	out := map[int]string{}
+	var walk func(int)
+	walk = func(p int) {
+		for _, c := range children[p] {
+			out[c] = cmdlines[c]
+			walk(c)
+		}
+	}
+	walk(pid)
+	return out
+}
+
+func cmdline(pid int) string {
+	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+}
+
+// alive reports whether pid still runs the same command (pids are reused).
+func alive(pid int, was string) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil || strings.Contains(string(stat), ") Z ") {
+		return false
+	}
+	return cmdline(pid) == was
+}

@@ -1,0 +1,162 @@
+package nginx_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"statusedge/internal/harness"
+	"statusedge/nginx"
+)
+
+// browser starts Debian's headless Chromium for one test; lang sets the page's language.
+func browser(t *testing.T, lang string) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium not found: install it with `apt-get install chromium` (or run `make deps` as root)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", lang),
+		chromedp.Flag("accept-lang", lang),
+		chromedp.Env("LANGUAGE="+lang),
+		chromedp.WindowSize(560, 720),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	tab, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	return tab
+}
+
+// view opens url and waits until the page reaches state; it returns the status text.
+func view(t *testing.T, tab context.Context, url, state string) string {
+	t.Helper()
+	if err := chromedp.Do(tab, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(tab, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`body[data-state="`+state+`"]`)); err != nil {
+		got, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.state`))
+		t.Fatalf("page at %s never reached state %q (now %q): %v", url, state, got, err)
+	}
+	text, err := chromedp.Run(tab, chromedp.Text("#status"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return text
+}
+
+func text(t *testing.T, tab context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(tab, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// pageFrom serves the status page from another origin, pointed at endpoint.
+func pageFrom(t *testing.T, endpoint string) string {
+	t.Helper()
+	page := strings.Replace(string(nginx.Page()), `content="/api/server/status"`, `content="`+endpoint+`"`, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(page))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestStatusPage(t *testing.T) {
+	s := startStack(t, harness.StackConfig{Interval: 600, TTL: 900})
+	if err := s.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tab := browser(t, "en-US")
+
+	t.Run("renders the seeded values", func(t *testing.T) {
+		if got := view(t, tab, s.PublicURL()+"/", "online"); got != "Online" {
+			t.Errorf("status = %q", got)
+		}
+		for sel, want := range map[string]string{"#rate-exp": "×2.5", "#rate-pvp": "×1.5", "#rate-pve": "×3", "#rate-color_mob": "×1.25", "#rate-skill": "×2", "#rate-client": "256"} {
+			if got := text(t, tab, sel); !strings.HasSuffix(got, want) {
+				t.Errorf("%s = %q, want it to end in %q", sel, got, want)
+			}
+		}
+		if got := text(t, tab, "#updated"); !strings.HasPrefix(got, "Updated ") || !strings.Contains(got, "ago") && !strings.Contains(got, "now") {
+			t.Errorf("updated = %q", got)
+		}
+		if stale, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.stale`)); stale != "false" {
+			t.Errorf("fresh snapshot shown as stale")
+		}
+		if path := os.Getenv("STATUSEDGE_SCREENSHOT"); path != "" {
+			png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("loaded from another origin (CORS)", func(t *testing.T) {
+		if got := view(t, tab, pageFrom(t, s.PublicURL()+"/api/server/status"), "online"); got != "Online" {
+			t.Errorf("status = %q", got)
+		}
+	})
+
+	t.Run("endpoint down", func(t *testing.T) {
+		port, err := harness.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := pageFrom(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/api/server/status")
+		if got := view(t, tab, url, "error"); got != "Status unavailable" {
+			t.Errorf("status = %q", got)
+		}
+	})
+
+	t.Run("russian", func(t *testing.T) {
+		ru := browser(t, "ru-RU")
+		if got := view(t, ru, s.PublicURL()+"/", "online"); got != "Онлайн" {
+			t.Errorf("status in Russian = %q", got)
+		}
+		if got := text(t, ru, "#rate-exp"); !strings.HasPrefix(got, "Опыт") {
+			t.Errorf("rate label = %q", got)
+		}
+	})
+
+	t.Run("stale snapshot", func(t *testing.T) {
+		// The file is past its TTL, Redis is empty and MySQL is gone: the origin answers
+		// with the last snapshot it knows, marked stale, and the page says so.
+		old := time.Now().Add(-20 * time.Minute)
+		if err := os.Chtimes(statusFile(s), old, old); err != nil {
+			t.Fatal(err)
+		}
+		s.Redis.Stop()
+		s.MariaDB.Stop()
+		time.Sleep(6 * time.Second) // let nginx's 5-s cache of earlier origin answers expire
+		view(t, tab, s.PublicURL()+"/", "online")
+		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(`body[data-stale="true"] #notice`)); err != nil {
+			t.Fatalf("stale state not shown: %v", err)
+		}
+		if got := text(t, tab, "#notice"); got != "This status may be out of date." {
+			t.Errorf("notice = %q", got)
+		}
+	})
+}
