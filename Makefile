@@ -29,7 +29,7 @@ run: deps build
 	exec ./$(BIN)/localstack -bin $(BIN)
 
 bench: deps build
-	$(GO) run ./deploy/bench
+	$(GO) run ./deploy/bench -bin $(BIN)
 
 clean:
 	rm -rf $(BIN)

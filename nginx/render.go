@@ -71,7 +71,7 @@ func (p Params) WithDefaults() Params {
 }
 
 func parse() (*template.Template, error) {
-	return template.ParseFS(files, "site.conf.tmpl", "nginx.conf.tmpl")
+	return template.ParseFS(files, "site.conf.tmpl", "nginx.conf.tmpl", "status.js")
 }
 
 // Site renders the http-level site: a Debian sites-enabled file, or the body of a standalone config.
@@ -92,20 +92,26 @@ func render(name string, p Params) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// InstallAssets writes status.js into p.JSDir and the status page into p.PageDir.
+// Script renders status.js, the njs routing script, for p.
+func Script(p Params) ([]byte, error) { return render("status.js", p) }
+
+// InstallAssets writes the rendered status.js into p.JSDir and the status page into p.PageDir.
 func InstallAssets(p Params) error {
-	for _, f := range []struct{ src, dir, name string }{
-		{"status.js", p.JSDir, "status.js"},
-		{"www/index.html", p.PageDir, "index.html"},
+	script, err := Script(p)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		data      []byte
+		dir, name string
+	}{
+		{script, p.JSDir, "status.js"},
+		{Page(), p.PageDir, "index.html"},
 	} {
-		b, err := files.ReadFile(f.src)
-		if err != nil {
-			return err
-		}
 		if err := os.MkdirAll(f.dir, 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(f.dir, f.name), b, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(f.dir, f.name), f.data, 0o644); err != nil {
 			return err
 		}
 	}

@@ -66,6 +66,9 @@ type chain struct {
 	// dbBackoff is how long a failed MySQL read is remembered, so a dead database gets
 	// one attempt per window however many visitors arrive.
 	dbBackoff time.Duration
+	// dbReuse is how long a successful MySQL read answers later misses too, so a Redis
+	// outage costs MySQL one read per window rather than one per wave of visitors.
+	dbReuse time.Duration
 	now       func() time.Time
 	log       *slog.Logger
 	metrics   *metrics
@@ -82,11 +85,10 @@ type chain struct {
 
 // Status returns the best answer, or errNoStatus.
 func (c *chain) Status(ctx context.Context) (answer, error) {
-	began := c.now()
 	if k, ok := c.fromRedis(ctx); ok {
 		return answer{k, sourceRedis}, nil
 	}
-	k, err := c.fromDatabase(ctx, began)
+	k, err := c.fromDatabase(ctx)
 	if err == nil {
 		return answer{k, sourceDatabase}, nil
 	}
@@ -123,15 +125,15 @@ func (c *chain) fromRedis(ctx context.Context) (known, bool) {
 }
 
 // fromDatabase reads MySQL once for all concurrent callers and refills Redis. A read that
-// completed after the caller began is as good as a new one: without that, a request that
-// missed Redis while a read was in flight, but reached the flight just after it landed,
-// would start a second read.
-func (c *chain) fromDatabase(ctx context.Context, began time.Time) (known, error) {
-	if k, ok := c.readSince(began); ok {
+// landed within dbReuse is as good as a new one: without that, a request that missed
+// Redis while a read was in flight, but reached the flight just after it landed, would
+// start a second read.
+func (c *chain) fromDatabase(ctx context.Context) (known, error) {
+	if k, ok := c.recentRead(); ok {
 		return k, nil
 	}
 	v, err, _ := c.flight.Do("mysql", func() (any, error) {
-		if k, ok := c.readSince(began); ok {
+		if k, ok := c.recentRead(); ok {
 			return k, nil
 		}
 		c.mu.Lock()
@@ -163,8 +165,8 @@ func (c *chain) fromDatabase(ctx context.Context, began time.Time) (known, error
 		if err := c.store.Put(rctx, k.data, snap.FreshUntil.Sub(c.now())); err != nil {
 			c.log.Warn("refill Redis", "err", err)
 		}
-		// Stamped after the refill: a request that began before it may have missed
-		// Redis, and must find this read instead of starting another.
+		// Stamped after the refill, so the reuse window covers every request that
+		// missed Redis before the refill landed.
 		c.mu.Lock()
 		c.dbErr, c.fallbacks = nil, fallbacks
 		c.lastDB, c.lastDBAt = &k, c.now()
@@ -178,11 +180,11 @@ func (c *chain) fromDatabase(ctx context.Context, began time.Time) (known, error
 	return v.(known), nil
 }
 
-// readSince returns the last MySQL read if it completed at or after t.
-func (c *chain) readSince(t time.Time) (known, bool) {
+// recentRead returns the last MySQL read if it landed within dbReuse.
+func (c *chain) recentRead() (known, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.lastDB == nil || c.lastDBAt.Before(t) {
+	if c.lastDB == nil || c.now().Sub(c.lastDBAt) >= c.dbReuse {
 		return known{}, false
 	}
 	return *c.lastDB, true

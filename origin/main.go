@@ -72,7 +72,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(2)
 	db.SetConnMaxIdleTime(time.Minute)
-	rdb := redis.NewClient(cfg.RedisOptions(*redisTimeout))
+	ropt := cfg.RedisOptions(*redisTimeout)
+	// No retries: a failed Redis read falls over to MySQL, which is the retry.
+	ropt.MaxRetries = -1
+	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 
 	reg := prometheus.NewRegistry()
@@ -82,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		read:         func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
 		dir:          cfg.StatusDir,
 		ttl:          cfg.TTL,
-		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff,
+		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: time.Second,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
 	}
 	d := debugDeps{

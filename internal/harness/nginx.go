@@ -22,10 +22,6 @@ type Nginx struct {
 // and starts nginx in the foreground of its own process group. Listen, OriginAddr,
 // StatusDir, Interval and TTL must be set; the rest defaults to folders under dir.
 func StartNginx(dir string, p nginx.Params) (*Nginx, error) {
-	bin, err := need("nginx", "nginx")
-	if err != nil {
-		return nil, err
-	}
 	p.Prefix = dir
 	if p.JSModule == "" {
 		p.JSModule = "/usr/lib/nginx/modules/ngx_http_js_module.so"
@@ -62,6 +58,24 @@ func StartNginx(dir string, p nginx.Params) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
+	n, err := StartNginxConf(dir, conf, p.Listen)
+	if err != nil {
+		return nil, err
+	}
+	n.Params = p.WithDefaults()
+	return n, nil
+}
+
+// StartNginxConf writes conf to dir/nginx.conf, checks it and runs it with prefix dir
+// until it listens on addr.
+func StartNginxConf(dir string, conf []byte, addr string) (*Nginx, error) {
+	bin, err := need("nginx", "nginx")
+	if err != nil {
+		return nil, err
+	}
+	if err := openToWorkers(dir); err != nil {
+		return nil, err
+	}
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, conf, 0o644); err != nil {
 		return nil, err
@@ -74,13 +88,12 @@ func StartNginx(dir string, p nginx.Params) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Nginx{Addr: p.Listen, Conf: confPath, Params: p.WithDefaults(), Process: proc}
-	if err := WaitListening(proc, p.Listen, 10*time.Second); err != nil {
+	if err := WaitListening(proc, addr, 10*time.Second); err != nil {
 		proc.Stop(5 * time.Second)
 		log, _ := os.ReadFile(filepath.Join(dir, "nginx.log"))
 		return nil, fmt.Errorf("nginx: %w\n%s", err, log)
 	}
-	return n, nil
+	return &Nginx{Addr: addr, Conf: confPath, Process: proc}, nil
 }
 
 // CheckNginx runs nginx -t on a config.

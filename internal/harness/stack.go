@@ -105,10 +105,7 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 	}
 
 	if cfg.Snapshotter {
-		if s.Snapshotter, err = s.startProgram("snapshotter"); err != nil {
-			return nil, err
-		}
-		if err := WaitListening(s.Snapshotter, s.Env["SNAPSHOTTER_ADDR"], 10*time.Second); err != nil {
+		if err := s.StartSnapshotter(); err != nil {
 			return nil, err
 		}
 	}
@@ -131,6 +128,14 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 	}
 	s.stops = append(s.stops, s.Nginx.Stop)
 	return s, nil
+}
+
+// StartSnapshotter starts the snapshotter loop, which refreshes at once.
+func (s *Stack) StartSnapshotter() (err error) {
+	if s.Snapshotter, err = s.startProgram("snapshotter"); err != nil {
+		return err
+	}
+	return WaitListening(s.Snapshotter, s.Env["SNAPSHOTTER_ADDR"], 10*time.Second)
 }
 
 func (s *Stack) startProgram(name string, args ...string) (*Process, error) {
