@@ -179,15 +179,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		rep.Rows = append(rep.Rows, r)
 	}
-	// The origin's MySQL path, for the origin's own figures: Redis gone, every request
-	// falls through to MySQL (through the shared in-flight read).
-	s.Redis.Stop()
-	r, err := measure("6 origin direct, Redis down (MySQL)", s.OriginURL()+"/server/status")
-	if err != nil {
-		return err
-	}
-	rep.Rows = append(rep.Rows, r)
-	rep.OriginPeakRSS = peakRSS(s.Origin.Pid())
 	// The snapshotter's own high-water mark, read from the running loop after a refresh
 	// (a child's rusage would count the forking parent's pages).
 	if err := s.StartSnapshotter(); err != nil {
@@ -197,6 +188,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	rep.SnapshotterPeakRSS = peakRSS(s.Snapshotter.Pid())
+
+	// The origin's MySQL path, for the origin's own figures: Redis gone, every request
+	// falls through to MySQL (through the shared in-flight read).
+	s.Redis.Stop()
+	r, err := measure("6 origin direct, Redis down (MySQL)", s.OriginURL()+"/server/status")
+	if err != nil {
+		return err
+	}
+	rep.Rows = append(rep.Rows, r)
+	rep.OriginPeakRSS = peakRSS(s.Origin.Pid())
 
 	ceil, naive := rep.Rows[0].Result, rep.Rows[4].Result
 	for i := range rep.Rows {
