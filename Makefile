@@ -5,7 +5,7 @@ BIN     := bin
 LDFLAGS := -s -w
 export CGO_ENABLED := 0
 
-.PHONY: all build test lint deps run bench clean
+.PHONY: all build test lint deps run bench clean deploy-configs
 
 all: build
 
@@ -29,7 +29,12 @@ run: deps build
 	exec ./$(BIN)/localstack -bin $(BIN)
 
 bench: deps build
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/snapshot ./origin
 	$(GO) run ./deploy/bench -bin $(BIN)
+
+# The nginx files deployments use, rendered from nginx/ (a test checks they are current).
+deploy-configs:
+	$(GO) run ./deploy/render
 
 clean:
 	rm -rf $(BIN)

@@ -109,9 +109,6 @@ func TestRenderedConfigsPassNginxT(t *testing.T) {
 		CacheDir: filepath.Join(dir, "cache"), ShieldSocket: filepath.Join(dir, "s.sock"),
 		Interval: 600, TTL: 900, Prefix: dir, Workers: "1",
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	if err := nginx.InstallAssets(p); err != nil {
 		t.Fatal(err)
 	}

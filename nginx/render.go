@@ -17,6 +17,7 @@ var files embed.FS
 // Params are what differs between installs. Paths are absolute.
 type Params struct {
 	Listen       string   // PUBLIC_ADDR
+	ServerName   string   // server_name; "_" matches any Host
 	OriginAddr   string   // ORIGIN_ADDR
 	StatusDir    string   // STATUS_DIR, holding status.json
 	PageDir      string   // folder holding the status page's index.html
@@ -60,6 +61,9 @@ func (p Params) WithDefaults() Params {
 	}
 	if p.Workers == "" {
 		p.Workers = "auto"
+	}
+	if p.ServerName == "" {
+		p.ServerName = "_"
 	}
 	if p.ErrorLog == "" {
 		p.ErrorLog = "stderr"
@@ -122,4 +126,28 @@ func InstallAssets(p Params) error {
 func Page() []byte {
 	b, _ := files.ReadFile("www/index.html")
 	return b
+}
+
+// HostParams is the site for a Debian host: /etc/nginx/sites-enabled/statusedge.conf,
+// with Debian's nginx.conf and libnginx-mod-http-js loading the njs module.
+func HostParams() Params {
+	return Params{
+		Listen: "80", ServerName: "status.example.com", OriginAddr: "127.0.0.1:8091",
+		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www", JSDir: "/usr/share/statusedge/njs",
+		CacheDir: "/var/cache/nginx/statusedge", ShieldSocket: "/run/nginx-statusedge-shield.sock",
+		Interval: 600, TTL: 900,
+	}.WithDefaults()
+}
+
+// DockerParams is the standalone nginx.conf for the official nginx image in docker-compose.
+// The debug endpoint answers only inside the container: with Docker's port publishing,
+// outside clients can appear with a private address.
+func DockerParams() Params {
+	return Params{
+		Listen: "8090", OriginAddr: "origin:8091",
+		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www", JSDir: "/etc/nginx/njs",
+		CacheDir: "/var/cache/nginx/statusedge", ShieldSocket: "/var/cache/nginx/statusedge-shield.sock",
+		Interval: 600, TTL: 900, DebugAllow: []string{"127.0.0.1", "::1"},
+		Prefix: "/var/cache/nginx", JSModule: "/etc/nginx/modules/ngx_http_js_module.so", ErrorLog: "stderr",
+	}.WithDefaults()
 }

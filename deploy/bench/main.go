@@ -297,9 +297,6 @@ func startBare(dir string, data []byte) (*harness.Nginx, error) {
 	if err := os.MkdirAll(filepath.Join(bdir, "www"), 0o755); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(bdir, "tmp"), 0o755); err != nil {
-		return nil, err
-	}
 	if err := os.WriteFile(filepath.Join(bdir, "www", snapshot.FileName), data, 0o644); err != nil {
 		return nil, err
 	}
@@ -314,11 +311,11 @@ pid %[1]s/nginx.pid;
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path %[1]s/tmp/client_body;
-    proxy_temp_path %[1]s/tmp/proxy;
-    fastcgi_temp_path %[1]s/tmp/fastcgi;
-    uwsgi_temp_path %[1]s/tmp/uwsgi;
-    scgi_temp_path %[1]s/tmp/scgi;
+    client_body_temp_path %[1]s/client_body_temp;
+    proxy_temp_path %[1]s/proxy_temp;
+    fastcgi_temp_path %[1]s/fastcgi_temp;
+    uwsgi_temp_path %[1]s/uwsgi_temp;
+    scgi_temp_path %[1]s/scgi_temp;
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 65;

@@ -31,6 +31,12 @@ type Config struct {
 	PublicAddr string
 }
 
+// Names lists every environment variable the programs read.
+func Names() []string {
+	return []string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
+		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR"}
+}
+
 // Load reads and validates the environment. The error names the variable at fault.
 func Load(getenv func(string) string) (Config, error) {
 	get := func(name, def string) string {

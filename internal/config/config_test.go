@@ -76,3 +76,33 @@ func TestRedisAddrHidesPassword(t *testing.T) {
 		t.Errorf("RedisAddr = %q", got)
 	}
 }
+
+// TestNamesAreRead: every listed variable changes what Load returns, so the list used to
+// check deploy files against the programs cannot drift from what Load reads.
+func TestNamesAreRead(t *testing.T) {
+	base, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]string{"DB_PORT": "3307", "REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60",
+		"STATUS_CACHE_TTL": "901", "ORIGIN_ADDR": "127.0.0.1:1", "SNAPSHOTTER_ADDR": "127.0.0.1:2", "PUBLIC_ADDR": "127.0.0.1:3",
+		"DB_PASSWORD_FILE": pw}
+	for _, name := range Names() {
+		v, ok := values[name]
+		if !ok {
+			v = "changed"
+		}
+		c, err := Load(env(map[string]string{name: v}))
+		if err != nil {
+			t.Errorf("%s=%s: %v", name, v, err)
+			continue
+		}
+		if c == base {
+			t.Errorf("%s is listed but Load ignores it", name)
+		}
+	}
+}

@@ -43,9 +43,6 @@ func StartNginx(dir string, p nginx.Params) (*Nginx, error) {
 	if p.Workers == "" {
 		p.Workers = "1"
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o755); err != nil {
-		return nil, err
-	}
 	for _, d := range []string{dir, p.StatusDir} {
 		if err := openToWorkers(d); err != nil {
 			return nil, err

@@ -1,0 +1,319 @@
+package deploy_test
+
+import (
+	"context"
+	"database/sql"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"go.yaml.in/yaml/v3"
+
+	"statusedge/deploy"
+	"statusedge/internal/config"
+	"statusedge/internal/harness"
+	"statusedge/internal/snapshot"
+	"statusedge/nginx"
+)
+
+func root(t *testing.T) string {
+	t.Helper()
+	r, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func read(t *testing.T, rel string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root(t), rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+type compose struct {
+	Services map[string]struct {
+		Image       string                            `yaml:"image"`
+		Build       *struct{ Args map[string]string } `yaml:"build"`
+		Environment map[string]string                 `yaml:"environment"`
+		Ports       []string                          `yaml:"ports"`
+		Volumes     []string                          `yaml:"volumes"`
+		Healthcheck *struct{ Test []string }          `yaml:"healthcheck"`
+		Restart     string                            `yaml:"restart"`
+		ReadOnly    bool                              `yaml:"read_only"`
+	} `yaml:"services"`
+	Volumes map[string]any                   `yaml:"volumes"`
+	Secrets map[string]struct{ File string } `yaml:"secrets"`
+}
+
+func TestComposeAgreesWithPrograms(t *testing.T) {
+	var c compose
+	if err := yaml.Unmarshal([]byte(read(t, "docker-compose.yml")), &c); err != nil {
+		t.Fatalf("docker-compose.yml does not parse: %v", err)
+	}
+	want := []string{"mariadb", "nginx", "origin", "redis", "snapshotter"}
+	var got []string
+	for name, s := range c.Services {
+		got = append(got, name)
+		if s.Healthcheck == nil || len(s.Healthcheck.Test) < 2 {
+			t.Errorf("%s has no healthcheck", name)
+		}
+		if s.Restart != "unless-stopped" {
+			t.Errorf("%s restart = %q", name, s.Restart)
+		}
+		if len(s.Ports) > 0 && name != "nginx" {
+			t.Errorf("%s publishes ports %v; only nginx may", name, s.Ports)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("services = %v, want %v", got, want)
+	}
+	docker := nginx.DockerParams()
+	known := config.Names()
+	for _, name := range []string{"snapshotter", "origin"} {
+		s := c.Services[name]
+		if s.Build == nil || s.Build.Args["PROGRAM"] != name {
+			t.Errorf("%s is not built from deploy/Dockerfile with PROGRAM=%s", name, name)
+		}
+		for k := range s.Environment {
+			if !slices.Contains(known, k) {
+				t.Errorf("%s sets %s, which the programs do not read", name, k)
+			}
+		}
+		if s.Environment["STATUS_DIR"] != docker.StatusDir {
+			t.Errorf("%s STATUS_DIR = %q, nginx serves %q", name, s.Environment["STATUS_DIR"], docker.StatusDir)
+		}
+		mode := ":ro"
+		if name == "snapshotter" {
+			mode = ""
+		}
+		if !slices.Contains(s.Volumes, "status:"+docker.StatusDir+mode) {
+			t.Errorf("%s volumes %v lack status:%s%s", name, s.Volumes, docker.StatusDir, mode)
+		}
+		if !s.ReadOnly {
+			t.Errorf("%s root filesystem is not read-only", name)
+		}
+		if hc := s.Healthcheck.Test; hc[1] != "/statusedge" || hc[2] != "-healthcheck" {
+			t.Errorf("%s healthcheck = %v, want the program's own -healthcheck", name, hc)
+		}
+	}
+	if _, port, _ := strings.Cut(c.Services["origin"].Environment["ORIGIN_ADDR"], ":"); docker.OriginAddr != "origin:"+port {
+		t.Errorf("nginx proxies to %s, origin listens on port %s", docker.OriginAddr, port)
+	}
+	ng := c.Services["nginx"]
+	if !slices.Equal(ng.Ports, []string{docker.Listen + ":" + docker.Listen}) {
+		t.Errorf("nginx ports %v, config listens on %s", ng.Ports, docker.Listen)
+	}
+	for _, v := range []string{
+		"./deploy/docker/nginx.conf:/etc/nginx/nginx.conf:ro",
+		"./deploy/docker/status.js:" + docker.JSDir + "/status.js:ro",
+		"./nginx/www/index.html:" + docker.PageDir + "/index.html:ro",
+		"status:" + docker.StatusDir + ":ro",
+	} {
+		if !slices.Contains(ng.Volumes, v) {
+			t.Errorf("nginx volumes %v lack %s", ng.Volumes, v)
+		}
+		if src, _, _ := strings.Cut(v, ":"); strings.HasPrefix(src, "./") {
+			if _, err := os.Stat(filepath.Join(root(t), src)); err != nil {
+				t.Errorf("nginx mounts %s: %v", src, err)
+			}
+		}
+	}
+	if _, ok := c.Volumes["status"]; !ok {
+		t.Error("no shared status volume")
+	}
+	if f := c.Secrets["db_password"].File; f == "" {
+		t.Error("no db_password secret")
+	} else if _, err := os.Stat(filepath.Join(root(t), f)); err != nil {
+		t.Errorf("secret file: %v", err)
+	}
+	if !slices.Contains(c.Services["mariadb"].Volumes, "./deploy/seed.sql:/docker-entrypoint-initdb.d/10-seed.sql:ro") {
+		t.Error("MariaDB is not seeded with deploy/seed.sql")
+	}
+}
+
+// TestDockerfileBuildsWhatMakeBuilds builds the Go part with the Dockerfile's own command
+// and checks the result: the flags of `make build`, a static binary, a non-root user.
+func TestDockerfileBuildsWhatMakeBuilds(t *testing.T) {
+	df := read(t, "deploy/Dockerfile")
+	m := regexp.MustCompile(`(?m)^RUN (CGO_ENABLED=0 go build (.*) -o /out/statusedge) \./\$\{PROGRAM\}$`).FindStringSubmatch(df)
+	if m == nil {
+		t.Fatal("no `CGO_ENABLED=0 go build ... -o /out/statusedge ./${PROGRAM}` in deploy/Dockerfile")
+	}
+	mk := read(t, "Makefile")
+	if !strings.Contains(mk, "LDFLAGS := -s -w") || !strings.Contains(mk, "build -trimpath -ldflags '$(LDFLAGS)'") ||
+		!strings.Contains(mk, "export CGO_ENABLED := 0") || m[2] != "-trimpath -ldflags '-s -w'" {
+		t.Errorf("Dockerfile builds with %q; Makefile's build differs", m[2])
+	}
+	if !regexp.MustCompile(`(?m)^USER 65532:65532$`).MatchString(df) || !strings.Contains(df, `ENTRYPOINT ["/statusedge"]`) {
+		t.Error("runtime stage must run as 65532 (non-root) with /statusedge as entrypoint")
+	}
+	for _, program := range []string{"snapshotter", "origin"} {
+		out := filepath.Join(t.TempDir(), "statusedge")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./"+program)
+		cmd.Dir = root(t)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build %s: %v\n%s", program, err, b)
+		}
+		f, err := elf.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Errorf("%s is dynamically linked: it will not run on distroless/static", program)
+			}
+		}
+		f.Close()
+		help, _ := exec.Command(out, "-h").CombinedOutput()
+		if !strings.Contains(string(help), "-healthcheck") {
+			t.Errorf("%s has no -healthcheck flag for the compose healthcheck:\n%s", program, help)
+		}
+	}
+}
+
+// TestHostSitePassesNginxT checks the host site inside Debian's own nginx.conf (which
+// loads the njs module from modules-enabled) and the Docker config, with nginx -t.
+func TestHostSitePassesNginxT(t *testing.T) {
+	debianConf, err := os.ReadFile("/etc/nginx/nginx.conf")
+	if err != nil {
+		t.Fatalf("Debian's nginx.conf: %v: install nginx (`apt-get install nginx libnginx-mod-http-js`)", err)
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("nginx -t of Debian's nginx.conf opens /var/log/nginx and /run: run as root (CI does)")
+	}
+	dir := t.TempDir()
+	p := nginx.HostParams()
+	p.StatusDir, p.PageDir, p.JSDir = filepath.Join(dir, "www"), filepath.Join(dir, "page"), filepath.Join(dir, "njs")
+	p.CacheDir, p.ShieldSocket = filepath.Join(dir, "cache"), filepath.Join(dir, "shield.sock")
+	if err := nginx.InstallAssets(p); err != nil {
+		t.Fatal(err)
+	}
+	site, err := nginx.Site(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sitePath := filepath.Join(dir, "statusedge.conf")
+	if err := os.WriteFile(sitePath, site, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := strings.Replace(string(debianConf), "include /etc/nginx/sites-enabled/*;", "include "+sitePath+";", 1)
+	if conf == string(debianConf) {
+		t.Fatal("Debian's nginx.conf has no sites-enabled include to stand in for")
+	}
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("nginx", "-t", "-c", confPath).CombinedOutput(); err != nil {
+		t.Fatalf("nginx -t with the host site: %v\n%s", err, out)
+	}
+
+	// The Docker config, with the image's paths pointed at this machine's.
+	d := nginx.DockerParams()
+	d.Prefix, d.JSModule, d.OriginAddr = filepath.Join(dir, "docker"), "/usr/lib/nginx/modules/ngx_http_js_module.so", "127.0.0.1:8091"
+	d.StatusDir, d.PageDir, d.JSDir, d.CacheDir, d.ShieldSocket = p.StatusDir, p.PageDir, p.JSDir, filepath.Join(dir, "dcache"), filepath.Join(dir, "d.sock")
+	if err := os.MkdirAll(d.Prefix, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dconf, err := nginx.Standalone(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dpath := filepath.Join(d.Prefix, "nginx.conf")
+	if err := os.WriteFile(dpath, dconf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := harness.CheckNginx(d.Prefix, dpath); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSystemdUnits(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Fatal("systemd-analyze not found: install it with `apt-get install systemd`")
+	}
+	bin := t.TempDir()
+	if err := harness.BuildPrograms(context.Background(), bin); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, program := range []string{"snapshotter", "origin"} {
+		name := "statusedge-" + program + ".service"
+		unit := read(t, "deploy/systemd/"+name)
+		for _, want := range []string{"User=statusedge", "NoNewPrivileges=yes", "ProtectSystem=strict", "Restart=on-failure",
+			"EnvironmentFile=/etc/statusedge/statusedge.env", "ExecStart=/usr/local/bin/" + "statusedge-" + program} {
+			if !strings.Contains(unit, want+"\n") {
+				t.Errorf("%s lacks %s", name, want)
+			}
+		}
+		rw := regexp.MustCompile(`(?m)^ReadWritePaths=(.*)$`).FindAllStringSubmatch(unit, -1)
+		switch {
+		case program == "snapshotter" && (len(rw) != 1 || rw[0][1] != "/var/lib/statusedge/www"):
+			t.Errorf("%s ReadWritePaths = %v, want only STATUS_DIR", name, rw)
+		case program == "origin" && len(rw) != 0:
+			t.Errorf("%s may write %v; it only reads", name, rw)
+		}
+		// verify checks that ExecStart exists: point it at the binary just built.
+		unit = strings.Replace(unit, "/usr/local/bin/statusedge-"+program, filepath.Join(bin, program), 1)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(unit), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(analyze, "verify", filepath.Join(dir, name)).CombinedOutput(); err != nil || len(out) > 0 {
+			t.Errorf("systemd-analyze verify %s: %v\n%s", name, err, out)
+		}
+	}
+}
+
+// TestSeedAndReadOnlyGrant loads the seed and the read-only user into a real MariaDB:
+// the user reads `constants` and nothing else.
+func TestSeedAndReadOnlyGrant(t *testing.T) {
+	m := harness.TestMariaDB(t)
+	harness.TestDB(t, m, "tzserver", deploy.SeedSQL)
+	grant := strings.Replace(read(t, "deploy/readonly-user.sql"), "'change-me'", "'ro-Pa55'", 1)
+	harness.TestDB(t, m, "tzserver", grant)
+	harness.TestDB(t, m, "other", "CREATE TABLE secrets (x INT); INSERT INTO secrets VALUES (1)")
+
+	c := mysql.NewConfig()
+	c.User, c.Passwd, c.Net, c.Addr, c.DBName = "statusedge", "ro-Pa55", "tcp", m.Addr(), "tzserver"
+	c.Timeout, c.ReadTimeout = 5*time.Second, 5*time.Second
+	db, err := sql.Open("mysql", c.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rows, err := snapshot.ReadRows(ctx, db)
+	if err != nil {
+		t.Fatalf("read-only user cannot read constants: %v", err)
+	}
+	snap, fallbacks := snapshot.Build(rows, time.Now(), time.Minute)
+	if len(fallbacks) != 0 || snap.Rates.Exp != 2.5 || snap.Meta["RateExp"] != "Множитель опыта" {
+		t.Errorf("seeded snapshot = %+v, fallbacks %v", snap, fallbacks)
+	}
+	for _, stmt := range []string{
+		"UPDATE constants SET Value='9' WHERE Name='RateExp'",
+		"INSERT INTO constants VALUES ('X','1','x')",
+		"DELETE FROM constants",
+		"SELECT * FROM other.secrets",
+		"CREATE TABLE t (x INT)",
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err == nil {
+			t.Errorf("read-only user could run %q", stmt)
+		}
+	}
+}

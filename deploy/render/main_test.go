@@ -1,0 +1,28 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"statusedge/internal/harness"
+)
+
+// TestCommittedFilesAreRendered: the deploy files are the templates' output, not hand edits.
+func TestCommittedFilesAreRendered(t *testing.T) {
+	root, err := harness.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range files {
+		got, err := os.ReadFile(filepath.Join(root, path))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s is not what nginx/ renders (%v): run `make deploy-configs`", path, err)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"statusedge/internal/snapshot"
+)
+
+// memStore is an in-memory statusStore: the benchmark measures the handler, not Redis.
+type memStore struct{ data []byte }
+
+func (m *memStore) Get(context.Context) ([]byte, error)                     { return m.data, nil }
+func (m *memStore) Put(context.Context, []byte, time.Duration) error        { return nil }
+func (m *memStore) TTL(context.Context) (time.Duration, error)              { return time.Minute, nil }
+func (m *memStore) Ping(context.Context) error                              { return nil }
+func (m *memStore) IntervalOverride(context.Context) (time.Duration, error) { return 0, nil }
+func (m *memStore) Record(context.Context) (snapshot.RefreshRecord, bool, error) {
+	return snapshot.RefreshRecord{}, false, nil
+}
+
+func BenchmarkStatusHandler(b *testing.B) {
+	snap, _ := snapshot.Build([]snapshot.Row{}, time.Now(), 15*time.Minute)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c := &chain{store: &memStore{data: snap.Encode()}, ttl: 15 * time.Minute, redisTimeout: time.Second,
+		now: time.Now, log: logger, metrics: newMetrics(prometheus.NewRegistry())}
+	h := NewServer(logger, c, debugDeps{chain: c, now: time.Now, pingDB: func(context.Context) error { return nil }}, prometheus.NewRegistry())
+	req := httptest.NewRequest(http.MethodGet, "/server/status", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Code)
+		}
+	}
+}
