@@ -69,10 +69,10 @@ type chain struct {
 	// dbReuse is how long a successful MySQL read answers later misses too, so a Redis
 	// outage costs MySQL one read per window rather than one per wave of visitors.
 	dbReuse time.Duration
-	now       func() time.Time
-	log       *slog.Logger
-	metrics   *metrics
-	flight    singleflight.Group
+	now     func() time.Time
+	log     *slog.Logger
+	metrics *metrics
+	flight  singleflight.Group
 
 	mu        sync.Mutex
 	last      *known // last snapshot served from Redis or MySQL
