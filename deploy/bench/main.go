@@ -29,6 +29,7 @@ import (
 	"statusedge/internal/harness"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 func main() {
@@ -85,6 +86,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
+	// Both nginx instances get the same worker count (as deployed: auto), so the ratio
+	// compares configs, not CPU shares.
+	workers := getenv("BENCH_NGINX_WORKERS")
+	if workers == "" {
+		workers = "auto"
+	}
 	dir, err := os.MkdirTemp("", "statusedge-bench-")
 	if err != nil {
 		return err
@@ -97,7 +104,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	// Throwaway servers only: the bench never touches the user's MySQL or Redis.
-	s, err := harness.StartStack(ctx, harness.StackConfig{Dir: dir, Bin: *bin, Interval: 600, TTL: 900})
+	s, err := harness.StartStack(ctx, harness.StackConfig{Dir: dir, Bin: *bin, Interval: 600, TTL: 900,
+		NginxParams: nginx.Params{Workers: workers}})
 	if err != nil {
 		return err
 	}
@@ -128,7 +136,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	rep.StatusJSONBytes = len(data)
 
-	bare, err := startBare(dir, data)
+	bare, err := startBare(dir, data, workers)
 	if err != nil {
 		return err
 	}
@@ -292,7 +300,7 @@ func originRequests(originURL string) (int, error) {
 }
 
 // startBare runs a minimal nginx serving the same status.json bytes: the ceiling.
-func startBare(dir string, data []byte) (*harness.Nginx, error) {
+func startBare(dir string, data []byte, workers string) (*harness.Nginx, error) {
 	bdir := filepath.Join(dir, "bare")
 	if err := os.MkdirAll(filepath.Join(bdir, "www"), 0o755); err != nil {
 		return nil, err
@@ -305,7 +313,7 @@ func startBare(dir string, data []byte) (*harness.Nginx, error) {
 		return nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	conf := fmt.Sprintf(`worker_processes 1;
+	conf := fmt.Sprintf(`worker_processes %[3]s;
 error_log stderr warn;
 pid %[1]s/nginx.pid;
 events { worker_connections 4096; }
@@ -326,7 +334,7 @@ http {
         location = /status.json { root %[1]s/www; }
     }
 }
-`, bdir, addr)
+`, bdir, addr, workers)
 	return harness.StartNginxConf(bdir, []byte(conf), addr)
 }
 
