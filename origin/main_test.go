@@ -14,31 +14,21 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/deploy"
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 )
 
-// stack is a real MariaDB seeded with the demo constants, a real Redis and a STATUS_DIR.
+// stack is harness.Servers plus a Redis client to inspect them.
 type stack struct {
-	db    *harness.MariaDB
-	redis *harness.Redis
-	rdb   *redis.Client
-	dir   string
-	env   map[string]string
+	*harness.Servers
+	rdb *redis.Client
 }
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	s := &stack{db: harness.TestMariaDB(t), redis: harness.TestRedis(t), dir: t.TempDir()}
-	harness.TestDB(t, s.db, "tzserver", deploy.SeedSQL)
-	s.rdb = redis.NewClient(&redis.Options{Addr: s.redis.Addr()})
+	s := &stack{Servers: harness.TestServers(t)}
+	s.rdb = redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
 	t.Cleanup(func() { s.rdb.Close() })
-	s.env = map[string]string{
-		"DB_HOST": s.db.Host, "DB_PORT": strconv.Itoa(s.db.Port), "DB_USER": "root", "DB_NAME": "tzserver",
-		"REDIS_URL": s.redis.URL(), "STATUS_DIR": s.dir,
-		"STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90",
-	}
 	return s
 }
 
@@ -54,7 +44,7 @@ func (s *stack) putSnapshot(t *testing.T, age time.Duration) snapshot.Snapshot {
 
 func (s *stack) build(t *testing.T, at time.Time) snapshot.Snapshot {
 	t.Helper()
-	root, err := s.db.Root("tzserver")
+	root, err := s.DB.Root("tzserver")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +59,7 @@ func (s *stack) build(t *testing.T, at time.Time) snapshot.Snapshot {
 
 func (s *stack) selects(t *testing.T) int {
 	t.Helper()
-	n, err := s.db.Selects(context.Background())
+	n, err := s.DB.Selects(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +207,7 @@ func wantRates(t *testing.T, b statusBody) {
 
 func TestFromRedis(t *testing.T) {
 	s := newStack(t)
-	o := startOrigin(t, s.env)
+	o := startOrigin(t, s.Env)
 	snap := s.putSnapshot(t, 30*time.Second)
 	before := s.selects(t)
 	for range 100 {
@@ -251,7 +241,7 @@ func TestFromRedis(t *testing.T) {
 
 func TestStampedeMakesOneQuery(t *testing.T) {
 	s := newStack(t)
-	o := startOrigin(t, s.env)
+	o := startOrigin(t, s.Env)
 	before := s.selects(t)
 	replies := concurrent(t, 500, o.url+"/server/status")
 	after := s.selects(t)
@@ -277,12 +267,12 @@ func TestStampedeMakesOneQuery(t *testing.T) {
 
 func TestRedisDownOrHung(t *testing.T) {
 	s := newStack(t)
-	o := startOrigin(t, s.env)
+	o := startOrigin(t, s.Env)
 	t.Run("hung", func(t *testing.T) {
-		if err := s.redis.Pause(); err != nil {
+		if err := s.Redis.Pause(); err != nil {
 			t.Fatal(err)
 		}
-		defer s.redis.Resume()
+		defer s.Redis.Resume()
 		for _, r := range append(concurrent(t, 50, o.url+"/server/status"), get(t, o.url+"/server/status")) {
 			if r.code != 200 || r.status(t).Cache.Source != "database" {
 				t.Fatalf("code %d body %s", r.code, r.body)
@@ -293,7 +283,7 @@ func TestRedisDownOrHung(t *testing.T) {
 		}
 	})
 	t.Run("stopped", func(t *testing.T) {
-		s.redis.Stop()
+		s.Redis.Stop()
 		r := get(t, o.url+"/server/status")
 		if r.code != 200 || r.status(t).Cache.Source != "database" {
 			t.Fatalf("code %d body %s", r.code, r.body)
@@ -304,14 +294,14 @@ func TestRedisDownOrHung(t *testing.T) {
 
 func TestLastKnownAndNothing(t *testing.T) {
 	s := newStack(t)
-	o := startOrigin(t, s.env)
+	o := startOrigin(t, s.Env)
 	s.putSnapshot(t, 10*time.Second)
 	if r := get(t, o.url+"/server/status"); r.code != 200 {
 		t.Fatal(r.code)
 	}
 	old := s.build(t, time.Now().Add(-5*time.Minute)) // for the file-only case below
-	s.redis.Stop()
-	s.db.Stop()
+	s.Redis.Stop()
+	s.DB.Stop()
 
 	r := get(t, o.url+"/server/status")
 	b := r.status(t)
@@ -321,10 +311,10 @@ func TestLastKnownAndNothing(t *testing.T) {
 	wantRates(t, b)
 
 	t.Run("fresh process, file only", func(t *testing.T) {
-		if err := snapshot.WriteFile(s.dir, old.Encode()); err != nil {
+		if err := snapshot.WriteFile(s.Dir, old.Encode()); err != nil {
 			t.Fatal(err)
 		}
-		o2 := startOrigin(t, s.env)
+		o2 := startOrigin(t, s.Env)
 		r := get(t, o2.url+"/server/status")
 		b := r.status(t)
 		if r.code != 200 || b.Cache.Source != "last_known" || !b.Cache.Stale || b.Cache.AgeSeconds < 300 {
@@ -333,7 +323,7 @@ func TestLastKnownAndNothing(t *testing.T) {
 	})
 	t.Run("nothing at all", func(t *testing.T) {
 		env := map[string]string{}
-		for k, v := range s.env {
+		for k, v := range s.Env {
 			env[k] = v
 		}
 		env["STATUS_DIR"] = t.TempDir()
@@ -348,16 +338,16 @@ func TestLastKnownAndNothing(t *testing.T) {
 
 func TestDeadDatabaseIsTriedRarely(t *testing.T) {
 	s := newStack(t)
-	s.redis.Stop() // every request falls through to MySQL
+	s.Redis.Stop() // every request falls through to MySQL
 	env := map[string]string{}
-	for k, v := range s.env {
+	for k, v := range s.Env {
 		env[k] = v
 	}
 	// A MySQL that refuses us: every attempt shows in the server's own counters.
 	env["DB_USER"], env["DB_PASSWORD"] = "nobody", "wrong"
 	o := startOrigin(t, env)
 	ctx := context.Background()
-	before, err := s.db.Status(ctx, "Aborted_connects")
+	before, err := s.DB.Status(ctx, "Aborted_connects")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +372,7 @@ func TestDeadDatabaseIsTriedRarely(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	after, err := s.db.Status(ctx, "Aborted_connects")
+	after, err := s.DB.Status(ctx, "Aborted_connects")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +384,7 @@ func TestDeadDatabaseIsTriedRarely(t *testing.T) {
 
 func TestGarbageInRedisIsNeverServed(t *testing.T) {
 	s := newStack(t)
-	o := startOrigin(t, s.env)
+	o := startOrigin(t, s.Env)
 	for _, garbage := range []string{"not json", `{"foo":1}`, `[1,2,3]`, `{"server_status":"on"}`} {
 		if err := s.rdb.Set(context.Background(), snapshot.KeyStatus, garbage, time.Minute).Err(); err != nil {
 			t.Fatal(err)
@@ -417,7 +407,7 @@ func TestGarbageInRedisIsNeverServed(t *testing.T) {
 
 func TestHTTPSemantics(t *testing.T) {
 	s := newStack(t)
-	o := startOrigin(t, s.env)
+	o := startOrigin(t, s.Env)
 	s.putSnapshot(t, 0)
 	first := get(t, o.url+"/server/status")
 	etag, lm := first.header.Get("ETag"), first.header.Get("Last-Modified")
@@ -458,7 +448,7 @@ func TestHTTPSemantics(t *testing.T) {
 func TestDebug(t *testing.T) {
 	s := newStack(t)
 	const dbPass, redisPass = "db-Secr3t-pw", "redis-Secr3t-pw"
-	root, err := s.db.Root("tzserver")
+	root, err := s.DB.Root("tzserver")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,11 +460,11 @@ func TestDebug(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{}
-	for k, v := range s.env {
+	for k, v := range s.Env {
 		env[k] = v
 	}
 	env["DB_USER"], env["DB_PASSWORD"] = "tzuser", dbPass
-	env["REDIS_URL"] = "redis://:" + redisPass + "@" + s.redis.Addr() + "/0"
+	env["REDIS_URL"] = "redis://:" + redisPass + "@" + s.Redis.Addr() + "/0"
 	o := startOrigin(t, env)
 	if r := get(t, o.url+"/server/status"); r.code != 200 || r.status(t).Cache.Source != "database" {
 		t.Fatalf("status: %d %s", r.code, r.body)

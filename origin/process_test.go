@@ -18,7 +18,7 @@ import (
 func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	s := newStack(t)
 	snap := s.build(t, time.Now().Add(-time.Minute))
-	if err := snapshot.WriteFile(s.dir, snap.Encode()); err != nil {
+	if err := snapshot.WriteFile(s.Dir, snap.Encode()); err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(t.TempDir(), "origin")
@@ -31,7 +31,7 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command(bin, "-db-timeout=2s")
-	for k, v := range s.env {
+	for k, v := range s.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Env = append(cmd.Env, "ORIGIN_ADDR="+addr)
@@ -48,10 +48,10 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	}
 
 	// Redis is empty and MySQL hangs: the request waits out the 2-s MySQL deadline.
-	if err := s.db.Pause(); err != nil {
+	if err := s.DB.Pause(); err != nil {
 		t.Fatal(err)
 	}
-	defer s.db.Resume()
+	defer s.DB.Resume()
 	answered := make(chan reply, 1)
 	go func() { answered <- get(t, "http://"+addr+"/server/status") }()
 	time.Sleep(500 * time.Millisecond)

@@ -13,31 +13,21 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/deploy"
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 )
 
-// stack is a real MariaDB seeded with the demo constants, a real Redis and a STATUS_DIR.
+// stack is harness.Servers plus a Redis client to inspect them.
 type stack struct {
-	db    *harness.MariaDB
-	redis *harness.Redis
-	rdb   *redis.Client
-	dir   string
-	env   map[string]string
+	*harness.Servers
+	rdb *redis.Client
 }
 
 func newStack(t *testing.T) *stack {
 	t.Helper()
-	s := &stack{db: harness.TestMariaDB(t), redis: harness.TestRedis(t), dir: t.TempDir()}
-	harness.TestDB(t, s.db, "tzserver", deploy.SeedSQL)
-	s.rdb = redis.NewClient(&redis.Options{Addr: s.redis.Addr()})
+	s := &stack{Servers: harness.TestServers(t)}
+	s.rdb = redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
 	t.Cleanup(func() { s.rdb.Close() })
-	s.env = map[string]string{
-		"DB_HOST": s.db.Host, "DB_PORT": strconv.Itoa(s.db.Port), "DB_USER": "root", "DB_NAME": "tzserver",
-		"REDIS_URL": s.redis.URL(), "STATUS_DIR": s.dir,
-		"STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90",
-	}
 	return s
 }
 
@@ -45,7 +35,7 @@ func newStack(t *testing.T) *stack {
 func (s *stack) once(t *testing.T, extra ...string) (error, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.env), &out, &errOut)
+	err := run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.Env), &out, &errOut)
 	return err, errOut.String()
 }
 
@@ -60,7 +50,7 @@ func (s *stack) redisValue(t *testing.T) []byte {
 
 func (s *stack) file(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(s.dir, snapshot.FileName))
+	b, err := os.ReadFile(filepath.Join(s.Dir, snapshot.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +87,11 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	if err != nil || ttl < 89*time.Second || ttl > 90*time.Second {
 		t.Errorf("Redis TTL = %v, %v; want STATUS_CACHE_TTL (90s)", ttl, err)
 	}
-	fi, err := os.Stat(filepath.Join(s.dir, snapshot.FileName))
+	fi, err := os.Stat(filepath.Join(s.Dir, snapshot.FileName))
 	if err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("status.json mode = %v, %v; want 0644", fi.Mode(), err)
 	}
-	entries, _ := os.ReadDir(s.dir)
+	entries, _ := os.ReadDir(s.Dir)
 	if len(entries) != 1 {
 		t.Errorf("STATUS_DIR holds %d entries, want only status.json (no temp files)", len(entries))
 	}
@@ -113,7 +103,7 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 
 func TestBadRowsAreReportedNotFatal(t *testing.T) {
 	s := newStack(t)
-	root, err := s.db.Root("tzserver")
+	root, err := s.DB.Root("tzserver")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +145,9 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	file, val := s.file(t), s.redisValue(t)
-	fi, _ := os.Stat(filepath.Join(s.dir, snapshot.FileName))
+	fi, _ := os.Stat(filepath.Join(s.Dir, snapshot.FileName))
 	time.Sleep(1100 * time.Millisecond) // a new snapshot would carry a later updated_at
-	s.db.Stop()
+	s.DB.Stop()
 
 	err, _ := s.once(t)
 	if err == nil || !strings.Contains(err.Error(), "read constants") || !strings.Contains(err.Error(), "connection refused") {
@@ -166,7 +156,7 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 	if !bytes.Equal(s.file(t), file) || !bytes.Equal(s.redisValue(t), val) {
 		t.Error("a failed database read changed the snapshot")
 	}
-	if fi2, _ := os.Stat(filepath.Join(s.dir, snapshot.FileName)); !fi2.ModTime().Equal(fi.ModTime()) {
+	if fi2, _ := os.Stat(filepath.Join(s.Dir, snapshot.FileName)); !fi2.ModTime().Equal(fi.ModTime()) {
 		t.Error("a failed database read touched status.json")
 	}
 	rec, _, _ := snapshot.NewStore(s.rdb).Record(context.Background())
@@ -177,7 +167,7 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 
 func TestRedisDownStillWritesFile(t *testing.T) {
 	s := newStack(t)
-	s.redis.Stop()
+	s.Redis.Stop()
 	err, _ := s.once(t)
 	if err == nil || !strings.Contains(err.Error(), "redis") {
 		t.Fatalf("-once with Redis down = %v, want a Redis error", err)
@@ -194,7 +184,7 @@ func TestUnwritableDirStillWritesRedis(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.env["STATUS_DIR"] = filepath.Join(blocker, "www")
+	s.Env["STATUS_DIR"] = filepath.Join(blocker, "www")
 	err, _ := s.once(t)
 	if err == nil || !strings.Contains(err.Error(), "status.json") {
 		t.Fatalf("-once with STATUS_DIR unwritable = %v, want a file error", err)
@@ -207,10 +197,10 @@ func TestUnwritableDirStillWritesRedis(t *testing.T) {
 func TestHungServersCostOnlyTheirDeadline(t *testing.T) {
 	s := newStack(t)
 	t.Run("mysql", func(t *testing.T) {
-		if err := s.db.Pause(); err != nil {
+		if err := s.DB.Pause(); err != nil {
 			t.Fatal(err)
 		}
-		defer s.db.Resume()
+		defer s.DB.Resume()
 		start := time.Now()
 		err, _ := s.once(t, "-db-timeout=1s")
 		took := time.Since(start)
@@ -223,10 +213,10 @@ func TestHungServersCostOnlyTheirDeadline(t *testing.T) {
 		t.Logf("hung MySQL: refresh gave up after %v: %v", took, err)
 	})
 	t.Run("redis", func(t *testing.T) {
-		if err := s.redis.Pause(); err != nil {
+		if err := s.Redis.Pause(); err != nil {
 			t.Fatal(err)
 		}
-		defer s.redis.Resume()
+		defer s.Redis.Resume()
 		start := time.Now()
 		err, _ := s.once(t, "-redis-timeout=500ms")
 		took := time.Since(start)
@@ -267,11 +257,11 @@ func TestHealthz(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	s.env["SNAPSHOTTER_ADDR"] = addr
+	s.Env["SNAPSHOTTER_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"snapshotter"}, harness.Env(s.env), &bytes.Buffer{}, &bytes.Buffer{})
+		done <- run(ctx, []string{"snapshotter"}, harness.Env(s.Env), &bytes.Buffer{}, &bytes.Buffer{})
 	}()
 	defer func() {
 		cancel()
@@ -295,7 +285,7 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("age_seconds = %v", h.AgeSeconds)
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"snapshotter", "-healthcheck"}, harness.Env(s.env), &out, &out); err != nil {
+	if err := run(ctx, []string{"snapshotter", "-healthcheck"}, harness.Env(s.Env), &out, &out); err != nil {
 		t.Errorf("-healthcheck against a healthy snapshotter: %v", err)
 	}
 	metrics, err := get("http://" + addr + "/metrics")

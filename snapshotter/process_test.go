@@ -19,10 +19,10 @@ func TestBinaryLoopAndSIGTERM(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	s.env["STATUS_UPDATE_INTERVAL"], s.env["STATUS_CACHE_TTL"] = "1", "30"
-	s.env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"
+	s.Env["STATUS_UPDATE_INTERVAL"], s.Env["STATUS_CACHE_TTL"] = "1", "30"
+	s.Env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"
 	cmd := exec.Command(bin)
-	for k, v := range s.env {
+	for k, v := range s.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	if err := cmd.Start(); err != nil {
@@ -35,7 +35,7 @@ func TestBinaryLoopAndSIGTERM(t *testing.T) {
 	seen := map[string]bool{}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(seen) < 3 && time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(s.dir, snapshot.FileName)); err == nil {
+		if b, err := os.ReadFile(filepath.Join(s.Dir, snapshot.FileName)); err == nil {
 			snap, err := snapshot.Parse(b)
 			if err != nil {
 				t.Fatalf("torn or invalid status.json: %v", err)

@@ -2,8 +2,11 @@ package harness
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
+
+	"statusedge/deploy"
 )
 
 // TestMariaDB starts a MariaDB for one test and stops it at cleanup. A missing binary
@@ -43,4 +46,26 @@ func TestDB(t testing.TB, m *MariaDB, name, seed string) string {
 // Env is a getenv over a map, for calling a program's run in tests.
 func Env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
+}
+
+// Servers are a MariaDB whose database tzserver holds the demo constants, a Redis and a
+// STATUS_DIR, with the environment that points the programs at them (interval 60 s, TTL 90 s).
+type Servers struct {
+	DB    *MariaDB
+	Redis *Redis
+	Dir   string
+	Env   map[string]string
+}
+
+// TestServers starts Servers for one test; everything stops at cleanup.
+func TestServers(t testing.TB) *Servers {
+	t.Helper()
+	s := &Servers{DB: TestMariaDB(t), Redis: TestRedis(t), Dir: t.TempDir()}
+	TestDB(t, s.DB, "tzserver", deploy.SeedSQL)
+	s.Env = map[string]string{
+		"DB_HOST": s.DB.Host, "DB_PORT": strconv.Itoa(s.DB.Port), "DB_USER": "root", "DB_NAME": "tzserver",
+		"REDIS_URL": s.Redis.URL(), "STATUS_DIR": s.Dir,
+		"STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90",
+	}
+	return s
 }
