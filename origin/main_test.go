@@ -12,31 +12,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 )
 
-// stack is harness.Servers plus a Redis client to inspect them.
-type stack struct {
-	*harness.Servers
-	rdb *redis.Client
-}
+// stack is harness.Servers, with this package's helpers.
+type stack struct{ *harness.Servers }
 
-func newStack(t *testing.T) *stack {
-	t.Helper()
-	s := &stack{Servers: harness.TestServers(t)}
-	s.rdb = redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
-	t.Cleanup(func() { s.rdb.Close() })
-	return s
-}
+func newStack(t *testing.T) *stack { t.Helper(); return &stack{harness.TestServers(t)} }
 
 // putSnapshot stores in Redis a snapshot of the seeded table read age ago.
 func (s *stack) putSnapshot(t *testing.T, age time.Duration) snapshot.Snapshot {
 	t.Helper()
 	snap := s.build(t, time.Now().Add(-age))
-	if err := snapshot.NewStore(s.rdb).Put(context.Background(), snap.Encode(), 90*time.Second-age); err != nil {
+	if err := snapshot.NewStore(s.RDB).Put(context.Background(), snap.Encode(), 90*time.Second-age); err != nil {
 		t.Fatal(err)
 	}
 	return snap
@@ -259,7 +248,7 @@ func TestStampedeMakesOneQuery(t *testing.T) {
 	if after-before != 1 {
 		t.Errorf("500 concurrent misses made %d SELECTs, want 1", after-before)
 	}
-	ttl, err := s.rdb.TTL(context.Background(), snapshot.KeyStatus).Result()
+	ttl, err := s.RDB.TTL(context.Background(), snapshot.KeyStatus).Result()
 	if err != nil || ttl < 85*time.Second || ttl > 90*time.Second {
 		t.Errorf("Redis refilled with TTL %v (%v), want about STATUS_CACHE_TTL", ttl, err)
 	}
@@ -386,7 +375,7 @@ func TestGarbageInRedisIsNeverServed(t *testing.T) {
 	s := newStack(t)
 	o := startOrigin(t, s.Env)
 	for _, garbage := range []string{"not json", `{"foo":1}`, `[1,2,3]`, `{"server_status":"on"}`} {
-		if err := s.rdb.Set(context.Background(), snapshot.KeyStatus, garbage, time.Minute).Err(); err != nil {
+		if err := s.RDB.Set(context.Background(), snapshot.KeyStatus, garbage, time.Minute).Err(); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(6 * time.Millisecond)
@@ -456,7 +445,7 @@ func TestDebug(t *testing.T) {
 	if _, err := root.Exec("CREATE USER 'tzuser'@'127.0.0.1' IDENTIFIED BY '" + dbPass + "'; GRANT SELECT ON tzserver.constants TO 'tzuser'@'127.0.0.1'; UPDATE constants SET Value='x' WHERE Name='RatePve'"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.rdb.ConfigSet(context.Background(), "requirepass", redisPass).Err(); err != nil {
+	if err := s.RDB.ConfigSet(context.Background(), "requirepass", redisPass).Err(); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{}
@@ -502,14 +491,14 @@ func TestDebug(t *testing.T) {
 			t.Errorf("password %q appears in debug output or logs", secret)
 		}
 	}
-	if err := s.rdb.Do(context.Background(), "AUTH", redisPass).Err(); err != nil {
+	if err := s.RDB.Do(context.Background(), "AUTH", redisPass).Err(); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ set, want string }{
 		{"30", `"interval": 30`},
 		{"120", `"interval": 60`}, // not below the 90-s TTL: ignored, as the snapshotter does
 	} {
-		if err := s.rdb.Set(context.Background(), snapshot.KeyInterval, tt.set, 0).Err(); err != nil {
+		if err := s.RDB.Set(context.Background(), snapshot.KeyInterval, tt.set, 0).Err(); err != nil {
 			t.Fatal(err)
 		}
 		if d := get(t, o.url+"/server/status/debug"); !strings.Contains(string(d.body), tt.want) {

@@ -11,25 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 )
 
-// stack is harness.Servers plus a Redis client to inspect them.
-type stack struct {
-	*harness.Servers
-	rdb *redis.Client
-}
+// stack is harness.Servers, with this package's helpers.
+type stack struct{ *harness.Servers }
 
-func newStack(t *testing.T) *stack {
-	t.Helper()
-	s := &stack{Servers: harness.TestServers(t)}
-	s.rdb = redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
-	t.Cleanup(func() { s.rdb.Close() })
-	return s
-}
+func newStack(t *testing.T) *stack { t.Helper(); return &stack{harness.TestServers(t)} }
 
 // once runs `snapshotter -once` in process and returns its error and stderr.
 func (s *stack) once(t *testing.T, extra ...string) (error, string) {
@@ -41,7 +30,7 @@ func (s *stack) once(t *testing.T, extra ...string) (error, string) {
 
 func (s *stack) redisValue(t *testing.T) []byte {
 	t.Helper()
-	b, err := s.rdb.Get(context.Background(), snapshot.KeyStatus).Bytes()
+	b, err := s.RDB.Get(context.Background(), snapshot.KeyStatus).Bytes()
 	if err != nil {
 		t.Fatalf("redis get: %v", err)
 	}
@@ -83,7 +72,7 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	if age := time.Since(snap.UpdatedAt); age < -time.Second || age > 5*time.Second {
 		t.Errorf("updated_at %v is not the read time", snap.UpdatedAt)
 	}
-	ttl, err := s.rdb.TTL(context.Background(), snapshot.KeyStatus).Result()
+	ttl, err := s.RDB.TTL(context.Background(), snapshot.KeyStatus).Result()
 	if err != nil || ttl < 89*time.Second || ttl > 90*time.Second {
 		t.Errorf("Redis TTL = %v, %v; want STATUS_CACHE_TTL (90s)", ttl, err)
 	}
@@ -95,7 +84,7 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("STATUS_DIR holds %d entries, want only status.json (no temp files)", len(entries))
 	}
-	rec, ok, err := snapshot.NewStore(s.rdb).Record(context.Background())
+	rec, ok, err := snapshot.NewStore(s.RDB).Record(context.Background())
 	if err != nil || !ok || !rec.OK || rec.UpdatedAt == nil || !rec.UpdatedAt.Equal(snap.UpdatedAt) {
 		t.Errorf("last_refresh record = %+v ok=%v err=%v", rec, ok, err)
 	}
@@ -126,7 +115,7 @@ func TestBadRowsAreReportedNotFatal(t *testing.T) {
 	if d, ok := snap.Meta["RatePvp"]; !ok || d != "" {
 		t.Errorf("NULL description: _meta[RatePvp] = %q, %v", d, ok)
 	}
-	rec, _, err := snapshot.NewStore(s.rdb).Record(context.Background())
+	rec, _, err := snapshot.NewStore(s.RDB).Record(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +148,7 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 	if fi2, _ := os.Stat(filepath.Join(s.Dir, snapshot.FileName)); !fi2.ModTime().Equal(fi.ModTime()) {
 		t.Error("a failed database read touched status.json")
 	}
-	rec, _, _ := snapshot.NewStore(s.rdb).Record(context.Background())
+	rec, _, _ := snapshot.NewStore(s.RDB).Record(context.Background())
 	if rec.OK || !strings.Contains(rec.Error, "read constants") {
 		t.Errorf("last_refresh record = %+v, want the failure", rec)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"statusedge/deploy"
 )
 
@@ -53,6 +55,7 @@ func Env(m map[string]string) func(string) string {
 type Servers struct {
 	DB    *MariaDB
 	Redis *Redis
+	RDB   *redis.Client // to inspect Redis
 	Dir   string
 	Env   map[string]string
 }
@@ -62,6 +65,8 @@ func TestServers(t testing.TB) *Servers {
 	t.Helper()
 	s := &Servers{DB: TestMariaDB(t), Redis: TestRedis(t), Dir: t.TempDir()}
 	TestDB(t, s.DB, "tzserver", deploy.SeedSQL)
+	s.RDB = redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
+	t.Cleanup(func() { s.RDB.Close() })
 	s.Env = map[string]string{
 		"DB_HOST": s.DB.Host, "DB_PORT": strconv.Itoa(s.DB.Port), "DB_USER": "root", "DB_NAME": "tzserver",
 		"REDIS_URL": s.Redis.URL(), "STATUS_DIR": s.Dir,
