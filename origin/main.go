@@ -52,6 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	redisTimeout := fs.Duration("redis-timeout", 100*time.Millisecond, "deadline for each Redis call before falling over to MySQL")
 	dbTimeout := fs.Duration("db-timeout", 2*time.Second, "deadline for connecting to and querying MySQL")
 	dbBackoff := fs.Duration("db-backoff", 5*time.Second, "how long a failed MySQL read is remembered before the next attempt")
+	dbReuse := fs.Duration("db-reuse", time.Second, "how long a MySQL read also answers later Redis misses (0: every miss wave reads MySQL)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		read:         func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
 		dir:          cfg.StatusDir,
 		ttl:          cfg.TTL,
-		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: time.Second,
+		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
 	}
 	d := debugDeps{

@@ -47,10 +47,13 @@ type row struct {
 	URL     string    `json:"url"`
 	Result  wrkResult `json:"result"`
 	Selects int       `json:"mysql_selects"`
-	VsCeil  float64   `json:"rps_vs_ceiling"`
-	VsNaive float64   `json:"rps_vs_naive"`
-	P50x    float64   `json:"p50_vs_naive"`
-	P99x    float64   `json:"p99_vs_naive"`
+	// RedisErrors are the origin's Redis reads that failed (deadline or error) and fell
+	// over to MySQL: what explains a SELECT during an origin-path run.
+	RedisErrors int     `json:"origin_redis_errors"`
+	VsCeil      float64 `json:"rps_vs_ceiling"`
+	VsNaive     float64 `json:"rps_vs_naive"`
+	P50x        float64 `json:"p50_vs_naive"`
+	P99x        float64 `json:"p99_vs_naive"`
 }
 
 type report struct {
@@ -150,13 +153,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	d := time.Duration(dur) * time.Second
 	measure := func(name, url string) (row, error) {
 		before, _ := s.MariaDB.Selects(ctx)
+		errsBefore, _ := originCounter(s.OriginURL(), reRedisErrors)
 		res, err := runWrk(ctx, url, d, conns, rep.Threads)
 		if err != nil {
 			return row{}, err
 		}
 		after, _ := s.MariaDB.Selects(ctx)
+		errsAfter, _ := originCounter(s.OriginURL(), reRedisErrors)
 		fmt.Fprintf(stdout, "  measured %-40s %10.0f req/s\n", name, res.RPS)
-		return row{Name: name, URL: url, Result: res, Selects: after - before}, nil
+		return row{Name: name, URL: url, Result: res, Selects: after - before, RedisErrors: errsAfter - errsBefore}, nil
 	}
 	plan := []struct {
 		name, url    string
@@ -225,10 +230,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 func printReport(w io.Writer, rep report) {
-	fmt.Fprintf(w, "\n%-38s %10s %9s %9s %8s %9s %9s %8s %8s %7s\n", "path", "req/s", "p50 ms", "p99 ms", "SELECTs", "vs (1)", "vs (5)", "p50/(5)", "p99/(5)", "non-2xx")
+	fmt.Fprintf(w, "\n%-38s %10s %9s %9s %8s %9s %9s %8s %8s %7s %10s\n", "path", "req/s", "p50 ms", "p99 ms", "SELECTs", "vs (1)", "vs (5)", "p50/(5)", "p99/(5)", "non-2xx", "redis errs")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(w, "%-38s %10.0f %9.3f %9.3f %8d %9.2f %9.2f %8.3f %8.3f %7d\n", r.Name, r.Result.RPS, r.Result.P50ms, r.Result.P99ms,
-			r.Selects, r.VsCeil, r.VsNaive, r.P50x, r.P99x, r.Result.Non2xx)
+		fmt.Fprintf(w, "%-38s %10.0f %9.3f %9.3f %8d %9.2f %9.2f %8.3f %8.3f %7d %10d\n", r.Name, r.Result.RPS, r.Result.P50ms, r.Result.P99ms,
+			r.Selects, r.VsCeil, r.VsNaive, r.P50x, r.P99x, r.Result.Non2xx, r.RedisErrors)
 	}
 	st := rep.Stampede
 	fmt.Fprintf(w, "\nstampede: %d concurrent first requests (no file, empty Redis, cold nginx cache): %d answered 200, %d MySQL SELECTs, %d origin requests\n",
@@ -277,10 +282,16 @@ func stampede(url string, n int) int {
 	return ok
 }
 
-var reOriginCount = regexp.MustCompile(`statusedge_origin_request_duration_seconds_count\{code="\d+",route="/server/status"\} (\d+)`)
+var (
+	reOriginCount = regexp.MustCompile(`statusedge_origin_request_duration_seconds_count\{code="\d+",route="/server/status"\} (\d+)`)
+	reRedisErrors = regexp.MustCompile(`statusedge_origin_redis_reads_total\{result="error"\} (\d+)`)
+)
 
 // originRequests counts /server/status requests the origin answered, from its metrics.
-func originRequests(originURL string) (int, error) {
+func originRequests(originURL string) (int, error) { return originCounter(originURL, reOriginCount) }
+
+// originCounter sums the origin's counters that re matches, capturing the value.
+func originCounter(originURL string, re *regexp.Regexp) (int, error) {
 	c := &http.Client{Timeout: 5 * time.Second}
 	resp, err := c.Get(originURL + "/metrics")
 	if err != nil {
@@ -292,7 +303,7 @@ func originRequests(originURL string) (int, error) {
 		return 0, err
 	}
 	n := 0
-	for _, m := range reOriginCount.FindAllStringSubmatch(string(b), -1) {
+	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
 		v, _ := strconv.Atoi(m[1])
 		n += v
 	}
