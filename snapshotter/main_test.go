@@ -20,12 +20,11 @@ type stack struct{ *harness.Servers }
 
 func newStack(t *testing.T) *stack { t.Helper(); return &stack{harness.TestServers(t)} }
 
-// once runs `snapshotter -once` in process and returns its error and stderr.
-func (s *stack) once(t *testing.T, extra ...string) (error, string) {
+// once runs `snapshotter -once` in process and returns its error.
+func (s *stack) once(t *testing.T, extra ...string) error {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	err := run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.Env), &out, &errOut)
-	return err, errOut.String()
+	var out bytes.Buffer
+	return run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.Env), &out, &out)
 }
 
 func (s *stack) redisValue(t *testing.T) []byte {
@@ -48,7 +47,7 @@ func (s *stack) file(t *testing.T) []byte {
 
 func TestOnceWritesRedisAndFile(t *testing.T) {
 	s := newStack(t)
-	if err, _ := s.once(t); err != nil {
+	if err := s.once(t); err != nil {
 		t.Fatalf("-once: %v", err)
 	}
 	file, val := s.file(t), s.redisValue(t)
@@ -102,7 +101,7 @@ func TestBadRowsAreReportedNotFatal(t *testing.T) {
 		DELETE FROM constants WHERE Name='RateSkill'`); err != nil {
 		t.Fatal(err)
 	}
-	if err, _ := s.once(t); err != nil {
+	if err := s.once(t); err != nil {
 		t.Fatalf("-once with bad rows: %v", err)
 	}
 	snap, err := snapshot.Parse(s.file(t))
@@ -130,7 +129,7 @@ func TestBadRowsAreReportedNotFatal(t *testing.T) {
 
 func TestMySQLDownWritesNothing(t *testing.T) {
 	s := newStack(t)
-	if err, _ := s.once(t); err != nil {
+	if err := s.once(t); err != nil {
 		t.Fatal(err)
 	}
 	file, val := s.file(t), s.redisValue(t)
@@ -138,7 +137,7 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 	time.Sleep(1100 * time.Millisecond) // a new snapshot would carry a later updated_at
 	s.DB.Stop()
 
-	err, _ := s.once(t)
+	err := s.once(t)
 	if err == nil || !strings.Contains(err.Error(), "read constants") || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("-once with MySQL down = %v, want the cause named", err)
 	}
@@ -157,7 +156,7 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 func TestRedisDownStillWritesFile(t *testing.T) {
 	s := newStack(t)
 	s.Redis.Stop()
-	err, _ := s.once(t)
+	err := s.once(t)
 	if err == nil || !strings.Contains(err.Error(), "redis") {
 		t.Fatalf("-once with Redis down = %v, want a Redis error", err)
 	}
@@ -174,7 +173,7 @@ func TestUnwritableDirStillWritesRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Env["STATUS_DIR"] = filepath.Join(blocker, "www")
-	err, _ := s.once(t)
+	err := s.once(t)
 	if err == nil || !strings.Contains(err.Error(), "status.json") {
 		t.Fatalf("-once with STATUS_DIR unwritable = %v, want a file error", err)
 	}
@@ -191,7 +190,7 @@ func TestHungServersCostOnlyTheirDeadline(t *testing.T) {
 		}
 		defer s.DB.Resume()
 		start := time.Now()
-		err, _ := s.once(t, "-db-timeout=1s")
+		err := s.once(t, "-db-timeout=1s")
 		took := time.Since(start)
 		if err == nil {
 			t.Fatal("-once against a hung MySQL succeeded")
@@ -207,7 +206,7 @@ func TestHungServersCostOnlyTheirDeadline(t *testing.T) {
 		}
 		defer s.Redis.Resume()
 		start := time.Now()
-		err, _ := s.once(t, "-redis-timeout=500ms")
+		err := s.once(t, "-redis-timeout=500ms")
 		took := time.Since(start)
 		if err == nil || !strings.Contains(err.Error(), "redis") {
 			t.Fatalf("-once against a hung Redis = %v", err)
