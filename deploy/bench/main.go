@@ -5,29 +5,21 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
-	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
 
-	"statusedge/internal/config"
 	"statusedge/internal/harness"
-	"statusedge/internal/healthcheck"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -252,170 +244,4 @@ func positive(getenv func(string) string, name string, def int) (int, error) {
 		return 0, fmt.Errorf("%s=%q: want a whole number above 0", name, v)
 	}
 	return n, nil
-}
-
-// stampede sends n requests at once and returns how many got 200.
-func stampede(url string, n int) int {
-	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: n}}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	ok := 0
-	start := make(chan struct{})
-	for range n {
-		wg.Go(func() {
-			<-start
-			resp, err := c.Get(url)
-			if err != nil {
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				mu.Lock()
-				ok++
-				mu.Unlock()
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	return ok
-}
-
-var (
-	reOriginCount = regexp.MustCompile(`statusedge_origin_request_duration_seconds_count\{code="\d+",route="/server/status"\} (\d+)`)
-	reRedisErrors = regexp.MustCompile(`statusedge_origin_redis_reads_total\{result="error"\} (\d+)`)
-)
-
-// originRequests counts /server/status requests the origin answered, from its metrics.
-func originRequests(originURL string) (int, error) { return originCounter(originURL, reOriginCount) }
-
-// originCounter sums the origin's counters that re matches, capturing the value.
-func originCounter(originURL string, re *regexp.Regexp) (int, error) {
-	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(originURL + "/metrics")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-		v, _ := strconv.Atoi(m[1])
-		n += v
-	}
-	return n, nil
-}
-
-// startBare runs a minimal nginx serving the same status.json bytes: the ceiling.
-func startBare(dir string, data []byte, workers string) (*harness.Nginx, error) {
-	bdir := filepath.Join(dir, "bare")
-	if err := os.MkdirAll(filepath.Join(bdir, "www"), 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(bdir, "www", snapshot.FileName), data, 0o644); err != nil {
-		return nil, err
-	}
-	port, err := harness.FreePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	conf := fmt.Sprintf(`worker_processes %[3]s;
-error_log stderr warn;
-pid %[1]s/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/client_body_temp;
-    proxy_temp_path %[1]s/proxy_temp;
-    fastcgi_temp_path %[1]s/fastcgi_temp;
-    uwsgi_temp_path %[1]s/uwsgi_temp;
-    scgi_temp_path %[1]s/scgi_temp;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 65;
-    keepalive_requests 100000;
-    types { application/json json; }
-    server {
-        listen %[2]s;
-        location = /status.json { root %[1]s/www; }
-    }
-}
-`, bdir, addr, workers)
-	return harness.StartNginxConf(bdir, []byte(conf), addr)
-}
-
-// startNaive serves the design users run today: one SELECT per page view.
-func startNaive(env map[string]string, conns int) (string, func(), error) {
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		return "", nil, err
-	}
-	db, err := sql.Open("mysql", cfg.DSN(5*time.Second))
-	if err != nil {
-		return "", nil, err
-	}
-	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rows, err := snapshot.ReadRows(r.Context(), db)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		snap, _ := snapshot.Build(rows, time.Now(), cfg.TTL)
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(snap.Encode())
-	})}
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String() + "/", func() { srv.Close(); db.Close() }, nil
-}
-
-// peakRSS is a process's high-water resident memory (VmHWM) in bytes.
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
-
-// waitHealthy waits for a 200 from url: the snapshotter has refreshed.
-func waitHealthy(url string) error {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if err := healthcheck.Probe(context.Background(), url); err == nil {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("%s never healthy", url)
-}
-
-func machine() string {
-	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
-	model := ""
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "model name") {
-				model = strings.TrimSpace(line[strings.IndexByte(line, ':')+1:])
-				break
-			}
-		}
-	}
-	return fmt.Sprintf("%d cores (%s), Linux %s, %s", runtime.NumCPU(), model, strings.TrimSpace(string(kernel)), runtime.Version())
 }

@@ -191,13 +191,10 @@ func (s *Stack) Stop() {
 // RedactedURL hides a password in a URL for printing.
 func RedactedURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+	if err != nil {
+		return "(unparsable URL)"
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return strings.Replace(u.String(), "xxxxx", "***", 1)
+	return u.Redacted()
 }
 
 // BuildPrograms builds the snapshotter and origin into dir with the flags `make build` uses.
