@@ -267,6 +267,41 @@ func TestEdge(t *testing.T) {
 		}
 	})
 
+	t.Run("global cap in front of the origin", func(t *testing.T) {
+		// What gets past the cache meets a 20 r/s cap with a burst of 40: of 100 requests
+		// at once, about 41 reach the origin and the rest are refused without touching it.
+		shield := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, "unix", s.Nginx.Params.ShieldSocket)
+			},
+			MaxIdleConnsPerHost: 100,
+		}}
+		origin0 := originRequests(t, s)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		codes := map[int]int{}
+		for range 100 {
+			wg.Go(func() {
+				resp, err := shield.Get("http://shield/server/status")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				codes[resp.StatusCode]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		passed := originRequests(t, s) - origin0
+		t.Logf("100 requests at once through the shield: %v; %d reached the origin", codes, passed)
+		if codes[503] < 40 || passed > 60 || passed != codes[200] {
+			t.Errorf("cap not applied: %v, %d reached the origin", codes, passed)
+		}
+	})
+
 	t.Run("page", func(t *testing.T) {
 		r := get(t, s.PublicURL()+"/")
 		if r.code != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
