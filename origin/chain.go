@@ -160,24 +160,34 @@ func (c *chain) fromDatabase(ctx context.Context) (known, error) {
 		c.metrics.mysql.WithLabelValues("ok").Inc()
 		snap, fallbacks := snapshot.Build(rows, c.now(), c.ttl)
 		k := known{snap.Encode(), snap}
-		rctx, cancel := context.WithTimeout(dctx, c.redisTimeout)
-		defer cancel()
-		if err := c.store.Put(rctx, k.data, snap.FreshUntil.Sub(c.now())); err != nil {
-			c.log.Warn("refill Redis", "err", err)
-		}
-		// Stamped after the refill, so the reuse window covers every request that
-		// missed Redis before the refill landed.
 		c.mu.Lock()
 		c.dbErr, c.fallbacks = nil, fallbacks
 		c.lastDB, c.lastDBAt = &k, c.now()
 		c.mu.Unlock()
 		c.remember(k)
+		// The waiters have their answer; the refill must not hold them (a hung Redis
+		// would), and the reuse window answers the misses that arrive before it lands.
+		go c.refill(k)
 		return k, nil
 	})
 	if err != nil {
 		return known{}, err
 	}
 	return v.(known), nil
+}
+
+// refillTimeout bounds a Redis refill. It is off every request's path, so it can be
+// longer than redisTimeout: under load a refill that gives up at 100 ms leaves Redis
+// empty and sends the next wave of visitors to MySQL again.
+const refillTimeout = time.Second
+
+// refill stores a snapshot read from MySQL in Redis for the rest of its freshness.
+func (c *chain) refill(k known) {
+	ctx, cancel := context.WithTimeout(context.Background(), refillTimeout)
+	defer cancel()
+	if err := c.store.Put(ctx, k.data, k.snap.FreshUntil.Sub(c.now())); err != nil {
+		c.log.Warn("refill Redis", "err", err)
+	}
 }
 
 // recentRead returns the last MySQL read if it landed within dbReuse.
