@@ -64,8 +64,12 @@ func TestMakeRun(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	t.Logf("make run: %s answered from status.json after %v", url, time.Since(start).Round(100*time.Millisecond))
-	if !strings.Contains(out(), "status page") {
-		t.Errorf("make run did not print the URLs:\n%s", out())
+	// nginx starts last and answers a moment before the URLs are printed.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out(), "status page"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("make run did not print the URLs:\n%s", out())
+			break
+		}
 	}
 
 	started := descendants(cmd.Process.Pid)
