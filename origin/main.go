@@ -76,6 +76,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ropt := cfg.RedisOptions(*redisTimeout)
 	// No retries: a failed Redis read falls over to MySQL, which is the retry.
 	ropt.MaxRetries = -1
+	// Every call on a request's path carries its own -redis-timeout deadline (the client
+	// honours contexts, and uses the earlier of the two); the client-wide bound is the
+	// refill's, which runs beside the requests.
+	ropt.ReadTimeout, ropt.WriteTimeout = refillTimeout, refillTimeout
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 

@@ -32,12 +32,19 @@ func StartMariaDB(dir string) (*MariaDB, error) {
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	userArgs := []string{}
+	// A private tmpdir: servers sharing /tmp collide on temp-table names, which failed
+	// mariadb-install-db when several test packages started MariaDB at once.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	userArgs := []string{"--tmpdir=" + tmp}
 	if os.Geteuid() == 0 {
-		userArgs = []string{"--user=root"}
+		userArgs = append(userArgs, "--user=root")
 	}
 	install := exec.Command(installDB, append([]string{"--no-defaults", "--datadir=" + data,
 		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"}, userArgs...)...)
+	install.Env = append(os.Environ(), "TMPDIR="+tmp)
 	if out, err := install.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
 	}
