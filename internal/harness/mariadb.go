@@ -38,12 +38,12 @@ func StartMariaDB(dir string) (*MariaDB, error) {
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, err
 	}
-	userArgs := []string{"--tmpdir=" + tmp}
+	serverArgs := []string{"--tmpdir=" + tmp}
 	if os.Geteuid() == 0 {
-		userArgs = append(userArgs, "--user=root")
+		serverArgs = append(serverArgs, "--user=root")
 	}
 	install := exec.Command(installDB, append([]string{"--no-defaults", "--datadir=" + data,
-		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"}, userArgs...)...)
+		"--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"}, serverArgs...)...)
 	install.Env = append(os.Environ(), "TMPDIR="+tmp)
 	if out, err := install.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("mariadb-install-db: %w\n%s", err, out)
@@ -57,7 +57,7 @@ func StartMariaDB(dir string) (*MariaDB, error) {
 			"--bind-address=127.0.0.1", "--socket=" + filepath.Join(dir, "mariadb.sock"),
 			"--pid-file=" + filepath.Join(dir, "mariadb.pid"), "--skip-name-resolve", "--skip-log-bin",
 			"--innodb-buffer-pool-size=32M", "--character-set-server=utf8mb4",
-			"--max-connections=500"}, userArgs...)...)
+			"--max-connections=500"}, serverArgs...)...)
 	if err != nil {
 		return nil, err
 	}
