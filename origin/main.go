@@ -5,13 +5,11 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -25,6 +23,7 @@ import (
 
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
+	"statusedge/internal/httpserver"
 	"statusedge/internal/snapshot"
 )
 
@@ -103,25 +102,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("ORIGIN_ADDR: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           NewServer(logger, c, d, reg),
-		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 15 * time.Second, IdleTimeout: 2 * time.Minute,
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("started", "addr", ln.Addr().String(), "redis", cfg.RedisAddr(), "mysql", d.dbAddr, "status_dir", cfg.StatusDir)
-
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	// Drain requests in flight; a cancelled ctx would cut them off.
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	if err := httpserver.Serve(ctx, ln, NewServer(logger, c, d, reg)); err != nil {
+		return err
 	}
 	logger.Info("stopped")
 	return nil

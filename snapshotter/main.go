@@ -5,13 +5,11 @@ package main
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,9 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
+	"statusedge/internal/httpserver"
 	"statusedge/internal/snapshot"
 )
 
@@ -84,31 +84,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("SNAPSHOTTER_ADDR: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           NewServer(logger, r, reg),
-		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
 		"ttl_seconds", cfg.TTL.Seconds(), "status_dir", cfg.StatusDir, "redis", cfg.RedisAddr())
-
-	loopCtx, stopLoop := context.WithCancel(ctx)
-	defer stopLoop()
-	loopDone := make(chan struct{})
-	go func() { r.Loop(loopCtx, cfg.Interval); close(loopDone) }()
-	select {
-	case <-loopDone:
-	case err := <-serveErr:
-		stopLoop()
-		<-loopDone
-		return fmt.Errorf("serve: %w", err)
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
+	// The loop and the health server end together: on SIGTERM, or when either fails.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { r.Loop(gctx, cfg.Interval); return nil })
+	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, r, reg)) })
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	logger.Info("stopped")
 	return nil
