@@ -158,5 +158,10 @@ func TestStatusPage(t *testing.T) {
 		if got := text(t, tab, "#notice"); got != "This status may be out of date." {
 			t.Errorf("notice = %q", got)
 		}
+		// No green light on a status that is not current.
+		dot, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("status"), "::before").backgroundColor`))
+		if err != nil || dot != "rgb(241, 196, 15)" {
+			t.Errorf("stale status light = %q (%v), want the warning colour", dot, err)
+		}
 	})
 }
