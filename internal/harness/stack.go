@@ -113,7 +113,7 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 		return nil, err
 	}
 	if err := WaitListening(s.Origin, s.Env["ORIGIN_ADDR"], 10*time.Second); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w\n%s", err, s.Logs("origin"))
 	}
 
 	p := cfg.NginxParams
@@ -135,7 +135,10 @@ func (s *Stack) StartSnapshotter() (err error) {
 	if s.Snapshotter, err = s.startProgram("snapshotter"); err != nil {
 		return err
 	}
-	return WaitListening(s.Snapshotter, s.Env["SNAPSHOTTER_ADDR"], 10*time.Second)
+	if err := WaitListening(s.Snapshotter, s.Env["SNAPSHOTTER_ADDR"], 10*time.Second); err != nil {
+		return fmt.Errorf("%w\n%s", err, s.Logs("snapshotter"))
+	}
+	return nil
 }
 
 func (s *Stack) startProgram(name string, args ...string) (*Process, error) {
