@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
@@ -129,8 +127,6 @@ func TestEdge(t *testing.T) {
 	s := startStack(t, harness.StackConfig{Interval: 600, TTL: 900,
 		NginxParams: nginx.Params{DebugAllow: []string{"127.0.0.1"}}})
 	api := s.PublicURL() + "/api/server/status"
-	rdb := redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
-	defer rdb.Close()
 	ctx := context.Background()
 
 	// First, on an empty cache: no file, no Redis value.
@@ -311,5 +307,4 @@ func TestEdge(t *testing.T) {
 			t.Errorf("GET /nope: %d", r.code)
 		}
 	})
-	_ = rdb
 }

@@ -86,7 +86,8 @@ func (d debugDeps) collect(ctx context.Context) debugInfo {
 		info.Redis.Reachable = true
 		if data, err := c.store.Get(rctx); err == nil {
 			if snap, err := snapshot.Parse(data); err == nil {
-				info.Cached, best = true, &known{data, snap}
+				k := newKnown(data, snap)
+				info.Cached, best = true, &k
 			}
 		}
 		if ttl, err := c.store.TTL(rctx); err == nil {
@@ -131,7 +132,8 @@ func (d debugDeps) collect(ctx context.Context) debugInfo {
 		} else {
 			info.File.Valid = true
 			if best == nil || snap.UpdatedAt.After(best.snap.UpdatedAt) {
-				best = &known{data, snap}
+				k := newKnown(data, snap)
+				best = &k
 			}
 		}
 	}

@@ -23,7 +23,10 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := c.Status(r.Context())
 		if errors.Is(err, errNoStatus) {
-			logger.Error("status unavailable", "err", err)
+			c.metrics.answers.WithLabelValues("none").Inc()
+			// Counted, and debug only: in an outage this is one line per visitor. The
+			// chain has already logged the MySQL failure once per back-off window.
+			logger.Debug("status unavailable", "err", err)
 			w.Header().Set("Retry-After", "10")
 			writeError(w, http.StatusServiceUnavailable, "status unavailable: no snapshot could be read, try again shortly")
 			return
@@ -42,7 +45,7 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 		// The status is public: any site (the game's, a fan site) may fetch it.
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("ETag", a.ETag())
+		h.Set("ETag", a.etag)
 		if info.Stale {
 			h.Set("Cache-Control", "no-cache")
 		} else {

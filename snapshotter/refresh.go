@@ -42,12 +42,13 @@ func (r *refresher) Refresh(ctx context.Context) error {
 	start := r.now()
 	rec := snapshot.RefreshRecord{At: start.UTC().Truncate(time.Millisecond)}
 	stage, err := r.refresh(ctx, &rec)
-	rec.DurationMS = r.now().Sub(start).Milliseconds()
+	took := r.now().Sub(start)
+	rec.DurationMS = took.Milliseconds()
 	rec.OK = err == nil
 	if err != nil {
 		rec.Error = err.Error()
 	}
-	r.metrics.observe(stage, err, r.now().Sub(start), rec.UpdatedAt)
+	r.metrics.observe(stage, err, took, rec.UpdatedAt)
 
 	r.mu.Lock()
 	r.last = rec

@@ -110,9 +110,6 @@ func (m *MariaDB) CreateDB(ctx context.Context, db, seed string) error {
 // Selects is the server's Com_select counter: how many SELECTs reached it.
 func (m *MariaDB) Selects(ctx context.Context) (int, error) { return m.Status(ctx, "Com_select") }
 
-// Connections is the server's count of connection attempts.
-func (m *MariaDB) Connections(ctx context.Context) (int, error) { return m.Status(ctx, "Connections") }
-
 // Status reads one of the server's global status counters.
 func (m *MariaDB) Status(ctx context.Context, name string) (int, error) {
 	root, err := m.Root("")

@@ -12,8 +12,8 @@ import (
 	"time"
 )
 
-// DrainTimeout is how long Serve waits for requests in flight once ctx ends.
-const DrainTimeout = 10 * time.Second
+// drainTimeout is how long Serve waits for requests in flight once ctx ends.
+const drainTimeout = 10 * time.Second
 
 // Serve serves h on ln until ctx ends, then drains. It returns nil after a clean drain.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
@@ -32,7 +32,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	case <-ctx.Done():
 	}
 	// A cancelled ctx would not drain anything: the deadline gets its own context.
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DrainTimeout)
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drainTimeout)
 	defer cancel()
 	if err := srv.Shutdown(drainCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
