@@ -8,7 +8,6 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have mariadbd || need+=(mariadb-server)
 have redis-server || need+=(redis-server)
 have nginx || need+=(nginx)
-[ -e /usr/lib/nginx/modules/ngx_http_js_module.so ] || need+=(libnginx-mod-http-js)
 have wrk || need+=(wrk)
 if [ "${WITH_BROWSER:-1}" = 1 ]; then have chromium || need+=(chromium); fi
 have systemd-analyze || need+=(systemd)

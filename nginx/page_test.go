@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
 
@@ -140,15 +141,26 @@ func TestStatusPage(t *testing.T) {
 	})
 
 	t.Run("stale snapshot", func(t *testing.T) {
-		// The file is past its TTL, Redis is empty and MySQL is gone: the origin answers
-		// with the last snapshot it knows, marked stale, and the page says so.
-		old := time.Now().Add(-20 * time.Minute)
-		if err := os.Chtimes(statusFile(s), old, old); err != nil {
+		// The snapshot on disk is past its TTL, Redis and MySQL are gone: the origin
+		// answers with the last snapshot it knows, marked stale, and the page says so.
+		data, err := os.ReadFile(statusFile(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := snapshot.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(-20*time.Minute), snap.FreshUntil.Add(-20*time.Minute)
+		if err := snapshot.NewPublisher(s.StatusDir, time.Now).Publish(snap.Encode(), snap); err != nil {
 			t.Fatal(err)
 		}
 		s.Redis.Stop()
 		s.MariaDB.Stop()
-		time.Sleep(6 * time.Second) // let nginx's 5-s cache of earlier origin answers expire
+		waitFor(t, 10*time.Second, "a stale answer at the public URL", func() bool {
+			r := get(t, s.PublicURL()+"/api/server/status")
+			return r.code == 200 && r.snap(t).Cache != nil && r.snap(t).Cache.Stale
+		})
 		view(t, tab, s.PublicURL()+"/", "online")
 		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
 		defer cancel()

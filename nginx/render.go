@@ -1,5 +1,6 @@
-// Package nginx holds statusedge's nginx configuration, its njs script and the status
-// page, and renders them for the local stack, the tests and deployment from one source.
+// Package nginx holds statusedge's nginx configuration and the status page, and renders
+// them for the local stack, the tests and deployment from one source. The config needs
+// stock nginx only: the snapshotter's file names tell nginx how long a snapshot is fresh.
 package nginx
 
 import (
@@ -8,24 +9,28 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"text/template"
+	"time"
+
+	"statusedge/internal/config"
+	"statusedge/internal/snapshot"
 )
 
-//go:embed site.conf.tmpl nginx.conf.tmpl status.js www/index.html
+//go:embed site.conf.tmpl nginx.conf.tmpl www/index.html
 var files embed.FS
 
-// Params are what differs between installs. Paths are absolute.
+// Params are what differs between installs. Paths are absolute. No TTL: how long a
+// snapshot is served from disk is the snapshotter's to say, through the names it links.
 type Params struct {
 	Listen       string   // PUBLIC_ADDR
 	ServerName   string   // server_name; "_" matches any Host
 	OriginAddr   string   // ORIGIN_ADDR
-	StatusDir    string   // STATUS_DIR, holding status.json
+	StatusDir    string   // STATUS_DIR, holding the snapshotter's served tree at/
 	PageDir      string   // folder holding the status page's index.html
-	JSDir        string   // folder holding status.js
 	CacheDir     string   // proxy_cache_path for the origin's answers
 	ShieldSocket string   // unix socket of the rate-capped hop to the origin
-	Interval     int      // STATUS_UPDATE_INTERVAL, seconds
-	TTL          int      // STATUS_CACHE_TTL, seconds
+	Interval     int      // max-age hint: seconds from updated_at to the next expected refresh
 	DebugAllow   []string // addresses or CIDRs allowed to read the debug endpoint
 	// Origin shielding: how long nginx keeps an origin answer, and the global rate
 	// (requests/s, with burst) that reaches the origin.
@@ -37,14 +42,16 @@ type Params struct {
 	// Standalone nginx.conf only.
 	Prefix   string // nginx -p folder: pid and temp paths
 	ErrorLog string
-	JSModule string // path of ngx_http_js_module.so
 	Workers  string
 }
 
 // WithDefaults fills the shielding knobs and the debug list where they are unset.
 func (p Params) WithDefaults() Params {
+	if p.Interval == 0 {
+		p.Interval = int(config.DefaultInterval / time.Second)
+	}
 	if p.OriginCacheSeconds == 0 {
-		p.OriginCacheSeconds = 5
+		p.OriginCacheSeconds = 1
 	}
 	if p.OriginRate == 0 {
 		p.OriginRate = 20
@@ -57,7 +64,7 @@ func (p Params) WithDefaults() Params {
 	}
 	if p.DebugAllow == nil {
 		// Loopback and the private ranges: ops networks, not the public.
-		p.DebugAllow = []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
+		p.DebugAllow = []string{"127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
 	}
 	if p.Workers == "" {
 		p.Workers = "auto"
@@ -68,14 +75,42 @@ func (p Params) WithDefaults() Params {
 	if p.ErrorLog == "" {
 		p.ErrorLog = "stderr"
 	}
-	if p.JSModule == "" {
-		p.JSModule = "/usr/lib/nginx/modules/ngx_http_js_module.so"
-	}
 	return p
 }
 
-func parse() (*template.Template, error) {
-	return template.ParseFS(files, "site.conf.tmpl", "nginx.conf.tmpl", "status.js")
+// levelMap is one `map $msec`: the current second cut to a block level.
+type levelMap struct {
+	Level int
+	Regex string
+}
+
+// errorPage is an error nginx answers itself, as JSON.
+type errorPage struct {
+	Code    int
+	Message string
+}
+
+// view is what the templates see: the params plus what the snapshot package dictates.
+type view struct {
+	Params
+	Levels     []int // the order try_files looks
+	LevelMaps  []levelMap
+	ErrorCodes []errorPage
+}
+
+func newView(p Params) view {
+	v := view{Params: p.WithDefaults(), Levels: snapshot.LookupOrder()}
+	levels := slices.Sorted(slices.Values(v.Levels))
+	for _, l := range levels {
+		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
+	}
+	v.ErrorCodes = []errorPage{
+		{400, "bad request"}, {403, "forbidden"}, {404, "not found"}, {405, "method not allowed: use GET or HEAD"},
+		{408, "request timeout"}, {413, "request too large"}, {414, "URI too long"}, {429, "too many requests"},
+		{500, "internal error"}, {502, "upstream unavailable"}, {503, "status unavailable: no snapshot could be read, try again shortly"},
+		{504, "upstream timed out"},
+	}
+	return v
 }
 
 // Site renders the http-level site: a Debian sites-enabled file, or the body of a standalone config.
@@ -85,41 +120,23 @@ func Site(p Params) ([]byte, error) { return render("site", p) }
 func Standalone(p Params) ([]byte, error) { return render("nginx.conf.tmpl", p) }
 
 func render(name string, p Params) ([]byte, error) {
-	t, err := parse()
+	t, err := template.ParseFS(files, "site.conf.tmpl", "nginx.conf.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("nginx templates: %w", err)
 	}
 	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, name, p.WithDefaults()); err != nil {
+	if err := t.ExecuteTemplate(&b, name, newView(p)); err != nil {
 		return nil, fmt.Errorf("render nginx %s: %w", name, err)
 	}
 	return b.Bytes(), nil
 }
 
-// Script renders status.js, the njs routing script, for p.
-func Script(p Params) ([]byte, error) { return render("status.js", p) }
-
-// InstallAssets writes the rendered status.js into p.JSDir and the status page into p.PageDir.
+// InstallAssets writes the status page into p.PageDir.
 func InstallAssets(p Params) error {
-	script, err := Script(p)
-	if err != nil {
+	if err := os.MkdirAll(p.PageDir, 0o755); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		data      []byte
-		dir, name string
-	}{
-		{script, p.JSDir, "status.js"},
-		{Page(), p.PageDir, "index.html"},
-	} {
-		if err := os.MkdirAll(f.dir, 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(f.dir, f.name), f.data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return os.WriteFile(filepath.Join(p.PageDir, "index.html"), Page(), 0o644)
 }
 
 // Page returns the status page, for serving it from elsewhere.
@@ -129,13 +146,12 @@ func Page() []byte {
 }
 
 // HostParams is the site for a Debian host: /etc/nginx/sites-enabled/statusedge.conf,
-// with Debian's nginx.conf and libnginx-mod-http-js loading the njs module.
+// included by Debian's own nginx.conf.
 func HostParams() Params {
 	return Params{
 		Listen: "80", ServerName: "status.example.com", OriginAddr: "127.0.0.1:8091",
-		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www", JSDir: "/usr/share/statusedge/njs",
+		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www",
 		CacheDir: "/var/cache/nginx/statusedge", ShieldSocket: "/run/nginx-statusedge-shield.sock",
-		Interval: 600, TTL: 900,
 	}.WithDefaults()
 }
 
@@ -145,9 +161,9 @@ func HostParams() Params {
 func DockerParams() Params {
 	return Params{
 		Listen: "8090", OriginAddr: "origin:8091",
-		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www", JSDir: "/etc/nginx/njs",
+		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www",
 		CacheDir: "/var/cache/nginx/statusedge", ShieldSocket: "/var/cache/nginx/statusedge-shield.sock",
-		Interval: 600, TTL: 900, DebugAllow: []string{"127.0.0.1", "::1"},
-		Prefix: "/var/cache/nginx", JSModule: "/etc/nginx/modules/ngx_http_js_module.so", ErrorLog: "stderr",
+		DebugAllow: []string{"127.0.0.0/8", "::1"},
+		Prefix:     "/var/cache/nginx", ErrorLog: "stderr",
 	}.WithDefaults()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -125,12 +126,17 @@ func (d debugDeps) collect(ctx context.Context) debugInfo {
 		info.File.Error = err.Error()
 	} else {
 		mt := fi.ModTime().UTC()
-		age := int64(now.Sub(mt) / time.Second)
-		info.File.Present, info.File.ModifiedAt, info.File.AgeSeconds = true, &mt, &age
+		info.File.Present, info.File.ModifiedAt = true, &mt
 		if snap, err := snapshot.Parse(data); err != nil {
 			info.File.Error = err.Error()
 		} else {
-			info.File.Valid = true
+			// Its age is the snapshot's, from updated_at: an mtime can be touched or lie
+			// after the clock steps back.
+			age := snap.Age(now)
+			info.File.Valid, info.File.AgeSeconds = true, &age
+			if ahead := mt.Sub(now); ahead > time.Second {
+				info.File.Error = fmt.Sprintf("modified %d s in the future (clock stepped back, or touched): ignored, age from updated_at", int64(ahead/time.Second))
+			}
 			if best == nil || snap.UpdatedAt.After(best.snap.UpdatedAt) {
 				k := newKnown(data, snap)
 				best = &k

@@ -49,9 +49,11 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 		if info.Stale {
 			h.Set("Cache-Control", "no-cache")
 		} else {
-			// Never promise freshness beyond fresh_until.
-			left := int64(a.snap.FreshUntil.Sub(t) / time.Second)
-			h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(left, 10))
+			// Never promise freshness beyond fresh_until: nginx's shield may hand this
+			// answer out for up to a second, so promise a second less; and never more than
+			// the TTL, even for a snapshot stamped ahead of this clock.
+			left := int64(min(a.snap.FreshUntil.Sub(t), c.ttl)/time.Second) - 1
+			h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(max(0, left), 10))
 		}
 		h.Set("X-Status-Source", "origin")
 		// ServeContent answers If-None-Match and If-Modified-Since with 304 and HEAD

@@ -47,7 +47,7 @@ func (f *fakeStore) gaps() []time.Duration {
 
 func testRefresher(t *testing.T, store statusStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
 	return &refresher{
-		read: read, store: store, dir: t.TempDir(), ttl: 15 * time.Minute,
+		read: read, store: store, pub: snapshot.NewPublisher(t.TempDir(), time.Now), ttl: 15 * time.Minute,
 		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry()),
 	}

@@ -71,10 +71,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	r := &refresher{
 		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
 		store:     snapshot.NewStore(rdb),
-		dir:       cfg.StatusDir,
+		pub:       snapshot.NewPublisher(cfg.StatusDir, time.Now),
 		ttl:       cfg.TTL,
 		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
+	}
+	// A crash mid-publish leaves every served name complete but maybe mixed; make the
+	// folder say exactly what status.json says before anything else.
+	if err := r.pub.Recover(); err != nil {
+		logger.Warn("recover STATUS_DIR", "dir", cfg.StatusDir, "err", err)
 	}
 	if *once {
 		return r.Refresh(ctx)

@@ -22,7 +22,7 @@ type statusStore interface {
 type refresher struct {
 	read         func(context.Context) ([]snapshot.Row, error)
 	store        statusStore
-	dir          string
+	pub          *snapshot.Publisher // STATUS_DIR: status.json and what nginx serves
 	ttl          time.Duration
 	dbTimeout    time.Duration
 	redisTimeout time.Duration
@@ -89,7 +89,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
 	redisErr := r.store.Put(rctx, data, r.ttl)
 	cancel()
-	fileErr := snapshot.WriteFile(r.dir, data)
+	fileErr := r.pub.Publish(data, snap)
 	switch {
 	case redisErr != nil && fileErr != nil:
 		return "redis+file", errors.Join(redisErr, fileErr)

@@ -44,9 +44,7 @@ func Files() (map[string][]byte, error) {
 		p      nginx.Params
 	}{
 		{"deploy/host/statusedge.conf", nginx.Site, host},
-		{"deploy/host/status.js", nginx.Script, host},
 		{"deploy/docker/nginx.conf", nginx.Standalone, docker},
-		{"deploy/docker/status.js", nginx.Script, docker},
 	} {
 		b, err := f.render(f.p)
 		if err != nil {

@@ -15,6 +15,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// The defaults of the contract, the one source for every program, config and test.
+const (
+	DefaultInterval = 600 * time.Second // STATUS_UPDATE_INTERVAL
+	DefaultTTL      = 900 * time.Second // STATUS_CACHE_TTL
+)
+
 // Config is the validated environment.
 type Config struct {
 	DBHost     string
@@ -71,10 +77,10 @@ func Load(getenv func(string) string) (Config, error) {
 		// Secret files usually end in a newline that is not part of the password.
 		c.DBPassword = strings.TrimRight(string(b), "\r\n")
 	}
-	if c.Interval, err = seconds("STATUS_UPDATE_INTERVAL", get("STATUS_UPDATE_INTERVAL", "600")); err != nil {
+	if c.Interval, err = seconds("STATUS_UPDATE_INTERVAL", get("STATUS_UPDATE_INTERVAL", strconv.Itoa(int(DefaultInterval/time.Second)))); err != nil {
 		return Config{}, err
 	}
-	if c.TTL, err = seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", "900")); err != nil {
+	if c.TTL, err = seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", strconv.Itoa(int(DefaultTTL/time.Second)))); err != nil {
 		return Config{}, err
 	}
 	if c.TTL <= c.Interval {

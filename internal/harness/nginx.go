@@ -20,19 +20,13 @@ type Nginx struct {
 
 // StartNginx renders the standalone config with p under dir, checks it with nginx -t
 // and starts nginx in the foreground of its own process group. Listen, OriginAddr,
-// StatusDir, Interval and TTL must be set; the rest defaults to folders under dir.
+// StatusDir and Interval must be set; the rest defaults to folders under dir.
 func StartNginx(dir string, p nginx.Params) (*Nginx, error) {
 	p.Prefix = dir
-	if p.JSModule == "" {
-		p.JSModule = "/usr/lib/nginx/modules/ngx_http_js_module.so"
-	}
-	if _, err := os.Stat(p.JSModule); err != nil {
-		return nil, fmt.Errorf("njs module %s missing: install it with `apt-get install libnginx-mod-http-js`", p.JSModule)
-	}
 	for _, d := range []struct {
 		dst  *string
 		name string
-	}{{&p.PageDir, "www"}, {&p.JSDir, "njs"}, {&p.CacheDir, "cache"}} {
+	}{{&p.PageDir, "www"}, {&p.CacheDir, "cache"}} {
 		if *d.dst == "" {
 			*d.dst = filepath.Join(dir, d.name)
 		}

@@ -54,6 +54,16 @@ func (p *Process) Exited() bool {
 	}
 }
 
+// Kill ends the server's whole process group with SIGKILL, as a crash or the OOM killer
+// would, and waits for it to be gone.
+func (p *Process) Kill() error {
+	if err := syscall.Kill(-p.Pid(), syscall.SIGKILL); err != nil {
+		return err
+	}
+	<-p.done
+	return nil
+}
+
 // Pause stops the server with SIGSTOP: it keeps its sockets open but never answers,
 // the way a hung server looks to its clients.
 func (p *Process) Pause() error { return syscall.Kill(-p.Pid(), syscall.SIGSTOP) }

@@ -118,7 +118,7 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 
 	p := cfg.NginxParams
 	p.Listen, p.OriginAddr, p.StatusDir = s.Env["PUBLIC_ADDR"], s.Env["ORIGIN_ADDR"], s.StatusDir
-	p.Interval, p.TTL = cfg.Interval, cfg.TTL
+	p.Interval = cfg.Interval
 	dir := filepath.Join(cfg.Dir, "nginx")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -158,10 +158,10 @@ func (s *Stack) envList() []string {
 	return env
 }
 
-// Once runs `snapshotter -once` against the stack.
-func (s *Stack) Once(ctx context.Context) error {
+// Once runs `snapshotter -once` against the stack; env ("NAME=value") overrides the stack's.
+func (s *Stack) Once(ctx context.Context, env ...string) error {
 	cmd := exec.CommandContext(ctx, filepath.Join(s.cfg.Bin, "snapshotter"), "-once")
-	cmd.Env = append(os.Environ(), s.envList()...)
+	cmd.Env = append(append(os.Environ(), s.envList()...), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("snapshotter -once: %w\n%s", err, out)
 	}

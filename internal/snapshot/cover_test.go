@@ -1,0 +1,33 @@
+package snapshot
+
+import "testing"
+
+func TestCoverIsExactAndSmall(t *testing.T) {
+	for _, c := range []struct {
+		from, ttl int64
+		maxNames  int
+	}{
+		{1764400000, 900, 45}, {1764400001, 900, 45}, {1764409999, 900, 45}, {1764400123, 3, 3},
+		{1764400000, 86400, 60}, {1764401234, 86400, 90}, {1764401234, 7 * 86400, 100}, {1764400000, 1, 1},
+	} {
+		blocks := cover(c.from, c.from+c.ttl)
+		if len(blocks) > c.maxNames {
+			t.Errorf("[%d, +%d): %d names, want at most %d", c.from, c.ttl, len(blocks), c.maxNames)
+		}
+		// Contiguous, aligned, and exactly the window: every second in it, none outside.
+		next := c.from
+		for _, b := range blocks {
+			size := pow10(b.level)
+			if b.index*size != next {
+				t.Fatalf("[%d, +%d): block %v starts at %d, want %d", c.from, c.ttl, b, b.index*size, next)
+			}
+			next += size
+		}
+		if next != c.from+c.ttl {
+			t.Errorf("[%d, +%d): blocks end at %d", c.from, c.ttl, next)
+		}
+	}
+	if got := cover(10, 10); len(got) != 0 {
+		t.Errorf("empty window: %v", got)
+	}
+}

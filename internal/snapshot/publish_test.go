@@ -1,0 +1,211 @@
+package snapshot
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func testSnapshot(t *testing.T, at time.Time, ttl time.Duration, rate float64) ([]byte, Snapshot) {
+	t.Helper()
+	v := "2.5"
+	if rate != 0 {
+		v = time.Duration(rate).String()
+	}
+	s, _ := Build([]Row{{Name: "RateExp", Value: &v}}, at, ttl)
+	return s.Encode(), s
+}
+
+// served asserts what the publisher's own lookup (nginx's order) finds at each second.
+func servedAt(t *testing.T, p *Publisher, at time.Time) []byte {
+	t.Helper()
+	data, ok, err := p.Served(at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		return nil
+	}
+	return data
+}
+
+func TestPublishServesExactlyTheFreshWindow(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Unix(1764400987, 0)
+	now := start
+	p := NewPublisher(dir, func() time.Time { return now })
+	ttl := 900 * time.Second
+	data, s := testSnapshot(t, start, ttl, 0)
+	if err := p.Publish(data, s); err != nil {
+		t.Fatal(err)
+	}
+	for sec := start.Unix() - 2; sec < start.Unix()+int64(ttl/time.Second)+3; sec++ {
+		got := servedAt(t, p, time.Unix(sec, 0))
+		fresh := sec >= start.Unix() && sec < s.FreshUntil.Unix()
+		if fresh != (got != nil) || (fresh && !bytes.Equal(got, data)) {
+			t.Fatalf("second %+d: served %q, fresh %v", sec-start.Unix(), got, fresh)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, ServedDir, LastName))
+	if err != nil || !fi.ModTime().Equal(s.UpdatedAt) {
+		t.Errorf("last.json mtime = %v (%v), want updated_at %v", fi.ModTime(), err, s.UpdatedAt)
+	}
+	if canon, err := os.ReadFile(filepath.Join(dir, FileName)); err != nil || !bytes.Equal(canon, data) {
+		t.Errorf("status.json = %q, %v", canon, err)
+	}
+
+	// A new snapshot 7 minutes later: from its first second on, every lookup finds it,
+	// none an old coarser name; the names stay few however many publishes.
+	for i := 1; i <= 20; i++ {
+		now = start.Add(time.Duration(i) * 421 * time.Second)
+		data, s = testSnapshot(t, now, ttl, float64(i))
+		if err := p.Publish(data, s); err != nil {
+			t.Fatal(err)
+		}
+		for sec := now.Unix(); sec < s.FreshUntil.Unix(); sec++ {
+			if got := servedAt(t, p, time.Unix(sec, 0)); !bytes.Equal(got, data) {
+				t.Fatalf("publish %d, second %+d: served %q, want the new snapshot", i, sec-now.Unix(), got)
+			}
+		}
+	}
+	if n := countNames(t, dir); n > 50 {
+		t.Errorf("%d names after 21 publishes, want a bounded few", n)
+	}
+}
+
+func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Unix(1764400000, 0)
+	p := NewPublisher(dir, func() time.Time { return at })
+	data, s := testSnapshot(t, at, time.Minute, 0)
+	mtime := func() time.Time {
+		fi, err := os.Stat(filepath.Join(dir, ServedDir, LastName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime()
+	}
+	if err := p.Publish(data, s); err != nil {
+		t.Fatal(err)
+	}
+	first := mtime()
+	if err := p.Publish(data, s); err != nil {
+		t.Fatal(err)
+	}
+	if !mtime().Equal(first) {
+		t.Errorf("same bytes republished: mtime moved from %v to %v (the ETag would change for nothing)", first, mtime())
+	}
+	other := append(bytes.Clone(data[:len(data)-1]), ' ', '}') // same read, other bytes
+	if err := p.Publish(other, s); err != nil {
+		t.Fatal(err)
+	}
+	if !mtime().After(first) {
+		t.Errorf("other bytes, same updated_at: mtime %v did not move past %v", mtime(), first)
+	}
+}
+
+func TestRecoverAfterAFailedPublish(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Unix(1764400987, 0)
+	p := NewPublisher(dir, func() time.Time { return now })
+	oldData, old := testSnapshot(t, now, 900*time.Second, 0)
+	if err := p.Publish(oldData, old); err != nil {
+		t.Fatal(err)
+	}
+	// A failure midway: a non-empty folder squats on the new window's last name, so every
+	// link before it lands and the rest do not, as a crash between two links leaves them.
+	now = now.Add(300 * time.Second)
+	newData, fresh := testSnapshot(t, now, 900*time.Second, 7)
+	blocks := cover(now.Unix(), fresh.FreshUntil.Unix())
+	squat := filepath.Join(dir, ServedDir, blocks[len(blocks)-1].name())
+	if err := os.MkdirAll(filepath.Join(squat, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(newData, fresh); err == nil {
+		t.Fatal("publish over a squatted name succeeded")
+	}
+	sawNew := false
+	for sec := now.Unix(); sec < old.FreshUntil.Unix(); sec++ {
+		got := servedAt(t, p, time.Unix(sec, 0))
+		sawNew = sawNew || bytes.Equal(got, newData)
+		if got != nil && !bytes.Equal(got, oldData) && !bytes.Equal(got, newData) {
+			t.Fatalf("second %d: served %q, neither snapshot", sec, got)
+		}
+	}
+	if !sawNew {
+		t.Fatal("the failed publish linked nothing: the test did not fail midway")
+	}
+	if err := os.RemoveAll(squat); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ServedDir, ".tmp-123"), []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewPublisher(dir, func() time.Time { return now }).Recover(); err != nil {
+		t.Fatal(err)
+	}
+	for sec := now.Unix(); sec < fresh.FreshUntil.Unix(); sec++ {
+		if got := servedAt(t, p, time.Unix(sec, 0)); !bytes.Equal(got, newData) {
+			t.Fatalf("after recovery, second %+d: served %q, want status.json's snapshot", sec-now.Unix(), got)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ServedDir, ".*")); len(left) != 0 {
+		t.Errorf("temp files left after recovery: %v", left)
+	}
+}
+
+func TestRecoverEmptiesTheTreeWithoutAReadableSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Unix(1764400987, 0)
+	p := NewPublisher(dir, func() time.Time { return now })
+	data, s := testSnapshot(t, now, 900*time.Second, 0)
+	if err := p.Publish(data, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Recover(); err == nil {
+		t.Error("recovering from an empty status.json reported no problem")
+	}
+	if n := countNames(t, dir); n != 0 {
+		t.Errorf("%d names served after recovering from an empty status.json, want none", n)
+	}
+}
+
+func countNames(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	for level := range MaxLevel + 1 {
+		entries, err := os.ReadDir(filepath.Join(dir, ServedDir, string(rune('0'+level))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(entries)
+	}
+	return n
+}
+
+func TestReadFileRefusesWhatTheSnapshotterDidNotWrite(t *testing.T) {
+	for name, plant := range map[string]func(path string) error{
+		"symlink":   func(p string) error { return os.Symlink("/etc/passwd", p) },
+		"directory": func(p string) error { return os.Mkdir(p, 0o755) },
+		"oversized": func(p string) error { return os.WriteFile(p, make([]byte, MaxFileSize+1), 0o644) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := plant(filepath.Join(dir, FileName)); err != nil {
+				t.Fatal(err)
+			}
+			b, _, err := ReadFile(dir)
+			if err == nil || len(b) != 0 {
+				t.Fatalf("read %d bytes, err %v", len(b), err)
+			}
+			if bytes.Count([]byte(err.Error()), []byte(dir)) != 1 {
+				t.Errorf("error %q should name the path once", err)
+			}
+		})
+	}
+}
