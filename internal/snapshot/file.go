@@ -70,4 +70,3 @@ func readFile(path string) ([]byte, os.FileInfo, error) {
 	}
 	return b, fi, nil
 }
-
