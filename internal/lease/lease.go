@@ -163,11 +163,12 @@ func (l *Lease) Release(ctx context.Context) (bool, error) {
 	return n == 1, nil
 }
 
-// Info describes the current lease, for debug output.
+// Info describes the current lease, for debug output. It has no JSON tags: a Duration
+// would encode as nanoseconds, and the debug endpoint shows seconds.
 type Info struct {
-	Holder string        `json:"holder"`
-	Token  int64         `json:"token"`
-	TTL    time.Duration `json:"ttl"` // left before it expires unless renewed
+	Holder string
+	Token  int64
+	TTL    time.Duration // left before it expires unless renewed
 }
 
 // Holder reports who holds the lease; ok is false when nobody does.
