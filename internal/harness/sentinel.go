@@ -139,7 +139,7 @@ func (s *Sentinel) ready(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, fmt.Errorf("sentinel master on %s: %w", sen.Addr(), err)
 		}
-		if got := net2(m["ip"], m["port"]); got != s.Master.Addr() || m["flags"] != "master" ||
+		if got := hostPort(m["ip"], m["port"]); got != s.Master.Addr() || m["flags"] != "master" ||
 			m["num-slaves"] != "1" || m["num-other-sentinels"] != "2" {
 			return false, fmt.Errorf("sentinel %s: master %s flags %q, %s replicas, %s other sentinels",
 				sen.Addr(), got, m["flags"], m["num-slaves"], m["num-other-sentinels"])
@@ -148,7 +148,7 @@ func (s *Sentinel) ready(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
-func net2(host, port string) string { return net.JoinHostPort(host, port) }
+func hostPort(host, port string) string { return net.JoinHostPort(host, port) }
 
 // sentinelClient talks to one sentinel, without retries, for the same reason as nodeClient.
 func sentinelClient(addr string) *redis.SentinelClient {
@@ -175,7 +175,7 @@ func (s *Sentinel) MasterAddr(ctx context.Context) (string, error) {
 		if len(hp) != 2 {
 			return "", fmt.Errorf("get-master-addr-by-name on %s: got %q", sen.Addr(), hp)
 		}
-		addr := net2(hp[0], hp[1])
+		addr := hostPort(hp[0], hp[1])
 		if agreed != "" && addr != agreed {
 			return "", fmt.Errorf("sentinels disagree: %s and %s", agreed, addr)
 		}
