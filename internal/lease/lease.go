@@ -1,0 +1,212 @@
+// Package lease elects one snapshotter of a fleet to read MySQL, through a lease in Redis,
+// and fences its writes so that a leader that lost the lease without noticing (a long GC
+// or VM pause, a network partition) cannot overwrite a newer leader's snapshot.
+//
+// Every new leadership gets a fencing token, one more than any token seen before. A
+// snapshot is published with its leader's token, and Redis refuses it when a bigger token
+// exists: the lease decides who should write, the token decides whose write counts.
+//
+// The keys live in the hash slot of the public key server:status (hash tag
+// {server:status}), so that the Lua scripts that touch two of them at once also run on
+// Redis Cluster, where a script's keys must share one slot:
+//
+//	{server:status}:leader  hash {holder, token}, expiring with the lease
+//	{server:status}:fence   the biggest token issued or published; never expires
+//
+// Redis replicates asynchronously, so a Sentinel failover can lose the last writes,
+// the fence among them. A leader whose publish is refused must therefore step down or
+// acquire again: Acquire then issues a token above the one that was seen.
+package lease
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/snapshot"
+)
+
+// Keys and channel. The hash tag is the status key itself: a tag hashes like a key of
+// the same name, so these share server:status's slot by construction.
+const (
+	hashTag   = "{" + snapshot.KeyStatus + "}"
+	KeyLeader = hashTag + ":leader"
+	KeyFence  = hashTag + ":fence"
+	// Channel carries the snapshot bytes after every accepted PublishFenced, so that
+	// followers refresh their STATUS_DIR at once instead of on their next poll. Pub/sub
+	// is fire-and-forget: followers still poll, the message only shortens the wait.
+	// Cluster broadcasts PUBLISH to every node, so a subscriber may listen on any.
+	Channel = snapshot.KeyStatus + ":published"
+)
+
+// acquireScript takes the lease if it is free. The holder that already has it keeps it,
+// with its token while that is still the biggest; a token left behind by a bigger one
+// (a fence restored by a failover that lost writes) is replaced, or every publish of
+// this leader would be refused for good. Returns the token, or 0 when someone else holds it.
+const acquireScript = `
+local holder = redis.call('HGET', KEYS[1], 'holder')
+if holder and holder ~= ARGV[1] then
+  return 0
+end
+local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
+local token = tonumber(redis.call('HGET', KEYS[1], 'token') or '0')
+if not holder or token < fence then
+  token = redis.call('INCR', KEYS[2])
+  redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'token', token)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return token
+`
+
+// renewScript extends the lease only if ARGV[1] holds it: a plain PEXPIRE would revive
+// a lease another replica took meanwhile.
+const renewScript = `
+if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`
+
+// releaseScript deletes the lease only if ARGV[1] holds it.
+const releaseScript = `
+if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`
+
+// publishScript writes the snapshot unless a bigger token exists, raises the fence to
+// the token it accepted, and announces the bytes. KEYS: status, fence. ARGV: token,
+// TTL seconds, data, channel.
+const publishScript = `
+local token = tonumber(ARGV[1])
+local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
+if token < fence then
+  return 0
+end
+if token > fence then
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+redis.call('SETEX', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[3])
+return 1
+`
+
+// inspectScript reads holder, token and remaining life in one step, so they agree.
+const inspectScript = `
+return {redis.call('HGET', KEYS[1], 'holder'), redis.call('HGET', KEYS[1], 'token'), redis.call('PTTL', KEYS[1])}
+`
+
+// Lease is one replica's handle on the leader lease. Its methods are safe for concurrent
+// use; the deadline of each call is its context's and the client's.
+type Lease struct {
+	rdb    redis.UniversalClient
+	holder string
+	ttl    time.Duration
+
+	acquire, renew, release, publish, inspect *redis.Script
+}
+
+// New returns holder's handle on the lease. holder must be unique to the process (host
+// name plus pid, say): two replicas with one name would both think they lead. ttl is how
+// long the lease outlives its last renewal; at least a millisecond, Redis's resolution.
+func New(rdb redis.UniversalClient, holder string, ttl time.Duration) (*Lease, error) {
+	if holder == "" {
+		return nil, errors.New("lease: empty holder name")
+	}
+	if ttl < time.Millisecond {
+		return nil, fmt.Errorf("lease: ttl %s: want at least 1ms", ttl)
+	}
+	return &Lease{
+		rdb: rdb, holder: holder, ttl: ttl,
+		acquire: redis.NewScript(acquireScript),
+		renew:   redis.NewScript(renewScript),
+		release: redis.NewScript(releaseScript),
+		publish: redis.NewScript(publishScript),
+		inspect: redis.NewScript(inspectScript),
+	}, nil
+}
+
+// Acquire takes the lease for ttl if it is free, or keeps it if this holder has it (a
+// renewal whose reply was lost looks like a lost lease; acquiring again is the way
+// back). ok is false while another holder has it. token is the fencing token for
+// PublishFenced; it stays the same for as long as this holder keeps the lease.
+func (l *Lease) Acquire(ctx context.Context) (token int64, ok bool, err error) {
+	token, err = l.acquire.Run(ctx, l.rdb, []string{KeyLeader, KeyFence}, l.holder, l.ttl.Milliseconds()).Int64()
+	if err != nil {
+		return 0, false, fmt.Errorf("acquire lease %s: %w", KeyLeader, err)
+	}
+	return token, token > 0, nil
+}
+
+// Renew extends the lease by ttl from now if this holder still has it. false means it
+// was lost (it expired, maybe taken over): stop acting as leader.
+func (l *Lease) Renew(ctx context.Context) (bool, error) {
+	n, err := l.renew.Run(ctx, l.rdb, []string{KeyLeader}, l.holder, l.ttl.Milliseconds()).Int64()
+	if err != nil {
+		return false, fmt.Errorf("renew lease %s: %w", KeyLeader, err)
+	}
+	return n == 1, nil
+}
+
+// Release gives the lease up if this holder has it, so that another replica takes over
+// at once rather than after ttl (on shutdown). false means it was not ours to release.
+func (l *Lease) Release(ctx context.Context) (bool, error) {
+	n, err := l.release.Run(ctx, l.rdb, []string{KeyLeader}, l.holder).Int64()
+	if err != nil {
+		return false, fmt.Errorf("release lease %s: %w", KeyLeader, err)
+	}
+	return n == 1, nil
+}
+
+// Info describes the current lease, for debug output. It has no JSON tags: a Duration
+// would encode as nanoseconds, and the debug endpoint shows seconds.
+type Info struct {
+	Holder string
+	Token  int64
+	TTL    time.Duration // left before it expires unless renewed
+}
+
+// Holder reports who holds the lease; ok is false when nobody does.
+func (l *Lease) Holder(ctx context.Context) (info Info, ok bool, err error) {
+	vals, err := l.inspect.Run(ctx, l.rdb, []string{KeyLeader}).Slice()
+	if err != nil {
+		return Info{}, false, fmt.Errorf("read lease %s: %w", KeyLeader, err)
+	}
+	// A missing field comes back as nil; a missing key has both fields missing.
+	if len(vals) != 3 || vals[0] == nil {
+		return Info{}, false, nil
+	}
+	holder, _ := vals[0].(string)
+	s, _ := vals[1].(string)
+	token, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return Info{}, false, fmt.Errorf("read lease %s: token: %w", KeyLeader, err)
+	}
+	pttl, _ := vals[2].(int64)
+	return Info{Holder: holder, Token: token, TTL: time.Duration(pttl) * time.Millisecond}, true, nil
+}
+
+// PublishFenced stores data as server:status for ttl (SETEX, as the contract says) unless
+// a bigger token than token exists, then announces data on Channel. accepted is false
+// when the write was refused: a newer leader exists (or existed), so this replica must
+// stop acting as leader. It does not require the lease to be held: a leader whose lease
+// lapsed while nobody else took it still writes the newest snapshot there is.
+func (l *Lease) PublishFenced(ctx context.Context, token int64, data []byte, ttl time.Duration) (accepted bool, err error) {
+	if token < 1 {
+		return false, fmt.Errorf("publish %s: token %d: tokens from Acquire start at 1", snapshot.KeyStatus, token)
+	}
+	if ttl < time.Second || ttl%time.Second != 0 {
+		return false, fmt.Errorf("publish %s: ttl %s: want whole seconds (SETEX)", snapshot.KeyStatus, ttl)
+	}
+	n, err := l.publish.Run(ctx, l.rdb, []string{snapshot.KeyStatus, KeyFence},
+		token, int64(ttl/time.Second), data, Channel).Int64()
+	if err != nil {
+		return false, fmt.Errorf("publish %s: %w", snapshot.KeyStatus, err)
+	}
+	return n == 1, nil
+}
