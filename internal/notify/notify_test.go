@@ -1,0 +1,444 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"statusedge/internal/probe"
+)
+
+// token is the secret part of every test webhook URL; it must never reach a log line.
+const token = "/api/webhooks/1234567890/s3cr3t-T0KEN"
+
+var at = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func offline(at time.Time) Event {
+	return Event{Online: false, At: at, Targets: []probe.Result{
+		{Addr: "127.0.0.1:7777", OK: false, LatencyMS: 0, Error: "connection refused"},
+		{Addr: "127.0.0.1:7778", OK: true, LatencyMS: 2},
+	}}
+}
+
+func online(at time.Time) Event {
+	return Event{Online: true, At: at, Targets: []probe.Result{{Addr: "127.0.0.1:7777", OK: true, LatencyMS: 12}}}
+}
+
+// request is what the test webhook received.
+type request struct {
+	method, path, contentType string
+	body                      []byte
+}
+
+// logSink keeps every log line as JSON and reports each message on msgs, so that tests
+// wait for what the notifier says it did rather than for time to pass.
+type logSink struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	msgs chan string
+}
+
+func (s *logSink) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *logSink) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+type recorder struct {
+	slog.Handler
+	sink *logSink
+}
+
+func (r recorder) Handle(ctx context.Context, rec slog.Record) error {
+	err := r.Handler.Handle(ctx, rec)
+	r.sink.msgs <- rec.Message
+	return err
+}
+
+func (r recorder) WithAttrs(as []slog.Attr) slog.Handler {
+	return recorder{r.Handler.WithAttrs(as), r.sink}
+}
+
+func (r recorder) WithGroup(g string) slog.Handler { return recorder{r.Handler.WithGroup(g), r.sink} }
+
+// waitLog waits for the notifier to log msg, skipping other lines.
+func (s *logSink) waitLog(t *testing.T, msg string) {
+	t.Helper()
+	timeout := time.After(30 * time.Second) // a failure bound, not synchronisation
+	for {
+		select {
+		case m := <-s.msgs:
+			if m == msg {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no log %q; log so far:\n%s", msg, s)
+		}
+	}
+}
+
+// start runs a Notifier against handler at a URL whose path is the token. At cleanup it
+// stops Run and fails the test if the token or the URL appears in any log line.
+func start(t *testing.T, handler http.HandlerFunc, o Options) (*Notifier, *logSink) {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	return startURL(t, srv.URL+token, o)
+}
+
+func startURL(t *testing.T, webhook string, o Options) (*Notifier, *logSink) {
+	t.Helper()
+	sink := &logSink{msgs: make(chan string, 1000)}
+	logger := slog.New(recorder{slog.NewJSONHandler(sink, &slog.HandlerOptions{Level: slog.LevelDebug}), sink})
+	if o.MinBackoff == 0 {
+		o.MinBackoff = time.Millisecond
+	}
+	if o.MaxBackoff == 0 {
+		o.MaxBackoff = 10 * time.Millisecond
+	}
+	n, err := New(logger, webhook, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); n.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		checkNoSecret(t, "log", sink.String(), webhook)
+	})
+	return n, sink
+}
+
+func checkNoSecret(t *testing.T, what, text, webhook string) {
+	t.Helper()
+	for _, s := range []string{webhook, token, "s3cr3t"} {
+		if strings.Contains(text, s) {
+			t.Errorf("%s shows the webhook secret %q:\n%s", what, s, text)
+		}
+	}
+}
+
+// recording answers every POST with status(i) for the i-th request (from 1) and sends it on reqs.
+func recording(reqs chan<- request, status func(i int) int) http.HandlerFunc {
+	var mu sync.Mutex
+	i := 0
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		i++
+		code := status(i)
+		mu.Unlock()
+		reqs <- request{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body}
+		w.WriteHeader(code)
+	}
+}
+
+func receive(t *testing.T, reqs <-chan request) request {
+	t.Helper()
+	select {
+	case r := <-reqs:
+		return r
+	case <-time.After(30 * time.Second): // a failure bound, not synchronisation
+		t.Fatal("the webhook received no request")
+		return request{}
+	}
+}
+
+func checkBody(t *testing.T, r request, want Event) {
+	t.Helper()
+	if r.method != http.MethodPost || r.path != token || r.contentType != "application/json" {
+		t.Errorf("request %s %s (%s), want POST %s (application/json)", r.method, r.path, r.contentType, token)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(r.body, &got); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, r.body)
+	}
+	wantBody, err := json.Marshal(newMessage(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantMap map[string]any
+	if err := json.Unmarshal(wantBody, &wantMap); err != nil {
+		t.Fatal(err)
+	}
+	if !jsonEqual(got, wantMap) {
+		t.Errorf("body = %s\nwant   %s", r.body, wantBody)
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}
+
+// TestBody pins the exact bytes a webhook receives: Discord's content and Slack's text
+// carry the same sentence, beside the structured fields.
+func TestBody(t *testing.T) {
+	tests := []struct {
+		name string
+		e    Event
+		want string
+	}{
+		{"offline", offline(at.Add(90 * time.Minute).In(time.FixedZone("MSK", 3*3600))),
+			`{"content":"Game server is OFFLINE (127.0.0.1:7777 unreachable: connection refused)","text":"Game server is OFFLINE (127.0.0.1:7777 unreachable: connection refused)","online":false,"at":"2026-11-26T13:30:00Z","targets":[{"addr":"127.0.0.1:7777","ok":false,"latency_ms":0,"error":"connection refused"},{"addr":"127.0.0.1:7778","ok":true,"latency_ms":2,"error":""}]}`},
+		{"online", online(at),
+			`{"content":"Game server is ONLINE (127.0.0.1:7777 answered in 12 ms)","text":"Game server is ONLINE (127.0.0.1:7777 answered in 12 ms)","online":true,"at":"2026-11-26T12:00:00Z","targets":[{"addr":"127.0.0.1:7777","ok":true,"latency_ms":12,"error":""}]}`},
+		{"no targets", Event{Online: false, At: at},
+			`{"content":"Game server is OFFLINE","text":"Game server is OFFLINE","online":false,"at":"2026-11-26T12:00:00Z","targets":[]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(newMessage(tt.e))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != tt.want {
+				t.Errorf("body = %s\nwant   %s", b, tt.want)
+			}
+		})
+	}
+}
+
+// Discord refuses content over 2000 characters; many failing targets must not get there.
+func TestSentenceFitsDiscord(t *testing.T) {
+	e := Event{At: at}
+	for i := range 200 {
+		e.Targets = append(e.Targets, probe.Result{Addr: "game-server-number-" + strings.Repeat("x", i%7) + ".example:7777", Error: "accepted but sent nothing within 3s"})
+	}
+	if s := Sentence(e); len([]rune(s)) > 2000 || !strings.HasPrefix(s, "Game server is OFFLINE (") {
+		t.Errorf("sentence of %d characters: %.80s…", len([]rune(s)), s)
+	}
+}
+
+// TestOnePostPerFlip: each flip is one POST with its own body, and nothing else is sent.
+func TestOnePostPerFlip(t *testing.T) {
+	reqs := make(chan request, 10)
+	n, logs := start(t, recording(reqs, func(int) int { return http.StatusNoContent }), Options{})
+	flips := []Event{offline(at), online(at.Add(time.Minute)), offline(at.Add(2 * time.Minute))}
+	for _, e := range flips {
+		n.Notify(e)
+		checkBody(t, receive(t, reqs), e)
+		logs.waitLog(t, "webhook delivered")
+	}
+	select {
+	case r := <-reqs:
+		t.Errorf("an extra request after %d flips: %s", len(flips), r.body)
+	default:
+	}
+}
+
+// TestRetryOn500: a webhook answering 500 twice gets the message on the third try.
+func TestRetryOn500(t *testing.T) {
+	reqs := make(chan request, 10)
+	n, logs := start(t, recording(reqs, func(i int) int {
+		if i <= 2 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	}), Options{})
+	e := offline(at)
+	n.Notify(e)
+	for range 3 {
+		checkBody(t, receive(t, reqs), e)
+	}
+	logs.waitLog(t, "webhook delivered")
+	if got := logs.String(); strings.Count(got, "will retry") != 2 || !strings.Contains(got, `"attempt":3`) {
+		t.Errorf("want two retries and delivery at attempt 3; log:\n%s", got)
+	}
+}
+
+// TestRetryTransportError: a webhook that is not listening yet is retried.
+func TestRetryTransportError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	n, logs := startURL(t, "http://"+addr+token, Options{MaxAttempts: 3})
+	n.Notify(offline(at))
+	logs.waitLog(t, "webhook failed; giving up on this message")
+	if got := logs.String(); strings.Count(got, "will retry") != 2 || !strings.Contains(got, "connection refused") {
+		t.Errorf("want two retries of a refused connection; log:\n%s", got)
+	}
+}
+
+// TestNoRetryOn4xx: a 4xx other than 429 is the webhook saying no (deleted, bad body):
+// retrying cannot help. A 429 is retried.
+func TestNoRetryOn4xx(t *testing.T) {
+	reqs := make(chan request, 10)
+	n, logs := start(t, recording(reqs, func(i int) int {
+		switch i {
+		case 1:
+			return http.StatusNotFound
+		case 2:
+			return http.StatusTooManyRequests
+		}
+		return http.StatusNoContent
+	}), Options{})
+	first, second := offline(at), online(at.Add(time.Minute))
+	n.Notify(first)
+	checkBody(t, receive(t, reqs), first)
+	logs.waitLog(t, "webhook refused the message; not retrying")
+	n.Notify(second)
+	checkBody(t, receive(t, reqs), second) // 429
+	checkBody(t, receive(t, reqs), second) // retried
+	logs.waitLog(t, "webhook delivered")
+	if got := logs.String(); !strings.Contains(got, "webhook answered 404") {
+		t.Errorf("the 404 is not logged:\n%s", got)
+	}
+}
+
+// TestHungWebhook: a webhook that never answers neither blocks Notify nor lets older
+// flips through: the newest pending flip replaces the one before it.
+func TestHungWebhook(t *testing.T) {
+	reqs := make(chan request, 10)
+	release := make(chan struct{})
+	var once sync.Once
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Error(err)
+		}
+		reqs <- request{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+	releaseAll := func() { once.Do(func() { close(release) }) }
+	n, logs := start(t, handler, Options{Timeout: time.Minute})
+	t.Cleanup(releaseAll) // before Run stops: cleanups run last-registered first
+
+	a, b, c := offline(at), online(at.Add(time.Minute)), offline(at.Add(2*time.Minute))
+	n.Notify(a)
+	checkBody(t, receive(t, reqs), a) // in flight, and the webhook hangs
+	returned := make(chan struct{})
+	go func() {
+		n.Notify(b)
+		n.Notify(c)
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(30 * time.Second): // a failure bound, not synchronisation
+		t.Fatal("Notify blocked while the webhook hangs")
+	}
+	releaseAll()
+	checkBody(t, receive(t, reqs), c)
+	logs.waitLog(t, "webhook delivered")
+	logs.waitLog(t, "webhook delivered")
+	select {
+	case r := <-reqs:
+		t.Errorf("the replaced flip was sent too: %s", r.body)
+	default:
+	}
+}
+
+// TestDeadline: an attempt that outlives Options.Timeout fails and is retried; its
+// error (a *url.Error quoting the URL inside net/http) reaches the log without the URL.
+func TestDeadline(t *testing.T) {
+	reqs := make(chan request, 10)
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		// Reading the body lets net/http notice the client hanging up, which ends r.Context().
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			t.Error(err)
+		}
+		reqs <- request{method: r.Method}
+		<-r.Context().Done() // hangs until the client gives up
+	}
+	n, logs := start(t, handler, Options{Timeout: 50 * time.Millisecond, MaxAttempts: 2})
+	n.Notify(offline(at))
+	receive(t, reqs)
+	receive(t, reqs)
+	logs.waitLog(t, "webhook failed; giving up on this message")
+	if got := logs.String(); !strings.Contains(got, "post webhook: context deadline exceeded") {
+		t.Errorf("want the deadline in the log; log:\n%s", got)
+	}
+}
+
+// TestURLNeverShown: the URL's token is absent from every error and log line, whatever
+// fails: a bad URL, a refused connection, a deadline, and a server echoing the URL back.
+// (Every test also checks its own log at cleanup.)
+func TestURLNeverShown(t *testing.T) {
+	t.Run("invalid URL", func(t *testing.T) {
+		_, err := New(slog.New(slog.DiscardHandler), "ftp://example.com"+token, Options{})
+		if err == nil || !strings.Contains(err.Error(), "STATUS_WEBHOOK_URL") {
+			t.Fatalf("err = %v, want one naming STATUS_WEBHOOK_URL", err)
+		}
+		checkNoSecret(t, "error", err.Error(), "ftp://example.com"+token)
+		_, err = New(slog.New(slog.DiscardHandler), "http://[::1"+token, Options{})
+		if err == nil {
+			t.Fatal("a URL that does not parse was accepted")
+		}
+		checkNoSecret(t, "error", err.Error(), "http://[::1"+token)
+	})
+	t.Run("Send errors", func(t *testing.T) {
+		echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "unknown webhook "+r.URL.String()+" at http://"+r.Host+r.URL.Path, http.StatusNotFound)
+		}))
+		t.Cleanup(echo.Close)
+		hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// Reading the body lets net/http notice the client hanging up, which ends r.Context().
+			if _, err := io.Copy(io.Discard, r.Body); err != nil {
+				t.Error(err)
+			}
+			<-r.Context().Done()
+		}))
+		t.Cleanup(hung.Close)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := "http://" + ln.Addr().String() + token
+		ln.Close()
+		for _, webhook := range []string{echo.URL + token, hung.URL + token, refused, echo.URL + token + "?thread_id=42&user=" + "s3cr3t"} {
+			n, err := New(slog.New(slog.DiscardHandler), webhook, Options{Timeout: 50 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = n.Send(t.Context(), offline(at))
+			if err == nil {
+				t.Fatalf("Send succeeded against a failing webhook")
+			}
+			checkNoSecret(t, "error", err.Error(), webhook)
+			// errors.As must not dig the *url.Error back out of the chain.
+			for e := errors.Unwrap(err); e != nil; e = errors.Unwrap(e) {
+				checkNoSecret(t, "wrapped error", e.Error(), webhook)
+			}
+		}
+	})
+	t.Run("a Notifier printed with %v", func(t *testing.T) {
+		n, err := New(slog.New(slog.DiscardHandler), "https://discord.com"+token, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "notifier", n)
+		checkNoSecret(t, "log", buf.String(), "https://discord.com"+token)
+	})
+}
