@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"statusedge/internal/config"
 	"statusedge/internal/snapshot"
 )
 
@@ -27,9 +28,9 @@ func (m *memStore) Record(context.Context) (snapshot.RefreshRecord, bool, error)
 }
 
 func BenchmarkStatusHandler(b *testing.B) {
-	snap, _ := snapshot.Build([]snapshot.Row{}, time.Now(), 15*time.Minute)
+	snap, _ := snapshot.Build([]snapshot.Row{}, time.Now(), config.DefaultTTL)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c := &chain{store: &memStore{data: snap.Encode()}, ttl: 15 * time.Minute, redisTimeout: time.Second,
+	c := &chain{store: &memStore{data: snap.Encode()}, ttl: config.DefaultTTL, redisTimeout: time.Second,
 		now: time.Now, log: logger, metrics: newMetrics(prometheus.NewRegistry())}
 	h := NewServer(logger, c, debugDeps{chain: c, now: time.Now, pingDB: func(context.Context) error { return nil }}, prometheus.NewRegistry())
 	req := httptest.NewRequest(http.MethodGet, "/server/status", nil)

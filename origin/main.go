@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
 	if err != nil {
-		return fmt.Errorf("mysql: %w", err)
+		return fmt.Errorf("mysql: %w", cfg.Redact(err))
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(4)

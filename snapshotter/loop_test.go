@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"statusedge/internal/config"
 	"statusedge/internal/snapshot"
 )
 
@@ -47,7 +48,7 @@ func (f *fakeStore) gaps() []time.Duration {
 
 func testRefresher(t *testing.T, store statusStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
 	return &refresher{
-		read: read, store: store, dir: t.TempDir(), ttl: 15 * time.Minute,
+		read: read, store: store, dir: t.TempDir(), ttl: config.DefaultTTL,
 		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry()),
 	}
@@ -90,10 +91,10 @@ func TestLoopPaceAndOverride(t *testing.T) {
 
 func TestLoopOverrideOutsideTTLIgnored(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := &fakeStore{override: 20 * time.Minute} // not below the 15-min TTL
+		store := &fakeStore{override: config.DefaultTTL + time.Minute} // not below the TTL
 		r := testRefresher(t, store, rowsOK)
-		if got := r.nextInterval(context.Background(), 10*time.Minute); got != 10*time.Minute {
-			t.Errorf("nextInterval = %v, want the configured 10m", got)
+		if got := r.nextInterval(context.Background(), config.DefaultInterval); got != config.DefaultInterval {
+			t.Errorf("nextInterval = %v, want the configured %v", got, config.DefaultInterval)
 		}
 	})
 }

@@ -51,13 +51,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if *probe {
-		return healthcheck.Probe(ctx, "http://"+cfg.SnapAddr+"/healthz")
+		return healthcheck.Probe(ctx, "http://"+cfg.SnapshotterAddr+"/healthz")
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "snapshotter")
 
 	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
 	if err != nil {
-		return fmt.Errorf("mysql: %w", err)
+		return fmt.Errorf("mysql: %w", cfg.Redact(err))
 	}
 	defer db.Close()
 	// One query per interval: keep no idle connection for a firewall to cut in between.
@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return r.Refresh(ctx)
 	}
 
-	ln, err := net.Listen("tcp", cfg.SnapAddr)
+	ln, err := net.Listen("tcp", cfg.SnapshotterAddr)
 	if err != nil {
 		return fmt.Errorf("SNAPSHOTTER_ADDR: %w", err)
 	}
