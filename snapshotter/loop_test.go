@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -30,10 +31,14 @@ func (f *fakeStore) Put(context.Context, []byte, time.Duration) error {
 	return nil
 }
 func (f *fakeStore) PutRecord(context.Context, snapshot.RefreshRecord) error { return nil }
-func (f *fakeStore) IntervalOverride(context.Context) (time.Duration, error) {
+
+// Interval stores the override as Redis would (whole seconds) and leaves the rule to
+// snapshot.ResolveInterval, as the real Store does.
+func (f *fakeStore) Interval(_ context.Context, configured, ttl time.Duration) snapshot.Interval {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.override, f.overErr
+	v := strconv.Itoa(int(f.override / time.Second))
+	return snapshot.ResolveInterval(configured, ttl, v, f.override != 0, f.overErr)
 }
 
 func (f *fakeStore) gaps() []time.Duration {
