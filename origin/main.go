@@ -82,8 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ropt.MaxRetries = -1
 	// Every call on a request's path carries its own -redis-timeout deadline (the client
 	// honours contexts, and uses the earlier of the two); the client-wide bound is the
-	// refill's, which runs beside the requests.
-	ropt.ReadTimeout, ropt.WriteTimeout = refillTimeout, refillTimeout
+	// refill's, which runs beside the requests. That includes the dial: under a burst a
+	// refill often needs a new connection, and a 100-ms dial bound left Redis empty.
+	ropt.DialTimeout, ropt.ReadTimeout, ropt.WriteTimeout = refillTimeout, refillTimeout, refillTimeout
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 
