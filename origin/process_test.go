@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 )
 
@@ -25,46 +29,67 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := exec.Command(bin, "-db-timeout=2s")
 	for k, v := range s.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, "ORIGIN_ADDR="+addr)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Env = append(cmd.Env, "ORIGIN_ADDR=127.0.0.1:0")
+	logs := newStartLog()
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer cmd.Process.Kill()
-	if err := harness.WaitListening(nil, addr, 10*time.Second); err != nil {
-		t.Fatal(err)
+	var addr string
+	select {
+	case addr = <-logs.addr:
+	case err := <-exited:
+		t.Fatalf("origin exited before listening: %v\n%s", err, logs)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no \"started\" log line after 10s:\n%s", logs)
 	}
+	url := "http://" + addr
 
 	// Redis is empty and MySQL hangs: the request waits out the 2-s MySQL deadline.
 	if err := s.DB.Pause(); err != nil {
 		t.Fatal(err)
 	}
 	defer s.DB.Resume()
-	answered := make(chan reply, 1)
-	go func() { answered <- get(t, "http://"+addr+"/server/status") }()
-	time.Sleep(500 * time.Millisecond)
+	type result struct {
+		r   reply
+		err error
+	}
+	answered := make(chan result, 1)
+	go func() {
+		// No t.Fatal here: it must run on the test's goroutine.
+		start := time.Now()
+		resp, err := client.Get(url + "/server/status")
+		if err != nil {
+			answered <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		answered <- result{reply{resp.StatusCode, resp.Header, body, time.Since(start)}, err}
+	}()
+	// SIGTERM once the request is past Redis and waiting on MySQL, as the origin's own
+	// counter of Redis misses shows.
+	waitMetric(t, url, `statusedge_origin_redis_reads_total{result="miss"} 1`)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case r := <-answered:
-		if r.code != 200 || r.status(t).Cache.Source != "last_known" {
-			t.Errorf("slow request during shutdown: %d %s", r.code, r.body)
+	case a := <-answered:
+		if a.err != nil {
+			t.Fatalf("slow request during shutdown: %v", a.err)
 		}
-		if r.took < 1500*time.Millisecond {
-			t.Errorf("request took %v: it was not the slow path under test", r.took)
+		if a.r.code != 200 || a.r.status(t).Cache.Source != "last_known" {
+			t.Errorf("slow request during shutdown: %d %s", a.r.code, a.r.body)
+		}
+		if a.r.took < 1500*time.Millisecond {
+			t.Errorf("request took %v: it was not the slow path under test", a.r.took)
 		}
 	case <-time.After(8 * time.Second):
 		t.Fatal("request in flight never completed")
@@ -72,9 +97,75 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	select {
 	case err := <-exited:
 		if err != nil {
-			t.Errorf("exit after SIGTERM: %v\n%s", err, logs.String())
+			t.Errorf("exit after SIGTERM: %v\n%s", err, logs)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("origin still running 5s after SIGTERM")
 	}
+}
+
+// waitMetric waits until the origin's /metrics holds line.
+func waitMetric(t *testing.T, url, line string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	var last string
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/metrics", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp, err := client.Do(req); err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if last = string(b); rerr == nil && strings.Contains(last, line) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("/metrics never showed %s:\n%s", line, last)
+		case <-tick.C:
+		}
+	}
+}
+
+// startLog collects a program's output and reports the address of its "started" line:
+// the program binds 127.0.0.1:0 and says where it landed.
+type startLog struct {
+	mu      sync.Mutex
+	all     bytes.Buffer
+	partial []byte
+	addr    chan string
+}
+
+func newStartLog() *startLog { return &startLog{addr: make(chan string, 1)} }
+
+func (l *startLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all.Write(p)
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		var line struct{ Msg, Addr string }
+		if json.Unmarshal(l.partial[:i], &line) == nil && line.Msg == "started" && line.Addr != "" {
+			select {
+			case l.addr <- line.Addr:
+			default:
+			}
+		}
+		l.partial = l.partial[i+1:]
+	}
+}
+
+func (l *startLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all.String()
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -67,7 +66,7 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 func withCache(snapshot []byte, info cacheInfo) ([]byte, error) {
 	s := bytes.TrimSpace(snapshot)
 	if len(s) < 2 || s[len(s)-1] != '}' {
-		return nil, fmt.Errorf("snapshot is not a JSON object")
+		return nil, errors.New("snapshot is not a JSON object")
 	}
 	extra, err := json.Marshal(info)
 	if err != nil {

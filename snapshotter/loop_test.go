@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"statusedge/internal/config"
 	"statusedge/internal/snapshot"
 )
 
@@ -29,10 +31,14 @@ func (f *fakeStore) Put(context.Context, []byte, time.Duration) error {
 	return nil
 }
 func (f *fakeStore) PutRecord(context.Context, snapshot.RefreshRecord) error { return nil }
-func (f *fakeStore) IntervalOverride(context.Context) (time.Duration, error) {
+
+// Interval stores the override as Redis would (whole seconds) and leaves the rule to
+// snapshot.ResolveInterval, as the real Store does.
+func (f *fakeStore) Interval(_ context.Context, configured, ttl time.Duration) snapshot.Interval {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.override, f.overErr
+	v := strconv.Itoa(int(f.override / time.Second))
+	return snapshot.ResolveInterval(configured, ttl, v, f.override != 0, f.overErr)
 }
 
 func (f *fakeStore) gaps() []time.Duration {
@@ -47,7 +53,7 @@ func (f *fakeStore) gaps() []time.Duration {
 
 func testRefresher(t *testing.T, store statusStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
 	return &refresher{
-		read: read, store: store, pub: snapshot.NewPublisher(t.TempDir(), time.Now), ttl: 15 * time.Minute,
+		read: read, store: store, pub: snapshot.NewPublisher(t.TempDir(), time.Now), ttl: config.DefaultTTL,
 		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry()),
 	}
@@ -90,10 +96,10 @@ func TestLoopPaceAndOverride(t *testing.T) {
 
 func TestLoopOverrideOutsideTTLIgnored(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := &fakeStore{override: 20 * time.Minute} // not below the 15-min TTL
+		store := &fakeStore{override: config.DefaultTTL + time.Minute} // not below the TTL
 		r := testRefresher(t, store, rowsOK)
-		if got := r.nextInterval(context.Background(), 10*time.Minute); got != 10*time.Minute {
-			t.Errorf("nextInterval = %v, want the configured 10m", got)
+		if got := r.nextInterval(context.Background(), config.DefaultInterval); got != config.DefaultInterval {
+			t.Errorf("nextInterval = %v, want the configured %v", got, config.DefaultInterval)
 		}
 	})
 }

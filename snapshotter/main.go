@@ -30,13 +30,15 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
 		fmt.Fprintf(os.Stderr, "snapshotter: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// run is the snapshotter. listening, when not nil, is told the address the health server
+// bound, so that tests can run it on 127.0.0.1:0.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, listening func(addr string)) error {
 	fs := flag.NewFlagSet("snapshotter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	once := fs.Bool("once", false, "refresh once and exit: 0 on success, 1 with the reason")
@@ -51,13 +53,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if *probe {
-		return healthcheck.Probe(ctx, "http://"+cfg.SnapAddr+"/healthz")
+		return healthcheck.Probe(ctx, "http://"+cfg.SnapshotterAddr+"/healthz")
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "snapshotter")
 
 	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
 	if err != nil {
-		return fmt.Errorf("mysql: %w", err)
+		return fmt.Errorf("mysql: %w", cfg.Redact(err))
 	}
 	defer db.Close()
 	// One query per interval: keep no idle connection for a firewall to cut in between.
@@ -85,12 +87,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return r.Refresh(ctx)
 	}
 
-	ln, err := net.Listen("tcp", cfg.SnapAddr)
+	ln, err := net.Listen("tcp", cfg.SnapshotterAddr)
 	if err != nil {
 		return fmt.Errorf("SNAPSHOTTER_ADDR: %w", err)
 	}
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
 		"ttl_seconds", cfg.TTL.Seconds(), "status_dir", cfg.StatusDir, "redis", cfg.RedisAddr())
+	if listening != nil {
+		listening(ln.Addr().String())
+	}
 	// The loop and the health server end together: on SIGTERM, or when either fails.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { r.Loop(gctx, cfg.Interval); return nil })

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,7 @@ func newStack(t *testing.T) *stack { t.Helper(); return &stack{harness.TestServe
 func (s *stack) once(t *testing.T, extra ...string) error {
 	t.Helper()
 	var out bytes.Buffer
-	return run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.Env), &out, &out)
+	return run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.Env), &out, &out, nil)
 }
 
 func (s *stack) redisValue(t *testing.T) []byte {
@@ -133,8 +132,17 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	file, val := s.file(t), s.redisValue(t)
-	fi, _ := os.Stat(filepath.Join(s.Dir, snapshot.FileName))
-	time.Sleep(1100 * time.Millisecond) // a new snapshot would carry a later updated_at
+	// Marks that any write would erase, however soon it came: an mtime in the past, and a
+	// Redis TTL no SETEX of the snapshotter would set.
+	path := filepath.Join(s.Dir, snapshot.FileName)
+	past := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(path, past, past); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.RDB.Expire(ctx, snapshot.KeyStatus, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
 	s.DB.Stop()
 
 	err := s.once(t)
@@ -144,8 +152,11 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 	if !bytes.Equal(s.file(t), file) || !bytes.Equal(s.redisValue(t), val) {
 		t.Error("a failed database read changed the snapshot")
 	}
-	if fi2, _ := os.Stat(filepath.Join(s.Dir, snapshot.FileName)); !fi2.ModTime().Equal(fi.ModTime()) {
-		t.Error("a failed database read touched status.json")
+	if fi, err := os.Stat(path); err != nil || !fi.ModTime().Equal(past) {
+		t.Errorf("a failed database read touched status.json (%v)", err)
+	}
+	if ttl, err := s.RDB.TTL(ctx, snapshot.KeyStatus).Result(); err != nil || ttl <= 90*time.Second {
+		t.Errorf("a failed database read rewrote server:status (TTL %v, %v)", ttl, err)
 	}
 	rec, _, _ := snapshot.NewStore(s.RDB).Record(context.Background())
 	if rec.OK || !strings.Contains(rec.Error, "read constants") {
@@ -227,12 +238,17 @@ func TestBadEnvStopsAtStart(t *testing.T) {
 		{"STATUS_CACHE_TTL", "abc", "STATUS_CACHE_TTL"},
 		{"STATUS_UPDATE_INTERVAL", "0", "STATUS_UPDATE_INTERVAL"},
 		{"STATUS_CACHE_TTL", "60", "STATUS_CACHE_TTL"}, // equal to the interval below
+		{"REDIS_URL", "redis://:pa%ss@127.0.0.1:6379/0", "REDIS_URL"},
 	} {
 		t.Run(tt.name+"="+tt.val, func(t *testing.T) {
 			env := map[string]string{"STATUS_UPDATE_INTERVAL": "60", tt.name: tt.val}
-			err := run(context.Background(), []string{"snapshotter"}, harness.Env(env), &bytes.Buffer{}, &bytes.Buffer{})
+			err := run(context.Background(), []string{"snapshotter"}, harness.Env(env), &bytes.Buffer{}, &bytes.Buffer{}, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.names) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("run = %v, want one line naming %s", err, tt.names)
+			}
+			// main prints this error whole: a URL's password must not be in it.
+			if err != nil && strings.Contains(err.Error(), "pa%ss") {
+				t.Errorf("run = %v prints the password", err)
 			}
 		})
 	}
@@ -240,16 +256,12 @@ func TestBadEnvStopsAtStart(t *testing.T) {
 
 func TestHealthz(t *testing.T) {
 	s := newStack(t)
-	port, err := harness.FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	s.Env["SNAPSHOTTER_ADDR"] = addr
+	s.Env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	bound := make(chan string, 1)
 	go func() {
-		done <- run(ctx, []string{"snapshotter"}, harness.Env(s.Env), &bytes.Buffer{}, &bytes.Buffer{})
+		done <- run(ctx, []string{"snapshotter"}, harness.Env(s.Env), &bytes.Buffer{}, &bytes.Buffer{}, func(addr string) { bound <- addr })
 	}()
 	defer func() {
 		cancel()
@@ -257,23 +269,38 @@ func TestHealthz(t *testing.T) {
 			t.Errorf("run after cancel = %v", err)
 		}
 	}()
+	var addr string
+	select {
+	case addr = <-bound:
+	case err := <-done:
+		done <- err // for the deferred check
+		t.Fatalf("snapshotter ended before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("snapshotter not listening after 10s")
+	}
+	s.Env["SNAPSHOTTER_ADDR"] = addr // for -healthcheck below
+	// The first refresh runs beside the server: wait for /healthz itself to turn healthy.
 	var h health
-	deadline := time.Now().Add(10 * time.Second)
+	wait, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		err := probeJSON("http://"+addr+"/healthz", &h)
 		if err == nil && h.Healthy {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-wait.Done():
 			t.Fatalf("healthz never healthy: %v %+v", err, h)
+		case <-tick.C:
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	if h.AgeSeconds == nil || *h.AgeSeconds > 5 {
 		t.Errorf("age_seconds = %v", h.AgeSeconds)
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"snapshotter", "-healthcheck"}, harness.Env(s.Env), &out, &out); err != nil {
+	if err := run(ctx, []string{"snapshotter", "-healthcheck"}, harness.Env(s.Env), &out, &out, nil); err != nil {
 		t.Errorf("-healthcheck against a healthy snapshotter: %v", err)
 	}
 	metrics, err := get("http://" + addr + "/metrics")

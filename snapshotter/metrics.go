@@ -20,7 +20,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "statusedge_snapshotter_refreshes_total", Help: "Refresh attempts by result.",
 		}, []string{"result"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "statusedge_snapshotter_refresh_failures_total", Help: "Failed refreshes by the stage that failed (mysql, redis, file).",
+			Name: "statusedge_snapshotter_refresh_failures_total", Help: "Failed refreshes by the stage that failed (mysql, redis, file, redis+file).",
 		}, []string{"stage"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "statusedge_snapshotter_refresh_duration_seconds", Help: "Time one refresh took.",

@@ -15,7 +15,7 @@ import (
 type statusStore interface {
 	Put(ctx context.Context, data []byte, ttl time.Duration) error
 	PutRecord(ctx context.Context, r snapshot.RefreshRecord) error
-	IntervalOverride(ctx context.Context) (time.Duration, error)
+	Interval(ctx context.Context, configured, ttl time.Duration) snapshot.Interval
 }
 
 // refresher turns one read of `constants` into the Redis value and status.json.
@@ -32,7 +32,7 @@ type refresher struct {
 
 	mu   sync.Mutex
 	last snapshot.RefreshRecord // last attempt
-	good *time.Time             // updated_at of the last fully successful refresh
+	good *snapshot.Snapshot     // the last snapshot written everywhere
 }
 
 // Refresh reads the database once and writes Redis and the file. A failed read writes
@@ -41,7 +41,7 @@ type refresher struct {
 func (r *refresher) Refresh(ctx context.Context) error {
 	start := r.now()
 	rec := snapshot.RefreshRecord{At: start.UTC().Truncate(time.Millisecond)}
-	stage, err := r.refresh(ctx, &rec)
+	snap, stage, err := r.refresh(ctx, &rec)
 	took := r.now().Sub(start)
 	rec.DurationMS = took.Milliseconds()
 	rec.OK = err == nil
@@ -53,7 +53,7 @@ func (r *refresher) Refresh(ctx context.Context) error {
 	r.mu.Lock()
 	r.last = rec
 	if err == nil {
-		r.good = rec.UpdatedAt
+		r.good = &snap
 	}
 	r.mu.Unlock()
 
@@ -66,8 +66,8 @@ func (r *refresher) Refresh(ctx context.Context) error {
 	return err
 }
 
-// refresh does the work and says which stage failed.
-func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (stage string, err error) {
+// refresh does the work and says which stage failed; the snapshot is the one written.
+func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (snap snapshot.Snapshot, stage string, err error) {
 	dctx, cancel := context.WithTimeout(ctx, r.dbTimeout)
 	rows, err := r.read(dctx)
 	timedOut := errors.Is(dctx.Err(), context.DeadlineExceeded)
@@ -77,7 +77,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 			// The driver reports a hung server as "invalid connection"; say what happened.
 			err = fmt.Errorf("%w (no answer within %v)", err, r.dbTimeout)
 		}
-		return "mysql", err
+		return snapshot.Snapshot{}, "mysql", err
 	}
 	snap, fallbacks := snapshot.Build(rows, r.now(), r.ttl)
 	rec.UpdatedAt, rec.Fallbacks = &snap.UpdatedAt, fallbacks
@@ -92,14 +92,14 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	fileErr := r.pub.Publish(data, snap)
 	switch {
 	case redisErr != nil && fileErr != nil:
-		return "redis+file", errors.Join(redisErr, fileErr)
+		return snap, "redis+file", errors.Join(redisErr, fileErr)
 	case redisErr != nil:
-		return "redis", redisErr
+		return snap, "redis", redisErr
 	case fileErr != nil:
-		return "file", fileErr
+		return snap, "file", fileErr
 	}
 	r.log.Info("snapshot written", "updated_at", snap.UpdatedAt, "bytes", len(data), "fallbacks", len(fallbacks))
-	return "", nil
+	return snap, "", nil
 }
 
 // health is what /healthz reports.
@@ -110,8 +110,8 @@ type health struct {
 	LastError   string                  `json:"last_error,omitempty"`
 }
 
-// Health is healthy while the last successful refresh is younger than the TTL: the one
-// notion of freshness the whole system shares.
+// Health is healthy while the snapshot of the last successful refresh is fresh: the one
+// notion of freshness the whole system shares, asked of the snapshot itself.
 func (r *refresher) Health() health {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -121,10 +121,10 @@ func (r *refresher) Health() health {
 		h.LastRefresh, h.LastError = &last, last.Error
 	}
 	if r.good != nil {
-		age := r.now().Sub(*r.good)
-		secs := int64(age / time.Second)
-		h.AgeSeconds = &secs
-		h.Healthy = age < r.ttl
+		now := r.now()
+		age := r.good.Age(now)
+		h.AgeSeconds = &age
+		h.Healthy = r.good.Fresh(now)
 	}
 	return h
 }
@@ -133,18 +133,9 @@ func (r *refresher) Health() health {
 func (r *refresher) nextInterval(ctx context.Context, configured time.Duration) time.Duration {
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
 	defer cancel()
-	d, err := r.store.IntervalOverride(rctx)
-	if err != nil {
-		r.log.Warn("interval override ignored", "err", err, "interval_seconds", configured.Seconds())
-		return configured
+	in := r.store.Interval(rctx, configured, r.ttl)
+	if in.Ignored != nil {
+		r.log.Warn("interval override ignored", "err", in.Ignored, "interval_seconds", in.Every.Seconds())
 	}
-	if d == 0 {
-		return configured
-	}
-	if d >= r.ttl {
-		// A longer pace would let the snapshot expire between refreshes.
-		r.log.Warn("interval override ignored", "err", fmt.Sprintf("%s=%d is not below STATUS_CACHE_TTL=%d", snapshot.KeyInterval, int(d.Seconds()), int(r.ttl.Seconds())))
-		return configured
-	}
-	return d
+	return in.Every
 }

@@ -14,13 +14,17 @@ import (
 	"time"
 )
 
-// startBare runs a minimal nginx serving the same status.json bytes: the ceiling.
-func startBare(dir string, data []byte, workers string) (*harness.Nginx, error) {
-	bdir := filepath.Join(dir, "bare")
-	if err := os.MkdirAll(filepath.Join(bdir, "www"), 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(bdir, "www", snapshot.FileName), data, 0o644); err != nil {
+// bare is the ceiling: a server block added to the stack's own nginx, serving a copy of
+// the snapshot's bytes with the same mtime from two locations: the issue's bare location
+// (try_files + expires modified, what the public one must reach 0.9 of) and a stricter
+// one with nothing but a root.
+type bare struct {
+	dir, url, rootURL, server string
+}
+
+func newBare(dir string, interval int) (*bare, error) {
+	b := &bare{dir: filepath.Join(dir, "bare")}
+	if err := os.MkdirAll(filepath.Join(b.dir, "root"), 0o755); err != nil {
 		return nil, err
 	}
 	port, err := harness.FreePort()
@@ -28,29 +32,27 @@ func startBare(dir string, data []byte, workers string) (*harness.Nginx, error) 
 		return nil, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	conf := fmt.Sprintf(`worker_processes %[3]s;
-error_log stderr warn;
-pid %[1]s/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path %[1]s/client_body_temp;
-    proxy_temp_path %[1]s/proxy_temp;
-    fastcgi_temp_path %[1]s/fastcgi_temp;
-    uwsgi_temp_path %[1]s/uwsgi_temp;
-    scgi_temp_path %[1]s/scgi_temp;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 65;
-    keepalive_requests 100000;
-    types { application/json json; }
-    server {
-        listen %[2]s;
-        location = /status.json { root %[1]s/www; }
-    }
+	f := snapshot.FileName
+	b.url, b.rootURL = "http://"+addr+"/"+f, "http://"+addr+"/root/"+f
+	b.server = fmt.Sprintf(`    server {
+        listen %[1]s;
+        location = /%[2]s { root %[3]s; try_files /%[2]s =404; expires modified +%[4]ds; }
+        location = /root/%[2]s { root %[3]s; }
+    }`, addr, f, b.dir, interval)
+	return b, nil
 }
-`, bdir, addr, workers)
-	return harness.StartNginxConf(bdir, []byte(conf), addr)
+
+// fill writes the bytes the public location serves, with its mtime.
+func (b *bare) fill(data []byte, mtime time.Time) error {
+	for _, p := range []string{filepath.Join(b.dir, snapshot.FileName), filepath.Join(b.dir, "root", snapshot.FileName)} {
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return err
+		}
+		if err := os.Chtimes(p, mtime, mtime); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startNaive serves the design users run today: one SELECT per page view.

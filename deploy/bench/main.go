@@ -13,12 +13,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
 
+	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
@@ -33,16 +35,21 @@ func main() {
 	}
 }
 
-// row is one measured path.
+// row is one measured path over every round.
 type row struct {
-	Name    string    `json:"name"`
-	URL     string    `json:"url"`
-	Result  wrkResult `json:"result"`
-	Selects int       `json:"mysql_selects"`
+	Name   string      `json:"name"`
+	URL    string      `json:"url"`
+	Rounds []wrkResult `json:"rounds"`
+	Median wrkResult   `json:"median"` // per-field medians over the rounds
+	// VsCeil is the median over rounds of this path's req/s over the ceiling's in the same
+	// round: rounds are interleaved, so each ratio compares runs minutes apart at most.
+	VsCeil      float64    `json:"rps_vs_ceiling_median"`
+	VsCeilRange [2]float64 `json:"rps_vs_ceiling_range"`
+	VsRoot      float64    `json:"rps_vs_root_only_median"`
+	Selects     int        `json:"mysql_selects"`
 	// RedisErrors are the origin's Redis reads that failed (deadline or error) and fell
 	// over to MySQL: what explains a SELECT during an origin-path run.
 	RedisErrors int     `json:"origin_redis_errors"`
-	VsCeil      float64 `json:"rps_vs_ceiling"`
 	VsNaive     float64 `json:"rps_vs_naive"`
 	P50x        float64 `json:"p50_vs_naive"`
 	P99x        float64 `json:"p99_vs_naive"`
@@ -52,6 +59,7 @@ type report struct {
 	When        time.Time `json:"when"`
 	Machine     string    `json:"machine"`
 	Duration    int       `json:"duration_seconds"`
+	Rounds      int       `json:"rounds"`
 	Connections int       `json:"connections"`
 	Threads     int       `json:"wrk_threads"`
 	Rows        []row     `json:"rows"`
@@ -66,6 +74,12 @@ type report struct {
 	StatusJSONBytes    int   `json:"status_json_bytes"`
 }
 
+// path is one measured URL, with what must hold while it is measured.
+type path struct {
+	name, url    string
+	before, post func() error
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	bin := fs.String("bin", "", "folder holding built snapshotter and origin (default: build them)")
@@ -73,7 +87,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	dur, err := positive(getenv, "BENCH_DURATION", 10)
+	dur, err := positive(getenv, "BENCH_DURATION", 5)
+	if err != nil {
+		return err
+	}
+	rounds, err := positive(getenv, "BENCH_ROUNDS", 3)
 	if err != nil {
 		return err
 	}
@@ -81,11 +99,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	// Both nginx instances get the same worker count (as deployed: auto), so the ratio
-	// compares configs, not CPU shares.
 	workers := getenv("BENCH_NGINX_WORKERS")
 	if workers == "" {
-		workers = "auto"
+		workers = "auto" // as deployed
 	}
 	dir, err := os.MkdirTemp("", "statusedge-bench-")
 	if err != nil {
@@ -98,91 +114,104 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
+	// The ceiling is a bare server inside the same nginx process, serving the same bytes:
+	// two nginx instances on shared cores differ by up to 1.7x from scheduling alone.
+	interval := int(config.DefaultInterval / time.Second)
+	bare, err := newBare(dir, interval)
+	if err != nil {
+		return err
+	}
 	// Throwaway servers only: the bench never touches the user's MySQL or Redis.
-	s, err := harness.StartStack(ctx, harness.StackConfig{Dir: dir, Bin: *bin, Interval: 600, TTL: 900,
-		NginxParams: nginx.Params{Workers: workers}})
+	s, err := harness.StartStack(ctx, harness.StackConfig{Dir: dir, Bin: *bin,
+		Interval: interval, TTL: int(config.DefaultTTL / time.Second),
+		NginxParams: nginx.Params{Workers: workers}, NginxExtra: bare.server})
 	if err != nil {
 		return err
 	}
 	defer s.Stop()
 
-	rep := report{When: time.Now().UTC(), Machine: machine(), Duration: dur, Connections: conns, Threads: min(2, runtime.NumCPU())}
-	fmt.Fprintf(stdout, "statusedge bench: %ds per path, %d connections, wrk -t%d, on %s\n\n", dur, conns, rep.Threads, rep.Machine)
+	rep := report{When: time.Now().UTC(), Machine: machine(), Duration: dur, Rounds: rounds, Connections: conns, Threads: min(2, runtime.NumCPU())}
+	fmt.Fprintf(stdout, "statusedge bench: %d interleaved rounds of %ds per path, %d connections, wrk -t%d, nginx workers %s, on %s\n\n",
+		rounds, dur, conns, rep.Threads, workers, rep.Machine)
 
 	// Stampede first, while everything is cold: no file, empty Redis, empty nginx cache.
-	sel0, _ := s.MariaDB.Selects(ctx)
+	sel0, err := s.MariaDB.Selects(ctx)
+	if err != nil {
+		return err
+	}
 	org0, err := originRequests(s.OriginURL())
 	if err != nil {
 		return err
 	}
 	rep.Stampede.Requests = 1000
 	rep.Stampede.OK = stampede(s.PublicURL()+"/api/server/status", 1000)
-	sel1, _ := s.MariaDB.Selects(ctx)
-	org1, _ := originRequests(s.OriginURL())
+	sel1, err := s.MariaDB.Selects(ctx)
+	if err != nil {
+		return err
+	}
+	org1, err := originRequests(s.OriginURL())
+	if err != nil {
+		return err
+	}
 	rep.Stampede.Selects, rep.Stampede.OriginRequests = sel1-sel0, org1-org0
 
 	if err := s.Once(ctx); err != nil {
 		return err
 	}
-	file := filepath.Join(s.StatusDir, snapshot.FileName)
-	data, err := os.ReadFile(file)
+	data, err := os.ReadFile(filepath.Join(s.StatusDir, snapshot.FileName))
 	if err != nil {
 		return err
 	}
 	rep.StatusJSONBytes = len(data)
-
-	bare, err := startBare(dir, data, workers)
+	snap, err := snapshot.Parse(data)
 	if err != nil {
 		return err
 	}
-	defer bare.Stop()
+	if err := bare.fill(data, snap.UpdatedAt); err != nil {
+		return err
+	}
 	naiveURL, stopNaive, err := startNaive(s.Env, conns)
 	if err != nil {
 		return err
 	}
 	defer stopNaive()
 
-	d := time.Duration(dur) * time.Second
-	measure := func(name, url string) (row, error) {
-		before, _ := s.MariaDB.Selects(ctx)
-		errsBefore, _ := originCounter(s.OriginURL(), reRedisErrors)
-		res, err := runWrk(ctx, url, d, conns, rep.Threads)
-		if err != nil {
-			return row{}, err
-		}
-		after, _ := s.MariaDB.Selects(ctx)
-		errsAfter, _ := originCounter(s.OriginURL(), reRedisErrors)
-		fmt.Fprintf(stdout, "  measured %-40s %10.0f req/s\n", name, res.RPS)
-		return row{Name: name, URL: url, Result: res, Selects: after - before, RedisErrors: errsAfter - errsBefore}, nil
-	}
-	plan := []struct {
-		name, url    string
-		before, post func() error
-	}{
-		{name: "1 ceiling: bare nginx, same bytes", url: "http://" + bare.Addr + "/status.json"},
+	// Hiding the served tree sends the public URL to the origin, as a missing file does.
+	served := filepath.Join(s.StatusDir, snapshot.ServedDir)
+	paths := []path{
+		{name: "1 ceiling: bare try_files+expires", url: bare.url},
+		{name: "1b bare root only, same bytes", url: bare.rootURL},
 		{name: "2 statusedge public, file path", url: s.PublicURL() + "/api/server/status"},
 		{name: "3 statusedge public, origin path", url: s.PublicURL() + "/api/server/status",
-			before: func() error { return os.Rename(file, file+".away") },
-			post:   func() error { return os.Rename(file+".away", file) }},
+			before: func() error { return os.Rename(served, served+".away") },
+			post:   func() error { return os.Rename(served+".away", served) }},
 		{name: "4 origin direct, from Redis", url: s.OriginURL() + "/server/status"},
 		{name: "5 naive: SELECT per request", url: naiveURL},
 	}
-	for _, p := range plan {
-		if p.before != nil {
-			if err := p.before(); err != nil {
+	rows := make([]row, len(paths))
+	d := time.Duration(dur) * time.Second
+	for round := 1; round <= rounds; round++ {
+		for i, p := range paths {
+			if p.before != nil {
+				if err := p.before(); err != nil {
+					return err
+				}
+			}
+			r, err := measure(ctx, s, p, d, conns, rep.Threads)
+			if p.post != nil {
+				if perr := p.post(); perr != nil && err == nil {
+					err = perr
+				}
+			}
+			if err != nil {
 				return err
 			}
+			fmt.Fprintf(stdout, "  round %d  %-40s %10.0f req/s\n", round, p.name, r.Rounds[0].RPS)
+			rows[i].Name, rows[i].URL = p.name, p.url
+			rows[i].Rounds = append(rows[i].Rounds, r.Rounds[0])
+			rows[i].Selects += r.Selects
+			rows[i].RedisErrors += r.RedisErrors
 		}
-		r, err := measure(p.name, p.url)
-		if err != nil {
-			return err
-		}
-		if p.post != nil {
-			if err := p.post(); err != nil {
-				return err
-			}
-		}
-		rep.Rows = append(rep.Rows, r)
 	}
 	// The snapshotter's own high-water mark, read from the running loop after a refresh
 	// (a child's rusage would count the forking parent's pages).
@@ -197,23 +226,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// The origin's MySQL path, for the origin's own figures: Redis gone, every request
 	// falls through to MySQL (through the shared in-flight read).
 	s.Redis.Stop()
-	r, err := measure("6 origin direct, Redis down (MySQL)", s.OriginURL()+"/server/status")
+	r, err := measure(ctx, s, path{name: "6 origin direct, Redis down (MySQL)", url: s.OriginURL() + "/server/status"}, d, conns, rep.Threads)
 	if err != nil {
 		return err
 	}
-	rep.Rows = append(rep.Rows, r)
+	rows = append(rows, r)
 	rep.OriginPeakRSS = peakRSS(s.Origin.Pid())
 
-	ceil, naive := rep.Rows[0].Result, rep.Rows[4].Result
-	for i := range rep.Rows {
-		res := rep.Rows[i].Result
-		rep.Rows[i].VsCeil = res.RPS / ceil.RPS
-		rep.Rows[i].VsNaive = res.RPS / naive.RPS
-		rep.Rows[i].P50x = res.P50ms / naive.P50ms
-		rep.Rows[i].P99x = res.P99ms / naive.P99ms
-	}
+	rep.Rows = summarize(rows)
 	printReport(stdout, rep)
-	b, _ := json.MarshalIndent(rep, "", "  ")
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
 	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
 		return err
 	}
@@ -221,11 +246,98 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return nil
 }
 
+// measure loads one path once and counts the MySQL reads and origin Redis errors it caused.
+func measure(ctx context.Context, s *harness.Stack, p path, d time.Duration, conns, threads int) (row, error) {
+	before, err := s.MariaDB.Selects(ctx)
+	if err != nil {
+		return row{}, err
+	}
+	errsBefore, err := originCounter(s.OriginURL(), reRedisErrors)
+	if err != nil {
+		return row{}, err
+	}
+	res, err := runWrk(ctx, p.url, d, conns, threads)
+	if err != nil {
+		return row{}, err
+	}
+	after, err := s.MariaDB.Selects(ctx)
+	if err != nil {
+		return row{}, err
+	}
+	errsAfter, err := originCounter(s.OriginURL(), reRedisErrors)
+	if err != nil {
+		return row{}, err
+	}
+	return row{Name: p.name, URL: p.url, Rounds: []wrkResult{res}, Selects: after - before, RedisErrors: errsAfter - errsBefore}, nil
+}
+
+// naiveRow is the index of the naive design's row.
+const naiveRow = 5
+
+// summarize takes medians per path and, round by round, each path's ratio to the ceilings
+// (rows 0 and 1), then compares medians with the naive design.
+func summarize(rows []row) []row {
+	for i := range rows {
+		rows[i].Median = medianResult(rows[i].Rounds)
+	}
+	ratios := func(i, ceil int) []float64 {
+		var v []float64
+		for r, res := range rows[i].Rounds {
+			if r < len(rows[ceil].Rounds) {
+				v = append(v, res.RPS/rows[ceil].Rounds[r].RPS)
+			}
+		}
+		return v
+	}
+	naive := rows[naiveRow].Median
+	for i := range rows {
+		v := ratios(i, 0)
+		rows[i].VsCeil, rows[i].VsCeilRange = median(v), [2]float64{slices.Min(v), slices.Max(v)}
+		rows[i].VsRoot = median(ratios(i, 1))
+		rows[i].VsNaive = rows[i].Median.RPS / naive.RPS
+		rows[i].P50x, rows[i].P99x = rows[i].Median.P50ms/naive.P50ms, rows[i].Median.P99ms/naive.P99ms
+	}
+	return rows
+}
+
+func medianResult(rs []wrkResult) wrkResult {
+	pick := func(f func(wrkResult) float64) float64 {
+		var v []float64
+		for _, r := range rs {
+			v = append(v, f(r))
+		}
+		return median(v)
+	}
+	m := wrkResult{
+		RPS:   pick(func(r wrkResult) float64 { return r.RPS }),
+		P50ms: pick(func(r wrkResult) float64 { return r.P50ms }),
+		P99ms: pick(func(r wrkResult) float64 { return r.P99ms }),
+	}
+	for _, r := range rs {
+		m.Requests += r.Requests
+		m.Non2xx += r.Non2xx
+	}
+	return m
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(v))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 func printReport(w io.Writer, rep report) {
-	fmt.Fprintf(w, "\n%-38s %10s %9s %9s %8s %9s %9s %8s %8s %7s %10s\n", "path", "req/s", "p50 ms", "p99 ms", "SELECTs", "vs (1)", "vs (5)", "p50/(5)", "p99/(5)", "non-2xx", "redis errs")
+	fmt.Fprintf(w, "\nmedians of %d interleaved rounds; vs (1) is the median of per-round ratios, with its range\n", rep.Rounds)
+	fmt.Fprintf(w, "%-38s %10s %9s %9s %8s %16s %8s %9s %8s %8s %7s %10s\n", "path", "req/s", "p50 ms", "p99 ms", "SELECTs", "vs (1) [range]", "vs (1b)", "vs (5)", "p50/(5)", "p99/(5)", "non-2xx", "redis errs")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(w, "%-38s %10.0f %9.3f %9.3f %8d %9.2f %9.2f %8.3f %8.3f %7d %10d\n", r.Name, r.Result.RPS, r.Result.P50ms, r.Result.P99ms,
-			r.Selects, r.VsCeil, r.VsNaive, r.P50x, r.P99x, r.Result.Non2xx, r.RedisErrors)
+		m := r.Median
+		fmt.Fprintf(w, "%-38s %10.0f %9.3f %9.3f %8d %5.2f [%.2f-%.2f] %8.2f %9.2f %8.3f %8.3f %7d %10d\n", r.Name, m.RPS, m.P50ms, m.P99ms,
+			r.Selects, r.VsCeil, r.VsCeilRange[0], r.VsCeilRange[1], r.VsRoot, r.VsNaive, r.P50x, r.P99x, m.Non2xx, r.RedisErrors)
 	}
 	st := rep.Stampede
 	fmt.Fprintf(w, "\nstampede: %d concurrent first requests (no file, empty Redis, cold nginx cache): %d answered 200, %d MySQL SELECTs, %d origin requests\n",

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	sc := harness.StackConfig{
 		Dir: *dir, Bin: *bin, Snapshotter: true,
 		Interval: int(cfg.Interval.Seconds()), TTL: int(cfg.TTL.Seconds()),
-		PublicAddr: cfg.PublicAddr, OriginAddr: cfg.OriginAddr, SnapshotterAddr: cfg.SnapAddr,
+		PublicAddr: cfg.PublicAddr, OriginAddr: cfg.OriginAddr, SnapshotterAddr: cfg.SnapshotterAddr,
 	}
 	if getenv("DB_HOST") != "" {
 		sc.DB = map[string]string{}

@@ -4,8 +4,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -15,7 +17,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// The defaults of the contract, the one source for every program, config and test.
+// Defaults of the contract (spec: Configuration). They live here once so that Load, the
+// tests, the nginx templates and the bench all mean the same numbers.
 const (
 	DefaultInterval = 600 * time.Second // STATUS_UPDATE_INTERVAL
 	DefaultTTL      = 900 * time.Second // STATUS_CACHE_TTL
@@ -23,18 +26,18 @@ const (
 
 // Config is the validated environment.
 type Config struct {
-	DBHost     string
-	DBPort     int
-	DBUser     string
-	DBPassword string
-	DBName     string
-	RedisURL   string
-	Interval   time.Duration // STATUS_UPDATE_INTERVAL
-	TTL        time.Duration // STATUS_CACHE_TTL
-	StatusDir  string
-	OriginAddr string
-	SnapAddr   string // SNAPSHOTTER_ADDR
-	PublicAddr string
+	DBHost          string
+	DBPort          int
+	DBUser          string
+	DBPassword      string
+	DBName          string
+	RedisURL        string
+	Interval        time.Duration // STATUS_UPDATE_INTERVAL
+	TTL             time.Duration // STATUS_CACHE_TTL
+	StatusDir       string
+	OriginAddr      string
+	SnapshotterAddr string // SNAPSHOTTER_ADDR
+	PublicAddr      string
 }
 
 // Names lists every environment variable the programs read.
@@ -52,15 +55,15 @@ func Load(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		DBHost:     get("DB_HOST", "127.0.0.1"),
-		DBUser:     get("DB_USER", "tzuser"),
-		DBName:     get("DB_NAME", "tzserver"),
-		DBPassword: getenv("DB_PASSWORD"),
-		RedisURL:   get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-		StatusDir:  get("STATUS_DIR", "/var/lib/statusedge/www"),
-		OriginAddr: get("ORIGIN_ADDR", "127.0.0.1:8091"),
-		SnapAddr:   get("SNAPSHOTTER_ADDR", "127.0.0.1:8092"),
-		PublicAddr: get("PUBLIC_ADDR", "127.0.0.1:8090"),
+		DBHost:          get("DB_HOST", "127.0.0.1"),
+		DBUser:          get("DB_USER", "tzuser"),
+		DBName:          get("DB_NAME", "tzserver"),
+		DBPassword:      getenv("DB_PASSWORD"),
+		RedisURL:        get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		StatusDir:       get("STATUS_DIR", "/var/lib/statusedge/www"),
+		OriginAddr:      get("ORIGIN_ADDR", "127.0.0.1:8091"),
+		SnapshotterAddr: get("SNAPSHOTTER_ADDR", "127.0.0.1:8092"),
+		PublicAddr:      get("PUBLIC_ADDR", "127.0.0.1:8090"),
 	}
 	var err error
 	if c.DBPort, err = port("DB_PORT", get("DB_PORT", "3306")); err != nil {
@@ -68,7 +71,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if f := getenv("DB_PASSWORD_FILE"); f != "" {
 		if c.DBPassword != "" {
-			return Config{}, fmt.Errorf("DB_PASSWORD_FILE: set together with DB_PASSWORD; use one")
+			return Config{}, errors.New("DB_PASSWORD_FILE: set together with DB_PASSWORD; use one")
 		}
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -77,10 +80,10 @@ func Load(getenv func(string) string) (Config, error) {
 		// Secret files usually end in a newline that is not part of the password.
 		c.DBPassword = strings.TrimRight(string(b), "\r\n")
 	}
-	if c.Interval, err = seconds("STATUS_UPDATE_INTERVAL", get("STATUS_UPDATE_INTERVAL", strconv.Itoa(int(DefaultInterval/time.Second)))); err != nil {
+	if c.Interval, err = seconds("STATUS_UPDATE_INTERVAL", get("STATUS_UPDATE_INTERVAL", wholeSeconds(DefaultInterval))); err != nil {
 		return Config{}, err
 	}
-	if c.TTL, err = seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", strconv.Itoa(int(DefaultTTL/time.Second)))); err != nil {
+	if c.TTL, err = seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", wholeSeconds(DefaultTTL))); err != nil {
 		return Config{}, err
 	}
 	if c.TTL <= c.Interval {
@@ -88,10 +91,14 @@ func Load(getenv func(string) string) (Config, error) {
 			int(c.TTL.Seconds()), int(c.Interval.Seconds()))
 	}
 	if _, err := redis.ParseURL(c.RedisURL); err != nil {
-		return Config{}, fmt.Errorf("REDIS_URL: %w", err)
+		return Config{}, redisURLError(c.RedisURL, err)
+	}
+	if _, err := mysql.ParseDSN(c.DSN(time.Second)); err != nil {
+		// The DSN is built from DB_* values; its parser's message must not carry DB_PASSWORD.
+		return Config{}, errors.New("DB_HOST, DB_PORT, DB_USER or DB_NAME: not a usable MySQL address: " + scrub(err.Error(), c.DBPassword))
 	}
 	for _, a := range []struct{ name, v string }{
-		{"ORIGIN_ADDR", c.OriginAddr}, {"SNAPSHOTTER_ADDR", c.SnapAddr}, {"PUBLIC_ADDR", c.PublicAddr},
+		{"ORIGIN_ADDR", c.OriginAddr}, {"SNAPSHOTTER_ADDR", c.SnapshotterAddr}, {"PUBLIC_ADDR", c.PublicAddr},
 	} {
 		if _, _, err := net.SplitHostPort(a.v); err != nil {
 			return Config{}, fmt.Errorf("%s=%q: want host:port: %w", a.name, a.v, err)
@@ -99,6 +106,56 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	return c, nil
 }
+
+// redisURLError names REDIS_URL without its value: the URL usually carries the Redis
+// password, and this error is printed at start (and lands in journald, CI logs, tickets).
+func redisURLError(raw string, err error) error {
+	if urlErr := (*url.Error)(nil); errors.As(err, &urlErr) {
+		// url.Parse quotes the whole URL, and its inner error quotes the bad part of it,
+		// which may be a piece of the password: say what to fix instead.
+		return errors.New("REDIS_URL: not a valid URL (value not shown: it may hold a password); want " +
+			"redis://[:password@]host:port/db with reserved characters in the password percent-encoded (% as %25, @ as %40)")
+	}
+	// go-redis's own messages name a scheme, a path or an option; a URL that parses has a
+	// password we can find, so take it out wherever it appears.
+	msg := err.Error()
+	if u, perr := url.Parse(raw); perr == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		msg = scrub(strings.ReplaceAll(msg, raw, u.Redacted()), pw)
+	}
+	return errors.New("REDIS_URL: " + msg)
+}
+
+// scrub replaces every non-empty secret in msg.
+func scrub(msg string, secrets ...string) string {
+	for _, s := range secrets {
+		if s != "" {
+			msg = strings.ReplaceAll(msg, s, "xxxxx")
+		}
+	}
+	return msg
+}
+
+// Redact returns err with DB_PASSWORD and the Redis password taken out of its message, for
+// errors about the DSN or the Redis URL that a program prints at start. An error that
+// names neither is returned as it is, so errors.Is still sees through it.
+func (c Config) Redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	secrets := []string{c.DBPassword}
+	if u, perr := url.Parse(c.RedisURL); perr == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		secrets = append(secrets, pw)
+	}
+	msg := err.Error()
+	if clean := scrub(msg, secrets...); clean != msg {
+		return errors.New(clean)
+	}
+	return err
+}
+
+func wholeSeconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
 
 func seconds(name, v string) (time.Duration, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))

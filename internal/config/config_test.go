@@ -1,11 +1,12 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -15,7 +16,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Interval != 600*time.Second || c.TTL != 900*time.Second || c.DBPort != 3306 || c.DBUser != "tzuser" ||
+	if c.Interval != DefaultInterval || c.TTL != DefaultTTL || c.DBPort != 3306 || c.DBUser != "tzuser" ||
 		c.DBName != "tzserver" || c.StatusDir != "/var/lib/statusedge/www" || c.OriginAddr != "127.0.0.1:8091" {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -64,6 +65,63 @@ func TestPasswordFile(t *testing.T) {
 	}
 	if _, err := Load(env(map[string]string{"DB_PASSWORD_FILE": f, "DB_PASSWORD": "x"})); err == nil {
 		t.Error("both DB_PASSWORD and DB_PASSWORD_FILE accepted")
+	}
+}
+
+// TestBadURLNeverPrintsPassword: the error Load returns is printed whole by both programs
+// at start, so a REDIS_URL that fails to parse must not put its password on the screen.
+func TestBadURLNeverPrintsPassword(t *testing.T) {
+	tests := []struct {
+		name, url, password string
+	}{
+		{"unescaped percent", "redis://:pa%ss@127.0.0.1:6379/0", "pa%ss"},
+		{"unescaped percent with user", "redis://statusedge:hun%zz2@127.0.0.1:6379/0", "hun%zz2"},
+		{"bad port", "redis://:hunter2@127.0.0.1:port/0", "hunter2"},
+		{"unclosed IPv6 bracket", "redis://:hunter2@[::1:6379/0", "hunter2"},
+		{"control character", "redis://:hunter2@127.0.0.1:6379/0\x7f", "hunter2"},
+		{"wrong scheme", "http://:hunter2@127.0.0.1:6379/0", "hunter2"},
+		{"bad database", "redis://:hunter2@127.0.0.1:6379/zero", "hunter2"},
+		{"bad option", "redis://:hunter2@127.0.0.1:6379/0?dial_timeout=soon", "hunter2"},
+		{"password as an option name", "redis://:hunter2@127.0.0.1:6379/0?hunter2=1", "hunter2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(map[string]string{"REDIS_URL": tt.url}))
+			if err == nil {
+				t.Fatalf("Load accepted REDIS_URL=%q", tt.url)
+			}
+			if strings.Contains(err.Error(), tt.password) {
+				t.Errorf("error prints the password: %v", err)
+			}
+			// url.Parse quotes the bad escape, a piece of the password: that must go too.
+			if i := strings.Index(tt.password, "%"); i >= 0 && strings.Contains(err.Error(), tt.password[i:]) {
+				t.Errorf("error prints part of the password: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "REDIS_URL: ") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %q should be one line naming REDIS_URL", err)
+			}
+		})
+	}
+}
+
+// TestRedactTakesPasswordsOut: the programs pass start-up errors about the DSN through
+// Redact before printing them.
+func TestRedactTakesPasswordsOut(t *testing.T) {
+	c, err := Load(env(map[string]string{"DB_PASSWORD": "db-s3cret", "REDIS_URL": "redis://:redis-s3cret@127.0.0.1:6379/0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"db-s3cret", "redis-s3cret"} {
+		if got := c.Redact(errors.New("mysql: bad dsn user:" + secret + "@tcp")); strings.Contains(got.Error(), secret) {
+			t.Errorf("Redact left %q in %q", secret, got)
+		}
+	}
+	plain := fmt.Errorf("mysql: %w", os.ErrNotExist)
+	if got := c.Redact(plain); !errors.Is(got, os.ErrNotExist) {
+		t.Errorf("Redact(%v) = %v, want the error unchanged when it names no password", plain, got)
+	}
+	if c.Redact(nil) != nil {
+		t.Error("Redact(nil) != nil")
 	}
 }
 

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -21,7 +22,9 @@ type Nginx struct {
 // StartNginx renders the standalone config with p under dir, checks it with nginx -t
 // and starts nginx in the foreground of its own process group. Listen, OriginAddr,
 // StatusDir and Interval must be set; the rest defaults to folders under dir.
-func StartNginx(dir string, p nginx.Params) (*Nginx, error) {
+//
+// extra, when set, is added to the http block (a server block of the caller's).
+func StartNginx(dir string, p nginx.Params, extra string) (*Nginx, error) {
 	p.Prefix = dir
 	for _, d := range []struct {
 		dst  *string
@@ -48,6 +51,13 @@ func StartNginx(dir string, p nginx.Params) (*Nginx, error) {
 	conf, err := nginx.Standalone(p)
 	if err != nil {
 		return nil, err
+	}
+	if extra != "" {
+		end := bytes.LastIndexByte(conf, '}') // the http block's end
+		if end < 0 {
+			return nil, fmt.Errorf("rendered nginx.conf has no http block")
+		}
+		conf = append(conf[:end:end], append([]byte(extra+"\n"), conf[end:]...)...)
 	}
 	n, err := StartNginxConf(dir, conf, p.Listen)
 	if err != nil {

@@ -23,6 +23,9 @@ type StackConfig struct {
 	TTL         int    // STATUS_CACHE_TTL
 	Snapshotter bool   // run the snapshotter loop (else the caller refreshes with Once)
 	NginxParams nginx.Params
+	// NginxExtra is nginx text added to the http block: the bench's ceiling, a bare server
+	// in the same nginx process.
+	NginxExtra string
 	// External servers, as the programs take them; empty starts throwaway ones.
 	DB       map[string]string // DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME
 	RedisURL string
@@ -123,7 +126,7 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if s.Nginx, err = StartNginx(dir, p); err != nil {
+	if s.Nginx, err = StartNginx(dir, p, cfg.NginxExtra); err != nil {
 		return nil, err
 	}
 	s.stops = append(s.stops, s.Nginx.Stop)

@@ -1,25 +1,34 @@
 package snapshot
 
 import (
-	"path"
 	"strconv"
+	"time"
 )
 
 // nginx cannot read a file's age, but it can name the current second: `map $msec` cuts the
-// epoch seconds to a prefix, and try_files looks for a file of that name. So the publisher
+// epoch seconds to a prefix, and nginx looks for a file of that name. So the publisher
 // names the snapshot by the seconds in which it is fresh, and nginx serves it exactly then.
 // One name per second would grow with the TTL; instead a name covers a decimal-aligned
 // block: at level L the name is the epoch second without its last L digits, covering 10^L
-// seconds. The window [updated_at, fresh_until) is cut into the fewest such blocks, at most
-// 9 per level on each side, so a TTL of 900 s takes about 40 names and a day about 80.
+// seconds. The window [updated_at, fresh_until) is cut into aligned blocks, 10-s ones for
+// its first FineSpan (where nearly every request of a normal interval falls, so nginx's
+// first try hits) and the fewest possible after that, so a TTL of 900 s takes about 100
+// names and a day about 150.
 
 // MaxLevel is the coarsest block: 10^5 s, a little over a day.
 const MaxLevel = 5
 
-// LookupOrder is the order nginx tries the levels: a miss costs one failed open, so the
-// level that covers most of a default window (100-s blocks for a 900-s TTL) comes first.
-// The nginx template and Lookup both take it from here.
-func LookupOrder() []int { return []int{2, 1, 0, 3, 4, 5} }
+// FineSpan is how much of a window is cut into blocks no coarser than 10 s.
+const FineSpan = 1000 * time.Second
+
+// fineLevel is the level used within FineSpan.
+const fineLevel = 1
+
+// LookupOrder is the order nginx tries the levels. A miss costs nginx a failed open and
+// a redirect, so the level that holds the current second most of the time comes first:
+// 10-s blocks, then the 1-s blocks at the window's edges, then the coarse ones past
+// FineSpan. The nginx template and Served both take it from here.
+func LookupOrder() []int { return []int{1, 0, 2, 3, 4, 5} }
 
 // block is the run of seconds [index*10^level, (index+1)*10^level).
 type block struct {
@@ -27,9 +36,11 @@ type block struct {
 	index int64
 }
 
-// name is the block's path inside the served tree: "<level>/<index>.json".
+// name is the block's file name in the served folder: "<level>-<index>.json". One flat
+// folder: with disable_symlinks nginx opens every path component after its root, and each
+// costs a system call on every request.
 func (b block) name() string {
-	return path.Join(strconv.Itoa(b.level), strconv.FormatInt(b.index, 10)+".json")
+	return strconv.Itoa(b.level) + "-" + strconv.FormatInt(b.index, 10) + ".json"
 }
 
 func pow10(level int) int64 {
@@ -43,13 +54,18 @@ func pow10(level int) int64 {
 // blockAt is the block of the given level that holds second sec.
 func blockAt(level int, sec int64) block { return block{level, sec / pow10(level)} }
 
-// cover cuts the seconds [from, to) into the fewest aligned blocks: from each second it
-// takes the largest block that starts there and ends within the window.
-func cover(from, to int64) []block {
+// cover cuts the seconds [from, to) into aligned blocks: from each second it takes the
+// largest block that starts there and ends within the window, no coarser than fineLevel
+// before fineUntil.
+func cover(from, to, fineUntil int64) []block {
 	var out []block
 	for t := from; t < to; {
+		limit := MaxLevel
+		if t < fineUntil {
+			limit = fineLevel
+		}
 		level := 0
-		for level < MaxLevel {
+		for level < limit {
 			size := pow10(level + 1)
 			if t%size != 0 || t+size > to {
 				break

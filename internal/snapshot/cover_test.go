@@ -1,16 +1,20 @@
 package snapshot
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestCoverIsExactAndSmall(t *testing.T) {
 	for _, c := range []struct {
 		from, ttl int64
 		maxNames  int
 	}{
-		{1764400000, 900, 45}, {1764400001, 900, 45}, {1764409999, 900, 45}, {1764400123, 3, 3},
-		{1764400000, 86400, 60}, {1764401234, 86400, 90}, {1764401234, 7 * 86400, 100}, {1764400000, 1, 1},
+		{1764400000, 900, 90}, {1764400001, 900, 108}, {1764409999, 900, 108}, {1764400123, 3, 3},
+		{1764400000, 86400, 150}, {1764401234, 86400, 160}, {1764401234, 7 * 86400, 170}, {1764400000, 1, 1},
 	} {
-		blocks := cover(c.from, c.from+c.ttl)
+		fine := c.from + int64(FineSpan/time.Second)
+		blocks := cover(c.from, c.from+c.ttl, fine)
 		if len(blocks) > c.maxNames {
 			t.Errorf("[%d, +%d): %d names, want at most %d", c.from, c.ttl, len(blocks), c.maxNames)
 		}
@@ -18,6 +22,9 @@ func TestCoverIsExactAndSmall(t *testing.T) {
 		next := c.from
 		for _, b := range blocks {
 			size := pow10(b.level)
+			if b.index*size < fine && b.level > fineLevel {
+				t.Fatalf("[%d, +%d): block %v within FineSpan is coarser than 10 s", c.from, c.ttl, b)
+			}
 			if b.index*size != next {
 				t.Fatalf("[%d, +%d): block %v starts at %d, want %d", c.from, c.ttl, b, b.index*size, next)
 			}
@@ -27,7 +34,7 @@ func TestCoverIsExactAndSmall(t *testing.T) {
 			t.Errorf("[%d, +%d): blocks end at %d", c.from, c.ttl, next)
 		}
 	}
-	if got := cover(10, 10); len(got) != 0 {
+	if got := cover(10, 10, 10); len(got) != 0 {
 		t.Errorf("empty window: %v", got)
 	}
 }

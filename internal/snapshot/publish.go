@@ -7,14 +7,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
+	"strings"
 	"time"
 )
 
 // The served tree, inside STATUS_DIR. nginx's root for the snapshot is STATUS_DIR/at.
 const (
 	// ServedDir holds one hard link per block of the fresh window (cover.go), all to one
-	// inode, plus LastName.
+	// inode, plus LastName; nothing else stays there.
 	ServedDir = "at"
 	// LastName is the newest snapshot whatever its age: nginx's last resort when the
 	// origin is down, served marked stale.
@@ -63,7 +63,7 @@ func (p *Publisher) Publish(data []byte, s Snapshot) error {
 	defer os.Remove(tmp) // the links keep the inode
 
 	from := max(s.UpdatedAt.Unix(), p.now().Unix()) // seconds already past need no name
-	blocks := cover(from, s.FreshUntil.Unix())
+	blocks := cover(from, s.FreshUntil.Unix(), s.UpdatedAt.Add(FineSpan).Unix())
 	keep := make(map[string]bool, len(blocks))
 	for _, b := range blocks {
 		keep[b.name()] = true
@@ -101,37 +101,31 @@ func (p *Publisher) mtime(data []byte, s Snapshot) (time.Time, error) {
 	return prev.Add(time.Second), nil
 }
 
-// servedDir makes the tree and its level folders, refusing a symlink in place of the tree:
-// nginx serves only what the publisher links.
+// servedDir makes the served folder, refusing a symlink or a file in its place: nginx
+// serves only what the publisher links.
 func (p *Publisher) servedDir() error {
 	served := filepath.Join(p.dir, ServedDir)
 	if fi, err := os.Lstat(served); err == nil && !fi.IsDir() {
 		return fmt.Errorf("%s is not a folder (%s): remove it", served, fi.Mode().Type())
 	}
-	for level := range MaxLevel + 1 {
-		if err := os.MkdirAll(filepath.Join(served, fmt.Sprint(level)), 0o755); err != nil {
-			return err
-		}
-	}
-	return nil
+	return os.MkdirAll(served, 0o755)
 }
 
-// prune removes every block name not in keep, and temp files a crash left behind.
+// prune removes every block name not in keep, and anything else that is neither
+// last.json nor a temp file (Recover removes those).
 func (p *Publisher) prune(keep map[string]bool) error {
 	served := filepath.Join(p.dir, ServedDir)
+	entries, err := os.ReadDir(served)
+	if err != nil {
+		return err
+	}
 	var errs []error
-	for level := range MaxLevel + 1 {
-		sub := filepath.Join(served, fmt.Sprint(level))
-		entries, err := os.ReadDir(sub)
-		if err != nil {
-			errs = append(errs, err)
+	for _, e := range entries {
+		name := e.Name()
+		if keep[name] || name == LastName || strings.HasPrefix(name, ".") {
 			continue
 		}
-		for _, e := range entries {
-			if !keep[fmt.Sprint(level)+"/"+e.Name()] {
-				errs = append(errs, os.RemoveAll(filepath.Join(sub, e.Name())))
-			}
-		}
+		errs = append(errs, os.RemoveAll(filepath.Join(served, name)))
 	}
 	return errors.Join(errs...)
 }
@@ -174,8 +168,8 @@ func (p *Publisher) Served(t time.Time) (data []byte, ok bool, err error) {
 	for _, level := range LookupOrder() {
 		name := filepath.Join(p.dir, ServedDir, blockAt(level, t.Unix()).name())
 		data, err := readLimited(name)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			continue // nginx's try_files moves on likewise
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // nginx moves on to the next level likewise
 		}
 		return data, err == nil, err
 	}

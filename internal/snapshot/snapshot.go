@@ -45,8 +45,9 @@ type Fallback struct {
 	Reason string `json:"reason"`
 }
 
-// known lists the constants read, with the defaults of the original design.
-func known(s *Snapshot) []struct {
+// constantFields lists the constants read, each with the default of the original design
+// and the field of s it fills.
+func constantFields(s *Snapshot) []struct {
 	name string
 	def  float64
 	dst  *float64
@@ -81,7 +82,7 @@ func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) 
 		s.Meta[r.Name] = desc
 	}
 	var fallbacks []Fallback
-	for _, k := range known(&s) {
+	for _, k := range constantFields(&s) {
 		*k.dst = k.def
 		r, ok := byName[k.name]
 		switch {

@@ -66,9 +66,39 @@ func (s *Store) Get(ctx context.Context) ([]byte, error) {
 	return b, nil
 }
 
-// TTL is the key's remaining life as Redis reports it (-2: absent, -1: no expiry).
-func (s *Store) TTL(ctx context.Context) (time.Duration, error) {
-	return s.rdb.TTL(ctx, KeyStatus).Result()
+// Expiry is what Redis says of server:status's remaining life.
+type Expiry struct {
+	Exists  bool          // the key is present
+	Expires bool          // it has a TTL; a key without one would never leave Redis
+	Left    time.Duration // remaining life, when Expires
+}
+
+// Seconds is the answer of Redis's TTL command: -2 absent, -1 no expiry, else whole seconds.
+func (e Expiry) Seconds() int64 {
+	switch {
+	case !e.Exists:
+		return -2
+	case !e.Expires:
+		return -1
+	}
+	return int64(e.Left / time.Second)
+}
+
+// TTL reports the key's remaining life.
+func (s *Store) TTL(ctx context.Context) (Expiry, error) {
+	d, err := s.rdb.TTL(ctx, KeyStatus).Result()
+	if err != nil {
+		return Expiry{}, fmt.Errorf("redis ttl %s: %w", KeyStatus, err)
+	}
+	// go-redis multiplies real TTLs by the unit but passes Redis's -2 (absent) and -1
+	// (no expiry) through as bare nanoseconds.
+	switch d {
+	case -2:
+		return Expiry{}, nil
+	case -1:
+		return Expiry{Exists: true}, nil
+	}
+	return Expiry{Exists: true, Expires: true, Left: d}, nil
 }
 
 // PutRecord stores the last refresh attempt. It has no TTL: an old record is itself news.
@@ -98,23 +128,60 @@ func (s *Store) Record(ctx context.Context) (r RefreshRecord, ok bool, err error
 	return r, true, nil
 }
 
-// IntervalOverride reads config:status_interval. It returns 0 with a nil error when the
-// key is absent, and an error (the caller warns and keeps its interval) when the value
-// is not a whole number of seconds within bounds.
-func (s *Store) IntervalOverride(ctx context.Context) (time.Duration, error) {
+// IntervalOverride reads config:status_interval as it is stored; set is false when the key
+// is absent. ResolveInterval decides what it means.
+func (s *Store) IntervalOverride(ctx context.Context) (value string, set bool, err error) {
 	v, err := s.rdb.Get(ctx, KeyInterval).Result()
 	if errors.Is(err, redis.Nil) {
-		return 0, nil
+		return "", false, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("redis get %s: %w", KeyInterval, err)
+		return "", false, fmt.Errorf("redis get %s: %w", KeyInterval, err)
 	}
-	n, err := strconv.Atoi(v)
+	return v, true, nil
+}
+
+// Interval is the refresh interval in force and where it comes from.
+type Interval struct {
+	Every time.Duration
+	// Override is true when Every is config:status_interval's value.
+	Override bool
+	// Ignored says why a config:status_interval that is set, or could not be read, was
+	// not applied: the caller warns, and the configured interval stays.
+	Ignored error
+}
+
+// ResolveInterval is the one rule for config:status_interval (spec: Configuration), used
+// by the snapshotter to pace itself and by the origin to report that pace. A set value
+// replaces configured when it is whole seconds within MinInterval..MaxInterval and below
+// ttl (a longer pace would let the snapshot expire between refreshes); anything else is
+// ignored. readErr is the error reading the key, which also leaves configured in force.
+func ResolveInterval(configured, ttl time.Duration, value string, set bool, readErr error) Interval {
+	keep := Interval{Every: configured}
+	switch {
+	case readErr != nil:
+		keep.Ignored = readErr
+		return keep
+	case !set:
+		return keep
+	}
+	n, err := strconv.Atoi(value)
 	d := time.Duration(n) * time.Second
-	if err != nil || d < MinInterval || d > MaxInterval {
-		return 0, fmt.Errorf("%s=%q: want whole seconds in %d..%d", KeyInterval, v, int(MinInterval.Seconds()), int(MaxInterval.Seconds()))
+	switch {
+	case err != nil || d < MinInterval || d > MaxInterval:
+		keep.Ignored = fmt.Errorf("%s=%q: want whole seconds in %d..%d", KeyInterval, value, int(MinInterval.Seconds()), int(MaxInterval.Seconds()))
+	case d >= ttl:
+		keep.Ignored = fmt.Errorf("%s=%d is not below STATUS_CACHE_TTL=%d", KeyInterval, n, int(ttl.Seconds()))
+	default:
+		return Interval{Every: d, Override: true}
 	}
-	return d, nil
+	return keep
+}
+
+// Interval reads config:status_interval and resolves it against configured and ttl.
+func (s *Store) Interval(ctx context.Context, configured, ttl time.Duration) Interval {
+	v, set, err := s.IntervalOverride(ctx)
+	return ResolveInterval(configured, ttl, v, set, err)
 }
 
 // Ping checks reachability.
