@@ -32,12 +32,11 @@ type Params struct {
 	ShieldSocket string   // unix socket of the rate-capped hop to the origin
 	Interval     int      // max-age hint: seconds from updated_at to the next expected refresh
 	DebugAllow   []string // addresses or CIDRs allowed to read the debug endpoint
-	// Origin shielding: how long nginx keeps an origin answer, and the global rate
-	// (requests/s, with burst) that reaches the origin.
-	OriginCacheSeconds int
-	OriginRate         int
-	OriginBurst        int
-	StaleIfError       int // seconds a CDN may serve a stale copy when we fail
+	// Origin shielding: the global rate (requests/s, with burst) that reaches the origin.
+	// (nginx keeps an origin answer for the second it was fetched in, no longer.)
+	OriginRate   int
+	OriginBurst  int
+	StaleIfError int // seconds a CDN may serve a stale copy when we fail
 
 	// Standalone nginx.conf only.
 	Prefix   string // nginx -p folder: pid and temp paths
@@ -49,9 +48,6 @@ type Params struct {
 func (p Params) WithDefaults() Params {
 	if p.Interval == 0 {
 		p.Interval = int(config.DefaultInterval / time.Second)
-	}
-	if p.OriginCacheSeconds == 0 {
-		p.OriginCacheSeconds = 1
 	}
 	if p.OriginRate == 0 {
 		p.OriginRate = 20
