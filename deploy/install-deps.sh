@@ -9,6 +9,7 @@ have mariadbd || need+=(mariadb-server)
 have redis-server || need+=(redis-server)
 have nginx || need+=(nginx)
 have wrk || need+=(wrk)
+have varnishd || need+=(varnish)
 if [ "${WITH_BROWSER:-1}" = 1 ]; then have chromium || need+=(chromium); fi
 have systemd-analyze || need+=(systemd)
 
@@ -22,6 +23,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts the packaged services; statusedge runs its own throwaway ones instead.
-for svc in nginx; do
+for svc in nginx varnish; do
 	if [ -f "/run/$svc.pid" ]; then kill "$(cat "/run/$svc.pid")" 2>/dev/null || true; fi
 done
