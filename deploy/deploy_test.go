@@ -205,7 +205,11 @@ func TestHostSitePassesNginxT(t *testing.T) {
 	dir := t.TempDir()
 	p := nginx.HostParams()
 	p.StatusDir, p.PageDir = filepath.Join(dir, "www"), filepath.Join(dir, "page")
-	p.CacheDir, p.ShieldSocket = filepath.Join(dir, "cache"), filepath.Join(dir, "shield.sock")
+	// The cache's parent must exist on Debian: nginx creates only the last folder.
+	if _, err := os.Stat(filepath.Dir(p.CacheDir)); err != nil {
+		t.Errorf("the host site's proxy_cache_path parent: %v", err)
+	}
+	p.CacheDir = filepath.Join(dir, "cache")
 	site, err := nginx.Site(p)
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +236,7 @@ func TestHostSitePassesNginxT(t *testing.T) {
 	// The Docker config, with the image's paths pointed at this machine's.
 	d := nginx.DockerParams()
 	d.Prefix, d.OriginAddr = filepath.Join(dir, "docker"), "127.0.0.1:8091"
-	d.StatusDir, d.PageDir, d.CacheDir, d.ShieldSocket = p.StatusDir, p.PageDir, filepath.Join(dir, "dcache"), filepath.Join(dir, "d.sock")
+	d.StatusDir, d.PageDir, d.CacheDir = p.StatusDir, p.PageDir, filepath.Join(dir, "dcache")
 	if err := os.MkdirAll(d.Prefix, 0o755); err != nil {
 		t.Fatal(err)
 	}

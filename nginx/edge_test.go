@@ -164,7 +164,7 @@ func TestRenderedConfigsPassNginxT(t *testing.T) {
 	dir := t.TempDir()
 	p := nginx.Params{
 		Listen: "127.0.0.1:1", OriginAddr: "127.0.0.1:2", StatusDir: dir, PageDir: dir,
-		CacheDir: filepath.Join(dir, "cache"), ShieldSocket: filepath.Join(dir, "s.sock"),
+		CacheDir: filepath.Join(dir, "cache"), ShieldAddr: "127.0.0.1:3",
 		Interval: 600, Prefix: dir, Workers: "1",
 	}
 	conf, err := nginx.Standalone(p)
@@ -315,7 +315,7 @@ func TestGlobalCapInFrontOfTheOrigin(t *testing.T) {
 	s := startStack(t, harness.StackConfig{})
 	shield := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", s.Nginx.Params.ShieldSocket)
+			return (&net.Dialer{}).DialContext(ctx, "tcp", s.Nginx.Params.ShieldAddr)
 		},
 		MaxIdleConnsPerHost: 100,
 	}}

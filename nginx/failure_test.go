@@ -1,9 +1,11 @@
 package nginx_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -159,7 +161,7 @@ func TestNoVersionOnAnyAnswer(t *testing.T) {
 	api := s.PublicURL() + "/api/server/status"
 	shield := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", s.Nginx.Params.ShieldSocket)
+			return (&net.Dialer{}).DialContext(ctx, "tcp", s.Nginx.Params.ShieldAddr)
 		},
 	}}
 	var answers []reply
@@ -330,4 +332,79 @@ func debugFile(t *testing.T, s *harness.Stack) debugFileInfo {
 		t.Fatalf("debug: %d %v %s", r.code, err, r.body)
 	}
 	return d.File
+}
+
+// TestEveryErrorIsJSON: requests nginx rejects at any stage, before or after it has a URI,
+// get JSON with no-store, never an HTML page (found by the attack review).
+func TestEveryErrorIsJSON(t *testing.T) {
+	s := startStack(t, harness.StackConfig{})
+	once(t, s)
+	addr := s.Env["PUBLIC_ADDR"]
+	long := strings.Repeat("a", 9000)
+	for name, c := range map[string]struct {
+		raw  string
+		code int
+	}{
+		"If-Match fails":        {"GET /api/server/status HTTP/1.1\r\nHost: x\r\nIf-Match: \"nope\"\r\n\r\n", 412},
+		"header too large":      {"GET /api/server/status HTTP/1.1\r\nHost: x\r\nX-Big: " + long + "\r\n\r\n", 400},
+		"URI too long":          {"GET /api/server/status?" + long + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+		"NUL in the path":       {"GET /status.json%00 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+		"dot-dot above root":    {"GET /%2e%2e/x HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+		"garbage request line":  {"GARBAGE\r\n\r\n", 400},
+		"lowercase method":      {"get /api/server/status HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+		"HTTP/3.0":              {"GET /api/server/status HTTP/3.0\r\nHost: x\r\n\r\n", 505},
+		"unknown transfer code": {"POST /api/server/status HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: foo\r\n\r\n", 501},
+		"page as .html":         {"GET /nope.html HTTP/1.1\r\nHost: x\r\n\r\n", 404},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := raw(t, addr, c.raw)
+			if r.code != c.code || r.header.Get("Content-Type") != "application/json; charset=utf-8" ||
+				r.header.Get("Cache-Control") != "no-store" || !bytes.Contains(r.body, []byte(`"status":`)) {
+				t.Errorf("want a JSON %d: %s", c.code, describe(r))
+			}
+		})
+	}
+
+	// A folder planted under the current name is passed over (no 301), not served.
+	names, err := filepath.Glob(filepath.Join(s.StatusDir, snapshot.ServedDir, "?-*.json"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("served names: %v %v", names, err)
+	}
+	for _, n := range names {
+		if err := os.Remove(n); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(n, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := get(t, s.PublicURL()+"/api/server/status"); r.code != 200 || r.source() != "origin" {
+		t.Errorf("folders under the served names: %s", describe(r))
+	}
+}
+
+// raw sends bytes as they are and reads one response.
+func raw(t *testing.T, addr, req string) reply {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("%q: %v", req[:min(len(req), 40)], err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{code: resp.StatusCode, header: resp.Header, body: body}
 }

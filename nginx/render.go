@@ -29,7 +29,7 @@ type Params struct {
 	StatusDir    string   // STATUS_DIR, holding the snapshotter's served tree at/
 	PageDir      string   // folder holding the status page's index.html
 	CacheDir     string   // proxy_cache_path for the origin's answers
-	ShieldSocket string   // unix socket of the rate-capped hop to the origin
+	ShieldAddr   string   // loopback host:port of the rate-capped hop to the origin
 	Interval     int      // max-age hint: seconds from updated_at to the next expected refresh
 	DebugAllow   []string // addresses or CIDRs allowed to read the debug endpoint
 	// Origin shielding: the global rate (requests/s, with burst) that reaches the origin.
@@ -80,10 +80,11 @@ type levelMap struct {
 	Regex string
 }
 
-// errorPage is an error nginx answers itself, as JSON.
+// errorPage is an error nginx answers itself, as JSON: Code is what nginx raised, Status
+// what the visitor gets (494, nginx's own "header too large", is a 400 on the wire).
 type errorPage struct {
-	Code    int
-	Message string
+	Code, Status int
+	Message      string
 }
 
 // view is what the templates see: the params plus what the snapshot package dictates.
@@ -118,10 +119,12 @@ func newView(p Params) view {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}
 	v.ErrorCodes = []errorPage{
-		{400, "bad request"}, {403, "forbidden"}, {404, "not found"}, {405, "method not allowed: use GET or HEAD"},
-		{408, "request timeout"}, {413, "request too large"}, {414, "URI too long"}, {429, "too many requests"},
-		{500, "internal error"}, {502, "upstream unavailable"}, {503, "status unavailable: no snapshot could be read, try again shortly"},
-		{504, "upstream timed out"},
+		{400, 400, "bad request"}, {403, 403, "forbidden"}, {404, 404, "not found"}, {405, 405, "method not allowed: use GET or HEAD"},
+		{408, 408, "request timeout"}, {412, 412, "precondition failed"}, {413, 413, "request too large"},
+		{414, 414, "URI too long"}, {429, 429, "too many requests"}, {494, 400, "request header too large"},
+		{500, 500, "internal error"}, {501, 501, "not implemented"}, {502, 502, "upstream unavailable"},
+		{503, 503, "status unavailable: no snapshot could be read, try again shortly"},
+		{504, 504, "upstream timed out"}, {505, 505, "HTTP version not supported"},
 	}
 	return v
 }
@@ -164,7 +167,7 @@ func HostParams() Params {
 	return Params{
 		Listen: "80", ServerName: "status.example.com", OriginAddr: "127.0.0.1:8091",
 		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www",
-		CacheDir: "/var/cache/nginx/statusedge", ShieldSocket: "/run/nginx-statusedge-shield.sock",
+		CacheDir: "/var/lib/nginx/statusedge", ShieldAddr: "127.0.0.1:8093",
 	}.WithDefaults()
 }
 
@@ -175,7 +178,7 @@ func DockerParams() Params {
 	return Params{
 		Listen: "8090", OriginAddr: "origin:8091",
 		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www",
-		CacheDir: "/var/cache/nginx/statusedge", ShieldSocket: "/var/cache/nginx/statusedge-shield.sock",
+		CacheDir: "/var/cache/nginx/statusedge", ShieldAddr: "127.0.0.1:8093",
 		DebugAllow: []string{"127.0.0.0/8", "::1"},
 		Prefix:     "/var/cache/nginx", ErrorLog: "stderr",
 	}.WithDefaults()

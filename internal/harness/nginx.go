@@ -34,8 +34,12 @@ func StartNginx(dir string, p nginx.Params, extra string) (*Nginx, error) {
 			*d.dst = filepath.Join(dir, d.name)
 		}
 	}
-	if p.ShieldSocket == "" {
-		p.ShieldSocket = filepath.Join(dir, "shield.sock")
+	if p.ShieldAddr == "" {
+		port, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		p.ShieldAddr = loopback(port)
 	}
 	if p.Workers == "" {
 		p.Workers = "1"
