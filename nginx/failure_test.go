@@ -97,7 +97,7 @@ func TestDeadOrHungOriginFallsBackToDisk(t *testing.T) {
 	}
 	assertStaleOrUnavailable(t, "dead origin", get(t, api), true)
 
-	for _, f := range []string{filepath.Join(s.StatusDir, snapshot.ServedDir, snapshot.LastName), statusFile(s)} {
+	for _, f := range []string{filepath.Join(s.StatusDir, snapshot.LastName), statusFile(s)} {
 		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestPlantedFilesAreNeverServed(t *testing.T) {
 	}
 
 	// Symlinks planted under every served name are not followed.
-	names, err := filepath.Glob(filepath.Join(s.StatusDir, snapshot.ServedDir, "?-*.json"))
+	names, err := filepath.Glob(filepath.Join(s.StatusDir, "?-*.json"))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("served names: %v %v", names, err)
 	}
@@ -366,7 +366,7 @@ func TestEveryErrorIsJSON(t *testing.T) {
 	}
 
 	// A folder planted under the current name is passed over (no 301), not served.
-	names, err := filepath.Glob(filepath.Join(s.StatusDir, snapshot.ServedDir, "?-*.json"))
+	names, err := filepath.Glob(filepath.Join(s.StatusDir, "?-*.json"))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("served names: %v %v", names, err)
 	}

@@ -23,15 +23,15 @@ var files embed.FS
 // Params are what differs between installs. Paths are absolute. No TTL: how long a
 // snapshot is served from disk is the snapshotter's to say, through the names it links.
 type Params struct {
-	Listen       string   // PUBLIC_ADDR
-	ServerName   string   // server_name; "_" matches any Host
-	OriginAddr   string   // ORIGIN_ADDR
-	StatusDir    string   // STATUS_DIR, holding the snapshotter's served tree at/
-	PageDir      string   // folder holding the status page's index.html
-	CacheDir     string   // proxy_cache_path for the origin's answers
-	ShieldAddr   string   // loopback host:port of the rate-capped hop to the origin
-	Interval     int      // max-age hint: seconds from updated_at to the next expected refresh
-	DebugAllow   []string // addresses or CIDRs allowed to read the debug endpoint
+	Listen     string   // PUBLIC_ADDR
+	ServerName string   // server_name; "_" matches any Host
+	OriginAddr string   // ORIGIN_ADDR
+	StatusDir  string   // STATUS_DIR, holding the snapshotter's served tree at/
+	PageDir    string   // folder holding the status page's index.html
+	CacheDir   string   // proxy_cache_path for the origin's answers
+	ShieldAddr string   // loopback host:port of the rate-capped hop to the origin
+	Interval   int      // max-age hint: seconds from updated_at to the next expected refresh
+	DebugAllow []string // addresses or CIDRs allowed to read the debug endpoint
 	// Origin shielding: the global rate (requests/s, with burst) that reaches the origin.
 	// (nginx keeps an origin answer for the second it was fetched in, no longer.)
 	OriginRate   int

@@ -123,19 +123,26 @@ func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 	c.mu.Lock()
 	last := c.last
 	c.mu.Unlock()
+	k := servable{}
 	if last != nil && bytes.Equal(last.data, data) {
-		c.metrics.redis.WithLabelValues("hit").Inc()
-		return *last, true
+		k = *last
+	} else {
+		snap, err := snapshot.Parse(data)
+		if err != nil {
+			c.metrics.redis.WithLabelValues("garbage").Inc()
+			c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", snapshot.KeyStatus, "err", err)
+			return servable{}, false
+		}
+		k = newServable(data, snap)
+		c.remember(k)
 	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		c.metrics.redis.WithLabelValues("garbage").Inc()
-		c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", snapshot.KeyStatus, "err", err)
+	// The key outlives fresh_until by the part of a second the write came after
+	// updated_at: past fresh_until it is a miss, and MySQL may have something fresh.
+	if !k.snap.Fresh(c.now()) {
+		c.metrics.redis.WithLabelValues("expired").Inc()
 		return servable{}, false
 	}
 	c.metrics.redis.WithLabelValues("hit").Inc()
-	k := newServable(data, snap)
-	c.remember(k)
 	return k, true
 }
 

@@ -135,7 +135,7 @@ func (r reply) status(t *testing.T) statusBody {
 
 type statusBody struct {
 	snapshot.Snapshot
-	Cache cacheInfo `json:"_cache"`
+	Cache snapshot.CacheInfo `json:"_cache"`
 }
 
 var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 600}}

@@ -12,7 +12,7 @@ import (
 // metrics are the origin's Prometheus series.
 type metrics struct {
 	answers  *prometheus.CounterVec   // by source
-	redis    *prometheus.CounterVec   // hit, miss, error, garbage
+	redis    *prometheus.CounterVec   // hit, miss, expired, error, garbage
 	mysql    *prometheus.CounterVec   // ok, error, suppressed (inside the back-off window)
 	duration *prometheus.HistogramVec // by route and code
 }
@@ -23,7 +23,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "statusedge_origin_answers_total", Help: "Status answers by source (redis, database, last_known, none).",
 		}, []string{"source"}),
 		redis: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "statusedge_origin_redis_reads_total", Help: "Redis reads of server:status by result (hit, miss, error, garbage).",
+			Name: "statusedge_origin_redis_reads_total", Help: "Redis reads of server:status by result (hit, miss, expired: past fresh_until, error, garbage).",
 		}, []string{"result"}),
 		mysql: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "statusedge_origin_mysql_fallbacks_total", Help: "MySQL fallback reads by result (ok, error, suppressed by the back-off).",

@@ -7,15 +7,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
-)
 
-// cacheInfo is the `_cache` object the origin adds to a snapshot.
-type cacheInfo struct {
-	Source     string `json:"source"`
-	AgeSeconds int64  `json:"age_seconds"`
-	Stale      bool   `json:"stale"`
-}
+	"statusedge/internal/snapshot"
+)
 
 // handleStatus serves GET and HEAD /server/status.
 func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.HandlerFunc {
@@ -32,8 +28,8 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 		}
 		c.metrics.answers.WithLabelValues(a.source).Inc()
 		t := now()
-		info := cacheInfo{Source: a.source, AgeSeconds: a.snap.Age(t), Stale: a.source == sourceLastKnown || !a.snap.Fresh(t)}
-		body, err := withCache(a.data, info)
+		info := snapshot.CacheInfo{Source: a.source, AgeSeconds: a.snap.Age(t), Stale: a.source == sourceLastKnown || !a.snap.Fresh(t)}
+		body, err := snapshot.WithCache(a.data, info)
 		if err != nil {
 			logger.Error("compose answer", "err", err)
 			writeError(w, http.StatusInternalServerError, "internal error")
@@ -44,8 +40,12 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 		// The status is public: any site (the game's, a fan site) may fetch it.
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("ETag", a.etag)
+		h.Set("Access-Control-Expose-Headers", "X-Status-Source")
+		// The validators cover what the body says of the snapshot, not only its bytes: a
+		// 304 must never let a client keep a "stale": false copy once the answer is stale.
+		etag, modified := a.etag, a.snap.UpdatedAt
 		if info.Stale {
+			etag, modified = strings.TrimSuffix(a.etag, `"`)+`-stale"`, time.Time{} // no Last-Modified: If-Modified-Since cannot tell the two apart
 			h.Set("Cache-Control", "no-cache")
 		} else {
 			// Never promise freshness beyond fresh_until: nginx's shield may hand this
@@ -54,29 +54,12 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 			left := int64(min(a.snap.FreshUntil.Sub(t), c.ttl)/time.Second) - 1
 			h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(max(0, left), 10))
 		}
+		h.Set("ETag", etag)
 		h.Set("X-Status-Source", "origin")
 		// ServeContent answers If-None-Match and If-Modified-Since with 304 and HEAD
 		// without a body, from the ETag and the modification time set here.
-		http.ServeContent(w, r, "", a.snap.UpdatedAt, bytes.NewReader(body))
+		http.ServeContent(w, r, "", modified, bytes.NewReader(body))
 	}
-}
-
-// withCache splices `_cache` into the snapshot's JSON object, leaving the snapshot bytes
-// (and so their ETag) untouched.
-func withCache(snapshot []byte, info cacheInfo) ([]byte, error) {
-	s := bytes.TrimSpace(snapshot)
-	if len(s) < 2 || s[len(s)-1] != '}' {
-		return nil, errors.New("snapshot is not a JSON object")
-	}
-	extra, err := json.Marshal(info)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(s)+len(extra)+12)
-	out = append(out, s[:len(s)-1]...)
-	out = append(out, `,"_cache":`...)
-	out = append(out, extra...)
-	return append(out, '}'), nil
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,9 +79,23 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("status.json mode = %v, %v; want 0644", fi.Mode(), err)
 	}
-	entries, _ := os.ReadDir(s.Dir)
-	if len(entries) != 1 {
-		t.Errorf("STATUS_DIR holds %d entries, want only status.json (no temp files)", len(entries))
+	// status.json, last.json, the lock, and the names nginx serves: no temp file.
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := 0
+	for _, e := range entries {
+		switch n := e.Name(); {
+		case n == snapshot.FileName || n == snapshot.LastName || n == ".publish.lock":
+		case regexp.MustCompile(`^[0-9]-[0-9]+\.json$`).MatchString(n):
+			names++
+		default:
+			t.Errorf("STATUS_DIR holds %s", n)
+		}
+	}
+	if names == 0 || names > 120 {
+		t.Errorf("%d served names in STATUS_DIR", names)
 	}
 	rec, ok, err := snapshot.NewStore(s.RDB).Record(context.Background())
 	if err != nil || !ok || !rec.OK || rec.UpdatedAt == nil || !rec.UpdatedAt.Equal(snap.UpdatedAt) {

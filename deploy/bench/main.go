@@ -176,15 +176,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer stopNaive()
 
-	// Hiding the served tree sends the public URL to the origin, as a missing file does.
-	served := filepath.Join(s.StatusDir, snapshot.ServedDir)
+	// Hiding the served names sends the public URL to the origin, as a missing file does.
+	hidden := filepath.Join(dir, "hidden")
+	if err := os.MkdirAll(hidden, 0o755); err != nil {
+		return err
+	}
+	moveNames := func(from, to string) error {
+		names, err := filepath.Glob(filepath.Join(from, "?-*.json"))
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if err := os.Rename(n, filepath.Join(to, filepath.Base(n))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	paths := []path{
 		{name: "1 ceiling: bare try_files+expires", url: bare.url},
 		{name: "1b bare root only, same bytes", url: bare.rootURL},
 		{name: "2 statusedge public, file path", url: s.PublicURL() + "/api/server/status"},
 		{name: "3 statusedge public, origin path", url: s.PublicURL() + "/api/server/status",
-			before: func() error { return os.Rename(served, served+".away") },
-			post:   func() error { return os.Rename(served+".away", served) }},
+			before: func() error { return moveNames(s.StatusDir, hidden) },
+			post:   func() error { return moveNames(hidden, s.StatusDir) }},
 		{name: "4 origin direct, from Redis", url: s.OriginURL() + "/server/status"},
 		{name: "5 naive: SELECT per request", url: naiveURL},
 	}

@@ -7,23 +7,28 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+	"regexp"
+	"syscall"
 	"time"
 )
 
-// The served tree, inside STATUS_DIR. nginx's root for the snapshot is STATUS_DIR/at.
-const (
-	// ServedDir holds one hard link per block of the fresh window (cover.go), all to one
-	// inode, plus LastName; nothing else stays there.
-	ServedDir = "at"
-	// LastName is the newest snapshot whatever its age: nginx's last resort when the
-	// origin is down, served marked stale.
-	LastName = "last.json"
-)
+// LastName is the newest snapshot whatever its age, marked stale in its body: nginx's last
+// resort when the origin is down.
+const LastName = "last.json"
+
+// lockName is the lock file that keeps two publishers on one STATUS_DIR (a `-once` beside
+// the running snapshotter) from tidying away each other's temp files.
+const lockName = ".publish.lock"
+
+// blockFile matches the names Publish links (cover.go); nothing else in STATUS_DIR is pruned.
+var blockFile = regexp.MustCompile(`^[0-9]-[0-9]+\.json$`)
 
 // Publisher keeps STATUS_DIR: status.json (the canonical copy, for the origin, followers
-// and people) and the served tree nginx reads. It alone decides how long nginx serves a
-// snapshot from disk: the names it links say for which seconds.
+// and people), one hard link per block of the fresh window, all to one inode, and
+// last.json. It alone decides how long nginx serves a snapshot from disk: the names it
+// links say for which seconds. The names sit in STATUS_DIR itself, nginx's root: with
+// disable_symlinks nginx then checks every path component after the root (there is just
+// the file) for the cost of one open, and no sub-folder can be swapped for a symlink.
 type Publisher struct {
 	dir string
 	now func() time.Time
@@ -40,23 +45,29 @@ func NewPublisher(dir string, now func() time.Time) *Publisher {
 // Steps, each atomic, so that a crash between any two leaves every name pointing at a
 // complete snapshot (the old or the new) and Recover can finish the job:
 //  1. status.json replaced with renameio;
-//  2. a new inode written in the served tree with its mtime set (Last-Modified, ETag and
-//     `expires modified` follow it);
-//  3. each block name, then last.json, linked to it by link-and-rename;
+//  2. a new inode written with its mtime set (Last-Modified, ETag and nginx's `expires
+//     modified` follow it);
+//  3. each block name linked to it by link-and-rename, then last.json replaced;
 //  4. names outside the new window removed, so that no coarser old name shadows a new one.
 func (p *Publisher) Publish(data []byte, s Snapshot) error {
+	unlock, err := p.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := WriteFile(p.dir, data); err != nil {
 		return err
 	}
-	served := filepath.Join(p.dir, ServedDir)
-	if err := p.servedDir(); err != nil {
-		return err
-	}
+	return p.link(data, s)
+}
+
+// link does steps 2 to 4 of Publish for the snapshot status.json already holds.
+func (p *Publisher) link(data []byte, s Snapshot) error {
 	mtime, err := p.mtime(data, s)
 	if err != nil {
 		return err
 	}
-	tmp, err := writeTemp(served, data, mtime)
+	tmp, err := writeTemp(p.dir, data, mtime)
 	if err != nil {
 		return err
 	}
@@ -67,92 +78,100 @@ func (p *Publisher) Publish(data []byte, s Snapshot) error {
 	keep := make(map[string]bool, len(blocks))
 	for _, b := range blocks {
 		keep[b.name()] = true
-		if err := linkOver(tmp, filepath.Join(served, b.name())); err != nil {
+		if err := linkOver(tmp, filepath.Join(p.dir, b.name())); err != nil {
 			return err
 		}
 	}
-	if err := linkOver(tmp, filepath.Join(served, LastName)); err != nil {
+	last, err := writeTemp(p.dir, MarkStale(data), mtime)
+	if err != nil {
 		return err
+	}
+	if err := os.Rename(last, filepath.Join(p.dir, LastName)); err != nil {
+		os.Remove(last)
+		return fmt.Errorf("replace %s: %w", LastName, err)
 	}
 	return p.prune(keep)
 }
 
 // mtime is what Last-Modified will say: updated_at. A republish of the same database read
 // with other bytes (the game-server probe's) moves it on by a second, because nginx's
-// ETag is mtime-size and equal-sized new bytes would otherwise be answered 304.
+// ETag is mtime-size and equal-sized new bytes would otherwise be answered 304; never
+// past now, so no clock step or touched file puts Last-Modified (and max-age) ahead.
 func (p *Publisher) mtime(data []byte, s Snapshot) (time.Time, error) {
 	t := s.UpdatedAt.Truncate(time.Second)
-	last := filepath.Join(p.dir, ServedDir, LastName)
-	fi, err := os.Lstat(last)
-	if errors.Is(err, fs.ErrNotExist) {
-		return t, nil
-	}
+	prevData, fi, err := readFile(filepath.Join(p.dir, LastName))
 	if err != nil {
-		return time.Time{}, err
+		return t, nil // no usable previous publish: nothing to tell apart from
 	}
-	prev := fi.ModTime().Truncate(time.Second)
-	if prev.Before(t) || !fi.Mode().IsRegular() {
+	prev, err := Parse(prevData)
+	if err != nil || !prev.UpdatedAt.Equal(s.UpdatedAt) {
 		return t, nil
 	}
-	old, err := readLimited(last)
-	if err == nil && bytes.Equal(old, data) {
-		return prev, nil
+	next := fi.ModTime().Truncate(time.Second)
+	if !bytes.Equal(prevData, MarkStale(data)) {
+		next = next.Add(time.Second)
 	}
-	return prev.Add(time.Second), nil
+	if now := p.now().Truncate(time.Second); next.After(now) {
+		next = now
+	}
+	if next.Before(t) {
+		next = t
+	}
+	return next, nil
 }
 
-// servedDir makes the served folder, refusing a symlink or a file in its place: nginx
-// serves only what the publisher links.
-func (p *Publisher) servedDir() error {
-	served := filepath.Join(p.dir, ServedDir)
-	if fi, err := os.Lstat(served); err == nil && !fi.IsDir() {
-		return fmt.Errorf("%s is not a folder (%s): remove it", served, fi.Mode().Type())
+// lock takes the STATUS_DIR lock for one publish or recovery.
+func (p *Publisher) lock() (unlock func(), err error) {
+	// The error names status.json: that is what an operator will look for.
+	path := filepath.Join(p.dir, FileName)
+	f, err := os.OpenFile(filepath.Join(p.dir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("write %s: lock: %w", path, err)
 	}
-	return os.MkdirAll(served, 0o755)
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write %s: lock: %w", path, err)
+	}
+	return func() { f.Close() }, nil // closing releases the lock
 }
 
-// prune removes every block name not in keep, and anything else that is neither
-// last.json nor a temp file (Recover removes those).
+// prune removes every block name not in keep.
 func (p *Publisher) prune(keep map[string]bool) error {
-	served := filepath.Join(p.dir, ServedDir)
-	entries, err := os.ReadDir(served)
+	entries, err := os.ReadDir(p.dir)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, e := range entries {
-		name := e.Name()
-		if keep[name] || name == LastName || strings.HasPrefix(name, ".") {
-			continue
+		if name := e.Name(); blockFile.MatchString(name) && !keep[name] {
+			errs = append(errs, os.RemoveAll(filepath.Join(p.dir, name)))
 		}
-		errs = append(errs, os.RemoveAll(filepath.Join(served, name)))
 	}
 	return errors.Join(errs...)
 }
 
 // Recover makes STATUS_DIR consistent after a crash, at start: it removes temp files and
-// links the served tree anew from status.json (or empties it when status.json is missing
-// or unreadable), so that nginx serves exactly what status.json says for as long as it is fresh.
+// links the window anew from status.json, leaving status.json itself untouched (or
+// removes every name when status.json is missing or unreadable), so that nginx serves
+// exactly what status.json says for as long as it is fresh.
 func (p *Publisher) Recover() error {
+	unlock, err := p.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var errs []error
-	for _, pattern := range []string{
-		filepath.Join(p.dir, "."+FileName+"*"),    // renameio's temp files
-		filepath.Join(p.dir, ServedDir, ".tmp-*"), // writeTemp's
-		filepath.Join(p.dir, ServedDir, ".link-*"),
-	} {
-		leftovers, _ := filepath.Glob(pattern)
+	for _, pattern := range []string{".status.json*", ".tmp-*", ".link-*"} { // renameio's, writeTemp's, linkOver's
+		leftovers, _ := filepath.Glob(filepath.Join(p.dir, pattern))
 		for _, f := range leftovers {
 			errs = append(errs, os.Remove(f))
 		}
-	}
-	if err := p.servedDir(); err != nil {
-		return errors.Join(append(errs, err)...)
 	}
 	data, _, err := ReadFile(p.dir)
 	if err == nil {
 		var s Snapshot
 		if s, err = Parse(data); err == nil {
-			return errors.Join(append(errs, p.Publish(data, s))...)
+			return errors.Join(append(errs, p.link(data, s))...)
 		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {
@@ -166,8 +185,7 @@ func (p *Publisher) Recover() error {
 // first existing name in LookupOrder. ok is false when nginx would ask the origin.
 func (p *Publisher) Served(t time.Time) (data []byte, ok bool, err error) {
 	for _, level := range LookupOrder() {
-		name := filepath.Join(p.dir, ServedDir, blockAt(level, t.Unix()).name())
-		data, err := readLimited(name)
+		data, err := readLimited(filepath.Join(p.dir, blockAt(level, t.Unix()).name()))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // nginx moves on to the next level likewise
 		}

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,7 +49,7 @@ func TestPublishServesExactlyTheFreshWindow(t *testing.T) {
 			t.Fatalf("second %+d: served %q, fresh %v", sec-start.Unix(), got, fresh)
 		}
 	}
-	fi, err := os.Stat(filepath.Join(dir, ServedDir, LastName))
+	fi, err := os.Stat(filepath.Join(dir, LastName))
 	if err != nil || !fi.ModTime().Equal(s.UpdatedAt) {
 		t.Errorf("last.json mtime = %v (%v), want updated_at %v", fi.ModTime(), err, s.UpdatedAt)
 	}
@@ -78,10 +79,11 @@ func TestPublishServesExactlyTheFreshWindow(t *testing.T) {
 func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Unix(1764400000, 0)
-	p := NewPublisher(dir, func() time.Time { return at })
+	now := at
+	p := NewPublisher(dir, func() time.Time { return now })
 	data, s := testSnapshot(t, at, time.Minute, 0)
 	mtime := func() time.Time {
-		fi, err := os.Stat(filepath.Join(dir, ServedDir, LastName))
+		fi, err := os.Stat(filepath.Join(dir, LastName))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,6 +93,7 @@ func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := mtime()
+	now = at.Add(5 * time.Second)
 	if err := p.Publish(data, s); err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +104,44 @@ func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
 	if err := p.Publish(other, s); err != nil {
 		t.Fatal(err)
 	}
-	if !mtime().After(first) {
-		t.Errorf("other bytes, same updated_at: mtime %v did not move past %v", mtime(), first)
+	if !mtime().After(first) || mtime().After(now) {
+		t.Errorf("other bytes, same updated_at: mtime %v, want after %v and not after now %v", mtime(), first, now)
+	}
+
+	// A last.json touched an hour ahead (or a clock stepped back) never puts the mtime,
+	// and so Last-Modified and max-age, past now.
+	ahead := now.Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, LastName), ahead, ahead); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(data, s); err != nil {
+		t.Fatal(err)
+	}
+	if mtime().After(now) {
+		t.Errorf("after a last.json from the future: mtime %v is past now %v", mtime(), now)
+	}
+}
+
+func TestLastJSONSaysStale(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Unix(1764400000, 0)
+	data, s := testSnapshot(t, at, time.Minute, 0)
+	if err := NewPublisher(dir, func() time.Time { return at }).Publish(data, s); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, LastName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last struct {
+		Snapshot
+		Cache struct {
+			Source string `json:"source"`
+			Stale  bool   `json:"stale"`
+		} `json:"_cache"`
+	}
+	if err := json.Unmarshal(b, &last); err != nil || !last.Cache.Stale || last.Cache.Source != "file" || !last.UpdatedAt.Equal(s.UpdatedAt) {
+		t.Errorf("last.json = %s (%v)", b, err)
 	}
 }
 
@@ -119,7 +158,7 @@ func TestRecoverAfterAFailedPublish(t *testing.T) {
 	now = now.Add(300 * time.Second)
 	newData, fresh := testSnapshot(t, now, 900*time.Second, 7)
 	blocks := cover(now.Unix(), fresh.FreshUntil.Unix(), fresh.UpdatedAt.Add(FineSpan).Unix())
-	squat := filepath.Join(dir, ServedDir, blocks[len(blocks)-1].name())
+	squat := filepath.Join(dir, blocks[len(blocks)-1].name())
 	if err := os.MkdirAll(filepath.Join(squat, "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +179,7 @@ func TestRecoverAfterAFailedPublish(t *testing.T) {
 	if err := os.RemoveAll(squat); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ServedDir, ".tmp-123"), []byte("half"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ".tmp-123"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := NewPublisher(dir, func() time.Time { return now }).Recover(); err != nil {
@@ -151,7 +190,7 @@ func TestRecoverAfterAFailedPublish(t *testing.T) {
 			t.Fatalf("after recovery, second %+d: served %q, want status.json's snapshot", sec-now.Unix(), got)
 		}
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ServedDir, ".*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, ".[tl]*")); len(left) != 0 {
 		t.Errorf("temp files left after recovery: %v", left)
 	}
 }
@@ -178,7 +217,7 @@ func TestRecoverEmptiesTheTreeWithoutAReadableSnapshot(t *testing.T) {
 // countNames counts the block names in the served folder (last.json aside).
 func countNames(t *testing.T, dir string) int {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(dir, ServedDir, "?-*.json"))
+	names, err := filepath.Glob(filepath.Join(dir, "?-*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
