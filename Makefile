@@ -25,16 +25,16 @@ lint:
 
 # exec: the launcher's parent is make itself, so a SIGTERM that ends make ends the stack.
 run: deps build
-	$(GO) build -o $(BIN)/localstack ./deploy/localstack
+	$(GO) build -o $(BIN)/localstack ./dev/localstack
 	exec ./$(BIN)/localstack -bin $(BIN)
 
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/snapshot ./origin
-	$(GO) run ./deploy/bench -bin $(BIN)
+	$(GO) run ./dev/bench -bin $(BIN)
 
 # The nginx files deployments use, rendered from nginx/ (a test checks they are current).
 deploy-configs:
-	$(GO) run ./deploy/render
+	$(GO) run ./dev/render
 
 clean:
 	rm -rf $(BIN)
