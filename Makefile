@@ -1,7 +1,7 @@
 # statusedge: `make run` starts the whole stack locally, `make test` runs every test
 # against real MariaDB, Redis, nginx and Chromium (installing missing packages as root).
 GO      ?= go
-BIN     := bin
+BIN     ?= bin
 LDFLAGS := -s -w
 export CGO_ENABLED := 0
 
