@@ -16,9 +16,9 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"go.yaml.in/yaml/v3"
 
-	"statusedge/deploy"
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -289,11 +289,11 @@ func TestSystemdUnits(t *testing.T) {
 // TestSeedAndReadOnlyGrant loads the seed and the read-only user into a real MariaDB:
 // the user reads `constants` and nothing else.
 func TestSeedAndReadOnlyGrant(t *testing.T) {
-	m := harness.TestMariaDB(t)
-	harness.TestDB(t, m, "tzserver", deploy.SeedSQL)
+	m := harnesstest.MariaDB(t)
+	harnesstest.DB(t, m, "tzserver", harnesstest.DemoSeed(t))
 	grant := strings.Replace(read(t, "deploy/readonly-user.sql"), "'change-me'", "'ro-Pa55'", 1)
-	harness.TestDB(t, m, "tzserver", grant)
-	harness.TestDB(t, m, "other", "CREATE TABLE secrets (x INT); INSERT INTO secrets VALUES (1)")
+	harnesstest.DB(t, m, "tzserver", grant)
+	harnesstest.DB(t, m, "other", "CREATE TABLE secrets (x INT); INSERT INTO secrets VALUES (1)")
 
 	c := mysql.NewConfig()
 	c.User, c.Passwd, c.Net, c.Addr, c.DBName = "statusedge", "ro-Pa55", "tcp", m.Addr(), "tzserver"

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -81,7 +82,7 @@ func pageFrom(t *testing.T, endpoint string) string {
 }
 
 func TestStatusPage(t *testing.T) {
-	s := startStack(t, harness.StackConfig{Interval: 600, TTL: 900})
+	s := startStack(t, stack.Config{Interval: 600, TTL: 900})
 	if err := s.Once(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -122,7 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	// Throwaway servers only: the bench never touches the user's MySQL or Redis.
-	s, err := harness.StartStack(ctx, harness.StackConfig{Dir: dir, Bin: *bin,
+	s, err := stack.Start(ctx, stack.Config{Dir: dir, Bin: *bin,
 		Interval: interval, TTL: int(config.DefaultTTL / time.Second),
 		NginxParams: nginx.Params{Workers: workers}, NginxExtra: bare.server})
 	if err != nil {
@@ -247,7 +248,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 // measure loads one path once and counts the MySQL reads and origin Redis errors it caused.
-func measure(ctx context.Context, s *harness.Stack, p path, d time.Duration, conns, threads int) (row, error) {
+func measure(ctx context.Context, s *stack.Stack, p path, d time.Duration, conns, threads int) (row, error) {
 	before, err := s.MariaDB.Selects(ctx)
 	if err != nil {
 		return row{}, err

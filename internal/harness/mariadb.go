@@ -52,7 +52,7 @@ func StartMariaDB(dir string) (*MariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProcess("mariadbd", filepath.Join(dir, "mariadbd.log"), nil, mariadbd,
+	p, err := StartProcess("mariadbd", filepath.Join(dir, "mariadbd.log"), nil, mariadbd,
 		append([]string{"--no-defaults", "--datadir=" + data, "--port=" + strconv.Itoa(port),
 			"--bind-address=127.0.0.1", "--socket=" + filepath.Join(dir, "mariadb.sock"),
 			"--pid-file=" + filepath.Join(dir, "mariadb.pid"), "--skip-name-resolve", "--skip-log-bin",

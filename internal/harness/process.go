@@ -1,6 +1,11 @@
-// Package harness starts throwaway MariaDB, Redis and nginx servers on free loopback ports
-// in temp folders, for the tests and for `make run`. Every server runs in its own process
-// group so that stopping it leaves nothing behind (nginx workers included).
+// Package harness starts throwaway servers on free loopback ports in temp folders:
+// MariaDB, Redis (alone, under Sentinel, as a Cluster), nginx from a config it is given,
+// and Varnish, for the tests, `make run` and `make bench`. Every server runs in its own
+// process group so that stopping it leaves nothing behind (nginx workers included).
+//
+// It imports no statusedge package, so any package's tests may use it: composing
+// statusedge itself (rendering its nginx config, running its programs) is harness/stack's
+// job, and the testing.TB helpers live in harness/harnesstest.
 package harness
 
 import (
@@ -22,8 +27,8 @@ type Process struct {
 	err  error
 }
 
-// startProcess runs bin with args, output appended to logPath, in a new process group.
-func startProcess(name, logPath string, env []string, bin string, args ...string) (*Process, error) {
+// StartProcess runs bin with args, output appended to logPath, in a new process group.
+func StartProcess(name, logPath string, env []string, bin string, args ...string) (*Process, error) {
 	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -107,6 +112,15 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// FreeAddr returns a loopback host:port that was free a moment ago.
+func FreeAddr() (string, error) {
+	port, err := FreePort()
+	if err != nil {
+		return "", err
+	}
+	return loopback(port), nil
 }
 
 // WaitListening waits until addr accepts TCP connections, or p exits, or timeout passes.

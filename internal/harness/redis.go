@@ -24,7 +24,7 @@ func StartRedis(dir string) (*Redis, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProcess("redis-server", filepath.Join(dir, "redis.log"), nil, bin,
+	p, err := StartProcess("redis-server", filepath.Join(dir, "redis.log"), nil, bin,
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--daemonize", "no")
 	if err != nil {

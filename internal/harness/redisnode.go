@@ -19,7 +19,7 @@ func startRedisNode(name, dir string, port int, args ...string) (*Redis, error) 
 		return nil, err
 	}
 	logPath := filepath.Join(dir, name+".log")
-	p, err := startProcess(name, logPath, nil, bin, args...)
+	p, err := StartProcess(name, logPath, nil, bin, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func StartVarnish(dir, backend string, keep time.Duration) (*Varnish, error) {
 	}
 	v := &Varnish{Addr: loopback(port), dir: dir}
 	// -j none: no privilege separation, so the work folder can stay a temp folder.
-	p, err := startProcess("varnishd", filepath.Join(dir, "varnish.log"), nil, bin,
+	p, err := StartProcess("varnishd", filepath.Join(dir, "varnish.log"), nil, bin,
 		"-F", "-j", "none", "-n", dir, "-a", v.Addr, "-b", backend, "-s", "malloc,32m",
 		"-p", "default_keep="+strconv.Itoa(int(keep.Seconds())))
 	if err != nil {

@@ -1,4 +1,7 @@
-package harness
+// Package harnesstest starts the harness's servers for one test and stops them at its
+// cleanup. It imports package testing, so only tests import it: the programs and the dev
+// commands that use the harness link no test code.
+package harnesstest
 
 import (
 	"context"
@@ -8,14 +11,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/deploy"
+	"statusedge/internal/harness"
 )
 
-// TestMariaDB starts a MariaDB for one test and stops it at cleanup. A missing binary
+// MariaDB starts a MariaDB for one test and stops it at cleanup. A missing binary
 // fails the test with the package to install: never a silent skip.
-func TestMariaDB(t testing.TB) *MariaDB {
+func MariaDB(t testing.TB) *harness.MariaDB {
 	t.Helper()
-	m, err := StartMariaDB(t.TempDir())
+	m, err := harness.StartMariaDB(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,10 +26,10 @@ func TestMariaDB(t testing.TB) *MariaDB {
 	return m
 }
 
-// TestRedis starts a Redis for one test and stops it at cleanup.
-func TestRedis(t testing.TB) *Redis {
+// Redis starts a Redis for one test and stops it at cleanup.
+func Redis(t testing.TB) *harness.Redis {
 	t.Helper()
-	r, err := StartRedis(t.TempDir())
+	r, err := harness.StartRedis(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,8 +37,8 @@ func TestRedis(t testing.TB) *Redis {
 	return r
 }
 
-// TestDB creates a database seeded with seed on m and returns its name.
-func TestDB(t testing.TB, m *MariaDB, name, seed string) string {
+// DB creates a database seeded with seed on m and returns its name.
+func DB(t testing.TB, m *harness.MariaDB, name, seed string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -43,6 +46,16 @@ func TestDB(t testing.TB, m *MariaDB, name, seed string) string {
 		t.Fatal(err)
 	}
 	return name
+}
+
+// DemoSeed is deploy/seed.sql (harness.DemoSeed), or the test fails.
+func DemoSeed(t testing.TB) string {
+	t.Helper()
+	seed, err := harness.DemoSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return seed
 }
 
 // Env is a getenv over a map, for calling a program's run in tests.
@@ -53,18 +66,18 @@ func Env(m map[string]string) func(string) string {
 // Servers are a MariaDB whose database tzserver holds the demo constants, a Redis and a
 // STATUS_DIR, with the environment that points the programs at them (interval 60 s, TTL 90 s).
 type Servers struct {
-	DB    *MariaDB
-	Redis *Redis
+	DB    *harness.MariaDB
+	Redis *harness.Redis
 	RDB   *redis.Client // to inspect Redis
 	Dir   string
 	Env   map[string]string
 }
 
-// TestServers starts Servers for one test; everything stops at cleanup.
-func TestServers(t testing.TB) *Servers {
+// StartServers starts Servers for one test; everything stops at cleanup.
+func StartServers(t testing.TB) *Servers {
 	t.Helper()
-	s := &Servers{DB: TestMariaDB(t), Redis: TestRedis(t), Dir: t.TempDir()}
-	TestDB(t, s.DB, "tzserver", deploy.SeedSQL)
+	s := &Servers{DB: MariaDB(t), Redis: Redis(t), Dir: t.TempDir()}
+	DB(t, s.DB, "tzserver", DemoSeed(t))
 	s.RDB = redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
 	t.Cleanup(func() { s.RDB.Close() })
 	s.Env = map[string]string{
