@@ -33,15 +33,10 @@ func StartNginxConf(dir string, conf []byte, addr string) (*Nginx, error) {
 	if err := CheckNginx(dir, confPath); err != nil {
 		return nil, err
 	}
-	proc, err := StartProcess("nginx", filepath.Join(dir, "nginx.log"), nil, bin,
+	proc, err := startListening("nginx", filepath.Join(dir, "nginx.log"), bin, addr, 10*time.Second,
 		"-p", dir+"/", "-c", confPath, "-e", "stderr", "-g", "daemon off;")
 	if err != nil {
 		return nil, err
-	}
-	if err := WaitListening(proc, addr, 10*time.Second); err != nil {
-		proc.Stop(5 * time.Second)
-		log, _ := os.ReadFile(filepath.Join(dir, "nginx.log"))
-		return nil, fmt.Errorf("nginx: %w\n%s", err, log)
 	}
 	return &Nginx{Addr: addr, Conf: confPath, Process: proc}, nil
 }

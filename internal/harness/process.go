@@ -95,6 +95,22 @@ func (p *Process) Stop(grace time.Duration) error {
 	return nil
 }
 
+// startListening runs bin like StartProcess and waits until addr accepts connections.
+// A server that does not come up is stopped, and the error quotes its log: a server's
+// own words are what explains a failed start.
+func startListening(name, logPath, bin, addr string, timeout time.Duration, args ...string) (*Process, error) {
+	p, err := StartProcess(name, logPath, nil, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := WaitListening(p, addr, timeout); err != nil {
+		p.Stop(5 * time.Second)
+		log, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("%s: %w\n%s", name, err, log)
+	}
+	return p, nil
+}
+
 // need finds a server binary or says which Debian package provides it.
 func need(bin, pkg string) (string, error) {
 	path, err := exec.LookPath(bin)
