@@ -23,18 +23,9 @@ import (
 	"statusedge/nginx"
 )
 
-func root(t *testing.T) string {
-	t.Helper()
-	r, err := harness.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func read(t *testing.T, rel string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root(t), rel))
+	b, err := os.ReadFile(filepath.Join(harnesstest.ModuleRoot(t), rel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +115,7 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 			t.Errorf("nginx volumes %v lack %s", ng.Volumes, v)
 		}
 		if src, _, _ := strings.Cut(v, ":"); strings.HasPrefix(src, "./") {
-			if _, err := os.Stat(filepath.Join(root(t), src)); err != nil {
+			if _, err := os.Stat(filepath.Join(harnesstest.ModuleRoot(t), src)); err != nil {
 				t.Errorf("nginx mounts %s: %v", src, err)
 			}
 		}
@@ -134,7 +125,7 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 	}
 	if f := c.Secrets["db_password"].File; f == "" {
 		t.Error("no db_password secret")
-	} else if _, err := os.Stat(filepath.Join(root(t), f)); err != nil {
+	} else if _, err := os.Stat(filepath.Join(harnesstest.ModuleRoot(t), f)); err != nil {
 		t.Errorf("secret file: %v", err)
 	}
 	if !slices.Contains(c.Services["mariadb"].Volumes, "./deploy/seed.sql:/docker-entrypoint-initdb.d/10-seed.sql:ro") {
@@ -161,7 +152,7 @@ func TestDockerfileBuildsWhatMakeBuilds(t *testing.T) {
 	for _, program := range []string{"snapshotter", "origin"} {
 		out := filepath.Join(t.TempDir(), "statusedge")
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./"+program)
-		cmd.Dir = root(t)
+		cmd.Dir = harnesstest.ModuleRoot(t)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("build %s: %v\n%s", program, err, b)

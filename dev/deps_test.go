@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 )
 
 // TestProgramsLinkNoTestCode: the programs and the dev commands link no package meant for
@@ -14,10 +14,7 @@ import (
 // flags and carry code the binaries have no use for; the harness keeps its testing.TB
 // helpers in harnesstest for this reason, and this test keeps it so.
 func TestProgramsLinkNoTestCode(t *testing.T) {
-	root, err := harness.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := harnesstest.ModuleRoot(t)
 	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}} {{.Standard}}",
 		"./snapshotter", "./origin", "./dev/...")
 	cmd.Dir = root

@@ -14,27 +14,23 @@ import (
 	"statusedge/internal/harness"
 )
 
-// MariaDB starts a MariaDB for one test and stops it at cleanup. A missing binary
-// fails the test with the package to install: never a silent skip.
-func MariaDB(t testing.TB) *harness.MariaDB {
-	t.Helper()
-	m, err := harness.StartMariaDB(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Stop)
-	return m
-}
+// MariaDB starts a MariaDB for one test and stops it at cleanup.
+func MariaDB(t testing.TB) *harness.MariaDB { t.Helper(); return start(t, harness.StartMariaDB) }
 
 // Redis starts a Redis for one test and stops it at cleanup.
-func Redis(t testing.TB) *harness.Redis {
+func Redis(t testing.TB) *harness.Redis { t.Helper(); return start(t, harness.StartRedis) }
+
+// start runs one of the harness's Start functions in a temp folder of t's and stops the
+// server at cleanup. A missing binary fails the test with the package to install: never
+// a silent skip.
+func start[S interface{ Stop() }](t testing.TB, startIn func(dir string) (S, error)) S {
 	t.Helper()
-	r, err := harness.StartRedis(t.TempDir())
+	s, err := startIn(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(r.Stop)
-	return r
+	t.Cleanup(s.Stop)
+	return s
 }
 
 // DB creates a database seeded with seed on m and returns its name.
@@ -49,13 +45,21 @@ func DB(t testing.TB, m *harness.MariaDB, name, seed string) string {
 }
 
 // DemoSeed is deploy/seed.sql (harness.DemoSeed), or the test fails.
-func DemoSeed(t testing.TB) string {
+func DemoSeed(t testing.TB) string { t.Helper(); return must(t, harness.DemoSeed) }
+
+// ModuleRoot is the folder holding go.mod (harness.ModuleRoot), or the test fails.
+func ModuleRoot(t testing.TB) string { t.Helper(); return must(t, harness.ModuleRoot) }
+
+// FreeAddr is a loopback host:port that was free a moment ago (harness.FreeAddr).
+func FreeAddr(t testing.TB) string { t.Helper(); return must(t, harness.FreeAddr) }
+
+func must[T any](t testing.TB, f func() (T, error)) T {
 	t.Helper()
-	seed, err := harness.DemoSeed()
+	v, err := f()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return seed
+	return v
 }
 
 // Env is a getenv over a map, for calling a program's run in tests.
