@@ -161,6 +161,30 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 
 func statusFile(s *stack.Stack) string { return filepath.Join(s.StatusDir, snapshot.FileName) }
 
+// published is the snapshot the stack last published, as bytes on disk and parsed.
+func published(t *testing.T, s *stack.Stack) ([]byte, snapshot.Snapshot) {
+	t.Helper()
+	data, err := os.ReadFile(statusFile(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, snap
+}
+
+// republishShifted publishes snap again with its times moved by shift, as a publisher
+// whose clock reads now: how the tests make a snapshot old, or from the future.
+func republishShifted(t *testing.T, s *stack.Stack, snap snapshot.Snapshot, shift time.Duration, now func() time.Time) {
+	t.Helper()
+	snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(shift), snap.FreshUntil.Add(shift)
+	if err := snapshot.NewPublisher(s.StatusDir, now).Publish(snap.Encode(), snap); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRenderedConfigsPassNginxT(t *testing.T) {
 	dir := t.TempDir()
 	p := nginx.Params{
@@ -249,14 +273,7 @@ func TestRepublishChangesValidators(t *testing.T) {
 	s := startStack(t, stack.Config{})
 	once(t, s)
 	first := get(t, s.PublicURL()+"/api/server/status")
-	data, err := os.ReadFile(statusFile(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, snap := published(t, s)
 	// Same length, other bytes: the kind of republish the game-server probe makes.
 	other := bytes.Replace(data, []byte(`"server_status":1`), []byte(`"server_status":0`), 1)
 	if bytes.Equal(other, data) || len(other) != len(data) {

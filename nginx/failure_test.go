@@ -265,19 +265,8 @@ func TestFutureMtimeNeverExtendsFreshness(t *testing.T) {
 	// The clock stepped back an hour after a publish: that snapshot's seconds are ahead,
 	// so nginx does not serve it from disk.
 	ahead := time.Now().Add(time.Hour)
-	data, err := os.ReadFile(statusFile(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shift := ahead.Sub(snap.UpdatedAt).Truncate(time.Second)
-	snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(shift), snap.FreshUntil.Add(shift)
-	if err := snapshot.NewPublisher(s.StatusDir, func() time.Time { return ahead }).Publish(snap.Encode(), snap); err != nil {
-		t.Fatal(err)
-	}
+	_, snap := published(t, s)
+	republishShifted(t, s, snap, ahead.Sub(snap.UpdatedAt).Truncate(time.Second), func() time.Time { return ahead })
 	if r := get(t, api); r.source() == "file" {
 		t.Errorf("a snapshot stamped an hour ahead served from disk: %s", describe(r))
 	}

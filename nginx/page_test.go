@@ -12,9 +12,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
-	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
 
@@ -126,12 +125,8 @@ func TestStatusPageFromAnotherOrigin(t *testing.T) {
 
 // TestStatusPageEndpointDown needs no stack: nothing listens where the page looks.
 func TestStatusPageEndpointDown(t *testing.T) {
-	addr, err := harness.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
 	tab := browser(t, "en-US")
-	if got := view(t, tab, pageFrom(t, "http://"+addr+"/api/server/status"), "error"); got != "Status unavailable" {
+	if got := view(t, tab, pageFrom(t, "http://"+harnesstest.FreeAddr(t)+"/api/server/status"), "error"); got != "Status unavailable" {
 		t.Errorf("status = %q", got)
 	}
 }
@@ -153,18 +148,8 @@ func TestStatusPageInRussian(t *testing.T) {
 func TestStatusPageStaleSnapshot(t *testing.T) {
 	s := pageStack(t)
 	tab := browser(t, "en-US")
-	data, err := os.ReadFile(statusFile(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(-20*time.Minute), snap.FreshUntil.Add(-20*time.Minute)
-	if err := snapshot.NewPublisher(s.StatusDir, time.Now).Publish(snap.Encode(), snap); err != nil {
-		t.Fatal(err)
-	}
+	_, snap := published(t, s)
+	republishShifted(t, s, snap, -20*time.Minute, time.Now)
 	s.Redis.Stop()
 	s.MariaDB.Stop()
 	waitFor(t, 10*time.Second, "a stale answer at the public URL", func() bool {
