@@ -24,9 +24,10 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # exec: the launcher's parent is make itself, so a SIGTERM that ends make ends the stack.
+# $(BIN)/localstack holds a slash, so the shell runs it by path: BIN may be relative or absolute.
 run: deps build
 	$(GO) build -o $(BIN)/localstack ./dev/localstack
-	exec ./$(BIN)/localstack -bin $(BIN)
+	exec $(BIN)/localstack -bin $(BIN)
 
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/snapshot ./origin
