@@ -1,3 +1,6 @@
+// Package deploy_test checks the files in deploy/, which holds only what an operator
+// installs or runs (Dockerfile, systemd units, SQL, env example, rendered nginx files,
+// install-deps.sh) and is no Go package: the tests read the files as an operator gets them.
 package deploy_test
 
 import (

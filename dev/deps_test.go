@@ -1,3 +1,6 @@
+// Package dev_test checks the developer commands in dev/: localstack (`make run`), bench
+// (`make bench`) and render (`make deploy-configs`), which a checkout runs and an operator
+// never installs.
 package dev_test
 
 import (
