@@ -52,8 +52,10 @@ type Stack struct {
 }
 
 // Start starts every part, in dependency order. On error it stops what it started.
-func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
-	s = &Stack{cfg: cfg, StatusDir: filepath.Join(cfg.Dir, "status")}
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	// s is not the named result: every `return nil, err` would nil it before the deferred
+	// Stop ran, which then panicked and left the started servers running.
+	s := &Stack{cfg: cfg, StatusDir: filepath.Join(cfg.Dir, "status")}
 	defer func() {
 		if err != nil {
 			s.Stop()
