@@ -1,7 +1,7 @@
 # statusedge: `make run` starts the whole stack locally, `make test` runs every test
 # against real MariaDB, Redis, nginx and Chromium (installing missing packages as root).
 GO      ?= go
-BIN     := bin
+BIN     ?= bin
 LDFLAGS := -s -w
 export CGO_ENABLED := 0
 
@@ -24,17 +24,18 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # exec: the launcher's parent is make itself, so a SIGTERM that ends make ends the stack.
+# $(BIN)/localstack holds a slash, so the shell runs it by path: BIN may be relative or absolute.
 run: deps build
-	$(GO) build -o $(BIN)/localstack ./deploy/localstack
-	exec ./$(BIN)/localstack -bin $(BIN)
+	$(GO) build -o $(BIN)/localstack ./dev/localstack
+	exec $(BIN)/localstack -bin $(BIN)
 
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/snapshot ./origin
-	$(GO) run ./deploy/bench -bin $(BIN)
+	$(GO) run ./dev/bench -bin $(BIN)
 
 # The nginx files deployments use, rendered from nginx/ (a test checks they are current).
 deploy-configs:
-	$(GO) run ./deploy/render
+	$(GO) run ./dev/render
 
 clean:
 	rm -rf $(BIN)

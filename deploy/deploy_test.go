@@ -1,3 +1,6 @@
+// Package deploy_test checks the files in deploy/, which holds only what an operator
+// installs or runs (Dockerfile, systemd units, SQL, env example, rendered nginx files,
+// install-deps.sh) and is no Go package: the tests read the files as an operator gets them.
 package deploy_test
 
 import (
@@ -16,25 +19,16 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"go.yaml.in/yaml/v3"
 
-	"statusedge/deploy"
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
 
-func root(t *testing.T) string {
-	t.Helper()
-	r, err := harness.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func read(t *testing.T, rel string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root(t), rel))
+	b, err := os.ReadFile(filepath.Join(harnesstest.ModuleRoot(t), rel))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +118,7 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 			t.Errorf("nginx volumes %v lack %s", ng.Volumes, v)
 		}
 		if src, _, _ := strings.Cut(v, ":"); strings.HasPrefix(src, "./") {
-			if _, err := os.Stat(filepath.Join(root(t), src)); err != nil {
+			if _, err := os.Stat(filepath.Join(harnesstest.ModuleRoot(t), src)); err != nil {
 				t.Errorf("nginx mounts %s: %v", src, err)
 			}
 		}
@@ -134,7 +128,7 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 	}
 	if f := c.Secrets["db_password"].File; f == "" {
 		t.Error("no db_password secret")
-	} else if _, err := os.Stat(filepath.Join(root(t), f)); err != nil {
+	} else if _, err := os.Stat(filepath.Join(harnesstest.ModuleRoot(t), f)); err != nil {
 		t.Errorf("secret file: %v", err)
 	}
 	if !slices.Contains(c.Services["mariadb"].Volumes, "./deploy/seed.sql:/docker-entrypoint-initdb.d/10-seed.sql:ro") {
@@ -161,7 +155,7 @@ func TestDockerfileBuildsWhatMakeBuilds(t *testing.T) {
 	for _, program := range []string{"snapshotter", "origin"} {
 		out := filepath.Join(t.TempDir(), "statusedge")
 		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./"+program)
-		cmd.Dir = root(t)
+		cmd.Dir = harnesstest.ModuleRoot(t)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("build %s: %v\n%s", program, err, b)
@@ -293,11 +287,11 @@ func TestSystemdUnits(t *testing.T) {
 // TestSeedAndReadOnlyGrant loads the seed and the read-only user into a real MariaDB:
 // the user reads `constants` and nothing else.
 func TestSeedAndReadOnlyGrant(t *testing.T) {
-	m := harness.TestMariaDB(t)
-	harness.TestDB(t, m, "tzserver", deploy.SeedSQL)
+	m := harnesstest.MariaDB(t)
+	harnesstest.DB(t, m, "tzserver", harnesstest.DemoSeed(t))
 	grant := strings.Replace(read(t, "deploy/readonly-user.sql"), "'change-me'", "'ro-Pa55'", 1)
-	harness.TestDB(t, m, "tzserver", grant)
-	harness.TestDB(t, m, "other", "CREATE TABLE secrets (x INT); INSERT INTO secrets VALUES (1)")
+	harnesstest.DB(t, m, "tzserver", grant)
+	harnesstest.DB(t, m, "other", "CREATE TABLE secrets (x INT); INSERT INTO secrets VALUES (1)")
 
 	c := mysql.NewConfig()
 	c.User, c.Passwd, c.Net, c.Addr, c.DBName = "statusedge", "ro-Pa55", "tcp", m.Addr(), "tzserver"

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 )
 
@@ -18,7 +19,7 @@ import (
 // (Varnish, builtin VCL) and a browser (Chromium) must read them as one list: the fresh
 // file cached and revalidated with 304, the origin's stale answer never cached.
 func TestCachesHonourTwoCacheControlLines(t *testing.T) {
-	s := startStack(t, harness.StackConfig{Interval: 5, TTL: 30})
+	s := startStack(t, stack.Config{Interval: 5, TTL: 30})
 	v, err := harness.StartVarnish(t.TempDir(), s.Env["PUBLIC_ADDR"], time.Minute)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -34,7 +35,7 @@ func buildPrograms(t *testing.T) string {
 	return dir
 }
 
-func startStack(t *testing.T, cfg harness.StackConfig) *harness.Stack {
+func startStack(t *testing.T, cfg stack.Config) *stack.Stack {
 	t.Helper()
 	cfg.Dir = t.TempDir()
 	if cfg.Bin == "" {
@@ -43,7 +44,7 @@ func startStack(t *testing.T, cfg harness.StackConfig) *harness.Stack {
 	if cfg.Interval == 0 {
 		cfg.Interval, cfg.TTL = 600, 900
 	}
-	s, err := harness.StartStack(context.Background(), cfg)
+	s, err := stack.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func startStack(t *testing.T, cfg harness.StackConfig) *harness.Stack {
 	return s
 }
 
-func once(t *testing.T, s *harness.Stack, env ...string) {
+func once(t *testing.T, s *stack.Stack, env ...string) {
 	t.Helper()
 	if err := s.Once(context.Background(), env...); err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func (r reply) snap(t *testing.T) (s struct {
 }
 
 // originRequests counts /server/status requests the origin has answered, from its metrics.
-func originRequests(t *testing.T, s *harness.Stack) int {
+func originRequests(t *testing.T, s *stack.Stack) int {
 	t.Helper()
 	r := get(t, s.OriginURL()+"/metrics")
 	if r.code != 200 {
@@ -137,7 +138,7 @@ func originRequests(t *testing.T, s *harness.Stack) int {
 	return n
 }
 
-func selects(t *testing.T, s *harness.Stack) int {
+func selects(t *testing.T, s *stack.Stack) int {
 	t.Helper()
 	n, err := s.MariaDB.Selects(context.Background())
 	if err != nil {
@@ -158,7 +159,31 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-func statusFile(s *harness.Stack) string { return filepath.Join(s.StatusDir, snapshot.FileName) }
+func statusFile(s *stack.Stack) string { return filepath.Join(s.StatusDir, snapshot.FileName) }
+
+// published is the snapshot the stack last published, as bytes on disk and parsed.
+func published(t *testing.T, s *stack.Stack) ([]byte, snapshot.Snapshot) {
+	t.Helper()
+	data, err := os.ReadFile(statusFile(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, snap
+}
+
+// republishShifted publishes snap again with its times moved by shift, as a publisher
+// whose clock reads now: how the tests make a snapshot old, or from the future.
+func republishShifted(t *testing.T, s *stack.Stack, snap snapshot.Snapshot, shift time.Duration, now func() time.Time) {
+	t.Helper()
+	snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(shift), snap.FreshUntil.Add(shift)
+	if err := snapshot.NewPublisher(s.StatusDir, now).Publish(snap.Encode(), snap); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func TestRenderedConfigsPassNginxT(t *testing.T) {
 	dir := t.TempDir()
@@ -187,7 +212,7 @@ var reCacheControl = regexp.MustCompile(`^max-age=(\d+), public, stale-if-error=
 
 // TestFreshFileFromDisk: what a visitor and a CDN get while the snapshot is fresh.
 func TestFreshFileFromDisk(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	once(t, s)
 	file, err := os.ReadFile(statusFile(s))
 	if err != nil {
@@ -245,17 +270,10 @@ func TestFreshFileFromDisk(t *testing.T) {
 // TestRepublishChangesValidators: new bytes under the same updated_at and size get a new
 // ETag and are never answered 304 against the old one.
 func TestRepublishChangesValidators(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	once(t, s)
 	first := get(t, s.PublicURL()+"/api/server/status")
-	data, err := os.ReadFile(statusFile(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data, snap := published(t, s)
 	// Same length, other bytes: the kind of republish the game-server probe makes.
 	other := bytes.Replace(data, []byte(`"server_status":1`), []byte(`"server_status":0`), 1)
 	if bytes.Equal(other, data) || len(other) != len(data) {
@@ -273,7 +291,7 @@ func TestRepublishChangesValidators(t *testing.T) {
 // TestStampedeThroughNginx: a burst on a cold edge (no file, empty Redis, empty cache)
 // makes one MySQL read and a few origin requests.
 func TestStampedeThroughNginx(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	api := s.PublicURL() + "/api/server/status"
 	selects0, origin0 := selects(t, s), originRequests(t, s)
 	var wg sync.WaitGroup
@@ -312,7 +330,7 @@ func TestStampedeThroughNginx(t *testing.T) {
 // TestGlobalCapInFrontOfTheOrigin: what gets past the cache meets a 20 r/s cap with a
 // burst of 40: of 100 requests at once, about 41 reach the origin.
 func TestGlobalCapInFrontOfTheOrigin(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	shield := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "tcp", s.Nginx.Params.ShieldAddr)
@@ -352,7 +370,7 @@ func TestGlobalCapInFrontOfTheOrigin(t *testing.T) {
 }
 
 func TestPage(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	r := get(t, s.PublicURL()+"/")
 	if r.code != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 		t.Errorf("GET /: %d %q", r.code, r.header.Get("Content-Type"))

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -50,7 +50,7 @@ func assertStaleOrUnavailable(t *testing.T, what string, r reply, wantFile bool)
 // Reproduction 1: an origin answer cached by nginx, the origin killed, fresh_until
 // passed: nginx must not keep presenting the cached copy as current.
 func TestCachedOriginAnswerDiesWithItsFreshness(t *testing.T) {
-	s := startStack(t, harness.StackConfig{Interval: 2, TTL: 3})
+	s := startStack(t, stack.Config{Interval: 2, TTL: 3})
 	api := s.PublicURL() + "/api/server/status"
 	first := get(t, api)
 	snap := first.snap(t)
@@ -73,7 +73,7 @@ func TestCachedOriginAnswerDiesWithItsFreshness(t *testing.T) {
 // Reproduction 2: a cold cache and a dead or hung origin, with a stale snapshot on disk:
 // that snapshot, marked stale, within about a second; with nothing on disk, the JSON 503.
 func TestDeadOrHungOriginFallsBackToDisk(t *testing.T) {
-	s := startStack(t, harness.StackConfig{Interval: 1, TTL: 2})
+	s := startStack(t, stack.Config{Interval: 1, TTL: 2})
 	api := s.PublicURL() + "/api/server/status"
 	once(t, s)
 	updated := get(t, api).snap(t).UpdatedAt
@@ -108,7 +108,7 @@ func TestDeadOrHungOriginFallsBackToDisk(t *testing.T) {
 // Reproduction 3 and 8: other methods are refused by nginx itself and never take the
 // origin's budget; a preflight gets a CORS answer; ranges are not honoured, so no 416.
 func TestOnlyGetAndHeadReachTheOrigin(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	api := s.PublicURL() + "/api/server/status"
 	origin0 := originRequests(t, s)
 
@@ -157,7 +157,7 @@ func TestOnlyGetAndHeadReachTheOrigin(t *testing.T) {
 
 // Reproduction 4: no answer of any server block names nginx's version.
 func TestNoVersionOnAnyAnswer(t *testing.T) {
-	s := startStack(t, harness.StackConfig{NginxParams: nginx.Params{DebugAllow: []string{"127.0.0.1"}}})
+	s := startStack(t, stack.Config{NginxParams: nginx.Params{DebugAllow: []string{"127.0.0.1"}}})
 	api := s.PublicURL() + "/api/server/status"
 	shield := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -199,7 +199,7 @@ func TestNoVersionOnAnyAnswer(t *testing.T) {
 
 // Reproduction 5: files planted in STATUS_DIR are never served as the status.
 func TestPlantedFilesAreNeverServed(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	api := s.PublicURL() + "/api/server/status"
 	once(t, s)
 	good, err := os.ReadFile(statusFile(s))
@@ -249,7 +249,7 @@ func TestPlantedFilesAreNeverServed(t *testing.T) {
 // Reproduction 6: a status.json from the future (clock stepped back, or touched) neither
 // extends freshness nor max-age.
 func TestFutureMtimeNeverExtendsFreshness(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	api := s.PublicURL() + "/api/server/status"
 	once(t, s)
 	year := time.Now().Add(365 * 24 * time.Hour)
@@ -267,19 +267,8 @@ func TestFutureMtimeNeverExtendsFreshness(t *testing.T) {
 	// The clock stepped back an hour after a publish: that snapshot's seconds are ahead,
 	// so nginx does not serve it from disk.
 	ahead := time.Now().Add(time.Hour)
-	data, err := os.ReadFile(statusFile(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shift := ahead.Sub(snap.UpdatedAt).Truncate(time.Second)
-	snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(shift), snap.FreshUntil.Add(shift)
-	if err := snapshot.NewPublisher(s.StatusDir, func() time.Time { return ahead }).Publish(snap.Encode(), snap); err != nil {
-		t.Fatal(err)
-	}
+	_, snap := published(t, s)
+	republishShifted(t, s, snap, ahead.Sub(snap.UpdatedAt).Truncate(time.Second), func() time.Time { return ahead })
 	if r := get(t, api); r.source() == "file" {
 		t.Errorf("a snapshot stamped an hour ahead served from disk: %s", describe(r))
 	}
@@ -288,7 +277,7 @@ func TestFutureMtimeNeverExtendsFreshness(t *testing.T) {
 // Reproduction 9: the default debug allow-list is loopback (127.0.0.0/8 and ::1), and a
 // directory in place of status.json gives one clear error.
 func TestDebugDefaultAllowListAndClearErrors(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	url := s.PublicURL() + "/api/server/status/debug"
 	if r := fetch(t, "GET", url, nil, "127.0.0.2"); r.code != 200 || r.header.Get("Cache-Control") != "no-store" {
 		t.Errorf("debug from 127.0.0.2 with the default list: %s", describe(r))
@@ -303,7 +292,7 @@ func TestDebugDefaultAllowListAndClearErrors(t *testing.T) {
 }
 
 func TestDebugOnlyForAllowedAddresses(t *testing.T) {
-	s := startStack(t, harness.StackConfig{NginxParams: nginx.Params{DebugAllow: []string{"127.0.0.1"}}})
+	s := startStack(t, stack.Config{NginxParams: nginx.Params{DebugAllow: []string{"127.0.0.1"}}})
 	url := s.PublicURL() + "/api/server/status/debug"
 	ok := fetch(t, "GET", url, nil, "127.0.0.1")
 	if ok.code != 200 || ok.header.Get("Cache-Control") != "no-store" || !bytes.Contains(ok.body, []byte(`"is_fresh"`)) {
@@ -322,7 +311,7 @@ type debugFileInfo struct {
 	Error      string `json:"error"`
 }
 
-func debugFile(t *testing.T, s *harness.Stack) debugFileInfo {
+func debugFile(t *testing.T, s *stack.Stack) debugFileInfo {
 	t.Helper()
 	r := get(t, s.OriginURL()+"/server/status/debug")
 	var d struct {
@@ -337,7 +326,7 @@ func debugFile(t *testing.T, s *harness.Stack) debugFileInfo {
 // TestEveryErrorIsJSON: requests nginx rejects at any stage, before or after it has a URI,
 // get JSON with no-store, never an HTML page (found by the attack review).
 func TestEveryErrorIsJSON(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	once(t, s)
 	addr := s.Env["PUBLIC_ADDR"]
 	long := strings.Repeat("a", 9000)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 )
 
@@ -15,7 +15,7 @@ import (
 // than the TTL (±1 s), and by the origin after, checked every 200 ms.
 func TestAgeSweep(t *testing.T) {
 	const ttl = 3
-	s := startStack(t, harness.StackConfig{Interval: 2, TTL: ttl})
+	s := startStack(t, stack.Config{Interval: 2, TTL: ttl})
 	once(t, s)
 	api := s.PublicURL() + "/api/server/status"
 	updated := get(t, api).snap(t).UpdatedAt
@@ -47,7 +47,7 @@ func TestAgeSweep(t *testing.T) {
 // TestTTLChangeNeedsNoReload: a new STATUS_CACHE_TTL takes effect on the edge at the next
 // publish, with nginx neither re-rendered nor reloaded.
 func TestTTLChangeNeedsNoReload(t *testing.T) {
-	s := startStack(t, harness.StackConfig{Interval: 1, TTL: 2})
+	s := startStack(t, stack.Config{Interval: 1, TTL: 2})
 	api := s.PublicURL() + "/api/server/status"
 	conf, err := os.ReadFile(s.Nginx.Conf)
 	if err != nil {
@@ -72,7 +72,7 @@ func TestTTLChangeNeedsNoReload(t *testing.T) {
 // TestCrashMidPublish: a publish that fails halfway leaves the URL serving a complete
 // snapshot, and the snapshotter's next start cleans up what it left.
 func TestCrashMidPublish(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	api := s.PublicURL() + "/api/server/status"
 	once(t, s)
 	old := get(t, api)
@@ -129,7 +129,7 @@ func TestCrashMidPublish(t *testing.T) {
 // TestServedTreeStaysBounded: 20 publishes leave about a hundred names (TTL 900 s), not
 // more with each publish.
 func TestServedTreeStaysBounded(t *testing.T) {
-	s := startStack(t, harness.StackConfig{})
+	s := startStack(t, stack.Config{})
 	for range 20 {
 		once(t, s)
 	}

@@ -6,15 +6,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"statusedge/internal/harness"
-	"statusedge/internal/snapshot"
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/harness/stack"
 	"statusedge/nginx"
 )
 
@@ -80,100 +79,95 @@ func pageFrom(t *testing.T, endpoint string) string {
 	return srv.URL
 }
 
-func TestStatusPage(t *testing.T) {
-	s := startStack(t, harness.StackConfig{Interval: 600, TTL: 900})
-	if err := s.Once(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+// pageStack starts the stack with the seeded snapshot published, for a page to show.
+func pageStack(t *testing.T) *stack.Stack {
+	t.Helper()
+	s := startStack(t, stack.Config{Interval: 600, TTL: 900})
+	once(t, s)
+	return s
+}
+
+func TestStatusPageShowsSeededValues(t *testing.T) {
+	s := pageStack(t)
 	tab := browser(t, "en-US")
-
-	t.Run("renders the seeded values", func(t *testing.T) {
-		if got := view(t, tab, s.PublicURL()+"/", "online"); got != "Online" {
-			t.Errorf("status = %q", got)
+	if got := view(t, tab, s.PublicURL()+"/", "online"); got != "Online" {
+		t.Errorf("status = %q", got)
+	}
+	for sel, want := range map[string]string{"#rate-exp": "×2.5", "#rate-pvp": "×1.5", "#rate-pve": "×3", "#rate-color_mob": "×1.25", "#rate-skill": "×2", "#rate-client": "256"} {
+		if got := text(t, tab, sel); !strings.HasSuffix(got, want) {
+			t.Errorf("%s = %q, want it to end in %q", sel, got, want)
 		}
-		for sel, want := range map[string]string{"#rate-exp": "×2.5", "#rate-pvp": "×1.5", "#rate-pve": "×3", "#rate-color_mob": "×1.25", "#rate-skill": "×2", "#rate-client": "256"} {
-			if got := text(t, tab, sel); !strings.HasSuffix(got, want) {
-				t.Errorf("%s = %q, want it to end in %q", sel, got, want)
-			}
-		}
-		if got := text(t, tab, "#updated"); !strings.HasPrefix(got, "Updated ") || !strings.Contains(got, "ago") && !strings.Contains(got, "now") {
-			t.Errorf("updated = %q", got)
-		}
-		if stale, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.stale`)); stale != "false" {
-			t.Errorf("fresh snapshot shown as stale")
-		}
-		if path := os.Getenv("STATUSEDGE_SCREENSHOT"); path != "" {
-			png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	})
-
-	t.Run("loaded from another origin (CORS)", func(t *testing.T) {
-		if got := view(t, tab, pageFrom(t, s.PublicURL()+"/api/server/status"), "online"); got != "Online" {
-			t.Errorf("status = %q", got)
-		}
-	})
-
-	t.Run("endpoint down", func(t *testing.T) {
-		port, err := harness.FreePort()
+	}
+	if got := text(t, tab, "#updated"); !strings.HasPrefix(got, "Updated ") || !strings.Contains(got, "ago") && !strings.Contains(got, "now") {
+		t.Errorf("updated = %q", got)
+	}
+	if stale, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.stale`)); stale != "false" {
+		t.Errorf("fresh snapshot shown as stale")
+	}
+	if path := os.Getenv("STATUSEDGE_SCREENSHOT"); path != "" {
+		png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
 		if err != nil {
 			t.Fatal(err)
 		}
-		url := pageFrom(t, "http://127.0.0.1:"+strconv.Itoa(port)+"/api/server/status")
-		if got := view(t, tab, url, "error"); got != "Status unavailable" {
-			t.Errorf("status = %q", got)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
 		}
-	})
+	}
+}
 
-	t.Run("russian", func(t *testing.T) {
-		ru := browser(t, "ru-RU")
-		if got := view(t, ru, s.PublicURL()+"/", "online"); got != "Онлайн" {
-			t.Errorf("status in Russian = %q", got)
-		}
-		if got := text(t, ru, "#rate-exp"); !strings.HasPrefix(got, "Опыт") {
-			t.Errorf("rate label = %q", got)
-		}
-	})
+func TestStatusPageFromAnotherOrigin(t *testing.T) {
+	s := pageStack(t)
+	tab := browser(t, "en-US")
+	if got := view(t, tab, pageFrom(t, s.PublicURL()+"/api/server/status"), "online"); got != "Online" {
+		t.Errorf("status loaded cross-origin (CORS) = %q", got)
+	}
+}
 
-	t.Run("stale snapshot", func(t *testing.T) {
-		// The snapshot on disk is past its TTL, Redis and MySQL are gone: the origin
-		// answers with the last snapshot it knows, marked stale, and the page says so.
-		data, err := os.ReadFile(statusFile(s))
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap, err := snapshot.Parse(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(-20*time.Minute), snap.FreshUntil.Add(-20*time.Minute)
-		if err := snapshot.NewPublisher(s.StatusDir, time.Now).Publish(snap.Encode(), snap); err != nil {
-			t.Fatal(err)
-		}
-		s.Redis.Stop()
-		s.MariaDB.Stop()
-		waitFor(t, 10*time.Second, "a stale answer at the public URL", func() bool {
-			r := get(t, s.PublicURL()+"/api/server/status")
-			return r.code == 200 && r.snap(t).Cache != nil && r.snap(t).Cache.Stale
-		})
-		view(t, tab, s.PublicURL()+"/", "online")
-		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-		defer cancel()
-		if err := chromedp.Do(ctx, chromedp.WaitVisible(`body[data-stale="true"] #notice`)); err != nil {
-			t.Fatalf("stale state not shown: %v", err)
-		}
-		if got := text(t, tab, "#notice"); got != "This status may be out of date." {
-			t.Errorf("notice = %q", got)
-		}
-		// No green light on a status that is not current.
-		dot, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("status"), "::before").backgroundColor`))
-		if err != nil || dot != "rgb(241, 196, 15)" {
-			t.Errorf("stale status light = %q (%v), want the warning colour", dot, err)
-		}
+// TestStatusPageEndpointDown needs no stack: nothing listens where the page looks.
+func TestStatusPageEndpointDown(t *testing.T) {
+	tab := browser(t, "en-US")
+	if got := view(t, tab, pageFrom(t, "http://"+harnesstest.FreeAddr(t)+"/api/server/status"), "error"); got != "Status unavailable" {
+		t.Errorf("status = %q", got)
+	}
+}
+
+func TestStatusPageInRussian(t *testing.T) {
+	s := pageStack(t)
+	ru := browser(t, "ru-RU")
+	if got := view(t, ru, s.PublicURL()+"/", "online"); got != "Онлайн" {
+		t.Errorf("status in Russian = %q", got)
+	}
+	if got := text(t, ru, "#rate-exp"); !strings.HasPrefix(got, "Опыт") {
+		t.Errorf("rate label = %q", got)
+	}
+}
+
+// TestStatusPageStaleSnapshot: the snapshot on disk is past its TTL, Redis and MySQL are
+// gone: the origin answers with the last snapshot it knows, marked stale, and the page
+// says so.
+func TestStatusPageStaleSnapshot(t *testing.T) {
+	s := pageStack(t)
+	tab := browser(t, "en-US")
+	_, snap := published(t, s)
+	republishShifted(t, s, snap, -20*time.Minute, time.Now)
+	s.Redis.Stop()
+	s.MariaDB.Stop()
+	waitFor(t, 10*time.Second, "a stale answer at the public URL", func() bool {
+		r := get(t, s.PublicURL()+"/api/server/status")
+		return r.code == 200 && r.snap(t).Cache != nil && r.snap(t).Cache.Stale
 	})
+	view(t, tab, s.PublicURL()+"/", "online")
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`body[data-stale="true"] #notice`)); err != nil {
+		t.Fatalf("stale state not shown: %v", err)
+	}
+	if got := text(t, tab, "#notice"); got != "This status may be out of date." {
+		t.Errorf("notice = %q", got)
+	}
+	// No green light on a status that is not current.
+	dot, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("status"), "::before").backgroundColor`))
+	if err != nil || dot != "rgb(241, 196, 15)" {
+		t.Errorf("stale status light = %q (%v), want the warning colour", dot, err)
+	}
 }

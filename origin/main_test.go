@@ -17,14 +17,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 )
 
-// stack is harness.Servers, with this package's helpers.
-type stack struct{ *harness.Servers }
+// stack is harnesstest.Servers, with this package's helpers.
+type stack struct{ *harnesstest.Servers }
 
-func newStack(t *testing.T) *stack { t.Helper(); return &stack{harness.TestServers(t)} }
+func newStack(t *testing.T) *stack { t.Helper(); return &stack{harnesstest.StartServers(t)} }
 
 // putSnapshot stores in Redis a snapshot of the seeded table read age ago.
 func (s *stack) putSnapshot(t *testing.T, age time.Duration) snapshot.Snapshot {
@@ -96,7 +96,7 @@ func startOrigin(t *testing.T, env map[string]string, flags ...string) origin {
 	done := make(chan error, 1)
 	bound := make(chan string, 1)
 	go func() {
-		done <- run(ctx, append([]string{"origin"}, flags...), harness.Env(e), logs, logs, func(addr string) { bound <- addr })
+		done <- run(ctx, append([]string{"origin"}, flags...), harnesstest.Env(e), logs, logs, func(addr string) { bound <- addr })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -572,7 +572,7 @@ func waitRefilled(t *testing.T, rdb *redis.Client) time.Duration {
 func TestBadRedisURLHidesPassword(t *testing.T) {
 	var out bytes.Buffer
 	env := map[string]string{"REDIS_URL": "redis://:pa%ss@127.0.0.1:6379/0"}
-	err := run(context.Background(), []string{"origin"}, harness.Env(env), &out, &out, nil)
+	err := run(context.Background(), []string{"origin"}, harnesstest.Env(env), &out, &out, nil)
 	if err == nil || !strings.Contains(err.Error(), "REDIS_URL") || strings.Contains(err.Error(), "pa%ss") || strings.Contains(err.Error(), "%ss") {
 		t.Errorf("run = %v, want REDIS_URL named without its password", err)
 	}

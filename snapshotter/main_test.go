@@ -11,20 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 )
 
-// stack is harness.Servers, with this package's helpers.
-type stack struct{ *harness.Servers }
+// stack is harnesstest.Servers, with this package's helpers.
+type stack struct{ *harnesstest.Servers }
 
-func newStack(t *testing.T) *stack { t.Helper(); return &stack{harness.TestServers(t)} }
+func newStack(t *testing.T) *stack { t.Helper(); return &stack{harnesstest.StartServers(t)} }
 
 // once runs `snapshotter -once` in process and returns its error.
 func (s *stack) once(t *testing.T, extra ...string) error {
 	t.Helper()
 	var out bytes.Buffer
-	return run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harness.Env(s.Env), &out, &out, nil)
+	return run(context.Background(), append([]string{"snapshotter", "-once"}, extra...), harnesstest.Env(s.Env), &out, &out, nil)
 }
 
 func (s *stack) redisValue(t *testing.T) []byte {
@@ -257,7 +257,7 @@ func TestBadEnvStopsAtStart(t *testing.T) {
 	} {
 		t.Run(tt.name+"="+tt.val, func(t *testing.T) {
 			env := map[string]string{"STATUS_UPDATE_INTERVAL": "60", tt.name: tt.val}
-			err := run(context.Background(), []string{"snapshotter"}, harness.Env(env), &bytes.Buffer{}, &bytes.Buffer{}, nil)
+			err := run(context.Background(), []string{"snapshotter"}, harnesstest.Env(env), &bytes.Buffer{}, &bytes.Buffer{}, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.names) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("run = %v, want one line naming %s", err, tt.names)
 			}
@@ -276,7 +276,7 @@ func TestHealthz(t *testing.T) {
 	done := make(chan error, 1)
 	bound := make(chan string, 1)
 	go func() {
-		done <- run(ctx, []string{"snapshotter"}, harness.Env(s.Env), &bytes.Buffer{}, &bytes.Buffer{}, func(addr string) { bound <- addr })
+		done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(s.Env), &bytes.Buffer{}, &bytes.Buffer{}, func(addr string) { bound <- addr })
 	}()
 	defer func() {
 		cancel()
@@ -315,7 +315,7 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("age_seconds = %v", h.AgeSeconds)
 	}
 	var out bytes.Buffer
-	if err := run(ctx, []string{"snapshotter", "-healthcheck"}, harness.Env(s.Env), &out, &out, nil); err != nil {
+	if err := run(ctx, []string{"snapshotter", "-healthcheck"}, harnesstest.Env(s.Env), &out, &out, nil); err != nil {
 		t.Errorf("-healthcheck against a healthy snapshotter: %v", err)
 	}
 	metrics, err := get("http://" + addr + "/metrics")

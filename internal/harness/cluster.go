@@ -3,9 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -65,13 +63,9 @@ func StartCluster(dir string) (c *Cluster, err error) {
 // startClusterNode picks the bus port explicitly (cluster-port, Redis 7): the default,
 // port+10000, was never checked to be free.
 func startClusterNode(dir, name string) (*Redis, error) {
-	d := filepath.Join(dir, name)
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		return nil, fmt.Errorf("%s folder: %w", name, err)
-	}
-	port, err := FreePort()
+	d, port, err := nodeDir(dir, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s port: %w", name, err)
+		return nil, err
 	}
 	bus, err := FreePort()
 	if err != nil {

@@ -52,7 +52,7 @@ func StartMariaDB(dir string) (*MariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProcess("mariadbd", filepath.Join(dir, "mariadbd.log"), nil, mariadbd,
+	p, err := startListening("mariadbd", filepath.Join(dir, "mariadbd.log"), mariadbd, loopback(port), 60*time.Second,
 		append([]string{"--no-defaults", "--datadir=" + data, "--port=" + strconv.Itoa(port),
 			"--bind-address=127.0.0.1", "--socket=" + filepath.Join(dir, "mariadb.sock"),
 			"--pid-file=" + filepath.Join(dir, "mariadb.pid"), "--skip-name-resolve", "--skip-log-bin",
@@ -61,13 +61,7 @@ func StartMariaDB(dir string) (*MariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &MariaDB{Host: "127.0.0.1", Port: port, Dir: dir, Process: p}
-	if err := WaitListening(p, m.Addr(), 60*time.Second); err != nil {
-		p.Stop(5 * time.Second)
-		log, _ := os.ReadFile(filepath.Join(dir, "mariadbd.log"))
-		return nil, fmt.Errorf("mariadbd: %w\n%s", err, log)
-	}
-	return m, nil
+	return &MariaDB{Host: "127.0.0.1", Port: port, Dir: dir, Process: p}, nil
 }
 
 // Addr is host:port.

@@ -1,74 +1,19 @@
 package harness
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
-
-	"statusedge/nginx"
 )
 
-// Nginx is an unprivileged nginx serving statusedge's rendered config.
+// Nginx is an unprivileged nginx run from a config the caller wrote (the stack package
+// renders statusedge's; the bench and the cache tests add their own servers).
 type Nginx struct {
-	Addr   string
-	Conf   string
-	Params nginx.Params
+	Addr string
+	Conf string
 	*Process
-}
-
-// StartNginx renders the standalone config with p under dir, checks it with nginx -t
-// and starts nginx in the foreground of its own process group. Listen, OriginAddr,
-// StatusDir and Interval must be set; the rest defaults to folders under dir.
-//
-// extra, when set, is added to the http block (a server block of the caller's).
-func StartNginx(dir string, p nginx.Params, extra string) (*Nginx, error) {
-	p.Prefix = dir
-	for _, d := range []struct {
-		dst  *string
-		name string
-	}{{&p.PageDir, "www"}, {&p.CacheDir, "cache"}} {
-		if *d.dst == "" {
-			*d.dst = filepath.Join(dir, d.name)
-		}
-	}
-	if p.ShieldAddr == "" {
-		port, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		p.ShieldAddr = loopback(port)
-	}
-	if p.Workers == "" {
-		p.Workers = "1"
-	}
-	for _, d := range []string{dir, p.StatusDir} {
-		if err := openToWorkers(d); err != nil {
-			return nil, err
-		}
-	}
-	if err := nginx.InstallAssets(p); err != nil {
-		return nil, err
-	}
-	conf, err := nginx.Standalone(p)
-	if err != nil {
-		return nil, err
-	}
-	if extra != "" {
-		end := bytes.LastIndexByte(conf, '}') // the http block's end
-		if end < 0 {
-			return nil, fmt.Errorf("rendered nginx.conf has no http block")
-		}
-		conf = append(conf[:end:end], append([]byte(extra+"\n"), conf[end:]...)...)
-	}
-	n, err := StartNginxConf(dir, conf, p.Listen)
-	if err != nil {
-		return nil, err
-	}
-	n.Params = p.WithDefaults()
-	return n, nil
 }
 
 // StartNginxConf writes conf to dir/nginx.conf, checks it and runs it with prefix dir
@@ -78,7 +23,7 @@ func StartNginxConf(dir string, conf []byte, addr string) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := openToWorkers(dir); err != nil {
+	if err := OpenToWorkers(dir); err != nil {
 		return nil, err
 	}
 	confPath := filepath.Join(dir, "nginx.conf")
@@ -88,15 +33,10 @@ func StartNginxConf(dir string, conf []byte, addr string) (*Nginx, error) {
 	if err := CheckNginx(dir, confPath); err != nil {
 		return nil, err
 	}
-	proc, err := startProcess("nginx", filepath.Join(dir, "nginx.log"), nil, bin,
+	proc, err := startListening("nginx", filepath.Join(dir, "nginx.log"), bin, addr, 10*time.Second,
 		"-p", dir+"/", "-c", confPath, "-e", "stderr", "-g", "daemon off;")
 	if err != nil {
 		return nil, err
-	}
-	if err := WaitListening(proc, addr, 10*time.Second); err != nil {
-		proc.Stop(5 * time.Second)
-		log, _ := os.ReadFile(filepath.Join(dir, "nginx.log"))
-		return nil, fmt.Errorf("nginx: %w\n%s", err, log)
 	}
 	return &Nginx{Addr: addr, Conf: confPath, Process: proc}, nil
 }
@@ -117,10 +57,10 @@ func CheckNginx(prefix, confPath string) error {
 // Stop ends nginx gracefully (SIGQUIT lets workers finish), then its whole group.
 func (n *Nginx) Stop() { n.Process.Stop(10 * time.Second) }
 
-// openToWorkers lets nginx workers reach d. Started as root, nginx runs its workers as
+// OpenToWorkers lets nginx workers reach d. Started as root, nginx runs its workers as
 // nobody, as a packaged nginx runs them as www-data, and temp folders are 0700: open
 // each folder from d up to the temp root, as an install opens STATUS_DIR.
-func openToWorkers(d string) error {
+func OpenToWorkers(d string) error {
 	if os.Geteuid() != 0 {
 		return nil
 	}

@@ -1,6 +1,11 @@
-// Package harness starts throwaway MariaDB, Redis and nginx servers on free loopback ports
-// in temp folders, for the tests and for `make run`. Every server runs in its own process
-// group so that stopping it leaves nothing behind (nginx workers included).
+// Package harness starts throwaway servers on free loopback ports in temp folders:
+// MariaDB, Redis (alone, under Sentinel, as a Cluster), nginx from a config it is given,
+// and Varnish, for the tests, `make run` and `make bench`. Every server runs in its own
+// process group so that stopping it leaves nothing behind (nginx workers included).
+//
+// It imports no statusedge package, so any package's tests may use it: composing
+// statusedge itself (rendering its nginx config, running its programs) is harness/stack's
+// job, and the testing.TB helpers live in harness/harnesstest.
 package harness
 
 import (
@@ -22,8 +27,8 @@ type Process struct {
 	err  error
 }
 
-// startProcess runs bin with args, output appended to logPath, in a new process group.
-func startProcess(name, logPath string, env []string, bin string, args ...string) (*Process, error) {
+// StartProcess runs bin with args, output appended to logPath, in a new process group.
+func StartProcess(name, logPath string, env []string, bin string, args ...string) (*Process, error) {
 	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -90,6 +95,22 @@ func (p *Process) Stop(grace time.Duration) error {
 	return nil
 }
 
+// startListening runs bin like StartProcess and waits until addr accepts connections.
+// A server that does not come up is stopped, and the error quotes its log: a server's
+// own words are what explains a failed start.
+func startListening(name, logPath, bin, addr string, timeout time.Duration, args ...string) (*Process, error) {
+	p, err := StartProcess(name, logPath, nil, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	if err := WaitListening(p, addr, timeout); err != nil {
+		p.Stop(5 * time.Second)
+		log, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("%s: %w\n%s", name, err, log)
+	}
+	return p, nil
+}
+
 // need finds a server binary or says which Debian package provides it.
 func need(bin, pkg string) (string, error) {
 	path, err := exec.LookPath(bin)
@@ -107,6 +128,15 @@ func FreePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// FreeAddr returns a loopback host:port that was free a moment ago.
+func FreeAddr() (string, error) {
+	port, err := FreePort()
+	if err != nil {
+		return "", err
+	}
+	return loopback(port), nil
 }
 
 // WaitListening waits until addr accepts TCP connections, or p exits, or timeout passes.

@@ -1,12 +1,6 @@
 package harness
 
-import (
-	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"time"
-)
+import "time"
 
 // Redis is a throwaway redis-server that keeps nothing on disk.
 type Redis struct {
@@ -14,29 +8,14 @@ type Redis struct {
 	*Process
 }
 
-// StartRedis starts redis-server on a free loopback port with its folder under dir.
+// StartRedis starts redis-server on a free loopback port with its folder under dir: the
+// same data node a Sentinel or Cluster deployment is made of, alone.
 func StartRedis(dir string) (*Redis, error) {
-	bin, err := need("redis-server", "redis-server")
-	if err != nil {
-		return nil, err
-	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	p, err := startProcess("redis-server", filepath.Join(dir, "redis.log"), nil, bin,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", dir, "--daemonize", "no")
-	if err != nil {
-		return nil, err
-	}
-	r := &Redis{Port: port, Process: p}
-	if err := WaitListening(p, r.Addr(), 10*time.Second); err != nil {
-		p.Stop(5 * time.Second)
-		log, _ := os.ReadFile(filepath.Join(dir, "redis.log"))
-		return nil, fmt.Errorf("redis-server: %w\n%s", err, log)
-	}
-	return r, nil
+	return startRedisNode("redis", dir, port, dataNodeArgs(dir, port)...)
 }
 
 // Addr is host:port.

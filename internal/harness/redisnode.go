@@ -18,18 +18,25 @@ func startRedisNode(name, dir string, port int, args ...string) (*Redis, error) 
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(dir, name+".log")
-	p, err := startProcess(name, logPath, nil, bin, args...)
+	p, err := startListening(name, filepath.Join(dir, name+".log"), bin, loopback(port), 10*time.Second, args...)
 	if err != nil {
 		return nil, err
 	}
-	r := &Redis{Port: port, Process: p}
-	if err := WaitListening(p, r.Addr(), 10*time.Second); err != nil {
-		r.Stop()
-		log, _ := os.ReadFile(logPath)
-		return nil, fmt.Errorf("%s: %w\n%s", name, err, log)
+	return &Redis{Port: port, Process: p}, nil
+}
+
+// nodeDir makes a node's own folder under dir and picks its port: each node of a
+// deployment keeps its log and files apart, so a failed start quotes the right log.
+func nodeDir(dir, name string) (string, int, error) {
+	d := filepath.Join(dir, name)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", 0, fmt.Errorf("%s folder: %w", name, err)
 	}
-	return r, nil
+	port, err := FreePort()
+	if err != nil {
+		return "", 0, fmt.Errorf("%s port: %w", name, err)
+	}
+	return d, port, nil
 }
 
 // dataNodeArgs are the arguments of a redis-server that keeps nothing on disk, on

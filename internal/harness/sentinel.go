@@ -81,13 +81,9 @@ func StartSentinel(dir string) (s *Sentinel, err error) {
 }
 
 func startDataNode(dir, name string, extra ...string) (*Redis, error) {
-	d := filepath.Join(dir, name)
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		return nil, fmt.Errorf("%s folder: %w", name, err)
-	}
-	port, err := FreePort()
+	d, port, err := nodeDir(dir, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s port: %w", name, err)
+		return nil, err
 	}
 	return startRedisNode(name, d, port, dataNodeArgs(d, port, extra...)...)
 }
@@ -96,13 +92,9 @@ func startDataNode(dir, name string, extra ...string) (*Redis, error) {
 // package is enough (the redis-sentinel binary is only a name for the same program). A
 // sentinel rewrites its config file, so each has its own, in its own folder.
 func startSentinelNode(dir, name string, masterPort int) (*Redis, error) {
-	d := filepath.Join(dir, name)
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		return nil, fmt.Errorf("%s folder: %w", name, err)
-	}
-	port, err := FreePort()
+	d, port, err := nodeDir(dir, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s port: %w", name, err)
+		return nil, err
 	}
 	conf := filepath.Join(d, "sentinel.conf")
 	text := fmt.Sprintf(`port %d

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -32,18 +31,13 @@ func StartVarnish(dir, backend string, keep time.Duration) (*Varnish, error) {
 	}
 	v := &Varnish{Addr: loopback(port), dir: dir}
 	// -j none: no privilege separation, so the work folder can stay a temp folder.
-	p, err := startProcess("varnishd", filepath.Join(dir, "varnish.log"), nil, bin,
+	p, err := startListening("varnishd", filepath.Join(dir, "varnish.log"), bin, v.Addr, 20*time.Second,
 		"-F", "-j", "none", "-n", dir, "-a", v.Addr, "-b", backend, "-s", "malloc,32m",
 		"-p", "default_keep="+strconv.Itoa(int(keep.Seconds())))
 	if err != nil {
 		return nil, err
 	}
 	v.Process = p
-	if err := WaitListening(p, v.Addr, 20*time.Second); err != nil {
-		p.Stop(5 * time.Second)
-		log, _ := os.ReadFile(filepath.Join(dir, "varnish.log"))
-		return nil, fmt.Errorf("varnishd: %w\n%s", err, log)
-	}
 	return v, nil
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/lease"
 	"statusedge/internal/redisconn"
 	"statusedge/internal/snapshot"
@@ -19,14 +19,14 @@ import (
 const leaseTTL = 10 * time.Second
 
 func TestLeaseSingle(t *testing.T) {
-	r := harness.TestRedis(t)
+	r := harnesstest.Redis(t)
 	testLease(t, client(t, map[string]string{"REDIS_URL": r.URL()}))
 }
 
 // TestLeaseCluster runs the same tests on a three-master Cluster, where a script is
 // refused unless all its keys share a slot.
 func TestLeaseCluster(t *testing.T) {
-	c := harness.TestCluster(t)
+	c := harnesstest.Cluster(t)
 	rdb := client(t, map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(c.Addrs(), ",")})
 	t.Run("keys share the slot of server:status", func(t *testing.T) {
 		ctx := timeout(t)
@@ -280,7 +280,7 @@ func TestNewRefusesBadArguments(t *testing.T) {
 
 func client(t *testing.T, env map[string]string) redis.UniversalClient {
 	t.Helper()
-	o, err := redisconn.Load(harness.Env(env))
+	o, err := redisconn.Load(harnesstest.Env(env))
 	if err != nil {
 		t.Fatal(err)
 	}

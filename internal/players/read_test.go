@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 )
 
 const seed = `
@@ -21,8 +21,8 @@ INSERT INTO characters VALUES (1, 'Алёна', 1, 10), (2, 'bob', 0, 20), (3, '
 
 // TestRead runs player-count queries against a real MariaDB started for the test.
 func TestRead(t *testing.T) {
-	m := harness.TestMariaDB(t)
-	harness.TestDB(t, m, "players", seed)
+	m := harnesstest.MariaDB(t)
+	harnesstest.DB(t, m, "players", seed)
 	db, err := m.Root("players")
 	if err != nil {
 		t.Fatal(err)

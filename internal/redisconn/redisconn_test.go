@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/redisconn"
 )
 
@@ -68,7 +68,7 @@ func TestLoad(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := redisconn.Load(harness.Env(tt.env))
+			o, err := redisconn.Load(harnesstest.Env(tt.env))
 			if tt.wantErr != "" {
 				if err == nil {
 					t.Fatalf("Load: no error, want one naming %q; got %v", tt.wantErr, o)
@@ -102,7 +102,7 @@ func TestLoad(t *testing.T) {
 }
 
 func TestClientSingle(t *testing.T) {
-	r := harness.TestRedis(t)
+	r := harnesstest.Redis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// A password set on the running server shows REDIS_PASSWORD really reaches AUTH.
@@ -112,7 +112,7 @@ func TestClientSingle(t *testing.T) {
 		t.Fatalf("config set requirepass: %v", err)
 	}
 
-	o, err := redisconn.Load(harness.Env(map[string]string{"REDIS_URL": r.URL(), "REDIS_PASSWORD": secret}))
+	o, err := redisconn.Load(harnesstest.Env(map[string]string{"REDIS_URL": r.URL(), "REDIS_PASSWORD": secret}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestClientSingle(t *testing.T) {
 		t.Fatalf("get k = %q, %v; want v", got, err)
 	}
 
-	wrong, err := redisconn.Load(harness.Env(map[string]string{"REDIS_URL": r.URL(), "REDIS_PASSWORD": "wrong"}))
+	wrong, err := redisconn.Load(harnesstest.Env(map[string]string{"REDIS_URL": r.URL(), "REDIS_PASSWORD": "wrong"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +143,12 @@ func TestClientSingle(t *testing.T) {
 // the promoted replica once the sentinels name it.
 func TestClientSentinelFailover(t *testing.T) {
 	start := time.Now()
-	s := harness.TestSentinel(t)
+	s := harnesstest.Sentinel(t)
 	t.Logf("sentinel deployment ready in %s", time.Since(start).Round(time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	o, err := redisconn.Load(harness.Env(map[string]string{
+	o, err := redisconn.Load(harnesstest.Env(map[string]string{
 		"REDIS_SENTINEL_ADDRS": strings.Join(s.Addrs(), ","), "REDIS_MASTER_NAME": s.MasterName,
 	}))
 	if err != nil {
@@ -192,12 +192,12 @@ func TestClientSentinelFailover(t *testing.T) {
 // and expects them spread over more than one master.
 func TestClientCluster(t *testing.T) {
 	start := time.Now()
-	c := harness.TestCluster(t)
+	c := harnesstest.Cluster(t)
 	t.Logf("cluster ready in %s", time.Since(start).Round(time.Millisecond))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	o, err := redisconn.Load(harness.Env(map[string]string{"REDIS_CLUSTER_ADDRS": c.Addrs()[0]}))
+	o, err := redisconn.Load(harnesstest.Env(map[string]string{"REDIS_CLUSTER_ADDRS": c.Addrs()[0]}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,13 +9,13 @@ import (
 	_ "github.com/go-sql-driver/mysql"
 
 	"statusedge/internal/config"
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 )
 
 // TestReadRowsColumnShapes runs the real query against the table shapes seen in the wild.
 func TestReadRowsColumnShapes(t *testing.T) {
-	m := harness.TestMariaDB(t)
+	m := harnesstest.MariaDB(t)
 	tests := []struct {
 		name, ddl, insert string
 		want              snapshot.Rates
@@ -46,7 +46,7 @@ func TestReadRowsColumnShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := harness.TestDB(t, m, "shape_"+tt.name,
+			db := harnesstest.DB(t, m, "shape_"+tt.name,
 				"CREATE TABLE constants (Name VARCHAR(64) NOT NULL, "+tt.ddl+") DEFAULT CHARSET=utf8mb4;"+
 					"INSERT INTO constants VALUES "+tt.insert)
 			cfg := config.Config{DBHost: m.Host, DBPort: m.Port, DBUser: "root", DBName: db}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 )
 
@@ -52,7 +52,7 @@ func TestResolveInterval(t *testing.T) {
 
 // TestStoreAgainstRedis: the typed expiry and the interval read from a real Redis.
 func TestStoreAgainstRedis(t *testing.T) {
-	r := harness.TestRedis(t)
+	r := harnesstest.Redis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
 	t.Cleanup(func() { rdb.Close() })
 	s := snapshot.NewStore(rdb)

@@ -6,15 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 )
 
 // TestCommittedFilesAreRendered: the deploy files are the templates' output, not hand edits.
 func TestCommittedFilesAreRendered(t *testing.T) {
-	root, err := harness.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := harnesstest.ModuleRoot(t)
 	files, err := Files()
 	if err != nil {
 		t.Fatal(err)

@@ -8,11 +8,13 @@ import (
 	"os"
 	"regexp"
 	"runtime"
-	"statusedge/internal/healthcheck"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"statusedge/internal/harness/stack"
+	"statusedge/internal/healthcheck"
 )
 
 // stampede sends n requests at once and returns how many got 200.
@@ -48,8 +50,23 @@ var (
 	reRedisErrors = regexp.MustCompile(`statusedge_origin_redis_reads_total\{result="error"\} (\d+)`)
 )
 
-// originRequests counts /server/status requests the origin answered, from its metrics.
-func originRequests(originURL string) (int, error) { return originCounter(originURL, reOriginCount) }
+// counts are the servers' own counters, read before and after a load to report what it
+// caused: SELECTs that reached MariaDB, /server/status requests the origin answered and
+// its Redis reads that failed over to MySQL.
+type counts struct{ selects, originRequests, redisErrors int }
+
+// readCounts reads counts between loads, never during one: each read is a query and two
+// scrapes of the origin's metrics.
+func readCounts(ctx context.Context, s *stack.Stack) (c counts, err error) {
+	if c.selects, err = s.MariaDB.Selects(ctx); err != nil {
+		return c, err
+	}
+	if c.originRequests, err = originCounter(s.OriginURL(), reOriginCount); err != nil {
+		return c, err
+	}
+	c.redisErrors, err = originCounter(s.OriginURL(), reRedisErrors)
+	return c, err
+}
 
 // originCounter sums the origin's counters that re matches, capturing the value.
 func originCounter(originURL string, re *regexp.Regexp) (int, error) {

@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 )
 
 func main() {
@@ -60,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return err
 		}
 	}
-	sc := harness.StackConfig{
+	sc := stack.Config{
 		Dir: *dir, Bin: *bin, Snapshotter: true,
 		Interval: int(cfg.Interval.Seconds()), TTL: int(cfg.TTL.Seconds()),
 		PublicAddr: cfg.PublicAddr, OriginAddr: cfg.OriginAddr, SnapshotterAddr: cfg.SnapshotterAddr,
@@ -77,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		sc.RedisURL = cfg.RedisURL
 	}
 	fmt.Fprintln(stdout, "starting MariaDB, Redis, snapshotter, origin and nginx…")
-	s, err := harness.StartStack(ctx, sc)
+	s, err := stack.Start(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -104,7 +106,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 }
 
-func printURLs(w io.Writer, s *harness.Stack, dir string) {
+func printURLs(w io.Writer, s *stack.Stack, dir string) {
 	pub := s.PublicURL()
 	db := s.Env["DB_HOST"] + ":" + s.Env["DB_PORT"] + "/" + s.Env["DB_NAME"] + " (user " + s.Env["DB_USER"] + ")"
 	if s.MariaDB != nil {
@@ -119,11 +121,20 @@ func printURLs(w io.Writer, s *harness.Stack, dir string) {
 		"  origin            " + s.OriginURL() + "/server/status",
 		"  snapshotter       http://" + s.Env["SNAPSHOTTER_ADDR"] + "/healthz",
 		"  MySQL             " + db,
-		"  Redis             " + harness.RedactedURL(s.Env["REDIS_URL"]),
+		"  Redis             " + redacted(s.Env["REDIS_URL"]),
 		"  status.json       " + filepath.Join(s.StatusDir, "status.json"),
 		"  logs              " + dir + "/*.log, " + dir + "/nginx/nginx.log",
 		"",
 		"Ctrl-C stops everything.",
 	}
 	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}
+
+// redacted hides a password in a URL for printing.
+func redacted(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }

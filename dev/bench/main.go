@@ -22,6 +22,7 @@ import (
 
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -122,7 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	// Throwaway servers only: the bench never touches the user's MySQL or Redis.
-	s, err := harness.StartStack(ctx, harness.StackConfig{Dir: dir, Bin: *bin,
+	s, err := stack.Start(ctx, stack.Config{Dir: dir, Bin: *bin,
 		Interval: interval, TTL: int(config.DefaultTTL / time.Second),
 		NginxParams: nginx.Params{Workers: workers}, NginxExtra: bare.server})
 	if err != nil {
@@ -135,25 +136,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		rounds, dur, conns, rep.Threads, workers, rep.Machine)
 
 	// Stampede first, while everything is cold: no file, empty Redis, empty nginx cache.
-	sel0, err := s.MariaDB.Selects(ctx)
-	if err != nil {
-		return err
-	}
-	org0, err := originRequests(s.OriginURL())
+	before, err := readCounts(ctx, s)
 	if err != nil {
 		return err
 	}
 	rep.Stampede.Requests = 1000
 	rep.Stampede.OK = stampede(s.PublicURL()+"/api/server/status", 1000)
-	sel1, err := s.MariaDB.Selects(ctx)
+	after, err := readCounts(ctx, s)
 	if err != nil {
 		return err
 	}
-	org1, err := originRequests(s.OriginURL())
-	if err != nil {
-		return err
-	}
-	rep.Stampede.Selects, rep.Stampede.OriginRequests = sel1-sel0, org1-org0
+	rep.Stampede.Selects, rep.Stampede.OriginRequests = after.selects-before.selects, after.originRequests-before.originRequests
 
 	if err := s.Once(ctx); err != nil {
 		return err
@@ -262,12 +255,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 // measure loads one path once and counts the MySQL reads and origin Redis errors it caused.
-func measure(ctx context.Context, s *harness.Stack, p path, d time.Duration, conns, threads int) (row, error) {
-	before, err := s.MariaDB.Selects(ctx)
-	if err != nil {
-		return row{}, err
-	}
-	errsBefore, err := originCounter(s.OriginURL(), reRedisErrors)
+func measure(ctx context.Context, s *stack.Stack, p path, d time.Duration, conns, threads int) (row, error) {
+	before, err := readCounts(ctx, s)
 	if err != nil {
 		return row{}, err
 	}
@@ -275,15 +264,12 @@ func measure(ctx context.Context, s *harness.Stack, p path, d time.Duration, con
 	if err != nil {
 		return row{}, err
 	}
-	after, err := s.MariaDB.Selects(ctx)
+	after, err := readCounts(ctx, s)
 	if err != nil {
 		return row{}, err
 	}
-	errsAfter, err := originCounter(s.OriginURL(), reRedisErrors)
-	if err != nil {
-		return row{}, err
-	}
-	return row{Name: p.name, URL: p.url, Rounds: []wrkResult{res}, Selects: after - before, RedisErrors: errsAfter - errsBefore}, nil
+	return row{Name: p.name, URL: p.url, Rounds: []wrkResult{res},
+		Selects: after.selects - before.selects, RedisErrors: after.redisErrors - before.redisErrors}, nil
 }
 
 // naiveRow is the index of the naive design's row.

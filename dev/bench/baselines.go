@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
+
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
-	"strconv"
-	"time"
 )
 
 // bare is the ceiling: a server block added to the stack's own nginx, serving a copy of
@@ -27,11 +27,10 @@ func newBare(dir string, interval int) (*bare, error) {
 	if err := os.MkdirAll(filepath.Join(b.dir, "root"), 0o755); err != nil {
 		return nil, err
 	}
-	port, err := harness.FreePort()
+	addr, err := harness.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	f := snapshot.FileName
 	b.url, b.rootURL = "http://"+addr+"/"+f, "http://"+addr+"/root/"+f
 	b.server = fmt.Sprintf(`    server {

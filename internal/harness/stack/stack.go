@@ -1,22 +1,27 @@
-package harness
+// Package stack runs statusedge itself on this machine for the tests, `make run` and
+// `make bench`: the snapshotter and origin binaries, nginx from the rendered templates,
+// over the harness's throwaway MariaDB (seeded with deploy/seed.sql) and Redis.
+//
+// It is apart from package harness because it imports statusedge/nginx to render the
+// config: the harness's servers stay usable from any package's tests, nginx's own
+// included, without an import cycle.
+package stack
 
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
-	"statusedge/deploy"
+	"statusedge/internal/harness"
 	"statusedge/nginx"
 )
 
-// StackConfig says what StartStack runs.
-type StackConfig struct {
+// Config says what Start runs.
+type Config struct {
 	Dir         string // everything lives under it
 	Bin         string // folder holding the snapshotter and origin binaries
 	Interval    int    // STATUS_UPDATE_INTERVAL
@@ -35,20 +40,22 @@ type StackConfig struct {
 
 // Stack is statusedge running on this machine: MariaDB, Redis, snapshotter, origin, nginx.
 type Stack struct {
-	MariaDB     *MariaDB // nil when external
-	Redis       *Redis   // nil when external
+	MariaDB     *harness.MariaDB // nil when external
+	Redis       *harness.Redis   // nil when external
 	Env         map[string]string
 	StatusDir   string
-	Origin      *Process
-	Snapshotter *Process // nil unless StackConfig.Snapshotter
+	Origin      *harness.Process
+	Snapshotter *harness.Process // nil unless Config.Snapshotter
 	Nginx       *Nginx
-	cfg         StackConfig
+	cfg         Config
 	stops       []func()
 }
 
-// StartStack starts every part, in dependency order. On error it stops what it started.
-func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
-	s = &Stack{cfg: cfg, StatusDir: filepath.Join(cfg.Dir, "status")}
+// Start starts every part, in dependency order. On error it stops what it started.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	// s is not the named result: every `return nil, err` would nil it before the deferred
+	// Stop ran, which then panicked and left the started servers running.
+	s := &Stack{cfg: cfg, StatusDir: filepath.Join(cfg.Dir, "status")}
 	defer func() {
 		if err != nil {
 			s.Stop()
@@ -70,11 +77,15 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		if s.MariaDB, err = StartMariaDB(dir); err != nil {
+		seed, err := harness.DemoSeed()
+		if err != nil {
+			return nil, err
+		}
+		if s.MariaDB, err = harness.StartMariaDB(dir); err != nil {
 			return nil, err
 		}
 		s.stops = append(s.stops, s.MariaDB.Stop)
-		if err := s.MariaDB.CreateDB(ctx, "tzserver", deploy.SeedSQL); err != nil {
+		if err := s.MariaDB.CreateDB(ctx, "tzserver", seed); err != nil {
 			return nil, err
 		}
 		s.Env["DB_HOST"], s.Env["DB_PORT"] = s.MariaDB.Host, strconv.Itoa(s.MariaDB.Port)
@@ -87,7 +98,7 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		if s.Redis, err = StartRedis(dir); err != nil {
+		if s.Redis, err = harness.StartRedis(dir); err != nil {
 			return nil, err
 		}
 		s.stops = append(s.stops, s.Redis.Stop)
@@ -98,11 +109,9 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 		val  string
 	}{{"PUBLIC_ADDR", cfg.PublicAddr}, {"ORIGIN_ADDR", cfg.OriginAddr}, {"SNAPSHOTTER_ADDR", cfg.SnapshotterAddr}} {
 		if a.val == "" {
-			port, err := FreePort()
-			if err != nil {
+			if a.val, err = harness.FreeAddr(); err != nil {
 				return nil, err
 			}
-			a.val = loopback(port)
 		}
 		s.Env[a.name] = a.val
 	}
@@ -115,7 +124,7 @@ func StartStack(ctx context.Context, cfg StackConfig) (s *Stack, err error) {
 	if s.Origin, err = s.startProgram("origin"); err != nil {
 		return nil, err
 	}
-	if err := WaitListening(s.Origin, s.Env["ORIGIN_ADDR"], 10*time.Second); err != nil {
+	if err := harness.WaitListening(s.Origin, s.Env["ORIGIN_ADDR"], 10*time.Second); err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, s.Logs("origin"))
 	}
 
@@ -138,14 +147,14 @@ func (s *Stack) StartSnapshotter() (err error) {
 	if s.Snapshotter, err = s.startProgram("snapshotter"); err != nil {
 		return err
 	}
-	if err := WaitListening(s.Snapshotter, s.Env["SNAPSHOTTER_ADDR"], 10*time.Second); err != nil {
+	if err := harness.WaitListening(s.Snapshotter, s.Env["SNAPSHOTTER_ADDR"], 10*time.Second); err != nil {
 		return fmt.Errorf("%w\n%s", err, s.Logs("snapshotter"))
 	}
 	return nil
 }
 
-func (s *Stack) startProgram(name string, args ...string) (*Process, error) {
-	p, err := startProcess(name, filepath.Join(s.cfg.Dir, name+".log"), s.envList(), filepath.Join(s.cfg.Bin, name), args...)
+func (s *Stack) startProgram(name string, args ...string) (*harness.Process, error) {
+	p, err := harness.StartProcess(name, filepath.Join(s.cfg.Dir, name+".log"), s.envList(), filepath.Join(s.cfg.Bin, name), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -192,41 +201,4 @@ func (s *Stack) Stop() {
 		s.stops[i]()
 	}
 	s.stops = nil
-}
-
-// RedactedURL hides a password in a URL for printing.
-func RedactedURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
-// BuildPrograms builds the snapshotter and origin into dir with the flags `make build` uses.
-func BuildPrograms(ctx context.Context, dir string) error {
-	root, err := ModuleRoot()
-	if err != nil {
-		return err
-	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", dir+"/", "./snapshotter", "./origin")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %w\n%s", err, out)
-	}
-	return nil
-}
-
-// ModuleRoot is the folder holding go.mod.
-func ModuleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", fmt.Errorf("not inside the statusedge module")
-	}
-	return filepath.Dir(gomod), nil
 }

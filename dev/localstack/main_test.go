@@ -11,23 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 )
 
 // TestMakeRun starts `make run` as a user would, waits for the public URL, sends SIGTERM
 // to make alone, and checks that every process it started is gone.
 func TestMakeRun(t *testing.T) {
-	root, err := harness.ModuleRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := func() string {
-		p, err := harness.FreePort()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return "127.0.0.1:" + strconv.Itoa(p)
-	}
+	root := harnesstest.ModuleRoot(t)
+	addr := func() string { return harnesstest.FreeAddr(t) }
 	public := addr()
 	cmd := exec.Command("make", "--no-print-directory", "run")
 	cmd.Dir = root

@@ -1,0 +1,54 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// BuildPrograms builds the snapshotter and origin into dir with the flags `make build` uses.
+func BuildPrograms(ctx context.Context, dir string) error {
+	root, err := ModuleRoot()
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", dir+"/", "./snapshotter", "./origin")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// ModuleRoot is the folder holding go.mod.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside the statusedge module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+// DemoSeed is deploy/seed.sql, the demo `constants` that docker-compose seeds MariaDB
+// with. It is read from the checkout at run time, like BuildPrograms builds from it, so
+// that tests, `make run` and compose load the very same rows while deploy/ stays a folder
+// of operator files rather than a Go package.
+func DemoSeed() (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(filepath.Join(root, "deploy", "seed.sql"))
+	if err != nil {
+		return "", fmt.Errorf("demo seed: %w", err)
+	}
+	return string(b), nil
+}
