@@ -35,17 +35,22 @@ func NewPublisher(dir string, now func() time.Time) *Publisher {
 }
 
 // Publish makes data, the encoding of s, what nginx serves from the next request on, for
-// exactly the seconds of [s.UpdatedAt, s.FreshUntil) that are still ahead.
+// exactly the seconds of [s.UpdatedAt, s.FreshUntil) that are still ahead; and s's badge
+// likewise, under the same blocks with the badge prefix.
 //
 // Steps, each atomic, so that a crash between any two leaves every name pointing at a
 // complete snapshot (the old or the new) and Recover can finish the job:
-//  1. status.json replaced with renameio;
-//  2. a new inode written in the served tree with its mtime set (Last-Modified, ETag and
+//  1. status.json and badge.json replaced with renameio;
+//  2. new inodes written in the served tree with their mtime set (Last-Modified, ETag and
 //     `expires modified` follow it);
-//  3. each block name, then last.json, linked to it by link-and-rename;
+//  3. each block name (snapshot and badge), then last.json, linked by link-and-rename;
 //  4. names outside the new window removed, so that no coarser old name shadows a new one.
 func (p *Publisher) Publish(data []byte, s Snapshot) error {
+	badge := s.Badge()
 	if err := WriteFile(p.dir, data); err != nil {
+		return err
+	}
+	if err := writeNamed(p.dir, BadgeFileName, badge); err != nil {
 		return err
 	}
 	served := filepath.Join(p.dir, ServedDir)
@@ -61,13 +66,22 @@ func (p *Publisher) Publish(data []byte, s Snapshot) error {
 		return err
 	}
 	defer os.Remove(tmp) // the links keep the inode
+	// The badge derives from the snapshot: the snapshot's mtime moves whenever it does.
+	btmp, err := writeTemp(served, badge, mtime)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(btmp)
 
 	from := max(s.UpdatedAt.Unix(), p.now().Unix()) // seconds already past need no name
 	blocks := cover(from, s.FreshUntil.Unix(), s.UpdatedAt.Add(FineSpan).Unix())
-	keep := make(map[string]bool, len(blocks))
+	keep := make(map[string]bool, 2*len(blocks))
 	for _, b := range blocks {
-		keep[b.name()] = true
+		keep[b.name()], keep[badgePrefix+b.name()] = true, true
 		if err := linkOver(tmp, filepath.Join(served, b.name())); err != nil {
+			return err
+		}
+		if err := linkOver(btmp, filepath.Join(served, badgePrefix+b.name())); err != nil {
 			return err
 		}
 	}
@@ -136,7 +150,8 @@ func (p *Publisher) prune(keep map[string]bool) error {
 func (p *Publisher) Recover() error {
 	var errs []error
 	for _, pattern := range []string{
-		filepath.Join(p.dir, "."+FileName+"*"),    // renameio's temp files
+		filepath.Join(p.dir, "."+FileName+"*"), // renameio's temp files
+		filepath.Join(p.dir, "."+BadgeFileName+"*"),
 		filepath.Join(p.dir, ServedDir, ".tmp-*"), // writeTemp's
 		filepath.Join(p.dir, ServedDir, ".link-*"),
 	} {
@@ -160,6 +175,19 @@ func (p *Publisher) Recover() error {
 	}
 	// Nothing trustworthy to serve from disk: nginx asks the origin until the next publish.
 	return errors.Join(append(errs, err, p.prune(nil))...)
+}
+
+// ServedBadge returns the badge nginx serves at t: the first existing badge name in
+// LookupOrder, else the stale badge.
+func (p *Publisher) ServedBadge(t time.Time) ([]byte, error) {
+	for _, level := range LookupOrder() {
+		data, err := readLimited(filepath.Join(p.dir, ServedDir, badgePrefix+blockAt(level, t.Unix()).name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		return data, err
+	}
+	return StaleBadge(), nil
 }
 
 // Served returns the snapshot bytes nginx serves from disk at t, as nginx finds them: the
