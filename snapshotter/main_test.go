@@ -79,8 +79,12 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 		t.Errorf("status.json mode = %v, %v; want 0644", fi.Mode(), err)
 	}
 	entries, _ := os.ReadDir(s.Dir)
-	if len(entries) != 1 {
-		t.Errorf("STATUS_DIR holds %d entries, want only status.json (no temp files)", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "at badge.json status.json" {
+		t.Errorf("STATUS_DIR holds %q, want only at/, badge.json and status.json (no temp files)", got)
 	}
 	rec, ok, err := snapshot.NewStore(s.RDB).Record(context.Background())
 	if err != nil || !ok || !rec.OK || rec.UpdatedAt == nil || !rec.UpdatedAt.Equal(snap.UpdatedAt) {
