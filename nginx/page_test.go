@@ -14,6 +14,8 @@ import (
 
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
+	"statusedge/internal/probe"
+	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
 
@@ -169,5 +171,53 @@ func TestStatusPageStaleSnapshot(t *testing.T) {
 	dot, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("status"), "::before").backgroundColor`))
 	if err != nil || dot != "rgb(241, 196, 15)" {
 		t.Errorf("stale status light = %q (%v), want the warning colour", dot, err)
+	}
+}
+
+// TestStatusPageProbe: the page takes online/offline from the probe's "online", shows the
+// player count and when the probe checked, and keeps offline (red, current) distinct
+// from stale (amber, notice), in English and Russian.
+func TestStatusPageProbe(t *testing.T) {
+	s := startStack(t, stack.Config{Interval: 600, TTL: 900})
+	once(t, s)
+	data, err := os.ReadFile(statusFile(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The database says 1; the probe says offline, 5 s after the read, with 42 players.
+	players := int64(42)
+	snap.Players = &players
+	off := snap.WithProbe(probe.Offline, snap.UpdatedAt.Add(5*time.Second), []probe.Result{{Addr: "127.0.0.1:7777", LatencyMS: 0, Error: "connection refused"}})
+	if err := snapshot.NewPublisher(s.StatusDir, time.Now).Publish(off.Encode(), off); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ lang, offline, players, checked string }{
+		{"en-US", "Offline", "Players online: 42", "Checked "},
+		{"ru-RU", "Оффлайн", "Игроков онлайн: 42", "Проверено "},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			tab := browser(t, tt.lang)
+			if got := view(t, tab, s.PublicURL()+"/", "offline"); got != tt.offline {
+				t.Errorf("status = %q, want %q", got, tt.offline)
+			}
+			if got := text(t, tab, "#players"); got != tt.players {
+				t.Errorf("players = %q, want %q", got, tt.players)
+			}
+			if got := text(t, tab, "#checked"); !strings.HasPrefix(got, tt.checked) {
+				t.Errorf("checked = %q, want %q…", got, tt.checked)
+			}
+			stale, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.stale`))
+			if err != nil || stale != "false" {
+				t.Errorf("offline and current shown as stale (%q, %v): the two states must stay distinct", stale, err)
+			}
+			dot, err := chromedp.Run(tab, chromedp.Evaluate[string](`getComputedStyle(document.getElementById("status"), "::before").backgroundColor`))
+			if err != nil || dot != "rgb(231, 76, 60)" {
+				t.Errorf("offline light = %q (%v), want red", dot, err)
+			}
+		})
 	}
 }

@@ -23,15 +23,21 @@ var files embed.FS
 // Params are what differs between installs. Paths are absolute. No TTL: how long a
 // snapshot is served from disk is the snapshotter's to say, through the names it links.
 type Params struct {
-	Listen     string   // PUBLIC_ADDR
-	ServerName string   // server_name; "_" matches any Host
-	OriginAddr string   // ORIGIN_ADDR
-	StatusDir  string   // STATUS_DIR, holding the snapshotter's served tree at/
-	PageDir    string   // folder holding the status page's index.html
-	CacheDir   string   // proxy_cache_path for the origin's answers
-	ShieldAddr string   // loopback host:port of the rate-capped hop to the origin
-	Interval   int      // max-age hint: seconds from updated_at to the next expected refresh
-	DebugAllow []string // addresses or CIDRs allowed to read the debug endpoint
+	Listen     string // PUBLIC_ADDR
+	ServerName string // server_name; "_" matches any Host
+	OriginAddr string // ORIGIN_ADDR
+	StatusDir  string // STATUS_DIR, holding status.json and the names the snapshotter links
+	PageDir    string // folder holding the status page's index.html
+	CacheDir   string // proxy_cache_path for the origin's answers
+	ShieldAddr string // loopback host:port of the rate-capped hop to the origin
+	// Interval is the max-age hint of what nginx serves from disk: seconds from the file's
+	// mtime (updated_at) to the next expected refresh, STATUS_UPDATE_INTERVAL.
+	Interval int
+	// ProbeInterval, when above 0, is STATUS_PROBE_INTERVAL of a snapshotter that probes
+	// the game server (GAME_SERVER_ADDR set): the hint is then at most this, so that no
+	// cache keeps an online/offline flip from a visitor for longer than one probe round.
+	ProbeInterval int
+	DebugAllow    []string // addresses or CIDRs allowed to read the debug endpoint
 	// Origin shielding: the global rate (requests/s, with burst) that reaches the origin.
 	// (nginx keeps an origin answer for the second it was fetched in, no longer.)
 	OriginRate   int
@@ -90,7 +96,10 @@ type errorPage struct {
 // view is what the templates see: the params plus what the snapshot package dictates.
 type view struct {
 	Params
+	MaxAge     int         // the max-age hint in force: Interval, capped by ProbeInterval
+	StaleBadge string      // the badge past the snapshot's freshness
 	Chain      []chainStep // the levels in the order nginx looks
+	BadgeChain []chainStep // the same for the badge's names
 	LevelMaps  []levelMap
 	ErrorCodes []errorPage
 }
@@ -98,23 +107,34 @@ type view struct {
 // chainStep is one level's lookup: its name for this second, and where a miss goes.
 type chainStep struct {
 	Step struct {
-		Level int
-		Next  string
+		Level  int
+		Prefix string // "" for the snapshot's names, "b" for the badge's
+		Next   string
 	}
 	View *view
 }
 
 func newView(p Params) view {
-	v := view{Params: p.WithDefaults()}
-	order := snapshot.LookupOrder()
-	for i, l := range order {
-		step := chainStep{View: &v}
-		step.Step.Level, step.Step.Next = l, "@origin"
-		if i+1 < len(order) {
-			step.Step.Next = fmt.Sprintf("@status_at%d", order[i+1])
-		}
-		v.Chain = append(v.Chain, step)
+	v := view{Params: p.WithDefaults(), StaleBadge: string(snapshot.StaleBadge())}
+	v.MaxAge = v.Interval
+	if v.ProbeInterval > 0 {
+		v.MaxAge = min(v.MaxAge, v.ProbeInterval)
 	}
+	order := snapshot.LookupOrder()
+	chain := func(prefix, loc, last string) []chainStep {
+		var out []chainStep
+		for i, l := range order {
+			step := chainStep{View: &v}
+			step.Step.Level, step.Step.Prefix, step.Step.Next = l, prefix, last
+			if i+1 < len(order) {
+				step.Step.Next = fmt.Sprintf("@%s%d", loc, order[i+1])
+			}
+			out = append(out, step)
+		}
+		return out
+	}
+	v.Chain = chain("", "status_at", "@origin")
+	v.BadgeChain = chain("b", "badge_at", "@badge_stale")
 	for _, l := range slices.Sorted(slices.Values(order)) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}

@@ -61,11 +61,14 @@ var errNoStatus = errors.New("no status available: Redis, MySQL and the last kno
 // chain answers with the best snapshot available: Redis, then MySQL through one shared
 // in-flight read, then the last snapshot this process knows, then status.json on disk.
 type chain struct {
-	store        statusStore
-	read         func(context.Context) ([]snapshot.Row, error)
-	pingDB       func(context.Context) error
-	dir          string
-	ttl          time.Duration
+	store  statusStore
+	read   func(context.Context) ([]snapshot.Row, error)
+	pingDB func(context.Context) error
+	dir    string
+	ttl    time.Duration
+	// maxAge, when above 0, caps max-age: STATUS_PROBE_INTERVAL with a probe configured,
+	// so that no cache hides an online/offline flip for longer than one probe round.
+	maxAge       time.Duration
 	redisTimeout time.Duration
 	dbTimeout    time.Duration
 	// dbBackoff is how long a failed MySQL read is remembered, so a dead database gets

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
@@ -31,6 +32,17 @@ type debugInfo struct {
 	SnapshotterError string                  `json:"snapshotter_error,omitempty"`
 	Fallbacks        []snapshot.Fallback     `json:"fallbacks"` // constants that took their defaults
 	OriginDBError    string                  `json:"origin_mysql_error,omitempty"`
+	// Probe is the game-server probe's state as the snapshot shown above carries it.
+	Probe *probeState `json:"probe,omitempty"`
+	// PlayersError is the snapshotter's reason for a null player count, from its record.
+	PlayersError string `json:"players_error,omitempty"`
+}
+
+type probeState struct {
+	Online    bool           `json:"online"`
+	CheckedAt time.Time      `json:"checked_at"`
+	Players   *int64         `json:"players"`
+	Targets   []probe.Result `json:"targets"` // empty: no probe configured
 }
 
 type fileInfo struct {
@@ -106,6 +118,7 @@ func (d debugDeps) collect(ctx context.Context, v chainView) debugInfo {
 		age := best.snap.Age(v.at)
 		info.UpdatedAt, info.FreshUntil, info.AgeSeconds = &best.snap.UpdatedAt, &best.snap.FreshUntil, &age
 		info.IsFresh = best.snap.Fresh(v.at)
+		info.Probe = &probeState{Online: best.snap.Online, CheckedAt: best.snap.CheckedAt, Players: best.snap.Players, Targets: best.snap.Probe}
 	}
 	// The snapshotter's account of the constants is the one in force; the origin's own
 	// MySQL read stands in when the snapshotter has recorded none.
@@ -159,7 +172,7 @@ func (d debugDeps) snapshotterRecord(ctx context.Context, info *debugInfo) {
 	case !ok:
 		info.SnapshotterError = "no refresh recorded in Redis: the snapshotter has not run against this Redis"
 	default:
-		info.Snapshotter, info.Fallbacks = &rec, rec.Fallbacks
+		info.Snapshotter, info.Fallbacks, info.PlayersError = &rec, rec.Fallbacks, rec.PlayersError
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
+	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
@@ -46,7 +47,7 @@ func (quietRedis) Printf(context.Context, string, ...any) {}
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, listening func(addr string)) error {
 	fs := flag.NewFlagSet("origin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	probe := fs.Bool("healthcheck", false, "exit 0 when the running origin's /healthz answers 200 (for container healthchecks)")
+	checkHealth := fs.Bool("healthcheck", false, "exit 0 when the running origin's /healthz answers 200 (for container healthchecks)")
 	redisTimeout := fs.Duration("redis-timeout", 100*time.Millisecond, "deadline for each Redis call before falling over to MySQL")
 	dbTimeout := fs.Duration("db-timeout", 2*time.Second, "deadline for connecting to and querying MySQL")
 	dbBackoff := fs.Duration("db-backoff", 5*time.Second, "how long a failed MySQL read is remembered before the next attempt")
@@ -58,8 +59,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if *probe {
+	if *checkHealth {
 		return healthcheck.Probe(ctx, "http://"+cfg.OriginAddr+"/healthz")
+	}
+	// The origin reads the probe's settings for one thing: with a probe, answers promise
+	// freshness for one probe interval at most.
+	probeCfg, probing, err := probe.LoadConfig(getenv)
+	if err != nil {
+		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "origin")
 	// go-redis logs every failed dial; during a Redis outage that is one line per visitor.
@@ -99,6 +106,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ttl:          cfg.TTL,
 		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
+	}
+	if probing {
+		c.maxAge = probeCfg.Interval
 	}
 	// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
 	// server has drained finishes (or hits refillTimeout) on an open client.

@@ -51,7 +51,11 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 			// Never promise freshness beyond fresh_until: nginx's shield may hand this
 			// answer out for up to a second, so promise a second less; and never more than
 			// the TTL, even for a snapshot stamped ahead of this clock.
-			left := int64(min(a.snap.FreshUntil.Sub(t), c.ttl)/time.Second) - 1
+			limit := c.ttl
+			if c.maxAge > 0 {
+				limit = min(limit, c.maxAge)
+			}
+			left := int64(min(a.snap.FreshUntil.Sub(t), limit)/time.Second) - 1
 			h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(max(0, left), 10))
 		}
 		h.Set("ETag", etag)

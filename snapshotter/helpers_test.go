@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func get(url string) (string, error) {
@@ -16,3 +18,5 @@ func get(url string) (string, error) {
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
 }
+
+func prometheusRegistry() *prometheus.Registry { return prometheus.NewRegistry() }

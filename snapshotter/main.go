@@ -24,6 +24,9 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
+	"statusedge/internal/notify"
+	"statusedge/internal/players"
+	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
@@ -42,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("snapshotter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	once := fs.Bool("once", false, "refresh once and exit: 0 on success, 1 with the reason")
-	probe := fs.Bool("healthcheck", false, "exit 0 when the running snapshotter's /healthz answers 200 (for container healthchecks)")
+	checkHealth := fs.Bool("healthcheck", false, "exit 0 when the running snapshotter's /healthz answers 200 (for container healthchecks)")
 	dbTimeout := fs.Duration("db-timeout", 5*time.Second, "deadline for connecting to and querying MySQL")
 	redisTimeout := fs.Duration("redis-timeout", 2*time.Second, "deadline for each Redis call")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -52,8 +55,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if *probe {
+	if *checkHealth {
 		return healthcheck.Probe(ctx, "http://"+cfg.SnapshotterAddr+"/healthz")
+	}
+	probeCfg, probing, err := probe.LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	playersQuery, counting, err := players.LoadQuery(getenv)
+	if err != nil {
+		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "snapshotter")
 
@@ -78,6 +89,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
 	}
+	if counting {
+		r.players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, playersQuery) }
+	}
+	var w *watcher
+	if probing {
+		w = &watcher{loop: probe.NewLoop(probeCfg, time.Now), r: r, log: logger, metrics: newProbeMetrics(reg)}
+		if u := getenv("STATUS_WEBHOOK_URL"); u != "" {
+			if w.notifier, err = notify.New(logger, u, notify.Options{Failed: w.metrics.webhookFailures.Inc}); err != nil {
+				return err
+			}
+		}
+	}
 	// A crash mid-publish leaves every served name complete but maybe mixed; make the
 	// folder say exactly what status.json says before anything else.
 	if err := r.pub.Recover(); err != nil {
@@ -92,13 +115,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("SNAPSHOTTER_ADDR: %w", err)
 	}
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
-		"ttl_seconds", cfg.TTL.Seconds(), "status_dir", cfg.StatusDir, "redis", cfg.RedisAddr())
+		"ttl_seconds", cfg.TTL.Seconds(), "status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(),
+		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", w != nil && w.notifier != nil)
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
 	// The loop and the health server end together: on SIGTERM, or when either fails.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { r.Loop(gctx, cfg.Interval); return nil })
+	if w != nil {
+		// Issue 13: with leadership, run this on the leader only.
+		g.Go(func() error { w.Run(gctx); return nil })
+	}
 	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, r, reg)) })
 	if err := g.Wait(); err != nil {
 		return err

@@ -79,7 +79,7 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("status.json mode = %v, %v; want 0644", fi.Mode(), err)
 	}
-	// status.json, last.json, the lock, and the names nginx serves: no temp file.
+	// status.json, badge.json, last.json, the lock, and the names nginx serves: no temp file.
 	entries, err := os.ReadDir(s.Dir)
 	if err != nil {
 		t.Fatal(err)
@@ -87,14 +87,14 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	names := 0
 	for _, e := range entries {
 		switch n := e.Name(); {
-		case n == snapshot.FileName || n == snapshot.LastName || n == ".publish.lock":
-		case regexp.MustCompile(`^[0-9]-[0-9]+\.json$`).MatchString(n):
+		case n == snapshot.FileName || n == snapshot.BadgeFileName || n == snapshot.LastName || n == ".publish.lock":
+		case regexp.MustCompile(`^b?[0-9]-[0-9]+\.json$`).MatchString(n):
 			names++
 		default:
 			t.Errorf("STATUS_DIR holds %s", n)
 		}
 	}
-	if names == 0 || names > 120 {
+	if names == 0 || names > 240 {
 		t.Errorf("%d served names in STATUS_DIR", names)
 	}
 	rec, ok, err := snapshot.NewStore(s.RDB).Record(context.Background())

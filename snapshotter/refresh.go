@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
@@ -29,10 +30,17 @@ type refresher struct {
 	now          func() time.Time
 	log          *slog.Logger
 	metrics      *metrics
+	// players reads STATUS_PLAYERS_QUERY's count with each database read; nil without one.
+	players func(context.Context) (int64, error)
 
-	mu   sync.Mutex
-	last snapshot.RefreshRecord // last attempt
-	good *snapshot.Snapshot     // the last snapshot written everywhere
+	// pubMu orders publishes: the database loop and the probe both publish, and each
+	// publish must compose the newest of both.
+	pubMu sync.Mutex
+	mu    sync.Mutex
+	last  snapshot.RefreshRecord // last attempt
+	good  *snapshot.Snapshot     // the last snapshot written everywhere
+	base  *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
+	seen  *probe.Report          // the probe's last round; nil until one ran
 }
 
 // Refresh reads the database once and writes Redis and the file. A failed read writes
@@ -84,6 +92,27 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	for _, f := range fallbacks {
 		r.log.Warn("constant fell back to its default", "name", f.Name, "reason", f.Reason)
 	}
+	if r.players != nil {
+		// Garnish on the status: a failed count is null with its reason, never a failed refresh.
+		pctx, cancel := context.WithTimeout(ctx, r.dbTimeout)
+		n, err := r.players(pctx)
+		cancel()
+		if err != nil {
+			rec.PlayersError = err.Error()
+			r.log.Warn("players count unavailable: players is null", "err", err)
+		} else {
+			snap.Players = &n
+		}
+	}
+
+	r.pubMu.Lock()
+	defer r.pubMu.Unlock()
+	r.mu.Lock()
+	base := snap
+	r.base = &base
+	seen := r.seen
+	r.mu.Unlock()
+	snap = withProbe(snap, seen)
 	data := snap.Encode()
 
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
@@ -100,6 +129,46 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	}
 	r.log.Info("snapshot written", "updated_at", snap.UpdatedAt, "bytes", len(data), "fallbacks", len(fallbacks))
 	return snap, "", nil
+}
+
+// withProbe applies the probe's last round, if any, to a database read.
+func withProbe(s snapshot.Snapshot, seen *probe.Report) snapshot.Snapshot {
+	if seen == nil {
+		return s
+	}
+	return s.WithProbe(seen.Verdict, seen.At, seen.Results)
+}
+
+// Republish writes the last database read again with the probe's latest round applied:
+// no database query, and updated_at and fresh_until unchanged, so a flip never extends
+// freshness. Redis gets what is left of the freshness as the key's TTL. It does nothing
+// before the first successful read, or once that read is past its freshness.
+func (r *refresher) Republish(ctx context.Context) error {
+	r.pubMu.Lock()
+	defer r.pubMu.Unlock()
+	r.mu.Lock()
+	base, seen := r.base, r.seen
+	r.mu.Unlock()
+	if base == nil {
+		return nil
+	}
+	left := base.FreshUntil.Sub(r.now()) / time.Second * time.Second
+	if left <= 0 {
+		return nil
+	}
+	snap := withProbe(*base, seen)
+	data := snap.Encode()
+	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
+	redisErr := r.store.Put(rctx, data, left)
+	cancel()
+	return errors.Join(redisErr, r.pub.Publish(data, snap))
+}
+
+// observeProbe records the probe's round for the next publish.
+func (r *refresher) observeProbe(rep probe.Report) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen = &rep
 }
 
 // health is what /healthz reports.

@@ -23,6 +23,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
+	"statusedge/internal/probe"
 )
 
 func main() {
@@ -78,6 +79,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if getenv("REDIS_URL") != "" {
 		sc.RedisURL = cfg.RedisURL
 	}
+	// The probe: GAME_SERVER_ADDR when set, else a fake game server owned here.
+	sc.Env = map[string]string{}
+	for _, k := range append(probe.Names(), "STATUS_PLAYERS_QUERY", "STATUS_WEBHOOK_URL") {
+		if v := getenv(k); v != "" {
+			sc.Env[k] = v
+		}
+	}
+	var game *gameServer
+	if sc.Env["GAME_SERVER_ADDR"] == "" {
+		if game, err = startGameServer(); err != nil {
+			return fmt.Errorf("fake game server: %w", err)
+		}
+		defer game.Stop()
+		sc.Env["GAME_SERVER_ADDR"] = game.addr
+	}
+	toggle := make(chan os.Signal, 1)
+	signal.Notify(toggle, syscall.SIGUSR1)
+	defer signal.Stop(toggle)
 	fmt.Fprintln(stdout, "starting MariaDB, Redis, snapshotter, origin and nginx…")
 	s, err := stack.Start(ctx, sc)
 	if err != nil {
@@ -89,6 +108,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintln(stdout, "stopped.")
 	}()
 	printURLs(stdout, s, *dir)
+	if game != nil {
+		fmt.Fprintf(stdout, "Fake game server on %s (probed every STATUS_PROBE_INTERVAL, default 15 s).\nTo watch the page flip: kill -USR1 %d  (closes it; again to reopen)\n\n", game.addr, os.Getpid())
+	} else {
+		fmt.Fprintf(stdout, "Probing GAME_SERVER_ADDR=%s.\n\n", sc.Env["GAME_SERVER_ADDR"])
+	}
 
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -96,6 +120,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-toggle:
+			if game == nil {
+				continue
+			}
+			up, err := game.Toggle()
+			if err != nil {
+				return fmt.Errorf("reopen the fake game server: %w", err)
+			}
+			fmt.Fprintf(stdout, "fake game server %s: open=%v\n", game.addr, up)
 		case <-tick.C:
 			for _, p := range []*harness.Process{s.Origin, s.Snapshotter} {
 				if p.Exited() {

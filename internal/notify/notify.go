@@ -35,6 +35,8 @@ type Options struct {
 	MinBackoff  time.Duration // wait before the first retry, doubled after each (1 s)
 	MaxBackoff  time.Duration // cap on the wait, and on a 429's Retry-After (1 min)
 	MaxAttempts int           // attempts per message before it is dropped (10)
+	// Failed, when set, is called after every failed attempt (for a metric); it must not block.
+	Failed func()
 }
 
 // Notifier delivers Events to one webhook. Its URL is a secret (Discord and Slack put the
@@ -142,6 +144,9 @@ func (n *Notifier) Run(ctx context.Context) {
 func (n *Notifier) deliver(ctx context.Context, e Event) {
 	for attempt := 1; ; attempt++ {
 		retry, wait, err := n.post(ctx, e)
+		if err != nil && n.opts.Failed != nil {
+			n.opts.Failed()
+		}
 		if err == nil {
 			n.logger.Info("webhook delivered", "online", e.Online, "attempt", attempt)
 			return

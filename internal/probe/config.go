@@ -44,9 +44,11 @@ func LoadConfig(getenv func(string) string) (Config, bool, error) {
 	if c.Timeout, err = seconds("STATUS_PROBE_TIMEOUT", get("STATUS_PROBE_TIMEOUT", "3")); err != nil {
 		return Config{}, false, err
 	}
-	// A round that may outlast the interval would make the pace a lie and let rounds queue.
-	if c.Timeout >= c.Interval {
-		return Config{}, false, fmt.Errorf("STATUS_PROBE_TIMEOUT=%d must be less than STATUS_PROBE_INTERVAL=%d, or a round can outlast the interval",
+	// A round that may outlast the interval would make the pace a lie. Equal is allowed:
+	// durations are whole seconds, and a 1-s interval needs a 1-s deadline; a round that
+	// runs a little long only drops a tick (Loop never queues rounds).
+	if c.Timeout > c.Interval {
+		return Config{}, false, fmt.Errorf("STATUS_PROBE_TIMEOUT=%d must not exceed STATUS_PROBE_INTERVAL=%d, or a round can outlast the interval",
 			int(c.Timeout.Seconds()), int(c.Interval.Seconds()))
 	}
 	failures := get("STATUS_PROBE_FAILURES", "2")

@@ -18,8 +18,10 @@ const MaxFileSize = 1 << 20
 // WriteFile replaces dir/status.json atomically: renameio writes a temp file in dir itself
 // (a rename is atomic only within one filesystem) and renames it over the old one, so
 // readers see the old file or the new one, never a torn or empty one.
-func WriteFile(dir string, data []byte) error {
-	path := filepath.Join(dir, FileName)
+func WriteFile(dir string, data []byte) error { return writeNamed(dir, FileName, data) }
+
+func writeNamed(dir, name string, data []byte) error {
+	path := filepath.Join(dir, name)
 	// Static 0644 whatever the umask: nginx workers run as another user and must read it.
 	if err := renameio.WriteFile(path, data, 0o644, renameio.WithTempDir(dir), renameio.WithStaticPermissions(0o644)); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

@@ -21,7 +21,7 @@ const LastName = "last.json"
 const lockName = ".publish.lock"
 
 // blockFile matches the names Publish links (cover.go); nothing else in STATUS_DIR is pruned.
-var blockFile = regexp.MustCompile(`^[0-9]-[0-9]+\.json$`)
+var blockFile = regexp.MustCompile(`^` + badgePrefix + `?[0-9]-[0-9]+\.json$`)
 
 // Publisher keeps STATUS_DIR: status.json (the canonical copy, for the origin, followers
 // and people), one hard link per block of the fresh window, all to one inode, and
@@ -44,10 +44,11 @@ func NewPublisher(dir string, now func() time.Time) *Publisher {
 //
 // Steps, each atomic, so that a crash between any two leaves every name pointing at a
 // complete snapshot (the old or the new) and Recover can finish the job:
-//  1. status.json replaced with renameio;
-//  2. a new inode written with its mtime set (Last-Modified, ETag and nginx's `expires
-//     modified` follow it);
-//  3. each block name linked to it by link-and-rename, then last.json replaced;
+//  1. status.json and badge.json replaced with renameio;
+//  2. new inodes (snapshot and badge) written with their mtime set (Last-Modified, ETag
+//     and nginx's `expires modified` follow it);
+//  3. each block name (snapshot and badge) linked by link-and-rename, then last.json
+//     replaced;
 //  4. names outside the new window removed, so that no coarser old name shadows a new one.
 func (p *Publisher) Publish(data []byte, s Snapshot) error {
 	unlock, err := p.lock()
@@ -56,6 +57,9 @@ func (p *Publisher) Publish(data []byte, s Snapshot) error {
 	}
 	defer unlock()
 	if err := WriteFile(p.dir, data); err != nil {
+		return err
+	}
+	if err := writeNamed(p.dir, BadgeFileName, s.Badge()); err != nil {
 		return err
 	}
 	return p.link(data, s)
@@ -72,13 +76,22 @@ func (p *Publisher) link(data []byte, s Snapshot) error {
 		return err
 	}
 	defer os.Remove(tmp) // the links keep the inode
+	// The badge derives from the snapshot: its mtime moves whenever the snapshot's does.
+	btmp, err := writeTemp(p.dir, s.Badge(), mtime)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(btmp)
 
 	from := max(s.UpdatedAt.Unix(), p.now().Unix()) // seconds already past need no name
 	blocks := cover(from, s.FreshUntil.Unix(), s.UpdatedAt.Add(FineSpan).Unix())
-	keep := make(map[string]bool, len(blocks))
+	keep := make(map[string]bool, 2*len(blocks))
 	for _, b := range blocks {
-		keep[b.name()] = true
+		keep[b.name()], keep[badgePrefix+b.name()] = true, true
 		if err := linkOver(tmp, filepath.Join(p.dir, b.name())); err != nil {
+			return err
+		}
+		if err := linkOver(btmp, filepath.Join(p.dir, badgePrefix+b.name())); err != nil {
 			return err
 		}
 	}
@@ -161,7 +174,7 @@ func (p *Publisher) Recover() error {
 	}
 	defer unlock()
 	var errs []error
-	for _, pattern := range []string{".status.json*", ".tmp-*", ".link-*"} { // renameio's, writeTemp's, linkOver's
+	for _, pattern := range []string{"." + FileName + "*", "." + BadgeFileName + "*", ".tmp-*", ".link-*"} { // renameio's, writeTemp's, linkOver's
 		leftovers, _ := filepath.Glob(filepath.Join(p.dir, pattern))
 		for _, f := range leftovers {
 			errs = append(errs, os.Remove(f))
@@ -179,6 +192,19 @@ func (p *Publisher) Recover() error {
 	}
 	// Nothing trustworthy to serve from disk: nginx asks the origin until the next publish.
 	return errors.Join(append(errs, err, p.prune(nil))...)
+}
+
+// ServedBadge returns the badge nginx serves at t: the first existing badge name in
+// LookupOrder, else the stale badge.
+func (p *Publisher) ServedBadge(t time.Time) ([]byte, error) {
+	for _, level := range LookupOrder() {
+		data, err := readLimited(filepath.Join(p.dir, badgePrefix+blockAt(level, t.Unix()).name()))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		return data, err
+	}
+	return StaleBadge(), nil
 }
 
 // Served returns the snapshot bytes nginx serves from disk at t, as nginx finds them: the

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"statusedge/internal/probe"
 )
 
 // Row is one row of the `constants` table. Value and Description may be NULL.
@@ -31,12 +33,40 @@ type Rates struct {
 
 // Snapshot is the public status at one moment.
 type Snapshot struct {
-	ServerStatus float64           `json:"server_status"`
-	Rates        Rates             `json:"rates"`
-	ClientStatus float64           `json:"client_status"`
-	UpdatedAt    time.Time         `json:"updated_at"`
-	FreshUntil   time.Time         `json:"fresh_until"`
-	Meta         map[string]string `json:"_meta"`
+	ServerStatus float64   `json:"server_status"`
+	Rates        Rates     `json:"rates"`
+	ClientStatus float64   `json:"client_status"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	FreshUntil   time.Time `json:"fresh_until"`
+	// Online is the game-server probe's verdict; without a probe, or before its first
+	// verdict, ServerStatus != 0.
+	Online bool `json:"online"`
+	// Players is the count STATUS_PLAYERS_QUERY read with the constants; nil (null) when
+	// no query is configured or it failed.
+	Players *int64 `json:"players"`
+	// CheckedAt is when the probe last ran; UpdatedAt without a probe or before its first round.
+	CheckedAt time.Time `json:"checked_at"`
+	// Probe is the last round, one entry per target; empty without a probe.
+	Probe []probe.Result    `json:"probe"`
+	Meta  map[string]string `json:"_meta"`
+}
+
+// WithProbe returns s as the probe last saw the game server: a round at checkedAt with
+// results, and its verdict. An Unknown verdict keeps the database's word (ServerStatus)
+// but still shows the round. Freshness (UpdatedAt, FreshUntil) never changes here: a
+// probe round is not a database read.
+func (s Snapshot) WithProbe(v probe.Verdict, checkedAt time.Time, results []probe.Result) Snapshot {
+	switch v {
+	case probe.Online:
+		s.Online = true
+	case probe.Offline:
+		s.Online = false
+	default:
+		s.Online = s.ServerStatus != 0
+	}
+	s.CheckedAt = checkedAt.UTC().Truncate(time.Second)
+	s.Probe = append([]probe.Result{}, results...)
+	return s
 }
 
 // Fallback says that a known constant took its default, and why.
@@ -71,7 +101,7 @@ func constantFields(s *Snapshot) []struct {
 // never fails the build: the constant takes its default and is listed in the fallbacks.
 func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) {
 	now = now.UTC().Truncate(time.Second)
-	s := Snapshot{UpdatedAt: now, FreshUntil: now.Add(ttl), Meta: make(map[string]string, len(rows))}
+	s := Snapshot{UpdatedAt: now, FreshUntil: now.Add(ttl), CheckedAt: now, Probe: []probe.Result{}, Meta: make(map[string]string, len(rows))}
 	byName := make(map[string]Row, len(rows))
 	for _, r := range rows {
 		byName[r.Name] = r
@@ -99,6 +129,7 @@ func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) 
 			*k.dst = v
 		}
 	}
+	s.Online = s.ServerStatus != 0
 	return s, fallbacks
 }
 
@@ -137,6 +168,10 @@ func Parse(data []byte) (Snapshot, error) {
 		ClientStatus *float64          `json:"client_status"`
 		UpdatedAt    time.Time         `json:"updated_at"`
 		FreshUntil   time.Time         `json:"fresh_until"`
+		Online       *bool             `json:"online"`
+		Players      *int64            `json:"players"`
+		CheckedAt    time.Time         `json:"checked_at"`
+		Probe        []probe.Result    `json:"probe"`
 		Meta         map[string]string `json:"_meta"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -148,10 +183,22 @@ func Parse(data []byte) (Snapshot, error) {
 	case raw.UpdatedAt.IsZero() || !raw.FreshUntil.After(raw.UpdatedAt):
 		return Snapshot{}, errors.New("parse snapshot: updated_at or fresh_until missing or out of order")
 	}
-	return Snapshot{
+	s := Snapshot{
 		ServerStatus: *raw.ServerStatus, Rates: *raw.Rates, ClientStatus: *raw.ClientStatus,
-		UpdatedAt: raw.UpdatedAt, FreshUntil: raw.FreshUntil, Meta: raw.Meta,
-	}, nil
+		UpdatedAt: raw.UpdatedAt, FreshUntil: raw.FreshUntil, Online: *raw.ServerStatus != 0,
+		Players: raw.Players, CheckedAt: raw.CheckedAt, Probe: raw.Probe, Meta: raw.Meta,
+	}
+	// A snapshot written before these fields existed reads as one without a probe.
+	if raw.Online != nil {
+		s.Online = *raw.Online
+	}
+	if s.CheckedAt.IsZero() {
+		s.CheckedAt = s.UpdatedAt
+	}
+	if s.Probe == nil {
+		s.Probe = []probe.Result{}
+	}
+	return s, nil
 }
 
 // Fresh reports whether the snapshot may still be presented as current at now.

@@ -81,7 +81,8 @@ func TestEncodeMatchesContract(t *testing.T) {
 	s, _ := Build([]Row{{"ServerStatus", ptr("1"), ptr("Сервер <онлайн>")}, {"RateExp", ptr("2.5"), ptr("XP rate")}}, now, 15*time.Minute)
 	got := string(s.Encode())
 	want := `{"server_status":1,"rates":{"exp":2.5,"pvp":1,"pve":1,"color_mob":1,"skill":1},"client_status":256,` +
-		`"updated_at":"2026-11-26T12:00:00Z","fresh_until":"2026-11-26T12:15:00Z","_meta":{"RateExp":"XP rate","ServerStatus":"Сервер <онлайн>"}}`
+		`"updated_at":"2026-11-26T12:00:00Z","fresh_until":"2026-11-26T12:15:00Z",` +
+		`"online":true,"players":null,"checked_at":"2026-11-26T12:00:00Z","probe":[],"_meta":{"RateExp":"XP rate","ServerStatus":"Сервер <онлайн>"}}`
 	if got != want {
 		t.Errorf("Encode =\n%s\nwant\n%s", got, want)
 	}

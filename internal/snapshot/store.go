@@ -34,6 +34,8 @@ type RefreshRecord struct {
 	DurationMS int64      `json:"duration_ms"`
 	UpdatedAt  *time.Time `json:"updated_at,omitempty"`
 	Fallbacks  []Fallback `json:"fallbacks"`
+	// PlayersError says why STATUS_PLAYERS_QUERY gave no count (players is null).
+	PlayersError string `json:"players_error,omitempty"`
 }
 
 // Store is the snapshot's Redis side.

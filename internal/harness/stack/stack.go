@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/probe"
 	"statusedge/nginx"
 )
 
@@ -31,6 +32,9 @@ type Config struct {
 	// NginxExtra is nginx text added to the http block: the bench's ceiling, a bare server
 	// in the same nginx process.
 	NginxExtra string
+	// Env is more environment for the programs (GAME_SERVER_ADDR, STATUS_PROBE_*...). With
+	// a probe configured, nginx is rendered with its interval as the max-age hint.
+	Env map[string]string
 	// External servers, as the programs take them; empty starts throwaway ones.
 	DB       map[string]string // DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME
 	RedisURL string
@@ -67,6 +71,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.Env = map[string]string{
 		"STATUS_DIR": s.StatusDir, "STATUS_UPDATE_INTERVAL": strconv.Itoa(cfg.Interval),
 		"STATUS_CACHE_TTL": strconv.Itoa(cfg.TTL),
+	}
+	for k, v := range cfg.Env {
+		s.Env[k] = v
 	}
 	if len(cfg.DB) > 0 {
 		for k, v := range cfg.DB {
@@ -131,6 +138,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	p := cfg.NginxParams
 	p.Listen, p.OriginAddr, p.StatusDir = s.Env["PUBLIC_ADDR"], s.Env["ORIGIN_ADDR"], s.StatusDir
 	p.Interval = cfg.Interval
+	if pc, on, err := probe.LoadConfig(func(k string) string { return s.Env[k] }); err != nil {
+		return nil, err
+	} else if on {
+		p.ProbeInterval = int(pc.Interval / time.Second)
+	}
 	dir := filepath.Join(cfg.Dir, "nginx")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err

@@ -1,0 +1,48 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Badge names in STATUS_DIR.
+const (
+	// BadgeFileName is the badge of the current snapshot beside status.json.
+	BadgeFileName = "badge.json"
+	// badgePrefix starts a badge's block names in STATUS_DIR: b<level>-<index>.json,
+	// the same blocks as the snapshot's.
+	badgePrefix = "b"
+)
+
+// badge is a shields.io endpoint badge (https://shields.io/badges/endpoint-badge).
+type badge struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	Label         string `json:"label"`
+	Message       string `json:"message"`
+	Color         string `json:"color"`
+}
+
+const badgeLabel = "game server"
+
+func encodeBadge(b badge) []byte {
+	out, err := json.Marshal(b)
+	if err != nil {
+		panic(fmt.Sprintf("encode badge: %v", err)) // four plain fields never fail
+	}
+	return out
+}
+
+// Badge is the shields.io endpoint JSON for s while it is fresh: online or offline
+// from s.Online.
+func (s Snapshot) Badge() []byte {
+	if s.Online {
+		return encodeBadge(badge{1, badgeLabel, "online", "brightgreen"})
+	}
+	return encodeBadge(badge{1, badgeLabel, "offline", "red"})
+}
+
+// StaleBadge is the badge served once the snapshot is past its freshness: neither
+// online nor offline is known.
+func StaleBadge() []byte {
+	return encodeBadge(badge{1, badgeLabel, "stale", "lightgrey"})
+}

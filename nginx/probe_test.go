@@ -1,0 +1,205 @@
+package nginx_test
+
+import (
+	"encoding/json"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"statusedge/internal/harness/stack"
+)
+
+// gameServer is a loopback listener the test owns, closed and reopened on one address.
+type gameServer struct {
+	t    *testing.T
+	addr string
+	mu   sync.Mutex
+	ln   net.Listener
+	wg   sync.WaitGroup
+}
+
+func newGameServer(t *testing.T) *gameServer {
+	t.Helper()
+	g := &gameServer{t: t, addr: "127.0.0.1:0"}
+	g.open()
+	g.addr = g.ln.Addr().String()
+	t.Cleanup(g.close)
+	return g
+}
+
+func (g *gameServer) open() {
+	g.t.Helper()
+	ln, err := net.Listen("tcp", g.addr)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.mu.Lock()
+	g.ln = ln
+	g.mu.Unlock()
+	g.wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("ready\r\n"))
+			c.Close()
+		}
+	})
+}
+
+func (g *gameServer) close() {
+	g.mu.Lock()
+	ln := g.ln
+	g.ln = nil
+	g.mu.Unlock()
+	if ln != nil {
+		ln.Close()
+		g.wg.Wait()
+	}
+}
+
+// probeStack runs the whole stack with the snapshotter probing g every second.
+func probeStack(t *testing.T, g *gameServer, interval, ttl int) *stack.Stack {
+	t.Helper()
+	return startStack(t, stack.Config{Interval: interval, TTL: ttl, Snapshotter: true, Env: map[string]string{
+		"GAME_SERVER_ADDR": g.addr, "GAME_SERVER_PROBE": "banner",
+		"STATUS_PROBE_INTERVAL": "1", "STATUS_PROBE_TIMEOUT": "1", "STATUS_PROBE_FAILURES": "2",
+	}})
+}
+
+type onlineView struct {
+	Online *bool `json:"online"`
+	Probe  []struct {
+		OK bool `json:"ok"`
+	} `json:"probe"`
+}
+
+func publicOnline(t *testing.T, s *stack.Stack) (online, probed bool) {
+	t.Helper()
+	r := get(t, s.PublicURL()+"/api/server/status")
+	var v onlineView
+	if r.code != 200 || json.Unmarshal(r.body, &v) != nil || v.Online == nil {
+		return false, false
+	}
+	return *v.Online, len(v.Probe) == 1
+}
+
+// waitOnline polls the public URL until it says online == want, and returns how long it took.
+func waitOnline(t *testing.T, s *stack.Stack, want bool, timeout time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	waitFor(t, timeout, "online: "+strconv.FormatBool(want)+" at the public URL", func() bool {
+		online, probed := publicOnline(t, s)
+		return probed && online == want
+	})
+	return time.Since(start)
+}
+
+// TestProbeFlipThroughNginx: closing the game server's listener turns the public URL
+// offline within 2 probe intervals + 1 s, reopening turns it online within one interval
+// + 1 s, and neither flip sends a query to MariaDB. Five closes give the median.
+func TestProbeFlipThroughNginx(t *testing.T) {
+	g := newGameServer(t)
+	s := probeStack(t, g, 600, 900)
+	waitOnline(t, s, true, 15*time.Second)
+	var offline []time.Duration
+	for i := range 5 {
+		before := selects(t, s)
+		g.close()
+		offline = append(offline, waitOnline(t, s, false, 3*time.Second))
+		if after := selects(t, s); after != before {
+			t.Errorf("flip %d to offline: Com_select %d -> %d, want no query", i+1, before, after)
+		}
+		before = selects(t, s)
+		g.open()
+		back := waitOnline(t, s, true, 2*time.Second)
+		if after := selects(t, s); after != before {
+			t.Errorf("flip %d to online: Com_select %d -> %d, want no query", i+1, before, after)
+		}
+		t.Logf("flip %d: offline after %v, online again after %v", i+1, offline[i], back)
+	}
+	slices.Sort(offline)
+	t.Logf("close -> online:false at the public URL: median %v of 5 (min %v, max %v); Com_select unchanged during every flip",
+		offline[2], offline[0], offline[4])
+}
+
+var reMaxAge = regexp.MustCompile(`max-age=(\d+)`)
+
+func maxAge(t *testing.T, r reply) int {
+	t.Helper()
+	m := reMaxAge.FindStringSubmatch(strings.Join(r.header.Values("Cache-Control"), ", "))
+	if m == nil {
+		return -1
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestProbeHeaders: with a probe, max-age never exceeds STATUS_PROBE_INTERVAL, on the
+// file path and on the origin path.
+func TestProbeHeaders(t *testing.T) {
+	g := newGameServer(t)
+	s := probeStack(t, g, 600, 900)
+	waitOnline(t, s, true, 15*time.Second)
+	for _, u := range []string{s.PublicURL() + "/api/server/status", s.PublicURL() + "/status.json", s.PublicURL() + "/api/server/badge.json", s.OriginURL() + "/server/status"} {
+		r := get(t, u)
+		if r.code != 200 {
+			t.Fatalf("%s: %d", u, r.code)
+		}
+		cc := strings.Join(r.header.Values("Cache-Control"), ", ")
+		if n := maxAge(t, r); n > 1 || (n < 0 && !strings.Contains(cc, "no-cache")) || strings.Contains(cc, "stale-while-revalidate") {
+			t.Errorf("%s: Cache-Control %q, want max-age <= 1 (the probe interval)", u, cc)
+		}
+	}
+}
+
+// TestBadgeThroughNginx: badge.json is a valid shields.io endpoint badge with the
+// status's headers, and says stale once the snapshot is past its TTL.
+func TestBadgeThroughNginx(t *testing.T) {
+	const ttl = 3
+	s := startStack(t, stack.Config{Interval: 2, TTL: ttl})
+	once(t, s)
+	badge := s.PublicURL() + "/api/server/badge.json"
+	decode := func(r reply) (b struct {
+		SchemaVersion int    `json:"schemaVersion"`
+		Label         string `json:"label"`
+		Message       string `json:"message"`
+		Color         string `json:"color"`
+	}) {
+		t.Helper()
+		if r.code != 200 || json.Unmarshal(r.body, &b) != nil || b.SchemaVersion != 1 || b.Label == "" || b.Color == "" {
+			t.Fatalf("badge: %d %q", r.code, r.body)
+		}
+		return b
+	}
+	r := get(t, badge)
+	if b := decode(r); b.Message != "online" {
+		t.Errorf("fresh badge says %q", b.Message)
+	}
+	for k, want := range map[string]string{"Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"} {
+		if got := r.header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	if n := maxAge(t, r); n < 0 || n > 2 {
+		t.Errorf("badge max-age = %d, want within the interval", n)
+	}
+	updated := get(t, s.PublicURL()+"/api/server/status").snap(t).UpdatedAt
+	waitFor(t, 10*time.Second, "past the TTL", func() bool { return time.Since(updated) > (ttl+1)*time.Second })
+	r = get(t, badge)
+	if b := decode(r); b.Message != "stale" {
+		t.Errorf("badge past the TTL says %q, want stale", b.Message)
+	}
+	if cc := r.header.Get("Cache-Control"); cc != "no-cache" || r.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("stale badge: Cache-Control %q, CORS %q", cc, r.header.Get("Access-Control-Allow-Origin"))
+	}
+}

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/probe"
+	"statusedge/internal/snapshot"
+)
+
+// gameServer is a loopback listener the test owns, standing in for the game server. It
+// can be closed and reopened on the same address; speak says whether it writes a banner.
+type gameServer struct {
+	t     *testing.T
+	addr  string
+	speak bool
+	mu    sync.Mutex
+	ln    net.Listener
+	wg    sync.WaitGroup
+	done  chan struct{}
+}
+
+func newGameServer(t *testing.T, speak bool) *gameServer {
+	t.Helper()
+	g := &gameServer{t: t, addr: "127.0.0.1:0", speak: speak}
+	g.open()
+	g.addr = g.ln.Addr().String()
+	t.Cleanup(g.close)
+	return g
+}
+
+func (g *gameServer) open() {
+	g.t.Helper()
+	ln, err := net.Listen("tcp", g.addr)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	g.mu.Lock()
+	g.ln, g.done = ln, done
+	g.mu.Unlock()
+	g.wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			g.wg.Go(func() {
+				defer c.Close()
+				if g.speak {
+					_, _ = c.Write([]byte("ready\r\n"))
+					return
+				}
+				<-done // a hung server: accepts (the kernel does) and never writes
+			})
+		}
+	})
+}
+
+func (g *gameServer) close() {
+	g.mu.Lock()
+	ln, done := g.ln, g.done
+	g.ln = nil
+	g.mu.Unlock()
+	if ln == nil {
+		return
+	}
+	ln.Close()
+	close(done)
+	g.wg.Wait()
+}
+
+// runSnapshotter runs the snapshotter loop in process until the test ends.
+func runSnapshotter(t *testing.T, env map[string]string) {
+	t.Helper()
+	env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() { done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(env), &out, &out, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run after cancel = %v", err)
+		}
+	})
+}
+
+// fileSnap reads status.json, or returns false when it is not there yet.
+func (s *stack) fileSnap(t *testing.T) (snapshot.Snapshot, bool) {
+	t.Helper()
+	data, _, err := snapshot.ReadFile(s.Dir)
+	if err != nil {
+		return snapshot.Snapshot{}, false
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		t.Fatalf("status.json: %v", err)
+	}
+	return snap, true
+}
+
+// waitSnap polls status.json until cond holds.
+func (s *stack) waitSnap(t *testing.T, timeout time.Duration, what string, cond func(snapshot.Snapshot) bool) snapshot.Snapshot {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if snap, ok := s.fileSnap(t); ok && cond(snap) {
+			return snap
+		}
+		if time.Now().After(deadline) {
+			data, _, err := snapshot.ReadFile(s.Dir)
+			t.Fatalf("%s: not within %v; status.json: %s %v", what, timeout, data, err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a file, not synchronising
+	}
+}
+
+func probeEnv(s *stack, addr, kind string) {
+	s.Env["GAME_SERVER_ADDR"], s.Env["GAME_SERVER_PROBE"] = addr, kind
+	s.Env["STATUS_PROBE_INTERVAL"], s.Env["STATUS_PROBE_TIMEOUT"], s.Env["STATUS_PROBE_FAILURES"] = "1", "1", "2"
+}
+
+// TestPlayers: a real count against a `characters` table; anything but one numeric cell
+// gives players null with the reason in last_refresh, and never fails the refresh.
+func TestPlayers(t *testing.T) {
+	s := newStack(t)
+	root, err := s.DB.Root("tzserver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	if _, err := root.Exec(`CREATE TABLE characters (name VARCHAR(32), online TINYINT);
+		INSERT INTO characters VALUES ('a', 1), ('b', 1), ('c', 0), ('d', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, query string
+		want        int64 // -1: null
+		reason      string
+	}{
+		{"count", "SELECT COUNT(*) FROM characters WHERE online = 1", 3, ""},
+		{"text", "SELECT name FROM characters LIMIT 1", -1, "VARCHAR column"},
+		{"two columns", "SELECT COUNT(*), MAX(name) FROM characters", -1, "2 columns"},
+		{"error", "SELECT COUNT(*) FROM no_such_table", -1, "doesn't exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.once(t, "-db-timeout=3s"); err != nil && false {
+				t.Fatal(err)
+			}
+			s.Env["STATUS_PLAYERS_QUERY"] = tt.query
+			if err := s.once(t); err != nil {
+				t.Fatalf("refresh with players %q failed: %v", tt.query, err)
+			}
+			snap, _ := s.fileSnap(t)
+			rec, _, err := snapshot.NewStore(s.RDB).Record(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.want >= 0 && (snap.Players == nil || *snap.Players != tt.want):
+				t.Errorf("players = %v, want %d", snap.Players, tt.want)
+			case tt.want < 0 && snap.Players != nil:
+				t.Errorf("players = %d, want null", *snap.Players)
+			case !strings.Contains(rec.PlayersError, tt.reason) || (tt.reason == "") != (rec.PlayersError == ""):
+				t.Errorf("players_error = %q, want %q", rec.PlayersError, tt.reason)
+			}
+			if !bytes.Contains(s.file(t), []byte(`"players":`)) {
+				t.Error("status.json has no players field")
+			}
+		})
+	}
+	t.Run("not a SELECT is refused at start", func(t *testing.T) {
+		s.Env["STATUS_PLAYERS_QUERY"] = "DELETE FROM x"
+		err := s.once(t)
+		if err == nil || !strings.Contains(err.Error(), "STATUS_PLAYERS_QUERY") || !strings.Contains(err.Error(), "not SELECT") {
+			t.Errorf("run = %v, want a refusal naming STATUS_PLAYERS_QUERY", err)
+		}
+	})
+}
+
+// TestBannerProbeOfHungServer: a server that accepts but never writes is offline after
+// the failures, and no probe takes longer than its deadline.
+func TestBannerProbeOfHungServer(t *testing.T) {
+	s := newStack(t)
+	g := newGameServer(t, false)
+	probeEnv(s, g.addr, "banner")
+	runSnapshotter(t, s.Env)
+	start := time.Now()
+	snap := s.waitSnap(t, 10*time.Second, "offline", func(s snapshot.Snapshot) bool { return !s.Online && len(s.Probe) == 1 })
+	t.Logf("offline after %v", time.Since(start))
+	r := snap.Probe[0]
+	if r.OK || !strings.Contains(r.Error, "accepted but sent nothing") {
+		t.Errorf("probe = %+v", r)
+	}
+	if r.LatencyMS > 1000+200 {
+		t.Errorf("probe took %d ms, deadline 1 s", r.LatencyMS)
+	}
+}
+
+// webhook is a local HTTP server standing in for Discord; hang makes it never answer.
+type webhook struct {
+	mu     sync.Mutex
+	bodies []map[string]any
+	hang   chan struct{}
+}
+
+func newWebhook(t *testing.T, hang bool) (*webhook, string) {
+	t.Helper()
+	w := &webhook{}
+	if hang {
+		w.hang = make(chan struct{})
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil || r.Header.Get("Content-Type") != "application/json" {
+			http.Error(rw, `{"message": "Cannot send an empty message", "code": 50006}`, http.StatusBadRequest)
+			return
+		}
+		w.mu.Lock()
+		w.bodies = append(w.bodies, m)
+		w.mu.Unlock()
+		if w.hang != nil {
+			<-w.hang
+		}
+		rw.WriteHeader(http.StatusNoContent) // Discord's answer
+	}))
+	t.Cleanup(func() {
+		if w.hang != nil {
+			close(w.hang)
+		}
+		srv.Close()
+	})
+	return w, srv.URL + "/api/webhooks/123/secret-token"
+}
+
+func (w *webhook) posts() []map[string]any {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]map[string]any(nil), w.bodies...)
+}
+
+// TestWebhookOnePostPerFlip: each flip (not the first verdict) is one POST with a body
+// Discord accepts (a non-empty "content").
+func TestWebhookOnePostPerFlip(t *testing.T) {
+	s := newStack(t)
+	g := newGameServer(t, true)
+	hook, url := newWebhook(t, false)
+	probeEnv(s, g.addr, "tcp")
+	s.Env["STATUS_WEBHOOK_URL"] = url
+	runSnapshotter(t, s.Env)
+	first := s.waitSnap(t, 10*time.Second, "online", func(s snapshot.Snapshot) bool { return s.Online && len(s.Probe) == 1 })
+	g.close()
+	s.waitSnap(t, 5*time.Second, "offline", func(s snapshot.Snapshot) bool { return !s.Online })
+	g.open()
+	last := s.waitSnap(t, 5*time.Second, "online again", func(s snapshot.Snapshot) bool { return s.Online && s.CheckedAt.After(first.CheckedAt) })
+	// Two more rounds after the last flip: nothing more is posted.
+	s.waitSnap(t, 5*time.Second, "two more rounds", func(s snapshot.Snapshot) bool { return s.CheckedAt.Sub(last.CheckedAt) >= 2*time.Second })
+	deadline := time.Now().Add(5 * time.Second)
+	for len(hook.posts()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // polling the webhook's record
+	}
+	posts := hook.posts()
+	if len(posts) != 2 {
+		t.Fatalf("%d posts, want 2 (one per flip): %v", len(posts), posts)
+	}
+	for i, want := range []string{"Game server is OFFLINE", "Game server is ONLINE"} {
+		if c, _ := posts[i]["content"].(string); !strings.HasPrefix(c, want) {
+			t.Errorf("post %d content = %q, want %q…", i+1, c, want)
+		}
+	}
+}
+
+// TestHungWebhookDoesNotDelayFlips: with a webhook that never answers, the next flip is
+// still published within one probe round.
+func TestHungWebhookDoesNotDelayFlips(t *testing.T) {
+	s := newStack(t)
+	g := newGameServer(t, true)
+	_, url := newWebhook(t, true)
+	probeEnv(s, g.addr, "tcp")
+	s.Env["STATUS_WEBHOOK_URL"] = url
+	runSnapshotter(t, s.Env)
+	s.waitSnap(t, 10*time.Second, "online", func(s snapshot.Snapshot) bool { return s.Online && len(s.Probe) == 1 })
+	g.close()
+	s.waitSnap(t, 3*time.Second, "offline", func(s snapshot.Snapshot) bool { return !s.Online })
+	g.open() // the offline message is now hanging in the webhook
+	start := time.Now()
+	s.waitSnap(t, 2*time.Second, "online again within a round + 1 s", func(s snapshot.Snapshot) bool { return s.Online })
+	t.Logf("online again published %v after reopening", time.Since(start))
+}
+
+// lastStore is the Redis side for the flapping test: it keeps the last value.
+type lastStore struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+func (f *lastStore) Put(_ context.Context, data []byte, _ time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.data = data
+	return nil
+}
+func (f *lastStore) PutRecord(context.Context, snapshot.RefreshRecord) error { return nil }
+func (f *lastStore) Interval(_ context.Context, c, _ time.Duration) snapshot.Interval {
+	return snapshot.Interval{Every: c}
+}
+
+// TestFlappingDoesNotFlip: one failed round between successes never turns the published
+// status offline, and each round is published from the last read without a query.
+func TestFlappingDoesNotFlip(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		reads := 0
+		store := &lastStore{}
+		r := testRefresher(t, store, func(context.Context) ([]snapshot.Row, error) { reads++; return nil, nil })
+		if err := r.Refresh(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		script := "+-+-+-+"
+		i := 0
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		var seen []bool
+		w := &watcher{r: r, log: r.log, metrics: newProbeMetrics(prometheusRegistry()), loop: &probe.Loop{
+			Interval: time.Second, Tracker: probe.NewTracker(2), Now: time.Now,
+			Round: func(context.Context) []probe.Result {
+				ok := script[i] == '+'
+				i++
+				return []probe.Result{{Addr: "game:1", OK: ok}}
+			},
+		}}
+		w.loop.Run(ctx, func(rep probe.Report) {
+			w.report(ctx, rep)
+			snap, err := snapshot.Parse(store.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen = append(seen, snap.Online); len(seen) == len(script) {
+				cancel()
+			}
+		})
+		for k, online := range seen {
+			if !online {
+				t.Errorf("round %d (%c) published offline", k+1, script[k])
+			}
+		}
+		if len(seen) != len(script) || reads != 1 {
+			t.Errorf("%d rounds published, %d database reads; want %d and 1", len(seen), reads, len(script))
+		}
+	})
+}
