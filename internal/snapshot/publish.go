@@ -108,8 +108,9 @@ func (p *Publisher) link(data []byte, s Snapshot) error {
 
 // mtime is what Last-Modified will say: updated_at. A republish of the same database read
 // with other bytes (the game-server probe's) moves it on by a second, because nginx's
-// ETag is mtime-size and equal-sized new bytes would otherwise be answered 304; never
-// past now, so no clock step or touched file puts Last-Modified (and max-age) ahead.
+// ETag is mtime-size and equal-sized new bytes would otherwise be answered 304. It is
+// never ahead of the clock, so no clock step or touched file puts Last-Modified (and
+// max-age) ahead: a second republish within one second waits for the next (at most 1 s).
 func (p *Publisher) mtime(data []byte, s Snapshot) (time.Time, error) {
 	t := s.UpdatedAt.Truncate(time.Second)
 	prevData, fi, err := readFile(filepath.Join(p.dir, LastName))
@@ -120,17 +121,26 @@ func (p *Publisher) mtime(data []byte, s Snapshot) (time.Time, error) {
 	if err != nil || !prev.UpdatedAt.Equal(s.UpdatedAt) {
 		return t, nil
 	}
-	next := fi.ModTime().Truncate(time.Second)
-	if !bytes.Equal(prevData, MarkStale(data)) {
-		next = next.Add(time.Second)
+	last, now := fi.ModTime().Truncate(time.Second), p.now()
+	switch {
+	case last.After(now):
+		// Not ours to continue (touched, or the clock stepped back): now differs from it.
+		return maxTime(t, now.Truncate(time.Second)), nil
+	case bytes.Equal(prevData, MarkStale(data)):
+		return maxTime(t, last), nil
 	}
-	if now := p.now().Truncate(time.Second); next.After(now) {
-		next = now
+	next := last.Add(time.Second)
+	if wait := next.Sub(now); wait > 0 {
+		time.Sleep(min(wait, time.Second))
 	}
-	if next.Before(t) {
-		next = t
+	return maxTime(t, next), nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	return next, nil
+	return b
 }
 
 // lock takes the STATUS_DIR lock for one publish or recovery.
