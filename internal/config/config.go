@@ -36,8 +36,8 @@ type Config struct {
 	DBName          string
 	RedisURL        string            // REDIS_URL as set (or its default); may hold a password
 	Redis           redisconn.Options // every Redis variable, validated; String() is safe to log
-	Interval        time.Duration // STATUS_UPDATE_INTERVAL
-	TTL             time.Duration // STATUS_CACHE_TTL
+	Interval        time.Duration     // STATUS_UPDATE_INTERVAL
+	TTL             time.Duration     // STATUS_CACHE_TTL
 	StatusDir       string
 	OriginAddr      string
 	SnapshotterAddr string // SNAPSHOTTER_ADDR
