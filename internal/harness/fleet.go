@@ -44,9 +44,10 @@ type Member struct {
 
 // Edge is nginx and the origin in front of one member's STATUS_DIR.
 type Edge struct {
-	Nginx  *Nginx
-	Origin *Process
-	Addr   string // PUBLIC_ADDR
+	Nginx      *Nginx
+	Origin     *Process
+	Addr       string // PUBLIC_ADDR
+	OriginAddr string // ORIGIN_ADDR
 }
 
 // StartFleet starts the snapshotters, then the edges. On error it stops what it started.
@@ -106,8 +107,8 @@ func (f *Fleet) edge(i int) (*Edge, error) {
 		}
 		ports[j] = p
 	}
-	e := &Edge{Addr: loopback(ports[0])}
-	originAddr := loopback(ports[1])
+	e := &Edge{Addr: loopback(ports[0]), OriginAddr: loopback(ports[1])}
+	originAddr := e.OriginAddr
 	name := fmt.Sprintf("origin%d", i)
 	env := envList(f.cfg.Env, "STATUS_DIR="+m.StatusDir, "ORIGIN_ADDR="+originAddr)
 	var err error
