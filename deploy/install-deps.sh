@@ -12,6 +12,7 @@ have wrk || need+=(wrk)
 have varnishd || need+=(varnish)
 if [ "${WITH_BROWSER:-1}" = 1 ]; then have chromium || need+=(chromium); fi
 have systemd-analyze || need+=(systemd)
+have promtool || need+=(prometheus)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

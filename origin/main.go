@@ -84,15 +84,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(2)
 	db.SetConnMaxIdleTime(time.Minute)
-	ropt := cfg.RedisOptions(*redisTimeout)
-	// No retries: a failed Redis read falls over to MySQL, which is the retry.
-	ropt.MaxRetries = -1
-	// Every call on a request's path carries its own -redis-timeout deadline (the client
-	// honours contexts, and uses the earlier of the two); the client-wide bound is the
-	// refill's, which runs beside the requests. That includes the dial: under a burst a
-	// refill often needs a new connection, and a 100-ms dial bound left Redis empty.
-	ropt.DialTimeout, ropt.ReadTimeout, ropt.WriteTimeout = refillTimeout, refillTimeout, refillTimeout
-	rdb := redis.NewClient(ropt)
+	// The same client options as the snapshotter's, on every topology (redisconn), with
+	// two changes. No retries: a failed Redis read falls over to MySQL, which is the retry.
+	// And every call on a request's path carries its own -redis-timeout deadline (the
+	// client honours contexts, and uses the earlier of the two); the client-wide bound is
+	// the refill's, which runs beside the requests. That includes the dial: under a burst
+	// a refill often needs a new connection, and a 100-ms dial bound left Redis empty.
+	// With Sentinel the dial includes asking a sentinel for the master, with Cluster
+	// learning the slots: both within the request's 100 ms, or MySQL answers.
+	rdb := cfg.Redis.WithoutRetries().Client(refillTimeout)
 	defer rdb.Close()
 
 	reg := prometheus.NewRegistry()

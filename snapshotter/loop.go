@@ -5,21 +5,87 @@ import (
 	"time"
 )
 
-// Loop refreshes now and then every interval until ctx ends. A refresh in progress when
-// ctx ends runs to completion (its own deadlines bound it) so that SIGTERM never leaves
-// a half-done cycle behind.
-func (r *refresher) Loop(ctx context.Context, interval time.Duration) {
+// intervalPoll is how often the leader rereads config:status_interval while it waits, so
+// that a new interval takes effect within seconds rather than at the end of the old one.
+// (Keyspace notifications would save the reads but need notify-keyspace-events set on
+// every server, which managed Redis often forbids; one GET every 2 s is nothing.)
+const intervalPoll = 2 * time.Second
+
+// Loop is the leader's task: it refreshes whenever the fleet's next refresh is due, which
+// is the last refresh (any leader's, from server:status:last_refresh) plus the interval in
+// force, reread every intervalPoll. A new leader thus refreshes at once only if the
+// snapshot is due, and the fleet makes one read per interval across takeovers. A refresh
+// in progress when ctx ends runs to completion (its own deadlines bound it), so that
+// SIGTERM never leaves a half-done cycle behind.
+func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
+	last, known := r.lastRefresh(ctx)
 	for {
+		every := r.nextInterval(context.WithoutCancel(ctx), configured)
+		due := r.now()
+		if known {
+			due = last.Add(every)
+		}
+		r.setNextDue(due)
+		if wait := due.Sub(r.now()); wait > 0 {
+			if !sleep(ctx, min(wait, intervalPoll)) {
+				return
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if r.leading != nil && !r.leading() {
+			// The lease lapsed (a pause, Redis away): no read until it is renewed; the role
+			// runner ends this task if it is not.
+			if !sleep(ctx, intervalPoll) {
+				return
+			}
+			continue
+		}
+		start := r.now()
 		if err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
 			r.log.Error("refresh failed", "err", err)
 		}
-		next := r.nextInterval(context.WithoutCancel(ctx), interval)
-		t := time.NewTimer(next)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
+		last, known = start, true
+	}
+}
+
+// lastRefresh is when the fleet last refreshed: the last attempt any leader recorded,
+// else the snapshot this process has on disk; known is false when neither exists.
+func (r *refresher) lastRefresh(ctx context.Context) (time.Time, bool) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.redisTimeout)
+	defer cancel()
+	rec, ok, err := r.store.Record(rctx)
+	if err != nil {
+		r.log.Warn("read last refresh", "err", err)
+	}
+	if ok {
+		return rec.At, true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.good != nil {
+		return r.good.UpdatedAt, true
+	}
+	return time.Time{}, false
+}
+
+func (r *refresher) setNextDue(t time.Time) {
+	r.mu.Lock()
+	r.nextDue = t
+	r.mu.Unlock()
+	r.metrics.nextDue.Set(float64(t.UnixMilli()) / 1000)
+}
+
+// sleep waits d; false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }

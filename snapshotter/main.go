@@ -18,12 +18,12 @@ import (
 	_ "github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/errgroup"
 
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
+	"statusedge/internal/lease"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/probe"
@@ -76,18 +76,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// One query per interval: keep no idle connection for a firewall to cut in between.
 	db.SetMaxOpenConns(2)
 	db.SetConnMaxIdleTime(time.Minute)
-	rdb := redis.NewClient(cfg.RedisOptions(*redisTimeout))
+	rdb := cfg.Redis.Client(*redisTimeout)
 	defer rdb.Close()
+	store := snapshot.NewStore(rdb)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := newMetrics(reg)
 	r := &refresher{
 		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
-		store:     snapshot.NewStore(rdb),
+		store:     store,
+		put:       store.Put, // -once: a plain SETEX, as an operator's forced refresh
 		pub:       snapshot.NewPublisher(cfg.StatusDir, time.Now),
+		dir:       cfg.StatusDir,
 		ttl:       cfg.TTL,
 		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
-		now: time.Now, log: logger, metrics: newMetrics(reg),
+		now: time.Now, log: logger, metrics: metrics,
 	}
 	if counting {
 		r.players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, playersQuery) }
@@ -109,28 +113,53 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *once {
 		return r.Refresh(ctx)
 	}
+	if err := r.loadLocal(); err != nil {
+		logger.Warn("read STATUS_DIR", "dir", cfg.StatusDir, "err", err)
+	}
+
+	// Leadership: every replica competes for the lease; the leader alone reads MySQL
+	// (and runs whatever else is appended to ro.tasks), and every replica copies what
+	// the leader publishes into its own STATUS_DIR.
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())
+	l, err := lease.New(rdb, holder, cfg.Lease)
+	if err != nil {
+		return err
+	}
+	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
+	ro.onChange = metrics.role
+	ro.tasks = []func(context.Context){func(ctx context.Context) { r.Loop(ctx, cfg.Interval) }}
+	if w != nil {
+		// Only the leader probes (and sends the webhook): one verdict for the fleet.
+		ro.tasks = append(ro.tasks, w.Run)
+	}
+	r.put, r.leading = ro.Publish, ro.Leading
 
 	ln, err := net.Listen("tcp", cfg.SnapshotterAddr)
 	if err != nil {
 		return fmt.Errorf("SNAPSHOTTER_ADDR: %w", err)
 	}
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
-		"ttl_seconds", cfg.TTL.Seconds(), "status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(),
+		"ttl_seconds", cfg.TTL.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
+		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(),
 		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", w != nil && w.notifier != nil)
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
-	// The loop and the health server end together: on SIGTERM, or when either fails.
+	// The role, the follower copy and the health server end together: on SIGTERM, or
+	// when the server fails. A leader finishes its refresh in progress and releases the
+	// lease before Run returns.
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { r.Loop(gctx, cfg.Interval); return nil })
-	if w != nil {
-		// Issue 13: with leadership, run this on the leader only.
-		g.Go(func() error { w.Run(gctx); return nil })
-	}
-	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, r, reg)) })
+	g.Go(func() error { ro.Run(gctx); return nil })
+	g.Go(func() error { r.Follow(gctx, rdb, cfg.Interval, followCheck(cfg.Lease)); return nil })
+	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, r, ro, reg)) })
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	logger.Info("stopped")
 	return nil
 }
+
+// followCheck is how often a replica reads server:status besides the pub/sub messages:
+// a third of the lease (5 s by default), at least a second.
+func followCheck(lease time.Duration) time.Duration { return max(lease/3, time.Second) }

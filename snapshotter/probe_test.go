@@ -302,29 +302,12 @@ func TestHungWebhookDoesNotDelayFlips(t *testing.T) {
 	t.Logf("online again published %v after reopening", time.Since(start))
 }
 
-// lastStore is the Redis side for the flapping test: it keeps the last value.
-type lastStore struct {
-	mu   sync.Mutex
-	data []byte
-}
-
-func (f *lastStore) Put(_ context.Context, data []byte, _ time.Duration) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.data = data
-	return nil
-}
-func (f *lastStore) PutRecord(context.Context, snapshot.RefreshRecord) error { return nil }
-func (f *lastStore) Interval(_ context.Context, c, _ time.Duration) snapshot.Interval {
-	return snapshot.Interval{Every: c}
-}
-
 // TestFlappingDoesNotFlip: one failed round between successes never turns the published
 // status offline, and each round is published from the last read without a query.
 func TestFlappingDoesNotFlip(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		reads := 0
-		store := &lastStore{}
+		store := &fakeStore{}
 		r := testRefresher(t, store, func(context.Context) ([]snapshot.Row, error) { reads++; return nil, nil })
 		if err := r.Refresh(t.Context()); err != nil {
 			t.Fatal(err)
@@ -344,7 +327,7 @@ func TestFlappingDoesNotFlip(t *testing.T) {
 		}}
 		w.loop.Run(ctx, func(rep probe.Report) {
 			w.report(ctx, rep)
-			snap, err := snapshot.Parse(store.data)
+			snap, err := snapshot.Parse(store.last())
 			if err != nil {
 				t.Fatal(err)
 			}

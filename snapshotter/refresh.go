@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,18 +14,26 @@ import (
 	"statusedge/internal/snapshot"
 )
 
-// statusStore is the Redis side the refresher writes to.
+// statusStore is the Redis side the refresher reads and writes, beside the snapshot's
+// own write (refresher.put).
 type statusStore interface {
-	Put(ctx context.Context, data []byte, ttl time.Duration) error
+	Get(ctx context.Context) ([]byte, error)
 	PutRecord(ctx context.Context, r snapshot.RefreshRecord) error
+	Record(ctx context.Context) (snapshot.RefreshRecord, bool, error)
 	Interval(ctx context.Context, configured, ttl time.Duration) snapshot.Interval
 }
 
 // refresher turns one read of `constants` into the Redis value and status.json.
 type refresher struct {
-	read         func(context.Context) ([]snapshot.Row, error)
-	store        statusStore
-	pub          *snapshot.Publisher // STATUS_DIR: status.json and what nginx serves
+	read  func(context.Context) ([]snapshot.Row, error)
+	store statusStore
+	// put stores the snapshot in Redis: the leader's fenced publish (role.Publish), or a
+	// plain SETEX for -once.
+	put func(ctx context.Context, data []byte, ttl time.Duration) error
+	pub *snapshot.Publisher // STATUS_DIR: status.json and what nginx serves
+	dir string              // STATUS_DIR
+	// leading, when set, says whether this replica may read MySQL now (role.Leading).
+	leading      func() bool
 	ttl          time.Duration
 	dbTimeout    time.Duration
 	redisTimeout time.Duration
@@ -33,14 +43,19 @@ type refresher struct {
 	// players reads STATUS_PLAYERS_QUERY's count with each database read; nil without one.
 	players func(context.Context) (int64, error)
 
-	// pubMu orders publishes: the database loop and the probe both publish, and each
-	// publish must compose the newest of both.
-	pubMu sync.Mutex
-	mu    sync.Mutex
-	last  snapshot.RefreshRecord // last attempt
-	good  *snapshot.Snapshot     // the last snapshot written everywhere
-	base  *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
-	seen  *probe.Report          // the probe's last round; nil until one ran
+	// composeMu orders the database loop's and the probe's writes: each composes the
+	// newest of both (the last read plus the probe's last round) and writes it whole.
+	composeMu sync.Mutex
+	// pubMu makes compare-and-publish one step: the leader's writes and the follower
+	// sync both write STATUS_DIR. Taken after composeMu, never before.
+	pubMu    sync.Mutex
+	mu       sync.Mutex
+	last     snapshot.RefreshRecord // last attempt
+	good     *snapshot.Snapshot     // the snapshot in STATUS_DIR, as this process wrote or found it
+	goodData []byte                 // its bytes
+	base     *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
+	seen     *probe.Report          // the probe's last round; nil until one ran
+	nextDue  time.Time              // when the fleet's next refresh is due, as last computed
 }
 
 // Refresh reads the database once and writes Redis and the file. A failed read writes
@@ -49,7 +64,7 @@ type refresher struct {
 func (r *refresher) Refresh(ctx context.Context) error {
 	start := r.now()
 	rec := snapshot.RefreshRecord{At: start.UTC().Truncate(time.Millisecond)}
-	snap, stage, err := r.refresh(ctx, &rec)
+	_, stage, err := r.refresh(ctx, &rec)
 	took := r.now().Sub(start)
 	rec.DurationMS = took.Milliseconds()
 	rec.OK = err == nil
@@ -58,11 +73,12 @@ func (r *refresher) Refresh(ctx context.Context) error {
 	}
 	r.metrics.observe(stage, err, took, rec.UpdatedAt)
 
+	if errors.Is(err, errNotLeader) {
+		// Not ours to record: the leader that refused this write keeps the record.
+		return err
+	}
 	r.mu.Lock()
 	r.last = rec
-	if err == nil {
-		r.good = &snap
-	}
 	r.mu.Unlock()
 
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
@@ -105,8 +121,8 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 		}
 	}
 
-	r.pubMu.Lock()
-	defer r.pubMu.Unlock()
+	r.composeMu.Lock()
+	defer r.composeMu.Unlock()
 	r.mu.Lock()
 	base := snap
 	r.base = &base
@@ -116,9 +132,13 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	data := snap.Encode()
 
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
-	redisErr := r.store.Put(rctx, data, r.ttl)
+	redisErr := r.put(rctx, data, r.ttl)
 	cancel()
-	fileErr := r.pub.Publish(data, snap)
+	if errors.Is(redisErr, errNotLeader) {
+		// A newer leader exists: its snapshot stands, in Redis and on every disk.
+		return snap, "fenced", redisErr
+	}
+	_, fileErr := r.publishLocal(data, snap)
 	switch {
 	case redisErr != nil && fileErr != nil:
 		return snap, "redis+file", errors.Join(redisErr, fileErr)
@@ -144,8 +164,8 @@ func withProbe(s snapshot.Snapshot, seen *probe.Report) snapshot.Snapshot {
 // freshness. Redis gets what is left of the freshness as the key's TTL. It does nothing
 // before the first successful read, or once that read is past its freshness.
 func (r *refresher) Republish(ctx context.Context) error {
-	r.pubMu.Lock()
-	defer r.pubMu.Unlock()
+	r.composeMu.Lock()
+	defer r.composeMu.Unlock()
 	r.mu.Lock()
 	base, seen := r.base, r.seen
 	r.mu.Unlock()
@@ -159,9 +179,13 @@ func (r *refresher) Republish(ctx context.Context) error {
 	snap := withProbe(*base, seen)
 	data := snap.Encode()
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
-	redisErr := r.store.Put(rctx, data, left)
+	redisErr := r.put(rctx, data, left)
 	cancel()
-	return errors.Join(redisErr, r.pub.Publish(data, snap))
+	if errors.Is(redisErr, errNotLeader) {
+		return redisErr // a newer leader's snapshot stands
+	}
+	_, fileErr := r.publishLocal(data, snap)
+	return errors.Join(redisErr, fileErr)
 }
 
 // observeProbe records the probe's round for the next publish.
@@ -169,6 +193,49 @@ func (r *refresher) observeProbe(rep probe.Report) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seen = &rep
+}
+
+// publishLocal writes data to STATUS_DIR unless what is there is newer: a later
+// updated_at, or the same one with the same bytes. Every replica writes through here,
+// with the one Publisher, so every STATUS_DIR holds the same bytes.
+func (r *refresher) publishLocal(data []byte, snap snapshot.Snapshot) (wrote bool, err error) {
+	r.pubMu.Lock()
+	defer r.pubMu.Unlock()
+	r.mu.Lock()
+	cur, curData := r.good, r.goodData
+	r.mu.Unlock()
+	if cur != nil && (snap.UpdatedAt.Before(cur.UpdatedAt) || (snap.UpdatedAt.Equal(cur.UpdatedAt) && bytes.Equal(data, curData))) {
+		return false, nil
+	}
+	if err := r.pub.Publish(data, snap); err != nil {
+		return false, err
+	}
+	r.mu.Lock()
+	r.good, r.goodData = &snap, data
+	r.mu.Unlock()
+	r.metrics.local(snap)
+	return true, nil
+}
+
+// loadLocal takes what STATUS_DIR holds at start as the copy to compare with, so that a
+// restarted follower never writes an older snapshot over it.
+func (r *refresher) loadLocal() error {
+	data, _, err := snapshot.ReadFile(r.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.good, r.goodData = &snap, data
+	r.mu.Unlock()
+	r.metrics.local(snap)
+	return nil
 }
 
 // health is what /healthz reports.
@@ -179,8 +246,9 @@ type health struct {
 	LastError   string                  `json:"last_error,omitempty"`
 }
 
-// Health is healthy while the snapshot of the last successful refresh is fresh: the one
-// notion of freshness the whole system shares, asked of the snapshot itself.
+// Health is healthy while the snapshot in STATUS_DIR is fresh: the one notion of
+// freshness the whole system shares, asked of the snapshot itself. On the leader that is
+// its last successful refresh; on a follower its copy of the leader's.
 func (r *refresher) Health() health {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -15,6 +15,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/redisconn"
 )
 
 // Defaults of the contract (spec: Configuration). They live here once so that Load, the
@@ -22,6 +24,7 @@ import (
 const (
 	DefaultInterval = 600 * time.Second // STATUS_UPDATE_INTERVAL
 	DefaultTTL      = 900 * time.Second // STATUS_CACHE_TTL
+	DefaultLease    = 15 * time.Second  // STATUS_LEASE
 )
 
 // Config is the validated environment.
@@ -31,19 +34,27 @@ type Config struct {
 	DBUser          string
 	DBPassword      string
 	DBName          string
-	RedisURL        string
-	Interval        time.Duration // STATUS_UPDATE_INTERVAL
-	TTL             time.Duration // STATUS_CACHE_TTL
+	RedisURL        string            // REDIS_URL as set (or its default); may hold a password
+	Redis           redisconn.Options // every Redis variable, validated; String() is safe to log
+	Interval        time.Duration     // STATUS_UPDATE_INTERVAL
+	TTL             time.Duration     // STATUS_CACHE_TTL
 	StatusDir       string
 	OriginAddr      string
 	SnapshotterAddr string // SNAPSHOTTER_ADDR
 	PublicAddr      string
+	// Lease is STATUS_LEASE: how long a snapshotter leader's lease lasts unless renewed,
+	// hence the longest a fleet goes without a leader after one dies.
+	Lease time.Duration
+
+	redisSecrets []string // REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD: for Redact
 }
 
 // Names lists every environment variable the programs read.
 func Names() []string {
 	return []string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
-		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR"}
+		"REDIS_PASSWORD", "REDIS_SENTINEL_ADDRS", "REDIS_MASTER_NAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS",
+		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR",
+		"STATUS_LEASE"}
 }
 
 // Load reads and validates the environment. The error names the variable at fault.
@@ -59,7 +70,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DBUser:          get("DB_USER", "tzuser"),
 		DBName:          get("DB_NAME", "tzserver"),
 		DBPassword:      getenv("DB_PASSWORD"),
-		RedisURL:        get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		RedisURL:        get("REDIS_URL", redisconn.DefaultURL),
 		StatusDir:       get("STATUS_DIR", "/var/lib/statusedge/www"),
 		OriginAddr:      get("ORIGIN_ADDR", "127.0.0.1:8091"),
 		SnapshotterAddr: get("SNAPSHOTTER_ADDR", "127.0.0.1:8092"),
@@ -90,8 +101,17 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("STATUS_CACHE_TTL=%d must be greater than STATUS_UPDATE_INTERVAL=%d, or the snapshot expires before the next refresh",
 			int(c.TTL.Seconds()), int(c.Interval.Seconds()))
 	}
+	if c.Lease, err = seconds("STATUS_LEASE", get("STATUS_LEASE", wholeSeconds(DefaultLease))); err != nil {
+		return Config{}, err
+	}
+	c.redisSecrets = []string{getenv("REDIS_PASSWORD"), getenv("REDIS_SENTINEL_PASSWORD")}
+	// redisconn parses REDIS_URL the same way; asking first keeps the one message that
+	// explains percent-encoding and scrubs go-redis's own.
 	if _, err := redis.ParseURL(c.RedisURL); err != nil {
 		return Config{}, redisURLError(c.RedisURL, err)
+	}
+	if c.Redis, err = redisconn.Load(getenv); err != nil {
+		return Config{}, c.Redact(err)
 	}
 	if _, err := mysql.ParseDSN(c.DSN(time.Second)); err != nil {
 		// The DSN is built from DB_* values; its parser's message must not carry DB_PASSWORD.
@@ -143,7 +163,7 @@ func (c Config) Redact(err error) error {
 	if err == nil {
 		return nil
 	}
-	secrets := []string{c.DBPassword}
+	secrets := append([]string{c.DBPassword}, c.redisSecrets...)
 	if u, perr := url.Parse(c.RedisURL); perr == nil && u.User != nil {
 		pw, _ := u.User.Password()
 		secrets = append(secrets, pw)
@@ -189,20 +209,6 @@ func (c Config) DSN(dbTimeout time.Duration) string {
 	return mc.FormatDSN()
 }
 
-// RedisOptions builds client options whose every dial, read and write is bounded by timeout.
-func (c Config) RedisOptions(timeout time.Duration) *redis.Options {
-	opt, _ := redis.ParseURL(c.RedisURL) // validated in Load
-	opt.DialTimeout = timeout
-	opt.ReadTimeout = timeout
-	opt.WriteTimeout = timeout
-	opt.ContextTimeoutEnabled = true
-	opt.MaxRetries = 1
-	opt.DialerRetries = 1
-	return opt
-}
-
-// RedisAddr is the Redis address without credentials, safe to show in debug output.
-func (c Config) RedisAddr() string {
-	opt, _ := redis.ParseURL(c.RedisURL)
-	return fmt.Sprintf("%s/%d", opt.Addr, opt.DB)
-}
+// RedisAddr describes the Redis connection (topology and addresses) without any
+// password, safe to show in logs and debug output.
+func (c Config) RedisAddr() string { return c.Redis.String() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -37,6 +38,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
 		{map[string]string{"ORIGIN_ADDR": "8091"}, "ORIGIN_ADDR"},
 		{map[string]string{"DB_PASSWORD_FILE": "/nonexistent/secret"}, "DB_PASSWORD_FILE"},
+		{map[string]string{"STATUS_LEASE": "0"}, "STATUS_LEASE"},
+		{map[string]string{"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379"}, "REDIS_MASTER_NAME"},
+		{map[string]string{"REDIS_CLUSTER_ADDRS": "nohost"}, "REDIS_CLUSTER_ADDRS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mentions, func(t *testing.T) {
@@ -125,12 +129,43 @@ func TestRedactTakesPasswordsOut(t *testing.T) {
 	}
 }
 
+// TestNoRedisPasswordPrinted: neither the start-up errors nor RedisAddr carry a Redis
+// password, whichever variable holds it.
+func TestNoRedisPasswordPrinted(t *testing.T) {
+	const secret = "redis-s3cret"
+	for _, e := range []map[string]string{
+		{"REDIS_PASSWORD": secret, "REDIS_URL": "redis://:other@127.0.0.1:6379/0"},
+		{"REDIS_SENTINEL_PASSWORD": secret},
+		{"REDIS_PASSWORD": secret, "REDIS_SENTINEL_ADDRS": "10.0.0.1:26379"},
+		{"REDIS_URL": "redis://:" + secret + "@127.0.0.1:6379/1", "REDIS_CLUSTER_ADDRS": "10.0.0.1:7000"},
+	} {
+		_, err := Load(env(e))
+		if err == nil {
+			t.Errorf("Load(%v) accepted a bad combination", e)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error %q shows the password", err)
+		}
+	}
+	c, err := Load(env(map[string]string{"REDIS_PASSWORD": secret, "REDIS_SENTINEL_ADDRS": "10.0.0.1:26379",
+		"REDIS_MASTER_NAME": "m", "REDIS_SENTINEL_PASSWORD": secret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{c.RedisAddr(), fmt.Sprintf("%v %+v %#v", c.Redis, c.Redis, c.Redis)} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%q shows the password", s)
+		}
+	}
+}
+
 func TestRedisAddrHidesPassword(t *testing.T) {
 	c, err := Load(env(map[string]string{"REDIS_URL": "redis://:hunter2@10.0.0.5:6380/3"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.RedisAddr(); got != "10.0.0.5:6380/3" {
+	if got := c.RedisAddr(); got != "single 10.0.0.5:6380 db 3 (password set)" {
 		t.Errorf("RedisAddr = %q", got)
 	}
 }
@@ -148,18 +183,33 @@ func TestNamesAreRead(t *testing.T) {
 	}
 	values := map[string]string{"DB_PORT": "3307", "REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60",
 		"STATUS_CACHE_TTL": "901", "ORIGIN_ADDR": "127.0.0.1:1", "SNAPSHOTTER_ADDR": "127.0.0.1:2", "PUBLIC_ADDR": "127.0.0.1:3",
-		"DB_PASSWORD_FILE": pw}
+		"DB_PASSWORD_FILE": pw, "STATUS_LEASE": "7",
+		"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379", "REDIS_CLUSTER_ADDRS": "10.0.0.1:7000,10.0.0.2:7000"}
+	// Variables that mean something only with a partner.
+	partners := map[string]map[string]string{
+		"REDIS_SENTINEL_ADDRS":    {"REDIS_MASTER_NAME": "m"},
+		"REDIS_MASTER_NAME":       {"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379"},
+		"REDIS_SENTINEL_PASSWORD": {"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379", "REDIS_MASTER_NAME": "m"},
+	}
+	sentinelOnly, err := Load(env(partners["REDIS_SENTINEL_PASSWORD"]))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range Names() {
 		v, ok := values[name]
 		if !ok {
 			v = "changed"
 		}
-		c, err := Load(env(map[string]string{name: v}))
+		e := map[string]string{name: v}
+		for k, pv := range partners[name] {
+			e[k] = pv
+		}
+		c, err := Load(env(e))
 		if err != nil {
 			t.Errorf("%s=%s: %v", name, v, err)
 			continue
 		}
-		if c == base {
+		if reflect.DeepEqual(c, base) || (name == "REDIS_SENTINEL_PASSWORD" && reflect.DeepEqual(c, sentinelOnly)) {
 			t.Errorf("%s is listed but Load ignores it", name)
 		}
 	}

@@ -67,6 +67,22 @@ type Options struct {
 	// url holds REDIS_URL as go-redis parsed it, so that a single server keeps every
 	// query parameter it honours today (pool_size, protocol, ...).
 	url *redis.Options
+	// noRetry: a failed command is not tried again (the origin falls over to MySQL instead).
+	noRetry bool
+}
+
+// WithoutRetries returns o whose clients try each command once: for a caller whose own
+// fallback is the retry, and whose deadline a second try would overrun.
+func (o Options) WithoutRetries() Options {
+	o.noRetry = true
+	return o
+}
+
+func (o Options) maxRetries() int {
+	if o.noRetry {
+		return -1 // go-redis: 0 means the default of 3
+	}
+	return 1
 }
 
 // Load reads the Redis variables through getenv. The error names the variable at fault
@@ -179,7 +195,7 @@ func (o Options) Client(timeout time.Duration) redis.UniversalClient {
 			ReadTimeout:           timeout,
 			WriteTimeout:          timeout,
 			ContextTimeoutEnabled: true,
-			MaxRetries:            1,
+			MaxRetries:            o.maxRetries(),
 			DialerRetries:         1,
 		})
 	case Cluster:
@@ -192,7 +208,7 @@ func (o Options) Client(timeout time.Duration) redis.UniversalClient {
 			ReadTimeout:           timeout,
 			WriteTimeout:          timeout,
 			ContextTimeoutEnabled: true,
-			MaxRetries:            1,
+			MaxRetries:            o.maxRetries(),
 			DialerRetries:         1,
 		})
 	default:
@@ -207,7 +223,7 @@ func (o Options) Client(timeout time.Duration) redis.UniversalClient {
 		opt.ReadTimeout = timeout
 		opt.WriteTimeout = timeout
 		opt.ContextTimeoutEnabled = true
-		opt.MaxRetries = 1
+		opt.MaxRetries = o.maxRetries()
 		opt.DialerRetries = 1
 		return redis.NewClient(opt)
 	}

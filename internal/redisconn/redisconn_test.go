@@ -248,3 +248,35 @@ func TestClientCluster(t *testing.T) {
 		t.Errorf("keys per master %v: want %d keys over at least 2 masters", counts, len(keys))
 	}
 }
+
+// TestWithoutRetries: the origin's client tries each command once on every topology,
+// and the others keep their one retry.
+func TestWithoutRetries(t *testing.T) {
+	for _, e := range []map[string]string{
+		{},
+		{"REDIS_SENTINEL_ADDRS": "127.0.0.1:1", "REDIS_MASTER_NAME": "m"},
+		{"REDIS_CLUSTER_ADDRS": "127.0.0.1:1"},
+	} {
+		o, err := redisconn.Load(harnesstest.Env(e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for want, opts := range map[int]redisconn.Options{1: o, -1: o.WithoutRetries()} {
+			rdb := opts.Client(time.Second)
+			var got int
+			switch c := rdb.(type) {
+			case *redis.Client:
+				got = c.Options().MaxRetries
+			case *redis.ClusterClient:
+				got = c.Options().MaxRetries
+			default:
+				t.Fatalf("%s: client %T", o.Topology, rdb)
+			}
+			rdb.Close()
+			// A client's init turns -1 (none) into 0; before init 0 means the default 3.
+			if got != want && !(want == -1 && got == 0) {
+				t.Errorf("%s: MaxRetries = %d, want %d", o.Topology, got, want)
+			}
+		}
+	}
+}

@@ -39,10 +39,10 @@ type RefreshRecord struct {
 }
 
 // Store is the snapshot's Redis side.
-type Store struct{ rdb *redis.Client }
+type Store struct{ rdb redis.UniversalClient }
 
 // NewStore wraps a client; the client's options carry the deadlines.
-func NewStore(rdb *redis.Client) *Store { return &Store{rdb: rdb} }
+func NewStore(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 
 // Put stores the snapshot bytes for ttl (SETEX).
 func (s *Store) Put(ctx context.Context, data []byte, ttl time.Duration) error {

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
+	hstack "statusedge/internal/harness/stack"
+	"statusedge/internal/lease"
+	"statusedge/internal/snapshot"
+)
+
+// Fleet timings: short, so that the fleet tests cost about a minute of CI.
+const (
+	fleetInterval = 2 // STATUS_UPDATE_INTERVAL
+	fleetLease    = 2 // STATUS_LEASE
+)
+
+// fleetBin builds the programs once per test.
+func fleetBin(t *testing.T) string {
+	t.Helper()
+	bin := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := harness.BuildPrograms(ctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// fleetEnv points the programs at db and the Redis variables in redisEnv.
+func fleetEnv(db *harness.MariaDB, redisEnv map[string]string) map[string]string {
+	env := map[string]string{
+		"DB_HOST": db.Host, "DB_PORT": strconv.Itoa(db.Port), "DB_USER": "root", "DB_NAME": "tzserver",
+		"STATUS_UPDATE_INTERVAL": strconv.Itoa(fleetInterval), "STATUS_CACHE_TTL": "60",
+		"STATUS_LEASE": strconv.Itoa(fleetLease),
+	}
+	for k, v := range redisEnv {
+		env[k] = v
+	}
+	return env
+}
+
+func startFleet(t *testing.T, bin string, env map[string]string, snapshotters, edges int) *hstack.Fleet {
+	t.Helper()
+	f, err := hstack.StartFleet(hstack.FleetConfig{Dir: t.TempDir(), Bin: bin, Snapshotters: snapshotters, Edges: edges, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Stop()
+		if t.Failed() {
+			for _, m := range f.Snapshotters {
+				t.Logf("%s log:\n%s", m.Name, m.Logs())
+			}
+		}
+	})
+	return f
+}
+
+// memberDebug is a replica's GET /debug.
+func memberDebug(m *hstack.Member) (debugInfo, error) {
+	var d debugInfo
+	c := &http.Client{Timeout: time.Second}
+	resp, err := c.Get("http://" + m.Addr + "/debug")
+	if err != nil {
+		return d, err
+	}
+	defer resp.Body.Close()
+	return d, json.NewDecoder(resp.Body).Decode(&d)
+}
+
+// leaderOf waits until exactly one live member reports itself leader.
+func leaderOf(t *testing.T, f *hstack.Fleet, timeout time.Duration, skip ...*hstack.Member) *hstack.Member {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		var leaders []*hstack.Member
+		for _, m := range f.Snapshotters {
+			if slices.Contains(skip, m) || m.Process.Exited() {
+				continue
+			}
+			if d, err := memberDebug(m); err == nil && d.Role == roleLeader {
+				leaders = append(leaders, m)
+			}
+		}
+		if len(leaders) == 1 {
+			return leaders[0]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no single leader within %v", timeout)
+	return nil
+}
+
+// publishes watches lease.Channel: every snapshot the fleet publishes, in order.
+type publishes struct {
+	ps *redis.PubSub
+	ch <-chan *redis.Message
+}
+
+func watchPublishes(t *testing.T, rdb redis.UniversalClient) *publishes {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ps := rdb.Subscribe(ctx, lease.Channel)
+	if _, err := ps.Receive(ctx); err != nil { // the subscription confirmation
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ps.Close() })
+	return &publishes{ps: ps, ch: ps.Channel()}
+}
+
+// next returns the next published snapshot and when it arrived.
+func (p *publishes) next(t *testing.T, timeout time.Duration) ([]byte, snapshot.Snapshot, time.Time) {
+	t.Helper()
+	select {
+	case m := <-p.ch:
+		at := time.Now()
+		s, err := snapshot.Parse([]byte(m.Payload))
+		if err != nil {
+			t.Fatalf("published bytes are not a snapshot: %v", err)
+		}
+		return []byte(m.Payload), s, at
+	case <-time.After(timeout):
+		t.Fatalf("no publish within %v", timeout)
+	}
+	return nil, snapshot.Snapshot{}, time.Time{}
+}
+
+// sameEverywhere waits until every live member's status.json holds data; it returns how
+// long that took.
+func sameEverywhere(t *testing.T, f *hstack.Fleet, data []byte, timeout time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for time.Since(start) < timeout {
+		same := true
+		for _, m := range f.Snapshotters {
+			if m.Process.Exited() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(m.StatusDir, snapshot.FileName))
+			if err != nil || !bytes.Equal(b, data) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return time.Since(start)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("STATUS_DIRs differ from the published snapshot %v after publishing", timeout)
+	return 0
+}
+
+func selects(t *testing.T, db *harness.MariaDB) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := db.Selects(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestFleet runs 3 snapshotters and 2 edges on one Redis: one read per interval for the
+// fleet, the same bytes in every STATUS_DIR within a second of each publish, both edges
+// serving it from disk; then SIGKILL of the leader (a follower leads within one lease
+// period, three times) and SIGSTOP past the lease (the woken one publishes nothing and
+// follows).
+func TestFleet(t *testing.T) {
+	bin := fleetBin(t)
+	db := harnesstest.MariaDB(t)
+	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	r := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	pubs := watchPublishes(t, rdb)
+	f := startFleet(t, bin, fleetEnv(db, map[string]string{"REDIS_URL": r.URL()}), 3, 2)
+
+	// The first publish, then count SELECTs over the next five intervals.
+	pubs.next(t, 10*time.Second)
+	base := selects(t, db)
+	var worstSync time.Duration
+	var last snapshot.Snapshot
+	const rounds = 5
+	for range rounds {
+		data, snap, _ := pubs.next(t, 2*fleetInterval*time.Second)
+		if !snap.UpdatedAt.After(last.UpdatedAt) {
+			t.Errorf("published updated_at %v not after %v", snap.UpdatedAt, last.UpdatedAt)
+		}
+		last = snap
+		worstSync = max(worstSync, sameEverywhere(t, f, data, time.Second))
+		for i, e := range f.Edges {
+			// status.json is written first, the served names a moment later.
+			var body []byte
+			var src string
+			for until := time.Now().Add(time.Second); time.Now().Before(until); time.Sleep(10 * time.Millisecond) {
+				var err error
+				if body, src, err = edgeGet(e.Addr); err != nil {
+					t.Fatal(err)
+				}
+				if src == "file" && bytes.Equal(body, data) {
+					break
+				}
+			}
+			if src != "file" || !bytes.Equal(body, data) {
+				t.Errorf("edge %d: X-Status-Source %q, body %s; want the published bytes from disk within 1s:\n%s", i, src, body, data)
+			}
+		}
+	}
+	reads := selects(t, db) - base
+	t.Logf("fleet: %d SELECTs over %d intervals; all STATUS_DIRs identical at most %v after a publish", reads, rounds, worstSync)
+	if reads < rounds-1 || reads > rounds+1 {
+		t.Errorf("MariaDB Com_select grew by %d over %d intervals, want one read per interval (±1)", reads, rounds)
+	}
+
+	// SIGKILL the leader three times; restart the killed one each time so three compete.
+	var takeovers []time.Duration
+	base = selects(t, db)
+	start := time.Now()
+	for range 3 {
+		old := leaderOf(t, f, 5*time.Second)
+		killed := time.Now()
+		if err := old.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		leaderOf(t, f, 2*fleetLease*time.Second, old)
+		took := time.Since(killed)
+		takeovers = append(takeovers, took)
+		if took > fleetLease*time.Second+500*time.Millisecond {
+			t.Errorf("takeover took %v, want within one lease (%ds)", took, fleetLease)
+		}
+		if err := old.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(takeovers)
+	intervals := time.Since(start).Seconds() / fleetInterval
+	reads = selects(t, db) - base
+	t.Logf("takeover after SIGKILL: %v (median %v); %d SELECTs over %.1f intervals", takeovers, takeovers[1], reads, intervals)
+	if float64(reads) > intervals+1 {
+		t.Errorf("%d SELECTs over %.1f intervals across takeovers, want at most one per interval", reads, intervals)
+	}
+
+	// SIGSTOP the leader past its lease, let a new leader publish, then SIGCONT.
+	paused := leaderOf(t, f, 5*time.Second)
+	if err := paused.Process.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	newLeader := leaderOf(t, f, 3*fleetLease*time.Second, paused)
+	_, newest, _ := pubs.next(t, 3*fleetInterval*time.Second)
+	for {
+		_, s, _ := pubs.next(t, 3*fleetInterval*time.Second)
+		if s.UpdatedAt.After(newest.UpdatedAt) {
+			newest = s
+			break // one publish made entirely by the new leader
+		}
+	}
+	logBefore := len(paused.Logs())
+	if err := paused.Process.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	// Two intervals after waking: every publish still moves forward, and the woken one
+	// follows and wrote nothing to Redis.
+	deadline := time.Now().Add(2 * fleetInterval * time.Second)
+	for time.Now().Before(deadline) {
+		_, s, _ := pubs.next(t, 3*fleetInterval*time.Second)
+		if s.UpdatedAt.Before(newest.UpdatedAt) {
+			t.Errorf("after SIGCONT an older snapshot (%v) was published over %v", s.UpdatedAt, newest.UpdatedAt)
+		}
+		newest = s
+	}
+	d, err := memberDebug(paused)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Role != roleFollower || d.Holder == "" {
+		t.Errorf("woken replica: role %q, holder %q; want a follower of the new leader", d.Role, d.Holder)
+	}
+	if leaderOf(t, f, time.Second) != newLeader {
+		t.Error("the lease moved back to the woken replica")
+	}
+	if after := paused.Logs(); len(after) > logBefore && bytes.Contains([]byte(after[logBefore:]), []byte(`"snapshot written"`)) {
+		t.Errorf("the woken replica wrote a snapshot:\n%s", after[logBefore:])
+	}
+}
+
+// edgeGet fetches the status from an edge: body and X-Status-Source.
+func edgeGet(addr string) ([]byte, string, error) {
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + addr + "/api/server/status")
+	if err != nil {
+		return nil, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("edge %s: %s", addr, resp.Status)
+	}
+	return b, resp.Header.Get("X-Status-Source"), nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/lease"
+	"statusedge/internal/snapshot"
+)
+
+// Follow keeps STATUS_DIR current from Redis, on every replica: each snapshot the leader
+// publishes arrives on lease.Channel, and every `every` server:status is read as well, for
+// the messages pub/sub loses (a reconnect, a Redis restart, a follower that subscribed
+// late). Both go through publishLocal, which never puts an older snapshot over a newer
+// one, so on the leader (whose own write came first) they change nothing.
+func (r *refresher) Follow(ctx context.Context, rdb redis.UniversalClient, configured, every time.Duration) {
+	ps := rdb.Subscribe(ctx, lease.Channel)
+	defer ps.Close()
+	msgs := ps.Channel()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	r.check(ctx, configured)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-msgs:
+			if !ok {
+				return
+			}
+			r.apply([]byte(m.Payload), "message")
+		case <-t.C:
+			r.check(ctx, configured)
+		}
+	}
+}
+
+// check reads server:status and, on a follower, when the next refresh is due.
+func (r *refresher) check(ctx context.Context, configured time.Duration) {
+	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
+	defer cancel()
+	data, err := r.store.Get(rctx)
+	switch {
+	case errors.Is(err, snapshot.ErrMiss):
+	case err != nil:
+		r.log.Warn("follow: read snapshot", "err", err)
+	default:
+		r.apply(data, "check")
+	}
+	if r.leading != nil && r.leading() {
+		return // the leader's loop keeps nextDue
+	}
+	if rec, ok, err := r.store.Record(rctx); err == nil && ok {
+		r.setNextDue(rec.At.Add(r.store.Interval(rctx, configured, r.ttl).Every))
+	}
+}
+
+func (r *refresher) apply(data []byte, via string) {
+	snap, err := snapshot.Parse(data)
+	if err != nil {
+		r.log.Warn("follow: not a snapshot", "via", via, "err", err)
+		return
+	}
+	wrote, err := r.publishLocal(data, snap)
+	if err != nil {
+		r.log.Error("follow: write STATUS_DIR", "via", via, "err", err)
+		return
+	}
+	if wrote {
+		r.metrics.synced.WithLabelValues(via).Inc()
+		r.log.Info("snapshot copied", "via", via, "updated_at", snap.UpdatedAt)
+	}
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"statusedge/internal/lease"
+)
+
+// Roles.
+const (
+	roleLeader   = "leader"
+	roleFollower = "follower"
+)
+
+// errNotLeader refuses a write of a replica that does not (or no longer) lead: its lease
+// lapsed, or Redis refused its token because a newer leader exists.
+var errNotLeader = errors.New("not the leader: write refused")
+
+// leaseAPI is what the role runner needs of internal/lease.
+type leaseAPI interface {
+	Acquire(ctx context.Context) (token int64, ok bool, err error)
+	Renew(ctx context.Context) (bool, error)
+	Release(ctx context.Context) (bool, error)
+	Holder(ctx context.Context) (lease.Info, bool, error)
+	PublishFenced(ctx context.Context, token int64, data []byte, ttl time.Duration) (bool, error)
+}
+
+// role competes for the leader lease and runs the leader-only tasks while it holds it.
+// Tasks are plain func(ctx): started when leadership is gained, their context cancelled
+// (and waited for) when it is lost or the process stops. Anything else that only one
+// replica may do (the game-server probe) is appended to tasks; it publishes through
+// Publish, which carries the fencing token.
+type role struct {
+	lease   leaseAPI
+	ttl     time.Duration // STATUS_LEASE
+	timeout time.Duration // each Redis call
+	tasks   []func(ctx context.Context)
+	now     func() time.Time
+	log     *slog.Logger
+	// onChange, when set, is told every change of role (metrics).
+	onChange func(leader bool)
+
+	mu    sync.Mutex
+	token int64     // 0 while following
+	until time.Time // the lease is surely ours before this (monotonic): last renewal + ttl
+	// stepDown is signalled by Publish when Redis refused the token.
+	stepDown chan struct{}
+}
+
+func newRole(l leaseAPI, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *role {
+	return &role{lease: l, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
+}
+
+// every is the pace of renewals and of a follower's attempts: three renewals fit in one
+// lease, so one lost reply or a slow Redis does not cost the lease.
+func (r *role) every() time.Duration { return max(r.ttl/3, 10*time.Millisecond) }
+
+// Leading reports whether this replica leads now: it holds a token and its last renewal
+// is less than a lease ago. The clock is monotonic, so a process stopped past its lease
+// (SIGSTOP, a VM pause) knows on waking that it may no longer lead, before any write.
+func (r *role) Leading() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.token > 0 && r.now().Before(r.until)
+}
+
+// Publish stores data as server:status with this leadership's fencing token. A replica
+// that does not lead, or whose token Redis refuses, gets errNotLeader and steps down.
+func (r *role) Publish(ctx context.Context, data []byte, ttl time.Duration) error {
+	r.mu.Lock()
+	token, ok := r.token, r.token > 0 && r.now().Before(r.until)
+	r.mu.Unlock()
+	if !ok {
+		return errNotLeader
+	}
+	accepted, err := r.lease.PublishFenced(ctx, token, data, ttl)
+	if err != nil {
+		return err
+	}
+	if !accepted {
+		select {
+		case r.stepDown <- struct{}{}:
+		default:
+		}
+		return errNotLeader
+	}
+	return nil
+}
+
+// Run competes for the lease until ctx ends, then releases it if held.
+func (r *role) Run(ctx context.Context) {
+	for ctx.Err() == nil {
+		token, wait := r.try(ctx)
+		if token == 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+			case <-t.C:
+			}
+			continue
+		}
+		r.lead(ctx, token)
+	}
+}
+
+// try asks for the lease once. Without it, wait is how long until the next attempt: the
+// pace, or sooner when the holder's lease expires sooner, so a dead leader is replaced
+// as soon as its lease lapses, within one lease period.
+func (r *role) try(ctx context.Context) (token int64, wait time.Duration) {
+	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	start := r.now()
+	token, ok, err := r.lease.Acquire(cctx)
+	if err != nil {
+		r.log.Warn("lease", "err", err)
+		return 0, r.every()
+	}
+	if ok {
+		r.mu.Lock()
+		r.token, r.until = token, start.Add(r.ttl)
+		r.mu.Unlock()
+		return token, 0
+	}
+	wait = r.every()
+	if info, held, err := r.lease.Holder(cctx); err == nil && held && info.TTL < wait {
+		wait = info.TTL + 5*time.Millisecond
+	} else if err == nil && !held {
+		wait = 0 // released between the two calls
+	}
+	return 0, wait
+}
+
+// lead runs the tasks and renews the lease until it is lost or ctx ends.
+func (r *role) lead(ctx context.Context, token int64) {
+	r.log.Info("leader", "token", token)
+	if r.onChange != nil {
+		r.onChange(true)
+	}
+	select { // a refusal of an earlier term is no news for this one
+	case <-r.stepDown:
+	default:
+	}
+	tctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, task := range r.tasks {
+		wg.Add(1)
+		go func() { defer wg.Done(); task(tctx) }()
+	}
+	why := r.renewLoop(ctx)
+	stop()
+	wg.Wait()
+	r.mu.Lock()
+	r.token = 0
+	r.mu.Unlock()
+	if r.onChange != nil {
+		r.onChange(false)
+	}
+	if ctx.Err() != nil {
+		// Shutdown: hand over at once instead of after a lease period.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.timeout)
+		defer cancel()
+		if _, err := r.lease.Release(rctx); err != nil {
+			r.log.Warn("release lease", "err", err)
+		} else {
+			r.log.Info("lease released")
+		}
+		return
+	}
+	r.log.Warn("follower: leadership lost", "why", why)
+}
+
+// renewLoop renews every r.every() and says why it stopped leading.
+func (r *role) renewLoop(ctx context.Context) string {
+	t := time.NewTicker(r.every())
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return "stopping"
+		case <-r.stepDown:
+			return "a newer leader's token refused this one's write"
+		case <-t.C:
+		}
+		if !r.Leading() {
+			// Woken after a pause longer than the lease: another replica may lead by now.
+			return "the lease lapsed before it was renewed"
+		}
+		start := r.now()
+		cctx, cancel := context.WithTimeout(ctx, r.timeout)
+		ok, err := r.lease.Renew(cctx)
+		cancel()
+		switch {
+		case err != nil:
+			r.log.Warn("renew lease", "err", err) // Leading() ends the term if this lasts
+		case !ok:
+			return "the lease was taken over"
+		default:
+			r.mu.Lock()
+			r.until = start.Add(r.ttl)
+			r.mu.Unlock()
+		}
+	}
+}
+
+// Status is the lease as this replica sees it, for debug output.
+type roleStatus struct {
+	Role           string `json:"role"`
+	Holder         string `json:"lease_holder,omitempty"`
+	Token          int64  `json:"lease_token,omitempty"`
+	LeaseTTLMillis int64  `json:"lease_ttl_ms,omitempty"`
+	Error          string `json:"lease_error,omitempty"`
+}
+
+func (r *role) status(ctx context.Context) roleStatus {
+	s := roleStatus{Role: roleFollower}
+	if r.Leading() {
+		s.Role = roleLeader
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	info, held, err := r.lease.Holder(cctx)
+	switch {
+	case err != nil:
+		s.Error = err.Error()
+	case held:
+		s.Holder, s.Token, s.LeaseTTLMillis = info.Holder, info.Token, info.TTL.Milliseconds()
+	}
+	return s
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/snapshot"
+)
+
+// originAnswer is what the test needs of GET /server/status.
+type originAnswer struct {
+	FreshUntil time.Time `json:"fresh_until"`
+	Cache      struct {
+		Source string `json:"source"`
+		Stale  bool   `json:"stale"`
+	} `json:"_cache"`
+}
+
+func askOrigin(addr string) (int, originAnswer, error) {
+	var a originAnswer
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get("http://" + addr + "/server/status")
+	if err != nil {
+		return 0, a, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		err = json.NewDecoder(resp.Body).Decode(&a)
+	}
+	return resp.StatusCode, a, err
+}
+
+// redisSnapshot polls rdb until server:status holds a snapshot newer than after.
+func newerSnapshot(t *testing.T, rdb redis.UniversalClient, after time.Time, timeout time.Duration) ([]byte, snapshot.Snapshot) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		b, err := rdb.Get(ctx, snapshot.KeyStatus).Bytes()
+		cancel()
+		if err == nil {
+			if s, err := snapshot.Parse(b); err == nil && s.UpdatedAt.After(after) {
+				return b, s
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no snapshot newer than %v in Redis within %v", after, timeout)
+	return nil, snapshot.Snapshot{}
+}
+
+// TestFleetSentinel: the master dies mid-run; publishes resume on the promoted replica,
+// the origin keeps answering, and nothing stale is presented as fresh.
+func TestFleetSentinel(t *testing.T) {
+	bin := fleetBin(t)
+	db := harnesstest.MariaDB(t)
+	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	s := harnesstest.Sentinel(t)
+	f := startFleet(t, bin, fleetEnv(db, map[string]string{
+		"REDIS_SENTINEL_ADDRS": strings.Join(s.Addrs(), ","), "REDIS_MASTER_NAME": s.MasterName,
+	}), 2, 1)
+	master := redis.NewClient(&redis.Options{Addr: s.Master.Addr()})
+	t.Cleanup(func() { master.Close() })
+	_, before := newerSnapshot(t, master, time.Time{}, 10*time.Second)
+
+	// The origin is asked all along, in the background of the failover.
+	stop := make(chan struct{})
+	failures := make(chan string, 1000)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			code, a, err := askOrigin(f.Edges[0].OriginAddr)
+			switch {
+			case err != nil:
+				failures <- err.Error()
+			case code != http.StatusOK:
+				failures <- http.StatusText(code)
+			case !a.Cache.Stale && !time.Now().Before(a.FreshUntil):
+				failures <- "a snapshot past fresh_until presented as fresh"
+			}
+		}
+	}()
+
+	if err := s.Master.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	promoted, err := s.WaitNewMaster(s.Master.Addr(), 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replica := redis.NewClient(&redis.Options{Addr: promoted})
+	t.Cleanup(func() { replica.Close() })
+	_, after := newerSnapshot(t, replica, before.UpdatedAt, 30*time.Second)
+	t.Logf("master killed; new master %s; publishes resumed %v later (updated_at %v)", promoted, time.Since(killed), after.UpdatedAt)
+	// And they go on.
+	newerSnapshot(t, replica, after.UpdatedAt, 3*fleetInterval*time.Second)
+	close(stop)
+	<-done
+	close(failures)
+	for msg := range failures {
+		t.Errorf("origin during failover: %s", msg)
+	}
+}
+
+// TestFleetCluster: on a three-master Cluster the snapshotters and the origin work
+// unchanged: one leader publishes, the follower copies, the origin answers from Redis.
+func TestFleetCluster(t *testing.T) {
+	bin := fleetBin(t)
+	db := harnesstest.MariaDB(t)
+	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	c := harnesstest.Cluster(t)
+	f := startFleet(t, bin, fleetEnv(db, map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(c.Addrs(), ",")}), 2, 1)
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
+	t.Cleanup(func() { rdb.Close() })
+
+	_, first := newerSnapshot(t, rdb, time.Time{}, 10*time.Second)
+	data, _ := newerSnapshot(t, rdb, first.UpdatedAt, 3*fleetInterval*time.Second)
+	sameEverywhere(t, f, data, time.Second)
+	leaderOf(t, f, 5*time.Second)
+	code, a, err := askOrigin(f.Edges[0].OriginAddr)
+	if err != nil || code != http.StatusOK || a.Cache.Source != "redis" {
+		t.Errorf("origin on Cluster: %d %+v %v; want an answer from Redis", code, a, err)
+	}
+	// config:status_interval lives on another node than server:status; the leader reads it.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.Set(ctx, snapshot.KeyInterval, "30", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	m := leaderOf(t, f, 5*time.Second)
+	deadline := time.Now().Add(3 * intervalPoll)
+	for {
+		d, err := memberDebug(m)
+		if err == nil && d.NextRefreshDue != nil && d.NextRefreshDue.Sub(*d.LocalUpdatedAt) > 10*time.Second {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leader's next refresh after config:status_interval=30: %+v %v", d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestLiveInterval: with interval 600, config:status_interval set to the lowest value the
+// contract accepts takes effect at once: the next publish within 3 s (the refresh being
+// past due), then one per new interval.
+func TestLiveInterval(t *testing.T) {
+	bin := fleetBin(t)
+	db := harnesstest.MariaDB(t)
+	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	r := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	pubs := watchPublishes(t, rdb)
+	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
+	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", "900"
+	startFleet(t, bin, env, 2, 0)
+	_, _, firstAt := pubs.next(t, 10*time.Second)
+
+	every := snapshot.MinInterval
+	// Set it once the new interval has passed since the first publish: due at once.
+	time.Sleep(time.Until(firstAt.Add(every)))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.Set(ctx, snapshot.KeyInterval, int(every.Seconds()), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	set := time.Now()
+	_, _, at := pubs.next(t, 3*time.Second)
+	t.Logf("first publish %v after config:status_interval=%d", at.Sub(set), int(every.Seconds()))
+	for range 2 {
+		_, _, next := pubs.next(t, every+time.Second)
+		if gap := next.Sub(at); gap < every-500*time.Millisecond || gap > every+500*time.Millisecond {
+			t.Errorf("publishes %v apart, want %v", gap, every)
+		}
+		at = next
+	}
+}
+
+// TestFollowerCatchesUpWithoutMessage: a snapshot that reaches Redis without its pub/sub
+// message (the follower's subscription dropped, a Redis restart) reaches every
+// STATUS_DIR within the periodic check.
+func TestFollowerCatchesUpWithoutMessage(t *testing.T) {
+	bin := fleetBin(t)
+	db := harnesstest.MariaDB(t)
+	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	r := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
+	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", "900"
+	f := startFleet(t, bin, env, 2, 0)
+	_, first := newerSnapshot(t, rdb, time.Time{}, 10*time.Second)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Drop every subscription, then write a newer snapshot with no message at all.
+	if err := rdb.Do(ctx, "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	snap := first
+	snap.UpdatedAt = first.UpdatedAt.Add(time.Second)
+	snap.FreshUntil = first.FreshUntil.Add(time.Second)
+	data := snap.Encode()
+	if err := rdb.Set(ctx, snapshot.KeyStatus, data, time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	took := sameEverywhere(t, f, data, followCheck(fleetLease*time.Second)+time.Second)
+	t.Logf("unannounced snapshot in every STATUS_DIR after %v (check every %v)", took, followCheck(fleetLease*time.Second))
+	for _, m := range f.Snapshotters {
+		if _, err := os.Stat(filepath.Join(m.StatusDir, snapshot.LastName)); err != nil {
+			t.Errorf("%s: served tree not written: %v", m.Name, err)
+		}
+	}
+}
