@@ -13,7 +13,7 @@ build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./snapshotter ./origin
 
 deps:
-	./deploy/install-deps.sh
+	./deploy/install-deps.sh test
 
 test: deps
 	$(GO) vet ./...
@@ -25,11 +25,13 @@ lint:
 
 # exec: the launcher's parent is make itself, so a SIGTERM that ends make ends the stack.
 # $(BIN)/localstack holds a slash, so the shell runs it by path: BIN may be relative or absolute.
-run: deps build
+run: build
+	./deploy/install-deps.sh run
 	$(GO) build -o $(BIN)/localstack ./dev/localstack
 	exec $(BIN)/localstack -bin $(BIN)
 
-bench: deps build
+bench: build
+	./deploy/install-deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/snapshot ./origin
 	$(GO) run ./dev/bench -bin $(BIN)
 

@@ -128,8 +128,8 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 	}
 	if f := c.Secrets["db_password"].File; f == "" {
 		t.Error("no db_password secret")
-	} else if _, err := os.Stat(filepath.Join(harnesstest.ModuleRoot(t), f)); err != nil {
-		t.Errorf("secret file: %v", err)
+	} else {
+		checkSecret(t, filepath.Join(harnesstest.ModuleRoot(t), f))
 	}
 	if !slices.Contains(c.Services["mariadb"].Volumes, "./deploy/seed.sql:/docker-entrypoint-initdb.d/10-seed.sql:ro") {
 		t.Error("MariaDB is not seeded with deploy/seed.sql")
@@ -321,5 +321,27 @@ func TestSeedAndReadOnlyGrant(t *testing.T) {
 		if _, err := db.ExecContext(ctx, stmt); err == nil {
 			t.Errorf("read-only user could run %q", stmt)
 		}
+	}
+}
+
+// checkSecret: the operator writes the secret file (README); the repository ships only its
+// example, and git ignores the real one, so a password never lands in a commit.
+func checkSecret(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path + ".example"); err != nil {
+		t.Errorf("secret example: %v", err)
+	}
+	rel, err := filepath.Rel(harnesstest.ModuleRoot(t), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("git", "check-ignore", "-q", "--no-index", rel)
+	cmd.Dir = harnesstest.ModuleRoot(t)
+	if err := cmd.Run(); err != nil {
+		t.Errorf("%s is not ignored by git: a real password would be committed (%v)", rel, err)
+	}
+	docker := read(t, ".dockerignore")
+	if !strings.Contains(docker, "deploy/secrets") || !strings.Contains(docker, ".git") {
+		t.Error(".dockerignore must keep deploy/secrets and .git out of the build context")
 	}
 }

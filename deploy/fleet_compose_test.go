@@ -85,9 +85,7 @@ func TestFleetComposeAgreesWithPrograms(t *testing.T) {
 			}
 		}
 	}
-	if _, err := os.Stat(filepath.Join(base, c.Secrets["db_password"].File)); err != nil {
-		t.Errorf("secret db_password: %v", err)
-	}
+	checkSecret(t, filepath.Join(base, c.Secrets["db_password"].File))
 	for _, edge := range []string{"edge1", "edge2"} {
 		vol := "status" + strings.TrimPrefix(edge, "edge")
 		if _, ok := c.Volumes[vol]; !ok {

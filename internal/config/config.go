@@ -24,6 +24,9 @@ import (
 const (
 	DefaultInterval = 600 * time.Second // STATUS_UPDATE_INTERVAL
 	DefaultTTL      = 900 * time.Second // STATUS_CACHE_TTL
+	// MaxTTL bounds STATUS_CACHE_TTL: a status a week old is no status, and the names the
+	// snapshotter links per publish grow (slowly) with the TTL.
+	MaxTTL = 7 * 24 * time.Hour
 	DefaultLease    = 15 * time.Second  // STATUS_LEASE
 )
 
@@ -96,6 +99,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.TTL, err = seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", wholeSeconds(DefaultTTL))); err != nil {
 		return Config{}, err
+	}
+	if c.TTL > MaxTTL {
+		return Config{}, fmt.Errorf("STATUS_CACHE_TTL=%d: want at most %d (a week)", int(c.TTL.Seconds()), int(MaxTTL.Seconds()))
 	}
 	if c.TTL <= c.Interval {
 		return Config{}, fmt.Errorf("STATUS_CACHE_TTL=%d must be greater than STATUS_UPDATE_INTERVAL=%d, or the snapshot expires before the next refresh",

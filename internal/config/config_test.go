@@ -34,6 +34,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{map[string]string{"STATUS_UPDATE_INTERVAL": "1.5"}, "STATUS_UPDATE_INTERVAL"},
 		{map[string]string{"STATUS_UPDATE_INTERVAL": "900", "STATUS_CACHE_TTL": "900"}, "STATUS_CACHE_TTL"},
 		{map[string]string{"STATUS_CACHE_TTL": "300"}, "STATUS_CACHE_TTL"},
+		{map[string]string{"STATUS_CACHE_TTL": "604801"}, "STATUS_CACHE_TTL"},
 		{map[string]string{"DB_PORT": "99999"}, "DB_PORT"},
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
 		{map[string]string{"ORIGIN_ADDR": "8091"}, "ORIGIN_ADDR"},
