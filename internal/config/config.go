@@ -26,8 +26,8 @@ const (
 	DefaultTTL      = 900 * time.Second // STATUS_CACHE_TTL
 	// MaxTTL bounds STATUS_CACHE_TTL: a status a week old is no status, and the names the
 	// snapshotter links per publish grow (slowly) with the TTL.
-	MaxTTL = 7 * 24 * time.Hour
-	DefaultLease    = 15 * time.Second  // STATUS_LEASE
+	MaxTTL       = 7 * 24 * time.Hour
+	DefaultLease = 15 * time.Second // STATUS_LEASE
 )
 
 // Config is the validated environment.
