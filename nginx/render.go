@@ -98,20 +98,23 @@ type view struct {
 	Params
 	MaxAge     int         // the max-age hint in force: Interval, capped by ProbeInterval
 	StaleBadge string      // the badge past the snapshot's freshness
-	Chain      []chainStep // the levels in the order nginx looks
-	BadgeChain []chainStep // the same for the badge's names
+	Status     lookup // how nginx finds the snapshot's name for this second
+	Badge      lookup // the same for the badge's names
 	LevelMaps  []levelMap
 	ErrorCodes []errorPage
 }
 
-// chainStep is one level's lookup: its name for this second, and where a miss goes.
-type chainStep struct {
-	Step struct {
-		Level  int
-		Prefix string // "" for the snapshot's names, "b" for the badge's
-		Next   string
-	}
-	View *view
+// lookup is how nginx finds a name for this second: the level that holds it nearly
+// always (snapshot.LookupOrder's first) by a rewrite, which opens the file once; the
+// others in one try_files in the named location Rest, where a miss costs a failed open
+// (a hit there, at a window's edge or past FineSpan, costs one more open); then Last.
+type lookup struct {
+	Prefix string // "" for the snapshot's names, "b" for the badge's
+	First  int
+	Others []int
+	Rest   string
+	Last   string
+	View   *view
 }
 
 func newView(p Params) view {
@@ -121,20 +124,8 @@ func newView(p Params) view {
 		v.MaxAge = min(v.MaxAge, v.ProbeInterval)
 	}
 	order := snapshot.LookupOrder()
-	chain := func(prefix, loc, last string) []chainStep {
-		var out []chainStep
-		for i, l := range order {
-			step := chainStep{View: &v}
-			step.Step.Level, step.Step.Prefix, step.Step.Next = l, prefix, last
-			if i+1 < len(order) {
-				step.Step.Next = fmt.Sprintf("@%s%d", loc, order[i+1])
-			}
-			out = append(out, step)
-		}
-		return out
-	}
-	v.Chain = chain("", "status_at", "@origin")
-	v.BadgeChain = chain("b", "badge_at", "@badge_stale")
+	v.Status = lookup{Prefix: "", First: order[0], Others: order[1:], Rest: "@status_rest", Last: "@origin", View: &v}
+	v.Badge = lookup{Prefix: "b", First: order[0], Others: order[1:], Rest: "@badge_rest", Last: "@badge_stale", View: &v}
 	for _, l := range slices.Sorted(slices.Values(order)) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}
