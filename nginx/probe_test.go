@@ -2,73 +2,23 @@ package nginx_test
 
 import (
 	"encoding/json"
-	"net"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
 )
 
-// gameServer is a loopback listener the test owns, closed and reopened on one address.
-type gameServer struct {
-	t    *testing.T
-	addr string
-	mu   sync.Mutex
-	ln   net.Listener
-	wg   sync.WaitGroup
-}
-
-func newGameServer(t *testing.T) *gameServer {
-	t.Helper()
-	g := &gameServer{t: t, addr: "127.0.0.1:0"}
-	g.open()
-	g.addr = g.ln.Addr().String()
-	t.Cleanup(g.close)
-	return g
-}
-
-func (g *gameServer) open() {
-	g.t.Helper()
-	ln, err := net.Listen("tcp", g.addr)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	g.mu.Lock()
-	g.ln = ln
-	g.mu.Unlock()
-	g.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte("ready\r\n"))
-			c.Close()
-		}
-	})
-}
-
-func (g *gameServer) close() {
-	g.mu.Lock()
-	ln := g.ln
-	g.ln = nil
-	g.mu.Unlock()
-	if ln != nil {
-		ln.Close()
-		g.wg.Wait()
-	}
-}
-
 // probeStack runs the whole stack with the snapshotter probing g every second.
-func probeStack(t *testing.T, g *gameServer, interval, ttl int) *stack.Stack {
+func probeStack(t *testing.T, g *harness.GameServer, interval, ttl int) *stack.Stack {
 	t.Helper()
 	return startStack(t, stack.Config{Interval: interval, TTL: ttl, Snapshotter: true, Env: map[string]string{
-		"GAME_SERVER_ADDR": g.addr, "GAME_SERVER_PROBE": "banner",
+		"GAME_SERVER_ADDR": g.Addr, "GAME_SERVER_PROBE": "banner",
 		"STATUS_PROBE_INTERVAL": "1", "STATUS_PROBE_TIMEOUT": "1", "STATUS_PROBE_FAILURES": "2",
 	}})
 }
@@ -105,19 +55,21 @@ func waitOnline(t *testing.T, s *stack.Stack, want bool, timeout time.Duration) 
 // offline within 2 probe intervals + 1 s, reopening turns it online within one interval
 // + 1 s, and neither flip sends a query to MariaDB. Five closes give the median.
 func TestProbeFlipThroughNginx(t *testing.T) {
-	g := newGameServer(t)
+	g := harnesstest.GameServer(t, true)
 	s := probeStack(t, g, 600, 900)
 	waitOnline(t, s, true, 15*time.Second)
 	var offline []time.Duration
 	for i := range 5 {
 		before := selects(t, s)
-		g.close()
+		g.Close()
 		offline = append(offline, waitOnline(t, s, false, 3*time.Second))
 		if after := selects(t, s); after != before {
 			t.Errorf("flip %d to offline: Com_select %d -> %d, want no query", i+1, before, after)
 		}
 		before = selects(t, s)
-		g.open()
+		if err := g.Open(); err != nil {
+			t.Fatal(err)
+		}
 		back := waitOnline(t, s, true, 2*time.Second)
 		if after := selects(t, s); after != before {
 			t.Errorf("flip %d to online: Com_select %d -> %d, want no query", i+1, before, after)
@@ -147,7 +99,7 @@ func maxAge(t *testing.T, r reply) int {
 // TestProbeHeaders: with a probe, max-age never exceeds STATUS_PROBE_INTERVAL, on the
 // file path and on the origin path.
 func TestProbeHeaders(t *testing.T) {
-	g := newGameServer(t)
+	g := harnesstest.GameServer(t, true)
 	s := probeStack(t, g, 600, 900)
 	waitOnline(t, s, true, 15*time.Second)
 	for _, u := range []string{s.PublicURL() + "/api/server/status", s.PublicURL() + "/status.json", s.PublicURL() + "/api/server/badge.json", s.OriginURL() + "/server/status"} {

@@ -96,8 +96,8 @@ type errorPage struct {
 // view is what the templates see: the params plus what the snapshot package dictates.
 type view struct {
 	Params
-	MaxAge     int         // the max-age hint in force: Interval, capped by ProbeInterval
-	StaleBadge string      // the badge past the snapshot's freshness
+	MaxAge     int    // the max-age hint in force: Interval, capped by ProbeInterval
+	StaleBadge string // the badge past the snapshot's freshness
 	Status     lookup // how nginx finds the snapshot's name for this second
 	Badge      lookup // the same for the badge's names
 	LevelMaps  []levelMap

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,68 +17,6 @@ import (
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
-
-// gameServer is a loopback listener the test owns, standing in for the game server. It
-// can be closed and reopened on the same address; speak says whether it writes a banner.
-type gameServer struct {
-	t     *testing.T
-	addr  string
-	speak bool
-	mu    sync.Mutex
-	ln    net.Listener
-	wg    sync.WaitGroup
-	done  chan struct{}
-}
-
-func newGameServer(t *testing.T, speak bool) *gameServer {
-	t.Helper()
-	g := &gameServer{t: t, addr: "127.0.0.1:0", speak: speak}
-	g.open()
-	g.addr = g.ln.Addr().String()
-	t.Cleanup(g.close)
-	return g
-}
-
-func (g *gameServer) open() {
-	g.t.Helper()
-	ln, err := net.Listen("tcp", g.addr)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	done := make(chan struct{})
-	g.mu.Lock()
-	g.ln, g.done = ln, done
-	g.mu.Unlock()
-	g.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			g.wg.Go(func() {
-				defer c.Close()
-				if g.speak {
-					_, _ = c.Write([]byte("ready\r\n"))
-					return
-				}
-				<-done // a hung server: accepts (the kernel does) and never writes
-			})
-		}
-	})
-}
-
-func (g *gameServer) close() {
-	g.mu.Lock()
-	ln, done := g.ln, g.done
-	g.ln = nil
-	g.mu.Unlock()
-	if ln == nil {
-		return
-	}
-	ln.Close()
-	close(done)
-	g.wg.Wait()
-}
 
 // runSnapshotter runs the snapshotter loop in process until the test ends.
 func runSnapshotter(t *testing.T, env map[string]string) {
@@ -195,8 +132,8 @@ func TestPlayers(t *testing.T) {
 // the failures, and no probe takes longer than its deadline.
 func TestBannerProbeOfHungServer(t *testing.T) {
 	s := newStack(t)
-	g := newGameServer(t, false)
-	probeEnv(s, g.addr, "banner")
+	g := harnesstest.GameServer(t, false)
+	probeEnv(s, g.Addr, "banner")
 	runSnapshotter(t, s.Env)
 	start := time.Now()
 	snap := s.waitSnap(t, 10*time.Second, "offline", func(s snapshot.Snapshot) bool { return !s.Online && len(s.Probe) == 1 })
@@ -257,15 +194,17 @@ func (w *webhook) posts() []map[string]any {
 // Discord accepts (a non-empty "content").
 func TestWebhookOnePostPerFlip(t *testing.T) {
 	s := newStack(t)
-	g := newGameServer(t, true)
+	g := harnesstest.GameServer(t, true)
 	hook, url := newWebhook(t, false)
-	probeEnv(s, g.addr, "tcp")
+	probeEnv(s, g.Addr, "tcp")
 	s.Env["STATUS_WEBHOOK_URL"] = url
 	runSnapshotter(t, s.Env)
 	first := s.waitSnap(t, 10*time.Second, "online", func(s snapshot.Snapshot) bool { return s.Online && len(s.Probe) == 1 })
-	g.close()
+	g.Close()
 	s.waitSnap(t, 5*time.Second, "offline", func(s snapshot.Snapshot) bool { return !s.Online })
-	g.open()
+	if err := g.Open(); err != nil {
+		t.Fatal(err)
+	}
 	last := s.waitSnap(t, 5*time.Second, "online again", func(s snapshot.Snapshot) bool { return s.Online && s.CheckedAt.After(first.CheckedAt) })
 	// Two more rounds after the last flip: nothing more is posted.
 	s.waitSnap(t, 5*time.Second, "two more rounds", func(s snapshot.Snapshot) bool { return s.CheckedAt.Sub(last.CheckedAt) >= 2*time.Second })
@@ -288,15 +227,17 @@ func TestWebhookOnePostPerFlip(t *testing.T) {
 // still published within one probe round.
 func TestHungWebhookDoesNotDelayFlips(t *testing.T) {
 	s := newStack(t)
-	g := newGameServer(t, true)
+	g := harnesstest.GameServer(t, true)
 	_, url := newWebhook(t, true)
-	probeEnv(s, g.addr, "tcp")
+	probeEnv(s, g.Addr, "tcp")
 	s.Env["STATUS_WEBHOOK_URL"] = url
 	runSnapshotter(t, s.Env)
 	s.waitSnap(t, 10*time.Second, "online", func(s snapshot.Snapshot) bool { return s.Online && len(s.Probe) == 1 })
-	g.close()
+	g.Close()
 	s.waitSnap(t, 3*time.Second, "offline", func(s snapshot.Snapshot) bool { return !s.Online })
-	g.open() // the offline message is now hanging in the webhook
+	if err := g.Open(); err != nil { // the offline message is now hanging in the webhook
+		t.Fatal(err)
+	}
 	start := time.Now()
 	s.waitSnap(t, 2*time.Second, "online again within a round + 1 s", func(s snapshot.Snapshot) bool { return s.Online })
 	t.Logf("online again published %v after reopening", time.Since(start))

@@ -86,13 +86,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			sc.Env[k] = v
 		}
 	}
-	var game *gameServer
+	var game *harness.GameServer
 	if sc.Env["GAME_SERVER_ADDR"] == "" {
-		if game, err = startGameServer(); err != nil {
+		if game, err = harness.StartGameServer(true); err != nil {
 			return fmt.Errorf("fake game server: %w", err)
 		}
-		defer game.Stop()
-		sc.Env["GAME_SERVER_ADDR"] = game.addr
+		defer game.Close()
+		sc.Env["GAME_SERVER_ADDR"] = game.Addr
 	}
 	toggle := make(chan os.Signal, 1)
 	signal.Notify(toggle, syscall.SIGUSR1)
@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}()
 	printURLs(stdout, s, *dir)
 	if game != nil {
-		fmt.Fprintf(stdout, "Fake game server on %s (probed every STATUS_PROBE_INTERVAL, default 15 s).\nTo watch the page flip: kill -USR1 %d  (closes it; again to reopen)\n\n", game.addr, os.Getpid())
+		fmt.Fprintf(stdout, "Fake game server on %s (probed every STATUS_PROBE_INTERVAL, default 15 s).\nTo watch the page flip: kill -USR1 %d  (closes it; again to reopen)\n\n", game.Addr, os.Getpid())
 	} else {
 		fmt.Fprintf(stdout, "Probing GAME_SERVER_ADDR=%s.\n\n", sc.Env["GAME_SERVER_ADDR"])
 	}
@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			if err != nil {
 				return fmt.Errorf("reopen the fake game server: %w", err)
 			}
-			fmt.Fprintf(stdout, "fake game server %s: open=%v\n", game.addr, up)
+			fmt.Fprintf(stdout, "fake game server %s: open=%v\n", game.Addr, up)
 		case <-tick.C:
 			for _, p := range []*harness.Process{s.Origin, s.Snapshotter} {
 				if p.Exited() {

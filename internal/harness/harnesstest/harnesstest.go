@@ -91,3 +91,15 @@ func StartServers(t testing.TB) *Servers {
 	}
 	return s
 }
+
+// GameServer starts a fake game server for one test (see harness.GameServer) and closes
+// it at cleanup.
+func GameServer(t testing.TB, speak bool) *harness.GameServer {
+	t.Helper()
+	g, err := harness.StartGameServer(speak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(g.Close)
+	return g
+}
