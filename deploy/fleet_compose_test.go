@@ -34,7 +34,8 @@ type fleetCompose struct {
 }
 
 // networks lists a service's networks and, per network, its aliases.
-func networks(v any) map[string][]string {
+func networks(t *testing.T, v any) map[string][]string {
+	t.Helper()
 	out := map[string][]string{}
 	switch n := v.(type) {
 	case []any:
@@ -44,8 +45,14 @@ func networks(v any) map[string][]string {
 	case map[string]any:
 		for name, opts := range n {
 			out[name] = nil
-			m, _ := opts.(map[string]any)
-			aliases, _ := m["aliases"].([]any)
+			m, ok := opts.(map[string]any) // a network listed without options has no aliases
+			if !ok {
+				continue
+			}
+			aliases, ok := m["aliases"].([]any)
+			if !ok && m["aliases"] != nil {
+				t.Errorf("%s: aliases is %T, want a list", name, m["aliases"])
+			}
 			for _, a := range aliases {
 				if s, ok := a.(string); ok {
 					out[name] = append(out[name], s)
@@ -129,11 +136,11 @@ func TestFleetComposeAgreesWithPrograms(t *testing.T) {
 		if !slices.Contains(ng.Volumes, vol+":"+docker.StatusDir+":ro") {
 			t.Errorf("%s-nginx volumes %v lack its own %s", edge, ng.Volumes, vol)
 		}
-		nets := networks(ng.Networks)
+		nets := networks(t, ng.Networks)
 		if _, ok := nets[edge]; !ok || len(nets) != 1 {
 			t.Errorf("%s-nginx networks %v, want only %s", edge, nets, edge)
 		}
-		if !slices.Contains(networks(c.Services[edge+"-origin"].Networks)[edge], originHost) {
+		if !slices.Contains(networks(t, c.Services[edge+"-origin"].Networks)[edge], originHost) {
 			t.Errorf("%s-origin is not %q on %s, the name nginx.conf proxies to", edge, originHost, edge)
 		}
 	}

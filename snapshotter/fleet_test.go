@@ -100,7 +100,7 @@ func leaderOf(t *testing.T, f *hstack.Fleet, timeout time.Duration, skip ...*hst
 		if len(leaders) == 1 {
 			return leaders[0]
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond) // polling the members' debug until the deadline
 	}
 	t.Fatalf("no single leader within %v", timeout)
 	return nil
@@ -161,7 +161,7 @@ func sameEverywhere(t *testing.T, f *hstack.Fleet, data []byte, timeout time.Dur
 		if same {
 			return time.Since(start)
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // polling the folders: this measures how soon they agree
 	}
 	t.Fatalf("STATUS_DIRs differ from the published snapshot %v after publishing", timeout)
 	return 0

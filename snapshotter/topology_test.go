@@ -52,7 +52,7 @@ func newerSnapshot(t *testing.T, rdb redis.UniversalClient, after time.Time, tim
 				return b, s
 			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // polling Redis until the deadline
 	}
 	t.Fatalf("no snapshot newer than %v in Redis within %v", after, timeout)
 	return nil, snapshot.Snapshot{}
@@ -153,7 +153,7 @@ func TestFleetCluster(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("leader's next refresh after config:status_interval=30: %+v %v", d, err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // polling the leader's debug until the deadline
 	}
 }
 
@@ -175,7 +175,7 @@ func TestLiveInterval(t *testing.T) {
 
 	every := snapshot.MinInterval
 	// Set it once the new interval has passed since the first publish: due at once.
-	time.Sleep(time.Until(firstAt.Add(every)))
+	time.Sleep(time.Until(firstAt.Add(every))) // the behaviour under test is timed: the refresh must be past due
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := rdb.Set(ctx, snapshot.KeyInterval, int(every.Seconds()), 0).Err(); err != nil {

@@ -183,14 +183,21 @@ func checkBody(t *testing.T, r request, want Event) {
 	if err := json.Unmarshal(wantBody, &wantMap); err != nil {
 		t.Fatal(err)
 	}
-	if !jsonEqual(got, wantMap) {
+	if !jsonEqual(t, got, wantMap) {
 		t.Errorf("body = %s\nwant   %s", r.body, wantBody)
 	}
 }
 
-func jsonEqual(a, b any) bool {
-	x, _ := json.Marshal(a)
-	y, _ := json.Marshal(b)
+func jsonEqual(t *testing.T, a, b any) bool {
+	t.Helper()
+	x, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return bytes.Equal(x, y)
 }
 
