@@ -185,11 +185,8 @@ func selects(t *testing.T, db *harness.MariaDB) int {
 // follows).
 func TestFleet(t *testing.T) {
 	bin := fleetBin(t)
-	db := harnesstest.MariaDB(t)
-	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
-	r := harnesstest.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	db := demoDB(t)
+	r, rdb := watchedRedis(t)
 	pubs := watchPublishes(t, rdb)
 	f := startFleet(t, bin, fleetEnv(db, map[string]string{"REDIS_URL": r.URL()}), 3, 2)
 
@@ -317,4 +314,22 @@ func edgeGet(addr string) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("edge %s: %s", addr, resp.Status)
 	}
 	return b, resp.Header.Get("X-Status-Source"), nil
+}
+
+// demoDB starts a MariaDB holding the demo constants for one fleet test.
+func demoDB(t *testing.T) *harness.MariaDB {
+	t.Helper()
+	db := harnesstest.MariaDB(t)
+	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	return db
+}
+
+// watchedRedis starts a single Redis for one fleet test, with a client for the test to
+// watch it through.
+func watchedRedis(t *testing.T) (*harness.Redis, *redis.Client) {
+	t.Helper()
+	r := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	return r, rdb
 }

@@ -62,8 +62,7 @@ func newerSnapshot(t *testing.T, rdb redis.UniversalClient, after time.Time, tim
 // the origin keeps answering, and nothing stale is presented as fresh.
 func TestFleetSentinel(t *testing.T) {
 	bin := fleetBin(t)
-	db := harnesstest.MariaDB(t)
-	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	db := demoDB(t)
 	s := harnesstest.Sentinel(t)
 	f := startFleet(t, bin, fleetEnv(db, map[string]string{
 		"REDIS_SENTINEL_ADDRS": strings.Join(s.Addrs(), ","), "REDIS_MASTER_NAME": s.MasterName,
@@ -122,8 +121,7 @@ func TestFleetSentinel(t *testing.T) {
 // unchanged: one leader publishes, the follower copies, the origin answers from Redis.
 func TestFleetCluster(t *testing.T) {
 	bin := fleetBin(t)
-	db := harnesstest.MariaDB(t)
-	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
+	db := demoDB(t)
 	c := harnesstest.Cluster(t)
 	f := startFleet(t, bin, fleetEnv(db, map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(c.Addrs(), ",")}), 2, 1)
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
@@ -162,11 +160,8 @@ func TestFleetCluster(t *testing.T) {
 // past due), then one per new interval.
 func TestLiveInterval(t *testing.T) {
 	bin := fleetBin(t)
-	db := harnesstest.MariaDB(t)
-	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
-	r := harnesstest.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	db := demoDB(t)
+	r, rdb := watchedRedis(t)
 	pubs := watchPublishes(t, rdb)
 	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
 	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", "900"
@@ -198,11 +193,8 @@ func TestLiveInterval(t *testing.T) {
 // STATUS_DIR within the periodic check.
 func TestFollowerCatchesUpWithoutMessage(t *testing.T) {
 	bin := fleetBin(t)
-	db := harnesstest.MariaDB(t)
-	harnesstest.DB(t, db, "tzserver", harnesstest.DemoSeed(t))
-	r := harnesstest.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	db := demoDB(t)
+	r, rdb := watchedRedis(t)
 	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
 	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", "900"
 	f := startFleet(t, bin, env, 2, 0)
