@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
@@ -79,24 +80,8 @@ func fetch(t *testing.T, method, url string, header map[string]string, from stri
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
 	}
 	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext, DisableCompression: true}}
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	start := time.Now()
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply{resp.StatusCode, resp.Header, body, time.Since(start)}
+	resp, body, took := harnesstest.Do(t, c, method, url, header)
+	return reply{resp.StatusCode, resp.Header, body, took}
 }
 
 func get(t *testing.T, url string) reply { t.Helper(); return fetch(t, "GET", url, nil, "") }

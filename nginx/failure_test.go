@@ -229,18 +229,7 @@ func TestPlantedFilesAreNeverServed(t *testing.T) {
 	}
 
 	// Symlinks planted under every served name are not followed.
-	names, err := filepath.Glob(filepath.Join(s.StatusDir, "?-*.json"))
-	if err != nil || len(names) == 0 {
-		t.Fatalf("served names: %v %v", names, err)
-	}
-	for _, n := range names {
-		if err := os.Remove(n); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Symlink("/etc/passwd", n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	replaceServedNames(t, s, func(n string) error { return os.Symlink("/etc/passwd", n) })
 	if r := get(t, api); bytes.Contains(r.body, []byte("root:")) || r.code != 200 || r.source() != "origin" {
 		t.Errorf("symlinks in the served tree: %s", describe(r))
 	}
@@ -355,6 +344,16 @@ func TestEveryErrorIsJSON(t *testing.T) {
 	}
 
 	// A folder planted under the current name is passed over (no 301), not served.
+	replaceServedNames(t, s, func(n string) error { return os.Mkdir(n, 0o755) })
+	if r := get(t, s.PublicURL()+"/api/server/status"); r.code != 200 || r.source() != "origin" {
+		t.Errorf("folders under the served names: %s", describe(r))
+	}
+}
+
+// replaceServedNames removes every name the snapshotter links for nginx (the 10-s blocks
+// and the longer ones) and plants something else under it.
+func replaceServedNames(t *testing.T, s *stack.Stack, plant func(name string) error) {
+	t.Helper()
 	names, err := filepath.Glob(filepath.Join(s.StatusDir, "?-*.json"))
 	if err != nil || len(names) == 0 {
 		t.Fatalf("served names: %v %v", names, err)
@@ -363,12 +362,9 @@ func TestEveryErrorIsJSON(t *testing.T) {
 		if err := os.Remove(n); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Mkdir(n, 0o755); err != nil {
+		if err := plant(n); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if r := get(t, s.PublicURL()+"/api/server/status"); r.code != 200 || r.source() != "origin" {
-		t.Errorf("folders under the served names: %s", describe(r))
 	}
 }
 

@@ -180,14 +180,7 @@ func TestStatusPageStaleSnapshot(t *testing.T) {
 func TestStatusPageProbe(t *testing.T) {
 	s := startStack(t, stack.Config{Interval: 600, TTL: 900})
 	once(t, s)
-	data, err := os.ReadFile(statusFile(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, snap := published(t, s)
 	// The database says 1; the probe says offline, 5 s after the read, with 42 players.
 	players := int64(42)
 	snap.Players = &players

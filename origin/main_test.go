@@ -142,24 +142,8 @@ var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 
 func do(t *testing.T, method, url string, header map[string]string) reply {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	start := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply{resp.StatusCode, resp.Header, body, time.Since(start)}
+	resp, body, took := harnesstest.Do(t, client, method, url, header)
+	return reply{resp.StatusCode, resp.Header, body, took}
 }
 
 func get(t *testing.T, url string) reply { t.Helper(); return do(t, http.MethodGet, url, nil) }
