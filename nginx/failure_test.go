@@ -11,10 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
@@ -83,12 +83,7 @@ func TestDeadOrHungOriginFallsBackToDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Several at once: the ones that wait for the cache lock must not wait longer.
-	var wg sync.WaitGroup
-	replies := make([]reply, 5)
-	for i := range replies {
-		wg.Go(func() { replies[i] = get(t, api) })
-	}
-	wg.Wait()
+	replies := harnesstest.Concurrently(t, 5, func(int) (reply, error) { return send(freshClient(""), "GET", api, nil) })
 	for i, r := range replies {
 		assertStaleOrUnavailable(t, "hung origin, request "+string(rune('1'+i)), r, true)
 	}
@@ -113,16 +108,13 @@ func TestOnlyGetAndHeadReachTheOrigin(t *testing.T) {
 	origin0 := originRequests(t, s)
 
 	// No file: GETs go to the origin while 300 POSTs arrive at the same time.
-	var wg sync.WaitGroup
-	posts := make([]reply, 300)
-	gets := make([]reply, 30)
-	for i := range posts {
-		wg.Go(func() { posts[i] = fetch(t, "POST", api, nil, "") })
-	}
-	for i := range gets {
-		wg.Go(func() { gets[i] = get(t, api) })
-	}
-	wg.Wait()
+	all := harnesstest.Concurrently(t, 330, func(i int) (reply, error) {
+		if i < 300 {
+			return send(freshClient(""), "POST", api, nil)
+		}
+		return send(freshClient(""), "GET", api, nil)
+	})
+	posts, gets := all[:300], all[300:]
 	for _, r := range posts {
 		if r.code != 405 || r.header.Get("Allow") != "GET, HEAD" || r.header.Get("Cache-Control") != "no-store" ||
 			r.source() != "" || r.header.Get("Content-Type") != "application/json; charset=utf-8" {
@@ -134,7 +126,8 @@ func TestOnlyGetAndHeadReachTheOrigin(t *testing.T) {
 			t.Fatalf("GET beside the POSTs: %s", describe(r))
 		}
 	}
-	if n := originRequests(t, s) - origin0; n > 3 {
+	// At least one: the GETs were answered by the origin, so it must have counted them.
+	if n := originRequests(t, s) - origin0; n < 1 || n > 3 {
 		t.Errorf("the origin answered %d requests for 30 GETs and 300 POSTs, want a few", n)
 	}
 

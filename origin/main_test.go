@@ -140,10 +140,22 @@ type statusBody struct {
 
 var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 600}}
 
+// send is one request, safe on any goroutine.
+func send(method, url string, header map[string]string) (reply, error) {
+	resp, body, took, err := harnesstest.Send(client, method, url, header)
+	if err != nil {
+		return reply{}, err
+	}
+	return reply{resp.StatusCode, resp.Header, body, took}, nil
+}
+
 func do(t *testing.T, method, url string, header map[string]string) reply {
 	t.Helper()
-	resp, body, took := harnesstest.Do(t, client, method, url, header)
-	return reply{resp.StatusCode, resp.Header, body, took}
+	r, err := send(method, url, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func get(t *testing.T, url string) reply { t.Helper(); return do(t, http.MethodGet, url, nil) }
@@ -151,33 +163,7 @@ func get(t *testing.T, url string) reply { t.Helper(); return do(t, http.MethodG
 // concurrent sends n GETs at once and returns the answers.
 func concurrent(t *testing.T, n int, url string) []reply {
 	t.Helper()
-	out := make([]reply, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			t0 := time.Now()
-			resp, err := client.Get(url)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			defer resp.Body.Close()
-			body, err := io.ReadAll(resp.Body)
-			errs[i] = err
-			out[i] = reply{resp.StatusCode, resp.Header, body, time.Since(t0)}
-		})
-	}
-	close(start)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
+	return harnesstest.Concurrently(t, n, func(int) (reply, error) { return send(http.MethodGet, url, nil) })
 }
 
 func wantRates(t *testing.T, b statusBody) {
@@ -354,8 +340,12 @@ func TestDeadDatabaseIsTriedRarely(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				io.Copy(io.Discard, resp.Body)
+				_, err = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				mu.Lock()
 				requests++
 				mu.Unlock()

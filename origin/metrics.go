@@ -34,6 +34,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"route", "code"}),
 	}
 	reg.MustRegister(m.answers, m.redis, m.mysql, m.duration)
+	// Every known value from the start: a series born on its first event reads as no
+	// data to rate() and to alerts, and as a missing metric to the bench, where it is 0.
+	for _, source := range []string{sourceRedis, sourceDatabase, sourceLastKnown, "none"} {
+		m.answers.WithLabelValues(source)
+	}
+	for _, result := range []string{"hit", "miss", "expired", "error", "garbage"} {
+		m.redis.WithLabelValues(result)
+	}
+	for _, result := range []string{"ok", "error", "suppressed"} {
+		m.mysql.WithLabelValues(result)
+	}
 	return m
 }
 

@@ -45,6 +45,17 @@ func (s *stack) file(t *testing.T) []byte {
 	return b
 }
 
+// record is the last_refresh record in Redis; its absence fails the test, so a missing
+// record never reads as an empty one.
+func (s *stack) record(t *testing.T) snapshot.RefreshRecord {
+	t.Helper()
+	rec, found, err := snapshot.NewStore(s.RDB).Record(context.Background())
+	if err != nil || !found {
+		t.Fatalf("last_refresh record: found %v, %v", found, err)
+	}
+	return rec
+}
+
 func TestOnceWritesRedisAndFile(t *testing.T) {
 	s := newStack(t)
 	if err := s.once(t); err != nil {
@@ -97,9 +108,8 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	if names == 0 || names > 240 {
 		t.Errorf("%d served names in STATUS_DIR", names)
 	}
-	rec, ok, err := snapshot.NewStore(s.RDB).Record(context.Background())
-	if err != nil || !ok || !rec.OK || rec.UpdatedAt == nil || !rec.UpdatedAt.Equal(snap.UpdatedAt) {
-		t.Errorf("last_refresh record = %+v ok=%v err=%v", rec, ok, err)
+	if rec := s.record(t); !rec.OK || rec.UpdatedAt == nil || !rec.UpdatedAt.Equal(snap.UpdatedAt) {
+		t.Errorf("last_refresh record = %+v", rec)
 	}
 }
 
@@ -128,10 +138,7 @@ func TestBadRowsAreReportedNotFatal(t *testing.T) {
 	if d, ok := snap.Meta["RatePvp"]; !ok || d != "" {
 		t.Errorf("NULL description: _meta[RatePvp] = %q, %v", d, ok)
 	}
-	rec, _, err := snapshot.NewStore(s.RDB).Record(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := s.record(t)
 	got := map[string]string{}
 	for _, f := range rec.Fallbacks {
 		got[f.Name] = f.Reason
@@ -173,8 +180,7 @@ func TestMySQLDownWritesNothing(t *testing.T) {
 	if ttl, err := s.RDB.TTL(ctx, snapshot.KeyStatus).Result(); err != nil || ttl <= 90*time.Second {
 		t.Errorf("a failed database read rewrote server:status (TTL %v, %v)", ttl, err)
 	}
-	rec, _, _ := snapshot.NewStore(s.RDB).Record(context.Background())
-	if rec.OK || !strings.Contains(rec.Error, "read constants") {
+	if rec := s.record(t); rec.OK || !strings.Contains(rec.Error, "read constants") {
 		t.Errorf("last_refresh record = %+v, want the failure", rec)
 	}
 }

@@ -94,18 +94,15 @@ func TestPlayers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := s.once(t, "-db-timeout=3s"); err != nil && false {
-				t.Fatal(err)
-			}
 			s.Env["STATUS_PLAYERS_QUERY"] = tt.query
 			if err := s.once(t); err != nil {
 				t.Fatalf("refresh with players %q failed: %v", tt.query, err)
 			}
-			snap, _ := s.fileSnap(t)
-			rec, _, err := snapshot.NewStore(s.RDB).Record(context.Background())
-			if err != nil {
-				t.Fatal(err)
+			snap, ok := s.fileSnap(t)
+			if !ok {
+				t.Fatal("a successful refresh left no status.json")
 			}
+			rec := s.record(t)
 			switch {
 			case tt.want >= 0 && (snap.Players == nil || *snap.Players != tt.want):
 				t.Errorf("players = %v, want %d", snap.Players, tt.want)

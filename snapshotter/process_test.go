@@ -42,7 +42,7 @@ func TestBinaryLoopAndSIGTERM(t *testing.T) {
 			}
 			seen[snap.UpdatedAt.String()] = true
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond) // polling status.json, not synchronising
 	}
 	if len(seen) < 3 {
 		t.Fatalf("saw %d distinct snapshots in 10s with a 1-s interval", len(seen))

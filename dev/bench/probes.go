@@ -6,13 +6,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/healthcheck"
 )
@@ -31,9 +31,9 @@ func stampede(url string, n int) int {
 			if err != nil {
 				return
 			}
-			io.Copy(io.Discard, resp.Body)
+			_, err = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == 200 {
+			if err == nil && resp.StatusCode == 200 {
 				mu.Lock()
 				ok++
 				mu.Unlock()
@@ -45,47 +45,23 @@ func stampede(url string, n int) int {
 	return ok
 }
 
-var (
-	reOriginCount = regexp.MustCompile(`statusedge_origin_request_duration_seconds_count\{code="\d+",route="/server/status"\} (\d+)`)
-	reRedisErrors = regexp.MustCompile(`statusedge_origin_redis_reads_total\{result="error"\} (\d+)`)
-)
-
 // counts are the servers' own counters, read before and after a load to report what it
 // caused: SELECTs that reached MariaDB, /server/status requests the origin answered and
 // its Redis reads that failed over to MySQL.
 type counts struct{ selects, originRequests, redisErrors int }
 
-// readCounts reads counts between loads, never during one: each read is a query and two
-// scrapes of the origin's metrics.
+// readCounts reads counts between loads, never during one: each read is a query, a
+// health check and two scrapes of the origin's metrics.
 func readCounts(ctx context.Context, s *stack.Stack) (c counts, err error) {
 	if c.selects, err = s.MariaDB.Selects(ctx); err != nil {
 		return c, err
 	}
-	if c.originRequests, err = originCounter(s.OriginURL(), reOriginCount); err != nil {
+	if c.originRequests, err = s.OriginRequests(ctx); err != nil {
 		return c, err
 	}
-	c.redisErrors, err = originCounter(s.OriginURL(), reRedisErrors)
+	redisErrors, err := harness.Metric(ctx, s.OriginURL()+"/metrics", "statusedge_origin_redis_reads_total", map[string]string{"result": "error"})
+	c.redisErrors = int(redisErrors)
 	return c, err
-}
-
-// originCounter sums the origin's counters that re matches, capturing the value.
-func originCounter(originURL string, re *regexp.Regexp) (int, error) {
-	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(originURL + "/metrics")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-		v, _ := strconv.Atoi(m[1])
-		n += v
-	}
-	return n, nil
 }
 
 // peakRSS is a process's high-water resident memory (VmHWM) in bytes.

@@ -52,10 +52,11 @@ func TestMakeRun(t *testing.T) {
 		if time.Since(start) > 60*time.Second {
 			t.Fatalf("%s did not answer from the file within 60s:\n%s", url, out())
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond) // polling the public URL, not synchronising
 	}
 	t.Logf("make run: %s answered from status.json after %v", url, time.Since(start).Round(100*time.Millisecond))
 	// nginx starts last and answers a moment before the URLs are printed.
+	// Polls make run's output.
 	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out(), "status page"); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Errorf("make run did not print the URLs:\n%s", out())
@@ -63,7 +64,7 @@ func TestMakeRun(t *testing.T) {
 		}
 	}
 
-	started := descendants(cmd.Process.Pid)
+	started := descendants(t, cmd.Process.Pid)
 	if len(started) < 5 {
 		t.Errorf("found %d processes under make, want launcher, MariaDB, Redis, snapshotter, origin and nginx", len(started))
 	}
@@ -82,16 +83,20 @@ func TestMakeRun(t *testing.T) {
 				t.Errorf("process %d (%s) outlived make run", pid, cmdline)
 				break
 			}
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond) // polling /proc, not synchronising
 		}
 	}
 }
 
 // descendants maps every process below pid to its command line.
-func descendants(pid int) map[int]string {
+func descendants(t *testing.T, pid int) map[int]string {
+	t.Helper()
 	children := map[int][]int{}
 	cmdlines := map[int]string{}
-	entries, _ := os.ReadDir("/proc")
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range entries {
 		p, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -103,7 +108,10 @@ func descendants(pid int) map[int]string {
 		}
 		// The fields after the command name, which may hold spaces, start after ") ".
 		fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
-		ppid, _ := strconv.Atoi(fields[1])
+		ppid, err := strconv.Atoi(fields[1])
+		if err != nil {
+			t.Fatalf("/proc/%d/stat: parent %q: %v", p, fields[1], err)
+		}
 		children[ppid] = append(children[ppid], p)
 		cmdlines[p] = cmdline(p)
 	}

@@ -15,10 +15,10 @@ func TestServeDrainsInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	started := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		close(started)
-		time.Sleep(300 * time.Millisecond)
+		<-release
 		_, _ = io.WriteString(w, "done")
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -33,11 +33,30 @@ func TestServeDrainsInFlight(t *testing.T) {
 			return
 		}
 		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			body <- "error reading the body: " + err.Error()
+			return
+		}
 		body <- string(b)
 	}()
 	<-started
 	cancel()
+	// The handler answers only once the shutdown has begun, which the closed listener
+	// shows: so the request is one the drain must wait for.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting 5 s after ctx ended")
+		}
+		time.Sleep(10 * time.Millisecond) // polling the listener, not synchronising
+	}
+	close(release)
 	if got := <-body; got != "done" {
 		t.Errorf("request in flight got %q, want it completed", got)
 	}

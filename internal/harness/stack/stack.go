@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/healthcheck"
 	"statusedge/internal/probe"
 	"statusedge/nginx"
 )
@@ -197,6 +198,18 @@ func (s *Stack) PublicURL() string { return "http://" + s.Env["PUBLIC_ADDR"] }
 
 // OriginURL is the origin's base URL.
 func (s *Stack) OriginURL() string { return "http://" + s.Env["ORIGIN_ADDR"] }
+
+// OriginRequests counts the /server/status requests the origin has answered, from its
+// own metrics. It asks /healthz first: the latency histogram has no family until the
+// origin has answered once, and a missing family stays an error (harness.Metric).
+func (s *Stack) OriginRequests(ctx context.Context) (int, error) {
+	if err := healthcheck.Probe(ctx, s.OriginURL()+"/healthz"); err != nil {
+		return 0, err
+	}
+	n, err := harness.Metric(ctx, s.OriginURL()+"/metrics", "statusedge_origin_request_duration_seconds",
+		map[string]string{"route": "/server/status"})
+	return int(n), err
+}
 
 // Logs returns the tail of a part's log, for failure messages.
 func (s *Stack) Logs(name string) string {
