@@ -145,16 +145,24 @@ func TestDockerfileBuildsWhatMakeBuilds(t *testing.T) {
 		t.Fatal("no `CGO_ENABLED=0 go build ... -o /out/statusedge ./${PROGRAM}` in deploy/Dockerfile")
 	}
 	mk := read(t, "Makefile")
-	if !strings.Contains(mk, "LDFLAGS := -s -w") || !strings.Contains(mk, "build -trimpath -ldflags '$(LDFLAGS)'") ||
-		!strings.Contains(mk, "export CGO_ENABLED := 0") || m[2] != "-trimpath -ldflags '-s -w'" {
-		t.Errorf("Dockerfile builds with %q; Makefile's build differs", m[2])
+	// The flags the tests and make run build with, as a shell line.
+	var flags []string
+	for _, f := range harness.BuildFlags() {
+		if strings.Contains(f, " ") {
+			f = "'" + f + "'"
+		}
+		flags = append(flags, f)
+	}
+	if want := strings.Join(flags, " "); m[2] != want || !strings.Contains(mk, "LDFLAGS := -s -w") ||
+		!strings.Contains(mk, "build -trimpath -ldflags '$(LDFLAGS)'") || !strings.Contains(mk, "export CGO_ENABLED := 0") {
+		t.Errorf("Dockerfile builds with %q, the harness with %q; Makefile's build must match both", m[2], want)
 	}
 	if !regexp.MustCompile(`(?m)^USER 65532:65532$`).MatchString(df) || !strings.Contains(df, `ENTRYPOINT ["/statusedge"]`) {
 		t.Error("runtime stage must run as 65532 (non-root) with /statusedge as entrypoint")
 	}
 	for _, program := range []string{"snapshotter", "origin"} {
 		out := filepath.Join(t.TempDir(), "statusedge")
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", out, "./"+program)
+		cmd := exec.Command("go", slices.Concat([]string{"build"}, harness.BuildFlags(), []string{"-o", out, "./" + program})...)
 		cmd.Dir = harnesstest.ModuleRoot(t)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
@@ -42,7 +43,7 @@ func startStack(t *testing.T, cfg stack.Config) *stack.Stack {
 		cfg.Bin = buildPrograms(t)
 	}
 	if cfg.Interval == 0 {
-		cfg.Interval, cfg.TTL = 600, 900
+		cfg.Interval, cfg.TTL = int(config.DefaultInterval.Seconds()), int(config.DefaultTTL.Seconds())
 	}
 	s, err := stack.Start(context.Background(), cfg)
 	if err != nil {

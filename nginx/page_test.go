@@ -84,7 +84,7 @@ func pageFrom(t *testing.T, endpoint string) string {
 // pageStack starts the stack with the seeded snapshot published, for a page to show.
 func pageStack(t *testing.T) *stack.Stack {
 	t.Helper()
-	s := startStack(t, stack.Config{Interval: 600, TTL: 900})
+	s := startStack(t, stack.Config{})
 	once(t, s)
 	return s
 }
@@ -178,7 +178,7 @@ func TestStatusPageStaleSnapshot(t *testing.T) {
 // player count and when the probe checked, and keeps offline (red, current) distinct
 // from stale (amber, notice), in English and Russian.
 func TestStatusPageProbe(t *testing.T) {
-	s := startStack(t, stack.Config{Interval: 600, TTL: 900})
+	s := startStack(t, stack.Config{})
 	once(t, s)
 	_, snap := published(t, s)
 	// The database says 1; the probe says offline, 5 s after the read, with 42 players.

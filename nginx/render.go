@@ -98,6 +98,8 @@ type view struct {
 	Params
 	MaxAge     int    // the max-age hint in force: Interval, capped by ProbeInterval
 	StaleBadge string // the badge past the snapshot's freshness
+	LastName   string // snapshot.LastName: the newest snapshot, marked stale
+	RetryAfter string // on the JSON 503, as the origin's
 	Status     lookup // how nginx finds the snapshot's name for this second
 	Badge      lookup // the same for the badge's names
 	LevelMaps  []levelMap
@@ -118,14 +120,15 @@ type lookup struct {
 }
 
 func newView(p Params) view {
-	v := view{Params: p.WithDefaults(), StaleBadge: string(snapshot.StaleBadge())}
+	v := view{Params: p.WithDefaults(), StaleBadge: string(snapshot.StaleBadge()),
+		LastName: snapshot.LastName, RetryAfter: snapshot.UnavailableRetryAfter}
 	v.MaxAge = v.Interval
 	if v.ProbeInterval > 0 {
 		v.MaxAge = min(v.MaxAge, v.ProbeInterval)
 	}
 	order := snapshot.LookupOrder()
 	v.Status = lookup{Prefix: "", First: order[0], Others: order[1:], Rest: "@status_rest", Last: "@origin", View: &v}
-	v.Badge = lookup{Prefix: "b", First: order[0], Others: order[1:], Rest: "@badge_rest", Last: "@badge_stale", View: &v}
+	v.Badge = lookup{Prefix: snapshot.BadgePrefix, First: order[0], Others: order[1:], Rest: "@badge_rest", Last: "@badge_stale", View: &v}
 	for _, l := range slices.Sorted(slices.Values(order)) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}
@@ -134,7 +137,7 @@ func newView(p Params) view {
 		{408, 408, "request timeout"}, {412, 412, "precondition failed"}, {413, 413, "request too large"},
 		{414, 414, "URI too long"}, {429, 429, "too many requests"}, {494, 400, "request header too large"},
 		{500, 500, "internal error"}, {501, 501, "not implemented"}, {502, 502, "upstream unavailable"},
-		{503, 503, "status unavailable: no snapshot could be read, try again shortly"},
+		{503, 503, snapshot.UnavailableMessage},
 		{504, 504, "upstream timed out"}, {505, 505, "HTTP version not supported"},
 	}
 	return v

@@ -22,8 +22,8 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 			// Counted, and debug only: in an outage this is one line per visitor. The
 			// chain has already logged the MySQL failure once per back-off window.
 			logger.Debug("status unavailable", "err", err)
-			w.Header().Set("Retry-After", "10")
-			writeError(w, http.StatusServiceUnavailable, "status unavailable: no snapshot could be read, try again shortly")
+			w.Header().Set("Retry-After", snapshot.UnavailableRetryAfter)
+			writeError(w, http.StatusServiceUnavailable, snapshot.UnavailableMessage)
 			return
 		}
 		c.metrics.answers.WithLabelValues(a.source).Inc()

@@ -66,7 +66,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	// Checked even without a probe, like the probe's own variables: a bad value is a
+	// mistake to hear about at start, not when the probe is switched on.
+	webhookURL := getenv(notify.Env)
+	if webhookURL != "" {
+		if _, err := notify.CheckURL(webhookURL); err != nil {
+			return err
+		}
+	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "snapshotter")
+	if webhookURL != "" && !probing {
+		logger.Warn(notify.Env + " is set without GAME_SERVER_ADDR: the webhook tells probe flips, so it stays silent")
+	}
 
 	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
 	if err != nil {
@@ -99,8 +110,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var w *watcher
 	if probing {
 		w = &watcher{loop: probe.NewLoop(probeCfg, time.Now), r: r, log: logger, metrics: newProbeMetrics(reg)}
-		if u := getenv("STATUS_WEBHOOK_URL"); u != "" {
-			if w.notifier, err = notify.New(logger, u, notify.Options{Failed: w.metrics.webhookFailures.Inc}); err != nil {
+		if webhookURL != "" {
+			if w.notifier, err = notify.New(logger, webhookURL, notify.Options{Failed: w.metrics.webhookFailures.Inc}); err != nil {
 				return err
 			}
 		}
@@ -162,4 +173,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // followCheck is how often a replica reads server:status besides the pub/sub messages:
 // a third of the lease (5 s by default), at least a second.
-func followCheck(lease time.Duration) time.Duration { return max(lease/3, time.Second) }
+func followCheck(lease time.Duration) time.Duration { return max(renewEvery(lease), time.Second) }

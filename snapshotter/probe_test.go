@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -283,4 +284,19 @@ func TestFlappingDoesNotFlip(t *testing.T) {
 			t.Errorf("%d rounds published, %d database reads; want %d and 1", len(seen), reads, len(script))
 		}
 	})
+}
+
+// TestBadWebhookURLIsRefusedWithoutAProbe: STATUS_WEBHOOK_URL is checked at start even
+// when no probe would use it, and a refusal touches nothing in STATUS_DIR.
+func TestBadWebhookURLIsRefusedWithoutAProbe(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"STATUS_DIR": dir, "STATUS_WEBHOOK_URL": "ftp://hooks.example/secret-token"}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"snapshotter", "-once"}, harnesstest.Env(env), &out, &out, nil)
+	if err == nil || !strings.Contains(err.Error(), "STATUS_WEBHOOK_URL") || strings.Contains(err.Error(), "secret-token") {
+		t.Fatalf("run = %v, want a refusal naming STATUS_WEBHOOK_URL without its value", err)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("STATUS_DIR after a refusal: %v, %v", entries, err)
+	}
 }

@@ -55,9 +55,12 @@ func newRole(l leaseAPI, ttl, timeout time.Duration, now func() time.Time, log *
 	return &role{lease: l, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
 }
 
-// every is the pace of renewals and of a follower's attempts: three renewals fit in one
-// lease, so one lost reply or a slow Redis does not cost the lease.
-func (r *role) every() time.Duration { return max(r.ttl/3, 10*time.Millisecond) }
+// every is the pace of renewals and of a follower's attempts.
+func (r *role) every() time.Duration { return renewEvery(r.ttl) }
+
+// renewEvery is a third of the lease: three renewals fit in one lease, so one lost reply
+// or a slow Redis does not cost the lease.
+func renewEvery(lease time.Duration) time.Duration { return max(lease/3, 10*time.Millisecond) }
 
 // Leading reports whether this replica leads now: it holds a token and its last renewal
 // is less than a lease ago. The clock is monotonic, so a process stopped past its lease
@@ -207,7 +210,7 @@ func (r *role) renewLoop(ctx context.Context) string {
 	}
 }
 
-// Status is the lease as this replica sees it, for debug output.
+// roleStatus is the lease as this replica sees it, for debug output.
 type roleStatus struct {
 	Role           string `json:"role"`
 	Holder         string `json:"lease_holder,omitempty"`

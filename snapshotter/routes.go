@@ -10,8 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// NewServer serves the snapshotter's health, role and metrics. ro is nil for a
-// snapshotter that does not compete for the lease.
+// NewServer serves the snapshotter's health, role and metrics.
 func NewServer(logger *slog.Logger, r *refresher, ro *role, gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", handleHealthz(logger, r))
@@ -48,10 +47,7 @@ type debugInfo struct {
 func handleDebug(logger *slog.Logger, r *refresher, ro *role) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := r.now()
-		info := debugInfo{Now: now.UTC()}
-		if ro != nil {
-			info.roleStatus = ro.status(req.Context())
-		}
+		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context())}
 		r.mu.Lock()
 		if r.good != nil {
 			age := r.good.Age(now)

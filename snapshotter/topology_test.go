@@ -39,7 +39,7 @@ func askOrigin(addr string) (int, originAnswer, error) {
 	return resp.StatusCode, a, err
 }
 
-// redisSnapshot polls rdb until server:status holds a snapshot newer than after.
+// newerSnapshot polls rdb until server:status holds a snapshot newer than after.
 func newerSnapshot(t *testing.T, rdb redis.UniversalClient, after time.Time, timeout time.Duration) ([]byte, snapshot.Snapshot) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)

@@ -23,7 +23,10 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
+	"statusedge/internal/notify"
+	"statusedge/internal/players"
 	"statusedge/internal/probe"
+	"statusedge/internal/snapshot"
 )
 
 func main() {
@@ -81,7 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	// The probe: GAME_SERVER_ADDR when set, else a fake game server owned here.
 	sc.Env = map[string]string{}
-	for _, k := range append(probe.Names(), "STATUS_PLAYERS_QUERY", "STATUS_WEBHOOK_URL") {
+	for _, k := range append(probe.Names(), players.Env, notify.Env) {
 		if v := getenv(k); v != "" {
 			sc.Env[k] = v
 		}
@@ -155,7 +158,7 @@ func printURLs(w io.Writer, s *stack.Stack, dir string) {
 		"  snapshotter       http://" + s.Env["SNAPSHOTTER_ADDR"] + "/healthz",
 		"  MySQL             " + db,
 		"  Redis             " + redacted(s.Env["REDIS_URL"]),
-		"  status.json       " + filepath.Join(s.StatusDir, "status.json"),
+		"  status.json       " + filepath.Join(s.StatusDir, snapshot.FileName),
 		"  logs              " + dir + "/*.log, " + dir + "/nginx/nginx.log",
 		"",
 		"Ctrl-C stops everything.",

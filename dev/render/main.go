@@ -3,6 +3,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,27 +12,39 @@ import (
 )
 
 func main() {
-	root := "."
-	if len(os.Args) > 1 {
-		root = os.Args[1]
+	fs := flag.NewFlagSet("render", flag.ExitOnError)
+	root := fs.String("root", ".", "the module root the files are written under")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: render [-root DIR]: writes deploy/host/statusedge.conf and deploy/docker/nginx.conf")
+		fs.PrintDefaults()
 	}
-	files, err := Files()
-	if err != nil {
+	_ = fs.Parse(os.Args[1:]) // ExitOnError: -h prints the usage and exits
+	if fs.NArg() > 0 {
+		fs.Usage()
+		os.Exit(2)
+	}
+	if err := write(*root); err != nil {
 		fmt.Fprintf(os.Stderr, "render: %v\n", err)
 		os.Exit(1)
+	}
+}
+
+func write(root string) error {
+	files, err := Files()
+	if err != nil {
+		return err
 	}
 	for path, data := range files {
 		full := filepath.Join(root, path)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			fmt.Fprintf(os.Stderr, "render: %v\n", err)
-			os.Exit(1)
+			return err
 		}
 		if err := os.WriteFile(full, data, 0o644); err != nil {
-			fmt.Fprintf(os.Stderr, "render: %v\n", err)
-			os.Exit(1)
+			return err
 		}
 		fmt.Println("wrote", full)
 	}
+	return nil
 }
 
 // Files maps each deploy file (relative to the module root) to its rendered content.

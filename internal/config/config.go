@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,10 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/envvar"
+	"statusedge/internal/notify"
+	"statusedge/internal/players"
+	"statusedge/internal/probe"
 	"statusedge/internal/redisconn"
 )
 
@@ -52,8 +57,14 @@ type Config struct {
 	redisSecrets []string // REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD: for Redact
 }
 
-// Names lists every environment variable the programs read.
+// Names lists every environment variable the programs read: Load's, then those the
+// probe, the players query and the webhook own.
 func Names() []string {
+	return slices.Concat(loadNames(), probe.Names(), []string{players.Env, notify.Env})
+}
+
+// loadNames lists the variables Load reads.
+func loadNames() []string {
 	return []string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
 		"REDIS_PASSWORD", "REDIS_SENTINEL_ADDRS", "REDIS_MASTER_NAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS",
 		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR",
@@ -80,7 +91,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PublicAddr:      get("PUBLIC_ADDR", "127.0.0.1:8090"),
 	}
 	var err error
-	if c.DBPort, err = port("DB_PORT", get("DB_PORT", "3306")); err != nil {
+	if c.DBPort, err = envvar.Port("DB_PORT", get("DB_PORT", "3306")); err != nil {
 		return Config{}, err
 	}
 	if f := getenv("DB_PASSWORD_FILE"); f != "" {
@@ -94,10 +105,10 @@ func Load(getenv func(string) string) (Config, error) {
 		// Secret files usually end in a newline that is not part of the password.
 		c.DBPassword = strings.TrimRight(string(b), "\r\n")
 	}
-	if c.Interval, err = seconds("STATUS_UPDATE_INTERVAL", get("STATUS_UPDATE_INTERVAL", wholeSeconds(DefaultInterval))); err != nil {
+	if c.Interval, err = envvar.Seconds("STATUS_UPDATE_INTERVAL", get("STATUS_UPDATE_INTERVAL", wholeSeconds(DefaultInterval))); err != nil {
 		return Config{}, err
 	}
-	if c.TTL, err = seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", wholeSeconds(DefaultTTL))); err != nil {
+	if c.TTL, err = envvar.Seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", wholeSeconds(DefaultTTL))); err != nil {
 		return Config{}, err
 	}
 	if c.TTL > MaxTTL {
@@ -107,7 +118,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("STATUS_CACHE_TTL=%d must be greater than STATUS_UPDATE_INTERVAL=%d, or the snapshot expires before the next refresh",
 			int(c.TTL.Seconds()), int(c.Interval.Seconds()))
 	}
-	if c.Lease, err = seconds("STATUS_LEASE", get("STATUS_LEASE", wholeSeconds(DefaultLease))); err != nil {
+	if c.Lease, err = envvar.Seconds("STATUS_LEASE", get("STATUS_LEASE", wholeSeconds(DefaultLease))); err != nil {
 		return Config{}, err
 	}
 	c.redisSecrets = []string{getenv("REDIS_PASSWORD"), getenv("REDIS_SENTINEL_PASSWORD")}
@@ -182,22 +193,6 @@ func (c Config) Redact(err error) error {
 }
 
 func wholeSeconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
-
-func seconds(name, v string) (time.Duration, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%s=%q: want a whole number of seconds above 0", name, v)
-	}
-	return time.Duration(n) * time.Second, nil
-}
-
-func port(name, v string) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%s=%q: want a port number 1..65535", name, v)
-	}
-	return n, nil
-}
 
 // DSN is the MySQL connection string. The driver-level timeouts bound dial and every
 // read and write, so even a server that accepts and then never answers costs at most dbTimeout.

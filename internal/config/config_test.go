@@ -196,7 +196,7 @@ func TestNamesAreRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range Names() {
+	for _, name := range loadNames() {
 		v, ok := values[name]
 		if !ok {
 			v = "changed"

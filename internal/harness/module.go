@@ -6,16 +6,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
-// BuildPrograms builds the snapshotter and origin into dir with the flags `make build` uses.
+// BuildFlags are the go build flags of `make build` and deploy/Dockerfile (a deploy test
+// checks all three agree), with CGO_ENABLED=0.
+func BuildFlags() []string { return []string{"-trimpath", "-ldflags", "-s -w"} }
+
+// BuildPrograms builds the snapshotter and origin into dir as `make build` does.
 func BuildPrograms(ctx context.Context, dir string) error {
 	root, err := ModuleRoot()
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", dir+"/", "./snapshotter", "./origin")
+	args := slices.Concat([]string{"build"}, BuildFlags(), []string{"-o", dir + "/", "./snapshotter", "./origin"})
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

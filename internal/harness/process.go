@@ -1,6 +1,7 @@
 // Package harness starts throwaway servers on free loopback ports in temp folders:
 // MariaDB, Redis (alone, under Sentinel, as a Cluster), nginx from a config it is given,
-// and Varnish, for the tests, `make run` and `make bench`. Every server runs in its own
+// Varnish and a fake game server, for the tests, `make run` and `make bench`; and it
+// reads a program's Prometheus counters for them. Every server runs in its own
 // process group so that stopping it leaves nothing behind (nginx workers included).
 //
 // It imports no statusedge package, so any package's tests may use it: composing

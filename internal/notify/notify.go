@@ -53,13 +53,25 @@ type Notifier struct {
 	pending *Event
 }
 
+// Env is the variable that holds the webhook URL.
+const Env = "STATUS_WEBHOOK_URL"
+
+// CheckURL parses a webhook URL: http or https, with a host. Its error never quotes the
+// URL, whose path or query is where the token lives.
+func CheckURL(webhookURL string) (*url.URL, error) {
+	u, err := url.Parse(webhookURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New(Env + ": want an http:// or https:// URL with a host (value not shown: it is a secret)")
+	}
+	return u, nil
+}
+
 // New returns a Notifier for webhookURL; call Run to start delivering. The error never
 // contains the URL.
 func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
-	u, err := url.Parse(webhookURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		// url.Parse's error quotes the URL: say what is wrong without it.
-		return nil, errors.New("STATUS_WEBHOOK_URL: want an http:// or https:// URL with a host (value not shown: it is a secret)")
+	u, err := CheckURL(webhookURL)
+	if err != nil {
+		return nil, err
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second

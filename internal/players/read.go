@@ -7,23 +7,17 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 )
-
-// readTimeout caps one player count even when the caller's ctx has no deadline: the
-// count is garnish on the status, and must never hold up a snapshot for long.
-const readTimeout = 5 * time.Second
 
 // Read runs q (which must pass Validate) and returns the one number it selects. The
 // result must be exactly one row with one cell, an integer or a decimal with no
 // fraction, not NULL and not negative; anything else is an error that says what the
-// query returned instead.
+// query returned instead. ctx bounds it: the snapshotter gives the count -db-timeout,
+// as it gives the constants read.
 func Read(ctx context.Context, db *sql.DB, q string) (int64, error) {
 	if err := Validate(q); err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, readTimeout)
-	defer cancel()
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("players query: %w", err)

@@ -12,15 +12,18 @@ import (
 	"unicode"
 )
 
+// Env is the variable that holds the query.
+const Env = "STATUS_PLAYERS_QUERY"
+
 // LoadQuery reads STATUS_PLAYERS_QUERY. The bool is false when it is empty (no player
 // count); a query that does not validate is an error naming the variable.
 func LoadQuery(getenv func(string) string) (string, bool, error) {
-	q := strings.TrimSpace(getenv("STATUS_PLAYERS_QUERY"))
+	q := strings.TrimSpace(getenv(Env))
 	if q == "" {
 		return "", false, nil
 	}
 	if err := Validate(q); err != nil {
-		return "", false, fmt.Errorf("STATUS_PLAYERS_QUERY: %w", err)
+		return "", false, fmt.Errorf("%s: %w", Env, err)
 	}
 	return q, true, nil
 }

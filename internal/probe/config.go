@@ -2,10 +2,11 @@ package probe
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"time"
+
+	"statusedge/internal/envvar"
 )
 
 // Config is the validated probe environment (spec: Configuration).
@@ -13,7 +14,7 @@ type Config struct {
 	Targets  []string      // GAME_SERVER_ADDR, host:port each
 	Kind     Kind          // GAME_SERVER_PROBE
 	Interval time.Duration // STATUS_PROBE_INTERVAL
-	Timeout  time.Duration // STATUS_PROBE_TIMEOUT, below Interval
+	Timeout  time.Duration // STATUS_PROBE_TIMEOUT, at most Interval
 	Failures int           // STATUS_PROBE_FAILURES
 }
 
@@ -38,10 +39,10 @@ func LoadConfig(getenv func(string) string) (Config, bool, error) {
 	if c.Kind, err = parseKind(get("GAME_SERVER_PROBE", string(TCP))); err != nil {
 		return Config{}, false, err
 	}
-	if c.Interval, err = seconds("STATUS_PROBE_INTERVAL", get("STATUS_PROBE_INTERVAL", "15")); err != nil {
+	if c.Interval, err = envvar.Seconds("STATUS_PROBE_INTERVAL", get("STATUS_PROBE_INTERVAL", "15")); err != nil {
 		return Config{}, false, err
 	}
-	if c.Timeout, err = seconds("STATUS_PROBE_TIMEOUT", get("STATUS_PROBE_TIMEOUT", "3")); err != nil {
+	if c.Timeout, err = envvar.Seconds("STATUS_PROBE_TIMEOUT", get("STATUS_PROBE_TIMEOUT", "3")); err != nil {
 		return Config{}, false, err
 	}
 	// A round that may outlast the interval would make the pace a lie. Equal is allowed:
@@ -59,7 +60,7 @@ func LoadConfig(getenv func(string) string) (Config, bool, error) {
 	if addrs == "" {
 		return c, false, nil
 	}
-	if c.Targets, err = parseTargets(addrs); err != nil {
+	if c.Targets, err = envvar.HostPorts("GAME_SERVER_ADDR", addrs); err != nil {
 		return Config{}, false, err
 	}
 	return c, true, nil
@@ -71,42 +72,4 @@ func parseKind(v string) (Kind, error) {
 		return k, nil
 	}
 	return "", fmt.Errorf("GAME_SERVER_PROBE=%q: want %q or %q", v, TCP, Banner)
-}
-
-func seconds(name, v string) (time.Duration, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%s=%q: want a whole number of seconds above 0", name, v)
-	}
-	return time.Duration(n) * time.Second, nil
-}
-
-// parseTargets splits a comma-separated host:port list. It is strict (no empty entries,
-// no duplicates, numeric ports) because a typo here would silently probe the wrong thing
-// and report a healthy game server as offline, or the reverse.
-func parseTargets(v string) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	for _, a := range strings.Split(v, ",") {
-		a = strings.TrimSpace(a)
-		if a == "" {
-			return nil, fmt.Errorf("GAME_SERVER_ADDR=%q: empty entry in the comma-separated list", v)
-		}
-		host, port, err := net.SplitHostPort(a)
-		if err != nil {
-			return nil, fmt.Errorf("GAME_SERVER_ADDR=%q: %q: want host:port: %w", v, a, err)
-		}
-		if host == "" {
-			return nil, fmt.Errorf("GAME_SERVER_ADDR=%q: %q: missing host", v, a)
-		}
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("GAME_SERVER_ADDR=%q: %q: want a port number 1..65535", v, a)
-		}
-		if seen[a] {
-			return nil, fmt.Errorf("GAME_SERVER_ADDR=%q: %q listed twice", v, a)
-		}
-		seen[a] = true
-		out = append(out, a)
-	}
-	return out, nil
 }

@@ -30,13 +30,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/envvar"
 )
 
 // Topology names a kind of Redis deployment, as shown in debug output.
@@ -116,7 +116,7 @@ func Load(getenv func(string) string) (Options, error) {
 		return Options{}, errors.New("REDIS_SENTINEL_ADDRS and REDIS_CLUSTER_ADDRS: both set; a Redis is either Sentinel or Cluster")
 	case sentinels != "":
 		o.Topology = Sentinel
-		if o.Addrs, err = addrList("REDIS_SENTINEL_ADDRS", sentinels); err != nil {
+		if o.Addrs, err = envvar.HostPorts("REDIS_SENTINEL_ADDRS", sentinels); err != nil {
 			return Options{}, err
 		}
 		if master == "" {
@@ -125,7 +125,7 @@ func Load(getenv func(string) string) (Options, error) {
 		o.MasterName, o.sentinelPassword = master, sentinelPassword
 	case cluster != "":
 		o.Topology = Cluster
-		if o.Addrs, err = addrList("REDIS_CLUSTER_ADDRS", cluster); err != nil {
+		if o.Addrs, err = envvar.HostPorts("REDIS_CLUSTER_ADDRS", cluster); err != nil {
 			return Options{}, err
 		}
 		if o.DB != 0 {
@@ -154,30 +154,8 @@ func withoutURL(err error) error {
 	return err
 }
 
-func addrList(name, v string) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	for i, a := range strings.Split(v, ",") {
-		a = strings.TrimSpace(a)
-		host, port, err := net.SplitHostPort(a)
-		if err != nil || host == "" {
-			return nil, fmt.Errorf("%s: element %d %q: want host:port", name, i+1, a)
-		}
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("%s: element %d %q: want a port number 1..65535", name, i+1, a)
-		}
-		if seen[a] {
-			return nil, fmt.Errorf("%s: %s listed twice", name, a)
-		}
-		seen[a] = true
-		out = append(out, a)
-	}
-	return out, nil
-}
-
 // Client builds the client for the topology. Every dial, read and write is bounded by
-// timeout and so is every command by its context's deadline, as config.RedisOptions
-// does for one server. One retry and one dial retry: a failover or a resharding turns a
+// timeout, and every command by its context's deadline too, on every topology. One retry and one dial retry: a failover or a resharding turns a
 // pooled connection bad, and a second try on a fresh one (which asks the sentinels or the
 // cluster again) is what gets through; more would only stretch a real outage.
 func (o Options) Client(timeout time.Duration) redis.UniversalClient {

@@ -9,9 +9,9 @@ import (
 const (
 	// BadgeFileName is the badge of the current snapshot beside status.json.
 	BadgeFileName = "badge.json"
-	// badgePrefix starts a badge's block names in STATUS_DIR: b<level>-<index>.json,
+	// BadgePrefix starts a badge's block names in STATUS_DIR: b<level>-<index>.json,
 	// the same blocks as the snapshot's.
-	badgePrefix = "b"
+	BadgePrefix = "b"
 )
 
 // badge is a shields.io endpoint badge (https://shields.io/badges/endpoint-badge).

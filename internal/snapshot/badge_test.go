@@ -76,7 +76,7 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	if err := p.Publish(next.Encode(), next); err != nil {
 		t.Fatal(err)
 	}
-	badges, err := filepath.Glob(filepath.Join(dir, badgePrefix+"?-*.json"))
+	badges, err := filepath.Glob(filepath.Join(dir, BadgePrefix+"?-*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ const LastName = "last.json"
 const lockName = ".publish.lock"
 
 // blockFile matches the names Publish links (cover.go); nothing else in STATUS_DIR is pruned.
-var blockFile = regexp.MustCompile(`^` + badgePrefix + `?[0-9]-[0-9]+\.json$`)
+var blockFile = regexp.MustCompile(`^` + BadgePrefix + `?[0-9]-[0-9]+\.json$`)
 
 // Publisher keeps STATUS_DIR: status.json (the canonical copy, for the origin, followers
 // and people), one hard link per block of the fresh window, all to one inode, and
@@ -87,11 +87,11 @@ func (p *Publisher) link(data []byte, s Snapshot) error {
 	blocks := cover(from, s.FreshUntil.Unix(), s.UpdatedAt.Add(FineSpan).Unix())
 	keep := make(map[string]bool, 2*len(blocks))
 	for _, b := range blocks {
-		keep[b.name()], keep[badgePrefix+b.name()] = true, true
+		keep[b.name()], keep[BadgePrefix+b.name()] = true, true
 		if err := linkOver(tmp, filepath.Join(p.dir, b.name())); err != nil {
 			return err
 		}
-		if err := linkOver(btmp, filepath.Join(p.dir, badgePrefix+b.name())); err != nil {
+		if err := linkOver(btmp, filepath.Join(p.dir, BadgePrefix+b.name())); err != nil {
 			return err
 		}
 	}
@@ -208,7 +208,7 @@ func (p *Publisher) Recover() error {
 // LookupOrder, else the stale badge.
 func (p *Publisher) ServedBadge(t time.Time) ([]byte, error) {
 	for _, level := range LookupOrder() {
-		data, err := readLimited(filepath.Join(p.dir, badgePrefix+blockAt(level, t.Unix()).name()))
+		data, err := readLimited(filepath.Join(p.dir, BadgePrefix+blockAt(level, t.Unix()).name()))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -1,0 +1,60 @@
+// Package envvar parses environment values the same way for every variable that holds
+// one kind of value (whole seconds, a port, a host:port list). Each error names the
+// variable, its value and what it wants, because the operator reads it at start.
+package envvar
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Seconds parses a whole number of seconds above 0; spaces around it are ignored.
+func Seconds(name, v string) (time.Duration, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s=%q: want a whole number of seconds above 0", name, v)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// Port parses a TCP port number, 1..65535.
+func Port(name, v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("%s=%q: want a port number 1..65535", name, v)
+	}
+	return n, nil
+}
+
+// HostPorts splits a comma-separated host:port list. It is strict (no empty entries, no
+// missing host, numeric ports, no duplicates) because a typo in such a list quietly
+// points a program at the wrong server.
+func HostPorts(name, v string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range strings.Split(v, ",") {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			return nil, fmt.Errorf("%s=%q: empty entry in the comma-separated list", name, v)
+		}
+		host, port, err := net.SplitHostPort(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q: %q: want host:port", name, v, a)
+		}
+		if host == "" {
+			return nil, fmt.Errorf("%s=%q: %q: missing host", name, v, a)
+		}
+		if _, err := Port(name, port); err != nil {
+			return nil, fmt.Errorf("%s=%q: %q: want a port number 1..65535", name, v, a)
+		}
+		if seen[a] {
+			return nil, fmt.Errorf("%s=%q: %q listed twice", name, v, a)
+		}
+		seen[a] = true
+		out = append(out, a)
+	}
+	return out, nil
+}

@@ -1,0 +1,46 @@
+package envvar
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSecondsAndPort(t *testing.T) {
+	if d, err := Seconds("X", " 15 "); err != nil || d != 15*time.Second {
+		t.Errorf("Seconds(\" 15 \") = %v, %v", d, err)
+	}
+	for _, v := range []string{"", "0", "-1", "1.5", "1m"} {
+		if _, err := Seconds("X", v); err == nil || !strings.Contains(err.Error(), "X=") {
+			t.Errorf("Seconds(%q) = %v, want an error naming X", v, err)
+		}
+	}
+	if p, err := Port("P", "3306"); err != nil || p != 3306 {
+		t.Errorf("Port(3306) = %d, %v", p, err)
+	}
+	for _, v := range []string{"0", "65536", "http", ""} {
+		if _, err := Port("P", v); err == nil || !strings.Contains(err.Error(), "P=") {
+			t.Errorf("Port(%q) = %v, want an error naming P", v, err)
+		}
+	}
+}
+
+func TestHostPorts(t *testing.T) {
+	got, err := HostPorts("L", "a:1, [::1]:2,b:65535")
+	if err != nil || !slices.Equal(got, []string{"a:1", "[::1]:2", "b:65535"}) {
+		t.Errorf("HostPorts = %v, %v", got, err)
+	}
+	for v, want := range map[string]string{
+		"a:1,,b:2": "empty entry",
+		"a":        "want host:port",
+		":1":       "missing host",
+		"a:0":      "port number",
+		"a:http":   "port number",
+		"a:1, a:1": "listed twice",
+	} {
+		if _, err := HostPorts("L", v); err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "L=") {
+			t.Errorf("HostPorts(%q) = %v, want an error naming L: %s", v, err, want)
+		}
+	}
+}
