@@ -115,7 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer c.waitRefills()
 	// The debug page makes five Redis calls in a row (ping, TTL, interval, value, record)
 	// under one deadline. Four times -redis-timeout: a healthy Redis answers all five in
-	// well under one, and a hung one costs the operator 400 ms, not a visitor anything.
+	// well under one, and a hung one costs the operator that wait (400 ms by default),
+	// and a visitor nothing.
 	d := debugDeps{
 		store: store, pingDB: db.PingContext, dir: cfg.StatusDir, ttl: cfg.TTL, interval: cfg.Interval,
 		redisAddr:    cfg.RedisAddr(),

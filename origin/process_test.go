@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
 )
 
@@ -69,7 +68,7 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	}()
 	// SIGTERM once the request is past Redis and waiting on MySQL, as the origin's own
 	// counter of Redis misses shows.
-	waitMetric(t, url, `statusedge_origin_redis_reads_total{result="miss"} 1`)
+	waitCounter(t, url, "statusedge_origin_redis_reads_total", map[string]string{"result": "miss"}, 1)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -97,31 +96,19 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	}
 }
 
-// waitMetric waits until the origin's /metrics holds line.
-func waitMetric(t *testing.T, url, line string) {
+// waitCounter waits until the origin's counter family{labels} reaches want.
+func waitCounter(t *testing.T, url, family string, labels map[string]string, want float64) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	var last string
+	deadline := time.Now().Add(5 * time.Second)
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/metrics", nil)
-		if err != nil {
-			t.Fatal(err)
+		n, err := harness.Metric(context.Background(), url+"/metrics", family, labels)
+		if err == nil && n >= want {
+			return
 		}
-		if resp, err := client.Do(req); err == nil {
-			b, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if last = string(b); rerr == nil && strings.Contains(last, line) {
-				return
-			}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s%v never reached %v: %v, %v", family, labels, want, n, err)
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("/metrics never showed %s:\n%s", line, last)
-		case <-tick.C:
-		}
+		time.Sleep(10 * time.Millisecond) // polling the counter, not synchronising
 	}
 }
 

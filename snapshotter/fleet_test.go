@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -300,13 +299,7 @@ func TestFleet(t *testing.T) {
 
 // edgeGet fetches the status from an edge: body and X-Status-Source.
 func edgeGet(addr string) ([]byte, string, error) {
-	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get("http://" + addr + "/api/server/status")
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	resp, b, _, err := harnesstest.Send(&http.Client{Timeout: 5 * time.Second}, http.MethodGet, "http://"+addr+"/api/server/status", nil)
 	if err != nil {
 		return nil, "", err
 	}

@@ -1,21 +1,16 @@
 package main
 
 import (
-	"io"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"statusedge/internal/harness/harnesstest"
 )
 
 func get(url string) (string, error) {
-	c := &http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	_, b, _, err := harnesstest.Send(&http.Client{Timeout: 5 * time.Second}, http.MethodGet, url, nil)
 	return string(b), err
 }
 

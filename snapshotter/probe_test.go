@@ -117,6 +117,35 @@ func TestPlayers(t *testing.T) {
 			}
 		})
 	}
+	t.Run("stuck on a lock: cut at -db-timeout", func(t *testing.T) {
+		ctx := context.Background()
+		lock, err := root.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer lock.Close()
+		if _, err := lock.ExecContext(ctx, "LOCK TABLES characters WRITE"); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if _, err := lock.ExecContext(ctx, "UNLOCK TABLES"); err != nil {
+				t.Error(err)
+			}
+		}()
+		s.Env["STATUS_PLAYERS_QUERY"] = tests[0].query
+		start := time.Now()
+		if err := s.once(t, "-db-timeout=1s"); err != nil {
+			t.Fatalf("a stuck player count failed the refresh: %v", err)
+		}
+		// The count gets the refresh's own -db-timeout, and its failure only nulls players.
+		if took := time.Since(start); took > 4*time.Second {
+			t.Errorf("refresh with the count stuck took %v, want about -db-timeout (1s)", took)
+		}
+		snap, ok := s.fileSnap(t)
+		if rec := s.record(t); !ok || snap.Players != nil || rec.PlayersError == "" {
+			t.Errorf("players = %v, players_error %q; want null with the reason", snap.Players, rec.PlayersError)
+		}
+	})
 	t.Run("not a SELECT is refused at start", func(t *testing.T) {
 		s.Env["STATUS_PLAYERS_QUERY"] = "DELETE FROM x"
 		err := s.once(t)

@@ -27,14 +27,12 @@ type originAnswer struct {
 
 func askOrigin(addr string) (int, originAnswer, error) {
 	var a originAnswer
-	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get("http://" + addr + "/server/status")
+	resp, body, _, err := harnesstest.Send(&http.Client{Timeout: 2 * time.Second}, http.MethodGet, "http://"+addr+"/server/status", nil)
 	if err != nil {
 		return 0, a, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusOK {
-		err = json.NewDecoder(resp.Body).Decode(&a)
+		err = json.Unmarshal(body, &a)
 	}
 	return resp.StatusCode, a, err
 }

@@ -40,14 +40,17 @@ func HostPorts(name, v string) ([]string, error) {
 		if a == "" {
 			return nil, fmt.Errorf("%s=%q: empty entry in the comma-separated list", name, v)
 		}
+		if strings.ContainsAny(a, " \t") {
+			return nil, fmt.Errorf("%s=%q: %q: a space inside an entry (the entry is used as written)", name, v, a)
+		}
 		host, port, err := net.SplitHostPort(a)
 		if err != nil {
-			return nil, fmt.Errorf("%s=%q: %q: want host:port", name, v, a)
+			return nil, fmt.Errorf("%s=%q: %q: want host:port: %w", name, v, a, err)
 		}
 		if host == "" {
 			return nil, fmt.Errorf("%s=%q: %q: missing host", name, v, a)
 		}
-		if _, err := Port(name, port); err != nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return nil, fmt.Errorf("%s=%q: %q: want a port number 1..65535", name, v, a)
 		}
 		if seen[a] {

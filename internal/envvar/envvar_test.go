@@ -37,6 +37,9 @@ func TestHostPorts(t *testing.T) {
 		":1":       "missing host",
 		"a:0":      "port number",
 		"a:http":   "port number",
+		"a: 1":     "a space inside",
+		"a :1":     "a space inside",
+		"::1:2":    "too many colons",
 		"a:1, a:1": "listed twice",
 	} {
 		if _, err := HostPorts("L", v); err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "L=") {

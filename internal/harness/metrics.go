@@ -3,18 +3,20 @@ package harness
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
 
 // Metric sums the samples of one metric family on a Prometheus text endpoint whose
 // labels include labels: a counter's or gauge's value, a histogram's count. A family the
-// endpoint does not expose is an error, never a 0, so that a renamed metric fails the
-// test or the bench that counts it instead of counting nothing.
+// endpoint does not expose, or a label name none of its series has, is an error, never a
+// 0, so that a renamed metric fails the test or the bench that counts it instead of
+// counting nothing.
 func Metric(ctx context.Context, metricsURL, family string, labels map[string]string) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -39,24 +41,26 @@ func Metric(ctx context.Context, metricsURL, family string, labels map[string]st
 	if !ok {
 		return 0, fmt.Errorf("%s exposes no %s", metricsURL, family)
 	}
-	sum := 0.0
+	sum, named := 0.0, false
 	for _, m := range mf.GetMetric() {
-		if hasLabels(m, labels) {
+		have := map[string]string{}
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		match, hasNames := true, true
+		for k, v := range labels {
+			got, ok := have[k]
+			hasNames = hasNames && ok
+			match = match && ok && got == v
+		}
+		named = named || hasNames
+		if match {
 			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue() + float64(m.GetHistogram().GetSampleCount())
 		}
 	}
-	return sum, nil
-}
-
-func hasLabels(m *dto.Metric, want map[string]string) bool {
-	found := 0
-	for _, l := range m.GetLabel() {
-		if v, ok := want[l.GetName()]; ok {
-			if v != l.GetValue() {
-				return false
-			}
-			found++
-		}
+	// A value no series has yet is a 0; a label name none has is a renamed label.
+	if !named && len(mf.GetMetric()) > 0 {
+		return 0, fmt.Errorf("%s: no series of %s has the labels %v", metricsURL, family, slices.Sorted(maps.Keys(labels)))
 	}
-	return found == len(want)
+	return sum, nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 )
@@ -16,6 +17,9 @@ func TestServeDrainsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // a test that stops early must not leave the handler waiting
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		close(started)
 		<-release
@@ -56,7 +60,7 @@ func TestServeDrainsInFlight(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling the listener, not synchronising
 	}
-	close(release)
+	free()
 	if got := <-body; got != "done" {
 		t.Errorf("request in flight got %q, want it completed", got)
 	}

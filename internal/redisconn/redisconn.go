@@ -155,9 +155,10 @@ func withoutURL(err error) error {
 }
 
 // Client builds the client for the topology. Every dial, read and write is bounded by
-// timeout, and every command by its context's deadline too, on every topology. One retry and one dial retry: a failover or a resharding turns a
-// pooled connection bad, and a second try on a fresh one (which asks the sentinels or the
-// cluster again) is what gets through; more would only stretch a real outage.
+// timeout, and every command by its context's deadline too, on every topology. One retry
+// and one dial retry: a failover or a resharding turns a pooled connection bad, and a
+// second try on a fresh one (which asks the sentinels or the cluster again) is what gets
+// through; more would only stretch a real outage.
 func (o Options) Client(timeout time.Duration) redis.UniversalClient {
 	switch o.Topology {
 	case Sentinel:

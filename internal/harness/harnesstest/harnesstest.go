@@ -1,6 +1,7 @@
 // Package harnesstest starts the harness's servers for one test and stops them at its
-// cleanup, and holds the few helpers the integration tests share. It imports package testing, so only tests import it: the programs and the dev
-// commands that use the harness link no test code.
+// cleanup, and holds the few helpers the integration tests share. It imports package
+// testing, so only tests import it: the programs and the dev commands that use the
+// harness link no test code.
 package harnesstest
 
 import (
