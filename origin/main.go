@@ -4,11 +4,9 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -17,8 +15,6 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/config"
@@ -26,6 +22,7 @@ import (
 	"statusedge/internal/httpserver"
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/telemetry"
 )
 
 func main() {
@@ -68,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "origin")
+	logger := telemetry.Logger(stdout, "origin")
 	// go-redis logs every failed dial; during a Redis outage that is one line per visitor.
 	// The origin counts them in statusedge_origin_redis_reads_total and /debug instead.
 	// go-redis v9.23 has only this process-wide logger (no per-client option; see
@@ -76,9 +73,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// does. Setting the same no-op logger again is harmless: it is an atomic store.
 	redis.SetLogger(quietRedis{})
 
-	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
+	db, err := cfg.OpenDB(*dbTimeout)
 	if err != nil {
-		return fmt.Errorf("mysql: %w", cfg.Redact(err))
+		return err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(4)
@@ -95,8 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rdb := cfg.Redis.WithoutRetries().Client(refillTimeout)
 	defer rdb.Close()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := telemetry.Registry()
 	store := snapshot.NewStore(rdb)
 	c := &chain{
 		store:        store,

@@ -4,11 +4,9 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -16,8 +14,6 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
 	"statusedge/internal/config"
@@ -28,6 +24,7 @@ import (
 	"statusedge/internal/players"
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/telemetry"
 )
 
 func main() {
@@ -74,14 +71,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
-	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("program", "snapshotter")
+	logger := telemetry.Logger(stdout, "snapshotter")
 	if webhookURL != "" && !probing {
 		logger.Warn(notify.Env + " is set without GAME_SERVER_ADDR: the webhook tells probe flips, so it stays silent")
 	}
 
-	db, err := sql.Open("mysql", cfg.DSN(*dbTimeout))
+	db, err := cfg.OpenDB(*dbTimeout)
 	if err != nil {
-		return fmt.Errorf("mysql: %w", cfg.Redact(err))
+		return err
 	}
 	defer db.Close()
 	// One query per interval: keep no idle connection for a firewall to cut in between.
@@ -91,8 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer rdb.Close()
 	store := snapshot.NewStore(rdb)
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := telemetry.Registry()
 	metrics := newMetrics(reg)
 	r := &refresher{
 		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },

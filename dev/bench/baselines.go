@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"fmt"
 	"net"
 	"net/http"
@@ -60,7 +59,7 @@ func startNaive(env map[string]string, conns int) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	db, err := sql.Open("mysql", cfg.DSN(5*time.Second))
+	db, err := cfg.OpenDB(5 * time.Second)
 	if err != nil {
 		return "", nil, err
 	}

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -193,6 +194,16 @@ func (c Config) Redact(err error) error {
 }
 
 func wholeSeconds(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }
+
+// OpenDB opens the MySQL pool (it connects on first use) with every dial, read and write
+// bounded by timeout. Its error never carries DB_PASSWORD.
+func (c Config) OpenDB(timeout time.Duration) (*sql.DB, error) {
+	db, err := sql.Open("mysql", c.DSN(timeout))
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", c.Redact(err))
+	}
+	return db, nil
+}
 
 // DSN is the MySQL connection string. The driver-level timeouts bound dial and every
 // read and write, so even a server that accepts and then never answers costs at most dbTimeout.
