@@ -85,7 +85,8 @@ func TestLoopPaceAndOverride(t *testing.T) {
 		store.override = 7 * time.Minute
 		store.mu.Unlock()
 		// The override takes effect at once: the next refresh is due at the last one plus
-		// the new interval: 27, 34, 41.
+		// the new interval: 27, 34, 41. Fake time in the synctest bubble: the sleep is the
+		// timeline under test, and returns once every goroutine has settled.
 		time.Sleep(20 * time.Minute)
 		store.mu.Lock()
 		store.override, store.overErr = 0, context.DeadlineExceeded

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
 	"golang.org/x/sync/errgroup"
 
 	"statusedge/internal/config"

@@ -18,8 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
-
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"

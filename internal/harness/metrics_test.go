@@ -11,7 +11,7 @@ import (
 
 func TestMetric(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, `# TYPE reads_total counter
+		if _, err := io.WriteString(w, `# TYPE reads_total counter
 reads_total{result="hit"} 3
 reads_total{result="miss"} 2
 # TYPE latency_seconds histogram
@@ -21,7 +21,9 @@ latency_seconds_count{route="/a",code="200"} 4
 latency_seconds_bucket{route="/a",code="503",le="+Inf"} 1
 latency_seconds_sum{route="/a",code="503"} 1
 latency_seconds_count{route="/a",code="503"} 1
-`)
+`); err != nil {
+			t.Error(err) // the handler's goroutine: no t.Fatal here
+		}
 	}))
 	defer srv.Close()
 	ctx := context.Background()
