@@ -77,7 +77,7 @@ func TestCachesHonourTwoCacheControlLines(t *testing.T) {
 	// (a miss for the origin), MySQL gone: the origin answers with the last it knows.
 	s.MariaDB.Stop()
 	old, _ := snapshot.Build(nil, time.Now().Add(-time.Minute), 30*time.Second)
-	if err := snapshot.NewPublisher(s.StatusDir, time.Now).Publish(old.Encode(), old); err != nil {
+	if err := s.Publisher(time.Now).Publish(old.Encode(), old); err != nil {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: s.Redis.Addr(), DialTimeout: 5 * time.Second, ReadTimeout: 5 * time.Second})

@@ -109,6 +109,7 @@ func (r reply) source() string { return r.header.Get("X-Status-Source") }
 func (r reply) snap(t *testing.T) (s struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 	FreshUntil time.Time `json:"fresh_until"`
+	CheckedAt  time.Time `json:"checked_at"`
 	Cache      *struct {
 		Source string `json:"source"`
 		Stale  bool   `json:"stale"`
@@ -173,7 +174,7 @@ func published(t *testing.T, s *stack.Stack) ([]byte, snapshot.Snapshot) {
 func republishShifted(t *testing.T, s *stack.Stack, snap snapshot.Snapshot, shift time.Duration, now func() time.Time) {
 	t.Helper()
 	snap.UpdatedAt, snap.FreshUntil = snap.UpdatedAt.Add(shift), snap.FreshUntil.Add(shift)
-	if err := snapshot.NewPublisher(s.StatusDir, now).Publish(snap.Encode(), snap); err != nil {
+	if err := s.Publisher(now).Publish(snap.Encode(), snap); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -272,7 +273,7 @@ func TestRepublishChangesValidators(t *testing.T) {
 	if bytes.Equal(other, data) || len(other) != len(data) {
 		t.Fatalf("seed changed: cannot make an equal-sized variant of %s", data)
 	}
-	if err := snapshot.NewPublisher(s.StatusDir, time.Now).Publish(other, snap); err != nil {
+	if err := s.Publisher(time.Now).Publish(other, snap); err != nil {
 		t.Fatal(err)
 	}
 	r := fetch(t, "GET", s.PublicURL()+"/api/server/status", map[string]string{"If-None-Match": first.header.Get("ETag")}, "")

@@ -15,7 +15,6 @@ import (
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/probe"
-	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
 
@@ -185,7 +184,7 @@ func TestStatusPageProbe(t *testing.T) {
 	players := int64(42)
 	snap.Players = &players
 	off := snap.WithProbe(probe.Offline, snap.UpdatedAt.Add(5*time.Second), []probe.Result{{Addr: "127.0.0.1:7777", LatencyMS: 0, Error: "connection refused"}})
-	if err := snapshot.NewPublisher(s.StatusDir, time.Now).Publish(off.Encode(), off); err != nil {
+	if err := s.Publisher(time.Now).Publish(off.Encode(), off); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ lang, offline, players, checked string }{

@@ -2,6 +2,7 @@ package nginx_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,12 +15,13 @@ import (
 	"statusedge/internal/harness/stack"
 )
 
-// probeStack runs the whole stack with the snapshotter probing g every second.
-func probeStack(t *testing.T, g *harness.GameServer, interval, ttl int) *stack.Stack {
+// probeStack runs the whole stack (interval 600 s, TTL 900 s) with the snapshotter
+// probing g every probeEvery seconds.
+func probeStack(t *testing.T, g *harness.GameServer, probeEvery int) *stack.Stack {
 	t.Helper()
-	return startStack(t, stack.Config{Interval: interval, TTL: ttl, Snapshotter: true, Env: map[string]string{
+	return startStack(t, stack.Config{Interval: 600, TTL: 900, Snapshotter: true, Env: map[string]string{
 		"GAME_SERVER_ADDR": g.Addr, "GAME_SERVER_PROBE": "banner",
-		"STATUS_PROBE_INTERVAL": "1", "STATUS_PROBE_TIMEOUT": "1", "STATUS_PROBE_FAILURES": "2",
+		"STATUS_PROBE_INTERVAL": strconv.Itoa(probeEvery), "STATUS_PROBE_TIMEOUT": "1", "STATUS_PROBE_FAILURES": "2",
 	}})
 }
 
@@ -56,7 +58,7 @@ func waitOnline(t *testing.T, s *stack.Stack, want bool, timeout time.Duration) 
 // + 1 s, and neither flip sends a query to MariaDB. Five closes give the median.
 func TestProbeFlipThroughNginx(t *testing.T) {
 	g := harnesstest.GameServer(t, true)
-	s := probeStack(t, g, 600, 900)
+	s := probeStack(t, g, 1)
 	waitOnline(t, s, true, 15*time.Second)
 	var offline []time.Duration
 	for i := range 5 {
@@ -81,6 +83,33 @@ func TestProbeFlipThroughNginx(t *testing.T) {
 		offline[2], offline[0], offline[4])
 }
 
+// TestProbeRoundsKeepMaxAge: every probe round's publish carries its own second as
+// Last-Modified, so the file path keeps a max-age of up to one round for the whole
+// interval, where a Last-Modified that lagged one second per round behind made it
+// "no-cache" from the third round of a 3-s probe on.
+func TestProbeRoundsKeepMaxAge(t *testing.T) {
+	g := harnesstest.GameServer(t, true)
+	s := probeStack(t, g, 3)
+	waitOnline(t, s, true, 15*time.Second)
+	url := s.PublicURL() + "/api/server/status"
+	var seen []time.Time
+	waitFor(t, 20*time.Second, "four probe rounds at the public URL", func() bool {
+		r := get(t, url)
+		checked := r.snap(t).CheckedAt
+		if len(seen) > 0 && !checked.After(seen[len(seen)-1]) {
+			return false
+		}
+		seen = append(seen, checked)
+		lm, err := http.ParseTime(r.header.Get("Last-Modified"))
+		cc := strings.Join(r.header.Values("Cache-Control"), ", ")
+		if err != nil || lm.Before(checked) || time.Since(lm) > 3*time.Second || maxAge(t, r) < 0 {
+			t.Errorf("round checked at %v: Last-Modified %q (%v), Cache-Control %q; want the round's second and a max-age",
+				checked, r.header.Get("Last-Modified"), err, cc)
+		}
+		return len(seen) == 4
+	})
+}
+
 var reMaxAge = regexp.MustCompile(`max-age=(\d+)`)
 
 func maxAge(t *testing.T, r reply) int {
@@ -100,7 +129,7 @@ func maxAge(t *testing.T, r reply) int {
 // file path and on the origin path.
 func TestProbeHeaders(t *testing.T) {
 	g := harnesstest.GameServer(t, true)
-	s := probeStack(t, g, 600, 900)
+	s := probeStack(t, g, 1)
 	waitOnline(t, s, true, 15*time.Second)
 	for _, u := range []string{s.PublicURL() + "/api/server/status", s.PublicURL() + "/status.json", s.PublicURL() + "/api/server/badge.json", s.OriginURL() + "/server/status"} {
 		r := get(t, u)

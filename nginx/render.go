@@ -50,6 +50,14 @@ type Params struct {
 	Workers  string
 }
 
+// MaxAge is the max-age hint the rendered files serve the snapshot with, counted from its
+// mtime: snapshot.MaxAge of the interval and the probe interval. The snapshotter's
+// Publisher must be given the same, so that it keeps max-age within fresh_until.
+func (p Params) MaxAge() time.Duration {
+	p = p.WithDefaults()
+	return snapshot.MaxAge(time.Duration(p.Interval)*time.Second, time.Duration(p.ProbeInterval)*time.Second)
+}
+
 // WithDefaults fills the shielding knobs and the debug list where they are unset.
 func (p Params) WithDefaults() Params {
 	if p.Interval == 0 {
@@ -122,10 +130,7 @@ type lookup struct {
 func newView(p Params) view {
 	v := view{Params: p.WithDefaults(), StaleBadge: string(snapshot.StaleBadge()),
 		LastName: snapshot.LastName, RetryAfter: snapshot.UnavailableRetryAfter}
-	v.MaxAge = v.Interval
-	if v.ProbeInterval > 0 {
-		v.MaxAge = min(v.MaxAge, v.ProbeInterval)
-	}
+	v.MaxAge = int(p.MaxAge() / time.Second)
 	order := snapshot.LookupOrder()
 	v.Status = lookup{Prefix: "", First: order[0], Others: order[1:], Rest: "@status_rest", Last: "@origin", View: &v}
 	v.Badge = lookup{Prefix: snapshot.BadgePrefix, First: order[0], Others: order[1:], Rest: "@badge_rest", Last: "@badge_stale", View: &v}

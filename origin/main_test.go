@@ -365,7 +365,9 @@ func TestDeadDatabaseIsTriedRarely(t *testing.T) {
 
 func TestGarbageInRedisIsNeverServed(t *testing.T) {
 	s := newStack(t)
-	o := startOrigin(t, s.Env)
+	// Every miss reads MySQL and refills Redis (no reuse window), and each refill is
+	// awaited before the next garbage goes in: a refill landing late would overwrite it.
+	o := startOrigin(t, s.Env, "-db-reuse=0")
 	for _, garbage := range []string{"not json", `{"foo":1}`, `[1,2,3]`, `{"server_status":"on"}`} {
 		if err := s.RDB.Set(context.Background(), snapshot.KeyStatus, garbage, time.Minute).Err(); err != nil {
 			t.Fatal(err)
@@ -379,6 +381,7 @@ func TestGarbageInRedisIsNeverServed(t *testing.T) {
 		if strings.Contains(string(r.body), garbage) {
 			t.Errorf("garbage %q served", garbage)
 		}
+		waitRedisRefilled(t, s.RDB)
 	}
 	if !strings.Contains(o.logs.String(), "unreadable snapshot in Redis") {
 		t.Error("garbage in Redis not logged")
@@ -540,6 +543,30 @@ func waitRefilled(t *testing.T, rdb *redis.Client) time.Duration {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("Redis never refilled: ttl %v, %v", ttl, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// waitRedisRefilled waits until the status key holds a snapshot that parses: the refill
+// of an answer that read MySQL lands a moment after the answer.
+func waitRedisRefilled(t *testing.T, rdb *redis.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		got, err := rdb.Get(ctx, snapshot.KeyStatus).Bytes()
+		if err == nil {
+			_, err = snapshot.Parse(got)
+		}
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("Redis never refilled: %q, %v", got, err)
 		case <-tick.C:
 		}
 	}

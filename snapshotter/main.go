@@ -87,13 +87,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer rdb.Close()
 	store := snapshot.NewStore(rdb)
 
+	// The max-age hint nginx is rendered with (nginx.Params.MaxAge) follows these two.
+	var probeEvery time.Duration
+	if probing {
+		probeEvery = probeCfg.Interval
+	}
 	reg := telemetry.Registry()
 	metrics := newMetrics(reg)
 	r := &refresher{
 		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
 		store:     store,
 		put:       store.Put, // -once: a plain SETEX, as an operator's forced refresh
-		pub:       snapshot.NewPublisher(cfg.StatusDir, time.Now),
+		pub:       snapshot.NewPublisher(cfg.StatusDir, snapshot.MaxAge(cfg.Interval, probeEvery), time.Now),
 		dir:       cfg.StatusDir,
 		ttl:       cfg.TTL,
 		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,

@@ -207,7 +207,14 @@ func (r *refresher) publishLocal(data []byte, snap snapshot.Snapshot) (wrote boo
 	if cur != nil && (snap.UpdatedAt.Before(cur.UpdatedAt) || (snap.UpdatedAt.Equal(cur.UpdatedAt) && bytes.Equal(data, curData))) {
 		return false, nil
 	}
-	if err := r.pub.Publish(data, snap); err != nil {
+	err = r.pub.Publish(data, snap)
+	if errors.Is(err, snapshot.ErrNoSecondLeft) {
+		// A probe round in the snapshot's last max-age: its max-age would outlive
+		// fresh_until. What is served stays; the snapshot goes stale within seconds.
+		r.log.Info("probe round not written to STATUS_DIR", "reason", err, "fresh_until", snap.FreshUntil)
+		return false, nil
+	}
+	if err != nil {
 		return false, err
 	}
 	r.mu.Lock()

@@ -37,7 +37,7 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Unix(1764400987, 0)
 	now := start
-	p := NewPublisher(dir, func() time.Time { return now })
+	p := NewPublisher(dir, testMaxAge, func() time.Time { return now })
 	_, s := testSnapshot(t, start, 90*time.Second, 0)
 	if err := p.Publish(s.Encode(), s); err != nil {
 		t.Fatal(err)

@@ -30,20 +30,40 @@ var blockFile = regexp.MustCompile(`^` + BadgePrefix + `?[0-9]-[0-9]+\.json$`)
 // disable_symlinks nginx then checks every path component after the root (there is just
 // the file) for the cost of one open, and no sub-folder can be swapped for a symlink.
 type Publisher struct {
-	dir string
-	now func() time.Time
+	dir    string
+	maxAge time.Duration // MaxAge: what nginx adds to the mtime for max-age
+	now    func() time.Time
 }
 
-// NewPublisher publishes into dir (STATUS_DIR).
-func NewPublisher(dir string, now func() time.Time) *Publisher {
-	return &Publisher{dir: dir, now: now}
+// NewPublisher publishes into dir (STATUS_DIR) for an nginx rendered with maxAge as its
+// max-age hint (MaxAge of the same intervals).
+func NewPublisher(dir string, maxAge time.Duration, now func() time.Time) *Publisher {
+	return &Publisher{dir: dir, maxAge: maxAge, now: now}
 }
+
+// MaxAge is the max-age hint nginx serves the files with, counted from their mtime
+// (`expires modified`): the update interval, capped by the probe interval when the game
+// server is probed (probeInterval above 0), so that no cache hides an online/offline flip
+// for longer than one round. nginx's rendered files and the Publisher both take it from here.
+func MaxAge(interval, probeInterval time.Duration) time.Duration {
+	if probeInterval > 0 {
+		return min(interval, probeInterval)
+	}
+	return interval
+}
+
+// ErrNoSecondLeft is Publish's refusal of new bytes for a snapshot already published
+// with other bytes, when no second is left for their mtime: any mtime still free would
+// give a max-age that outlives fresh_until. The snapshot is about to go stale; what is
+// served stays as it was.
+var ErrNoSecondLeft = errors.New("no second left before fresh_until for a new Last-Modified")
 
 // Publish makes data, the encoding of s, what nginx serves from the next request on, for
 // exactly the seconds of [s.UpdatedAt, s.FreshUntil) that are still ahead.
 //
 // Steps, each atomic, so that a crash between any two leaves every name pointing at a
-// complete snapshot (the old or the new) and Recover can finish the job:
+// complete snapshot (the old or the new) and Recover can finish the job (the mtime is
+// chosen before them; a refusal, ErrNoSecondLeft, changes nothing):
 //  1. status.json and badge.json replaced with renameio;
 //  2. new inodes (snapshot and badge) written with their mtime set (Last-Modified, ETag
 //     and nginx's `expires modified` follow it);
@@ -56,21 +76,22 @@ func (p *Publisher) Publish(data []byte, s Snapshot) error {
 		return err
 	}
 	defer unlock()
+	// Chosen first: a refusal must leave status.json as it was too.
+	mtime, err := p.mtime(data, s)
+	if err != nil {
+		return err
+	}
 	if err := WriteFile(p.dir, data); err != nil {
 		return err
 	}
 	if err := writeNamed(p.dir, BadgeFileName, s.Badge()); err != nil {
 		return err
 	}
-	return p.link(data, s)
+	return p.link(data, s, mtime)
 }
 
 // link does steps 2 to 4 of Publish for the snapshot status.json already holds.
-func (p *Publisher) link(data []byte, s Snapshot) error {
-	mtime, err := p.mtime(data, s)
-	if err != nil {
-		return err
-	}
+func (p *Publisher) link(data []byte, s Snapshot, mtime time.Time) error {
 	tmp, err := writeTemp(p.dir, data, mtime)
 	if err != nil {
 		return err
@@ -106,11 +127,17 @@ func (p *Publisher) link(data []byte, s Snapshot) error {
 	return p.prune(keep)
 }
 
-// mtime is what Last-Modified will say: updated_at. A republish of the same database read
-// with other bytes (the game-server probe's) moves it on by a second, because nginx's
-// ETag is mtime-size and equal-sized new bytes would otherwise be answered 304. It is
-// never ahead of the clock, so no clock step or touched file puts Last-Modified (and
-// max-age) ahead: a second republish within one second waits for the next (at most 1 s).
+// mtime is what Last-Modified will say: updated_at for a new database read. A republish
+// of the same read with other bytes (the game-server probe's round) takes the current
+// second instead, because nginx's ETag is mtime-size and equal-sized new bytes under the
+// old mtime would be answered 304, and because max-age counts from it: from the current
+// second it is the full hint, where an mtime lagging behind would make it "no-cache".
+// Two bounds hold throughout:
+//   - never ahead of the clock, so no clock step or touched file puts Last-Modified (and
+//     max-age) ahead: a second republish within one second waits for the next (at most
+//     1 s);
+//   - never past fresh_until - maxAge, so max-age ends by fresh_until: when no free
+//     second is left, the new bytes are refused (ErrNoSecondLeft).
 func (p *Publisher) mtime(data []byte, s Snapshot) (time.Time, error) {
 	t := s.UpdatedAt.Truncate(time.Second)
 	prevData, fi, err := readFile(filepath.Join(p.dir, LastName))
@@ -122,18 +149,32 @@ func (p *Publisher) mtime(data []byte, s Snapshot) (time.Time, error) {
 		return t, nil
 	}
 	last, now := fi.ModTime().Truncate(time.Second), p.now()
+	latest := s.FreshUntil.Add(-p.maxAge).Truncate(time.Second)
+	at := maxTime(t, minTime(now.Truncate(time.Second), latest))
 	switch {
 	case last.After(now):
 		// Not ours to continue (touched, or the clock stepped back): now differs from it.
-		return maxTime(t, now.Truncate(time.Second)), nil
+		return at, nil
 	case bytes.Equal(prevData, MarkStale(data)):
 		return maxTime(t, last), nil
+	case at.After(last):
+		return at, nil
 	}
 	next := last.Add(time.Second)
+	if next.After(latest) {
+		return time.Time{}, ErrNoSecondLeft
+	}
 	if wait := next.Sub(now); wait > 0 {
 		time.Sleep(min(wait, time.Second))
 	}
-	return maxTime(t, next), nil
+	return next, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -194,7 +235,13 @@ func (p *Publisher) Recover() error {
 	if err == nil {
 		var s Snapshot
 		if s, err = Parse(data); err == nil {
-			return errors.Join(append(errs, p.link(data, s))...)
+			mtime, merr := p.mtime(data, s)
+			if errors.Is(merr, ErrNoSecondLeft) {
+				// A crash mid-republish, restarted at the window's end: updated_at keeps
+				// max-age within fresh_until (its ETag may repeat the first publish's).
+				mtime = s.UpdatedAt.Truncate(time.Second)
+			}
+			return errors.Join(append(errs, p.link(data, s, mtime))...)
 		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {

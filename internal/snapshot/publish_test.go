@@ -3,11 +3,15 @@ package snapshot
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 )
+
+// testMaxAge is the max-age hint the tests' nginx would be rendered with.
+const testMaxAge = 10 * time.Second
 
 func testSnapshot(t *testing.T, at time.Time, ttl time.Duration, rate float64) ([]byte, Snapshot) {
 	t.Helper()
@@ -36,7 +40,7 @@ func TestPublishServesExactlyTheFreshWindow(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Unix(1764400987, 0)
 	now := start
-	p := NewPublisher(dir, func() time.Time { return now })
+	p := NewPublisher(dir, testMaxAge, func() time.Time { return now })
 	ttl := 900 * time.Second
 	data, s := testSnapshot(t, start, ttl, 0)
 	if err := p.Publish(data, s); err != nil {
@@ -76,11 +80,15 @@ func TestPublishServesExactlyTheFreshWindow(t *testing.T) {
 	}
 }
 
+// TestPublishMovesMtimeWhenBytesChange: a republish of the same read with other bytes (a
+// probe round) takes the current second, so that max-age is the full hint again; a second
+// one within that second takes the next; none reaches past now or past fresh_until - the
+// hint; and when no second is left the new bytes are refused and nothing changes.
 func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Unix(1764400000, 0)
 	now := at
-	p := NewPublisher(dir, func() time.Time { return now })
+	p := NewPublisher(dir, testMaxAge, func() time.Time { return now })
 	data, s := testSnapshot(t, at, time.Minute, 0)
 	mtime := func() time.Time {
 		fi, err := os.Stat(filepath.Join(dir, LastName))
@@ -88,6 +96,9 @@ func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		return fi.ModTime()
+	}
+	variant := func(i int) []byte { // same read, other bytes of the same size
+		return append(bytes.Clone(data[:len(data)-1]), " \t\n\r"[i%4], '}')
 	}
 	if err := p.Publish(data, s); err != nil {
 		t.Fatal(err)
@@ -100,16 +111,50 @@ func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
 	if !mtime().Equal(first) {
 		t.Errorf("same bytes republished: mtime moved from %v to %v (the ETag would change for nothing)", first, mtime())
 	}
-	other := append(bytes.Clone(data[:len(data)-1]), ' ', '}') // same read, other bytes
-	if err := p.Publish(other, s); err != nil {
+
+	// Rounds 7 s apart: each takes its own second, however many came before.
+	for i, sec := range []int{5, 12, 19} {
+		now = at.Add(time.Duration(sec)*time.Second + 300*time.Millisecond)
+		if err := p.Publish(variant(i), s); err != nil {
+			t.Fatal(err)
+		}
+		if want := now.Truncate(time.Second); !mtime().Equal(want) {
+			t.Errorf("round at +%ds: mtime %v, want the current second %v", sec, mtime(), want)
+		}
+	}
+	// A second round within the same second waits for the next one (the fake clock does
+	// not move, so the wait is a real sleep of 0.7 s).
+	if err := p.Publish(variant(3), s); err != nil {
 		t.Fatal(err)
 	}
-	if !mtime().After(first) || mtime().After(now) {
-		t.Errorf("other bytes, same updated_at: mtime %v, want after %v and not after now %v", mtime(), first, now)
+	if want := at.Add(20 * time.Second); !mtime().Equal(want) {
+		t.Errorf("second round within +19s: mtime %v, want %v", mtime(), want)
+	}
+
+	// Near fresh_until the mtime stops at fresh_until - the hint; past that second no new
+	// bytes go out, and what nginx serves stays as it was.
+	latest := s.FreshUntil.Add(-testMaxAge)
+	now = latest.Add(3 * time.Second)
+	if err := p.Publish(variant(4), s); err != nil {
+		t.Fatal(err)
+	}
+	if !mtime().Equal(latest) {
+		t.Errorf("round within the hint of fresh_until: mtime %v, want %v", mtime(), latest)
+	}
+	served, err := os.ReadFile(filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(variant(5), s); !errors.Is(err, ErrNoSecondLeft) {
+		t.Errorf("round with no second left: %v, want ErrNoSecondLeft", err)
+	}
+	if after, err := os.ReadFile(filepath.Join(dir, FileName)); err != nil || !bytes.Equal(after, served) || !mtime().Equal(latest) {
+		t.Errorf("a refused round changed status.json or the mtime (%v)", err)
 	}
 
 	// A last.json touched an hour ahead (or a clock stepped back) never puts the mtime,
 	// and so Last-Modified and max-age, past now.
+	now = at.Add(30 * time.Second)
 	ahead := now.Add(time.Hour)
 	if err := os.Chtimes(filepath.Join(dir, LastName), ahead, ahead); err != nil {
 		t.Fatal(err)
@@ -126,7 +171,7 @@ func TestLastJSONSaysStale(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Unix(1764400000, 0)
 	data, s := testSnapshot(t, at, time.Minute, 0)
-	if err := NewPublisher(dir, func() time.Time { return at }).Publish(data, s); err != nil {
+	if err := NewPublisher(dir, testMaxAge, func() time.Time { return at }).Publish(data, s); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, LastName))
@@ -148,7 +193,7 @@ func TestLastJSONSaysStale(t *testing.T) {
 func TestRecoverAfterAFailedPublish(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Unix(1764400987, 0)
-	p := NewPublisher(dir, func() time.Time { return now })
+	p := NewPublisher(dir, testMaxAge, func() time.Time { return now })
 	oldData, old := testSnapshot(t, now, 900*time.Second, 0)
 	if err := p.Publish(oldData, old); err != nil {
 		t.Fatal(err)
@@ -182,7 +227,7 @@ func TestRecoverAfterAFailedPublish(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".tmp-123"), []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := NewPublisher(dir, func() time.Time { return now }).Recover(); err != nil {
+	if err := NewPublisher(dir, testMaxAge, func() time.Time { return now }).Recover(); err != nil {
 		t.Fatal(err)
 	}
 	for sec := now.Unix(); sec < fresh.FreshUntil.Unix(); sec++ {
@@ -198,7 +243,7 @@ func TestRecoverAfterAFailedPublish(t *testing.T) {
 func TestRecoverEmptiesTheTreeWithoutAReadableSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Unix(1764400987, 0)
-	p := NewPublisher(dir, func() time.Time { return now })
+	p := NewPublisher(dir, testMaxAge, func() time.Time { return now })
 	data, s := testSnapshot(t, now, 900*time.Second, 0)
 	if err := p.Publish(data, s); err != nil {
 		t.Fatal(err)

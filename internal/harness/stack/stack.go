@@ -19,6 +19,7 @@ import (
 	"statusedge/internal/harness"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/probe"
+	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
 
@@ -54,6 +55,12 @@ type Stack struct {
 	Nginx       *Nginx
 	cfg         Config
 	stops       []func()
+}
+
+// Publisher publishes into the stack's STATUS_DIR as its snapshotter would, for the
+// max-age hint its nginx was rendered with.
+func (s *Stack) Publisher(now func() time.Time) *snapshot.Publisher {
+	return snapshot.NewPublisher(s.StatusDir, s.Nginx.Params.MaxAge(), now)
 }
 
 // Start starts every part, in dependency order. On error it stops what it started.
