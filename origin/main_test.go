@@ -381,7 +381,7 @@ func TestGarbageInRedisIsNeverServed(t *testing.T) {
 		if strings.Contains(string(r.body), garbage) {
 			t.Errorf("garbage %q served", garbage)
 		}
-		waitRedisRefilled(t, s.RDB)
+		waitRefilled(t, s.RDB)
 	}
 	if !strings.Contains(o.logs.String(), "unreadable snapshot in Redis") {
 		t.Error("garbage in Redis not logged")
@@ -527,8 +527,9 @@ func TestDebug(t *testing.T) {
 	}
 }
 
-// waitRefilled waits until the origin's refill of Redis has landed: it runs beside the
-// answers, so the key appears a moment after the answer that read MySQL.
+// waitRefilled waits until the origin's refill of Redis has landed (the key holds a
+// snapshot that parses, with a TTL), and returns the TTL: the refill runs beside the
+// answers, so it lands a moment after the answer that read MySQL.
 func waitRefilled(t *testing.T, rdb *redis.Client) time.Duration {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -536,37 +537,20 @@ func waitRefilled(t *testing.T, rdb *redis.Client) time.Duration {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		ttl, err := rdb.TTL(ctx, snapshot.KeyStatus).Result()
+		data, err := rdb.Get(ctx, snapshot.KeyStatus).Bytes()
+		if err == nil {
+			_, err = snapshot.Parse(data)
+		}
+		var ttl time.Duration
+		if err == nil {
+			ttl, err = rdb.TTL(ctx, snapshot.KeyStatus).Result()
+		}
 		if err == nil && ttl > 0 {
 			return ttl
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("Redis never refilled: ttl %v, %v", ttl, err)
-		case <-tick.C:
-		}
-	}
-}
-
-// waitRedisRefilled waits until the status key holds a snapshot that parses: the refill
-// of an answer that read MySQL lands a moment after the answer.
-func waitRedisRefilled(t *testing.T, rdb *redis.Client) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		got, err := rdb.Get(ctx, snapshot.KeyStatus).Bytes()
-		if err == nil {
-			_, err = snapshot.Parse(got)
-		}
-		if err == nil {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("Redis never refilled: %q, %v", got, err)
+			t.Fatalf("Redis never refilled: %q, ttl %v, %v", data, ttl, err)
 		case <-tick.C:
 		}
 	}
