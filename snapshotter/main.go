@@ -92,13 +92,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if probing {
 		probeEvery = probeCfg.Interval
 	}
+	maxAge := snapshot.MaxAge(cfg.Interval, probeEvery)
 	reg := telemetry.Registry()
 	metrics := newMetrics(reg)
 	r := &refresher{
 		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
 		store:     store,
 		put:       store.Put, // -once: a plain SETEX, as an operator's forced refresh
-		pub:       snapshot.NewPublisher(cfg.StatusDir, snapshot.MaxAge(cfg.Interval, probeEvery), time.Now),
+		pub:       snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now),
 		dir:       cfg.StatusDir,
 		ttl:       cfg.TTL,
 		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
@@ -151,7 +152,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("SNAPSHOTTER_ADDR: %w", err)
 	}
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
-		"ttl_seconds", cfg.TTL.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
+		"ttl_seconds", cfg.TTL.Seconds(), "max_age_hint", maxAge.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
 		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(),
 		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", w != nil && w.notifier != nil)
 	if listening != nil {

@@ -211,7 +211,8 @@ func (r *refresher) publishLocal(data []byte, snap snapshot.Snapshot) (wrote boo
 	if errors.Is(err, snapshot.ErrNoSecondLeft) {
 		// A probe round in the snapshot's last max-age: its max-age would outlive
 		// fresh_until. What is served stays; the snapshot goes stale within seconds.
-		r.log.Info("probe round not written to STATUS_DIR", "reason", err, "fresh_until", snap.FreshUntil)
+		// Debug: a follower meets the same bytes again on every check until then.
+		r.log.Debug("probe round not written to STATUS_DIR", "reason", err, "fresh_until", snap.FreshUntil)
 		return false, nil
 	}
 	if err != nil {

@@ -127,45 +127,53 @@ func (p *Publisher) link(data []byte, s Snapshot, mtime time.Time) error {
 	return p.prune(keep)
 }
 
-// mtime is what Last-Modified will say: updated_at for a new database read. A republish
-// of the same read with other bytes (the game-server probe's round) takes the current
-// second instead, because nginx's ETag is mtime-size and equal-sized new bytes under the
-// old mtime would be answered 304, and because max-age counts from it: from the current
-// second it is the full hint, where an mtime lagging behind would make it "no-cache".
-// Two bounds hold throughout:
-//   - never ahead of the clock, so no clock step or touched file puts Last-Modified (and
-//     max-age) ahead: a second republish within one second waits for the next (at most
-//     1 s);
-//   - never past fresh_until - maxAge, so max-age ends by fresh_until: when no free
-//     second is left, the new bytes are refused (ErrNoSecondLeft).
+// mtime is what Last-Modified will say, and with the size what nginx's ETag says. It
+// keeps three rules, in this order of precedence:
+//   - never past fresh_until - maxAge, so that max-age ends by fresh_until;
+//   - later than every mtime published before (last.json's is the high-water mark), so
+//     that new bytes never get an old version's validators and a 304;
+//   - as late as the clock allows: updated_at for a new database read, the current second
+//     for a republish of the same read with other bytes (the game-server probe's round),
+//     so that max-age is a full hint again, where an mtime lagging behind the clock would
+//     make it "no-cache". A second publish within one second waits for the next (at most
+//     1 s); a clock behind the high-water mark (stepped back, or a follower's behind the
+//     leader's) gets the mark's next second without waiting.
+//
+// A republish that finds no second left gets ErrNoSecondLeft. A new read always gets one:
+// it is far from its fresh_until. A last.json mtime past the window's end was not set by
+// a publish (touched, or the clock stepped back a lot) and is ignored.
 func (p *Publisher) mtime(data []byte, s Snapshot) (time.Time, error) {
 	t := s.UpdatedAt.Truncate(time.Second)
+	latest := s.FreshUntil.Add(-p.maxAge).Truncate(time.Second)
 	prevData, fi, err := readFile(filepath.Join(p.dir, LastName))
 	if err != nil {
 		return t, nil // no usable previous publish: nothing to tell apart from
 	}
 	prev, err := Parse(prevData)
-	if err != nil || !prev.UpdatedAt.Equal(s.UpdatedAt) {
+	if err != nil {
 		return t, nil
 	}
-	last, now := fi.ModTime().Truncate(time.Second), p.now()
-	latest := s.FreshUntil.Add(-p.maxAge).Truncate(time.Second)
-	at := maxTime(t, minTime(now.Truncate(time.Second), latest))
-	switch {
-	case last.After(now):
-		// Not ours to continue (touched, or the clock stepped back): now differs from it.
-		return at, nil
-	case bytes.Equal(prevData, MarkStale(data)):
-		return maxTime(t, last), nil
-	case at.After(last):
-		return at, nil
+	hw, now := fi.ModTime().Truncate(time.Second), p.now()
+	trusted := !hw.After(latest)
+	want := t
+	if prev.UpdatedAt.Equal(s.UpdatedAt) {
+		if trusted && bytes.Equal(prevData, MarkStale(data)) {
+			return hw, nil // the same bytes keep their validators
+		}
+		want = maxTime(t, minTime(now.Truncate(time.Second), latest))
 	}
-	next := last.Add(time.Second)
+	if !trusted || want.After(hw) {
+		return want, nil
+	}
+	next := hw.Add(time.Second)
 	if next.After(latest) {
+		if !prev.UpdatedAt.Equal(s.UpdatedAt) {
+			return want, nil // a last.json set within the window by hand: the read goes out
+		}
 		return time.Time{}, ErrNoSecondLeft
 	}
-	if wait := next.Sub(now); wait > 0 {
-		time.Sleep(min(wait, time.Second))
+	if wait := next.Sub(now); wait > 0 && wait <= time.Second {
+		time.Sleep(wait)
 	}
 	return next, nil
 }
@@ -235,13 +243,12 @@ func (p *Publisher) Recover() error {
 	if err == nil {
 		var s Snapshot
 		if s, err = Parse(data); err == nil {
-			mtime, merr := p.mtime(data, s)
-			if errors.Is(merr, ErrNoSecondLeft) {
-				// A crash mid-republish, restarted at the window's end: updated_at keeps
-				// max-age within fresh_until (its ETag may repeat the first publish's).
-				mtime = s.UpdatedAt.Truncate(time.Second)
+			var mtime time.Time
+			if mtime, err = p.mtime(data, s); err == nil {
+				return errors.Join(append(errs, p.link(data, s, mtime))...)
 			}
-			return errors.Join(append(errs, p.link(data, s, mtime))...)
+			// ErrNoSecondLeft (a hint raised since, or the clock jumped): no mtime
+			// gives status.json a max-age within fresh_until and new validators.
 		}
 	}
 	if errors.Is(err, fs.ErrNotExist) {

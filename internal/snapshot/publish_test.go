@@ -167,6 +167,58 @@ func TestPublishMovesMtimeWhenBytesChange(t *testing.T) {
 	}
 }
 
+// TestPublishNeverRepeatsAnMtime: new bytes always get an mtime later than any before,
+// so no client holding an older version's validators gets a 304 for them: a new read in
+// the second a probe round took, a clock behind the last mtime (stepped back, or a
+// follower's clock behind the leader's), and max-age still ends by fresh_until.
+func TestPublishNeverRepeatsAnMtime(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Unix(1764400000, 0)
+	now := at
+	p := NewPublisher(dir, testMaxAge, func() time.Time { return now })
+	mtime := func() time.Time {
+		fi, err := os.Stat(filepath.Join(dir, LastName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.ModTime()
+	}
+	publish := func(data []byte, s Snapshot) time.Time {
+		t.Helper()
+		if err := p.Publish(data, s); err != nil {
+			t.Fatal(err)
+		}
+		return mtime()
+	}
+	data, s := testSnapshot(t, at, time.Minute, 0)
+	publish(data, s)
+	// A round at +20.9, then the next read built at +20.9 too (updated_at +20).
+	now = at.Add(20*time.Second + 900*time.Millisecond)
+	round := publish(append(bytes.Clone(data[:len(data)-1]), ' ', '}'), s)
+	next, ns := testSnapshot(t, at.Add(20*time.Second), time.Minute, 0)
+	if got := publish(next, ns); !got.After(round) {
+		t.Errorf("new read in a round's second: mtime %v, the round's %v", got, round)
+	}
+
+	// The clock three seconds behind the last mtime: each round still moves it on, and
+	// without waiting for the clock.
+	hw := mtime()
+	now = hw.Add(-3 * time.Second)
+	for i := range 3 {
+		start := time.Now()
+		got := publish(append(bytes.Clone(next[:len(next)-1]), " \t\n"[i], '}'), ns)
+		if want := hw.Add(time.Duration(i+1) * time.Second); !got.Equal(want) {
+			t.Errorf("round %d with the clock behind: mtime %v, want %v", i, got, want)
+		}
+		if took := time.Since(start); took > 500*time.Millisecond {
+			t.Errorf("round %d with the clock behind waited %v", i, took)
+		}
+	}
+	if limit := ns.FreshUntil.Add(-testMaxAge); mtime().After(limit) {
+		t.Errorf("mtime %v past fresh_until - hint %v", mtime(), limit)
+	}
+}
+
 func TestLastJSONSaysStale(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Unix(1764400000, 0)
