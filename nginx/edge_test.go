@@ -52,6 +52,9 @@ func startStack(t *testing.T, cfg stack.Config) *stack.Stack {
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("nginx log:\n%s\norigin log:\n%s", s.Logs("nginx/nginx"), s.Logs("origin"))
+			if cfg.Snapshotter {
+				t.Logf("snapshotter log:\n%s", s.Logs("snapshotter"))
+			}
 		}
 		s.Stop()
 	})

@@ -55,16 +55,23 @@ func waitOnline(t *testing.T, s *stack.Stack, want bool, timeout time.Duration) 
 
 // TestProbeFlipThroughNginx: closing the game server's listener turns the public URL
 // offline within 2 probe intervals + 1 s, reopening turns it online within one interval
-// + 1 s, and neither flip sends a query to MariaDB. Five closes give the median.
+// + 1 s, and neither flip sends a query to MariaDB.
+//
+// The bounds hold for the median of five flips, the figure the issue asks for; each flip
+// must still land within twice its bound. On this 2-core machine, with the other
+// packages' servers running beside it, about one run in twenty had one flip stalled past
+// its bound (CI saw one, at 3 s; the rounds around it ran on time in every run traced): a
+// per-flip bound tests the machine's scheduling, not the probe. Every flip is logged.
 func TestProbeFlipThroughNginx(t *testing.T) {
+	const offlineBound, onlineBound = 3 * time.Second, 2 * time.Second // probe interval 1 s
 	g := harnesstest.GameServer(t, true)
 	s := probeStack(t, g, 1)
 	waitOnline(t, s, true, 15*time.Second)
-	var offline []time.Duration
+	var offline, online []time.Duration
 	for i := range 5 {
 		before := selects(t, s)
 		g.Close()
-		offline = append(offline, waitOnline(t, s, false, 3*time.Second))
+		offline = append(offline, waitOnline(t, s, false, 2*offlineBound))
 		if after := selects(t, s); after != before {
 			t.Errorf("flip %d to offline: Com_select %d -> %d, want no query", i+1, before, after)
 		}
@@ -72,15 +79,24 @@ func TestProbeFlipThroughNginx(t *testing.T) {
 		if err := g.Open(); err != nil {
 			t.Fatal(err)
 		}
-		back := waitOnline(t, s, true, 2*time.Second)
+		online = append(online, waitOnline(t, s, true, 2*onlineBound))
 		if after := selects(t, s); after != before {
 			t.Errorf("flip %d to online: Com_select %d -> %d, want no query", i+1, before, after)
 		}
-		t.Logf("flip %d: offline after %v, online again after %v", i+1, offline[i], back)
+		t.Logf("flip %d: offline after %v, online again after %v", i+1, offline[i], online[i])
 	}
-	slices.Sort(offline)
-	t.Logf("close -> online:false at the public URL: median %v of 5 (min %v, max %v); Com_select unchanged during every flip",
-		offline[2], offline[0], offline[4])
+	off, on := median(offline), median(online)
+	t.Logf("close -> online:false at the public URL: median %v of 5 (min %v, max %v); reopen -> online: median %v; Com_select unchanged during every flip",
+		off, slices.Min(offline), slices.Max(offline), on)
+	if off > offlineBound || on > onlineBound {
+		t.Errorf("median of 5: offline after %v (want within %v), online after %v (want within %v)", off, offlineBound, on, onlineBound)
+	}
+}
+
+// median is the middle of an odd number of durations.
+func median(d []time.Duration) time.Duration {
+	s := slices.Sorted(slices.Values(d))
+	return s[len(s)/2]
 }
 
 // TestProbeRoundsKeepMaxAge: every probe round's publish carries its own second as
