@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/harness/edgetest"
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
@@ -92,7 +93,7 @@ func TestDeadOrHungOriginFallsBackToDisk(t *testing.T) {
 	}
 	assertStaleOrUnavailable(t, "dead origin", get(t, api), true)
 
-	for _, f := range []string{filepath.Join(s.StatusDir, snapshot.LastName), statusFile(s)} {
+	for _, f := range []string{filepath.Join(nginx.DocDir(s.StatusDir, nginx.StatusDoc), nginx.LastName), statusFile(s)} {
 		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +348,7 @@ func TestEveryErrorIsJSON(t *testing.T) {
 // and the longer ones) and plants something else under it.
 func replaceServedNames(t *testing.T, s *stack.Stack, plant func(name string) error) {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(s.StatusDir, "?-*.json"))
+	names, err := edgetest.ServedNames(s.StatusDir, nginx.StatusDoc)
 	if err != nil || len(names) == 0 {
 		t.Fatalf("served names: %v %v", names, err)
 	}

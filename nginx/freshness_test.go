@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness/stack"
-	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 // TestAgeSweep: through nginx, the file is served from disk exactly while it is younger
@@ -79,8 +79,8 @@ func TestCrashMidPublish(t *testing.T) {
 	// A non-empty folder squats on last.json: the next publish (after its start-up
 	// recovery, which also fails there) links every name of its window, then fails before
 	// it links last.json and prunes, as a crash between those steps would leave it.
-	served := s.StatusDir
-	squat := filepath.Join(served, snapshot.LastName)
+	served := nginx.DocDir(s.StatusDir, nginx.StatusDoc)
+	squat := filepath.Join(served, nginx.LastName)
 	if err := os.Remove(squat); err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +118,7 @@ func TestCrashMidPublish(t *testing.T) {
 		r := get(t, api)
 		return r.source() == "file" && r.snap(t).UpdatedAt.After(old.snap(t).UpdatedAt)
 	})
-	for _, pattern := range []string{".tmp-*", ".link-*", ".status.json*"} {
-		pattern = filepath.Join(served, pattern)
+	for _, pattern := range []string{filepath.Join(served, ".tmp-*"), filepath.Join(served, ".link-*"), filepath.Join(s.StatusDir, ".status.json*")} {
 		if left, err := filepath.Glob(pattern); err != nil || len(left) != 0 {
 			t.Errorf("left after the restart: %v %v", left, err)
 		}

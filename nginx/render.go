@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"statusedge/internal/config"
-	"statusedge/internal/snapshot"
 )
 
 //go:embed site.conf.tmpl nginx.conf.tmpl www/index.html
@@ -24,6 +23,7 @@ var files embed.FS
 // snapshot is served from disk is the snapshotter's to say, through the names it links.
 type Params struct {
 	Listen     string // PUBLIC_ADDR
+	ListenV6   string // a second listen, for the other address family; empty: none
 	ServerName string // server_name; "_" matches any Host
 	OriginAddr string // ORIGIN_ADDR
 	StatusDir  string // STATUS_DIR, holding status.json and the names the snapshotter links
@@ -50,12 +50,11 @@ type Params struct {
 	Workers  string
 }
 
-// MaxAge is the max-age hint the rendered files serve the snapshot with, counted from its
-// mtime: snapshot.MaxAge of the interval and the probe interval. The snapshotter's
-// Publisher must be given the same, so that it keeps max-age within fresh_until.
+// MaxAge is the max-age hint the rendered files serve documents with, counted from their
+// mtime: MaxAge of the interval and the probe interval.
 func (p Params) MaxAge() time.Duration {
 	p = p.WithDefaults()
-	return snapshot.MaxAge(time.Duration(p.Interval)*time.Second, time.Duration(p.ProbeInterval)*time.Second)
+	return MaxAge(time.Duration(p.Interval)*time.Second, time.Duration(p.ProbeInterval)*time.Second)
 }
 
 // WithDefaults fills the shielding knobs and the debug list where they are unset.
@@ -101,40 +100,43 @@ type errorPage struct {
 	Message      string
 }
 
-// view is what the templates see: the params plus what the snapshot package dictates.
+// view is what the templates see: the params plus what the contract dictates.
 type view struct {
 	Params
-	MaxAge     int    // the max-age hint in force: Interval, capped by ProbeInterval
-	StaleBadge string // the badge past the snapshot's freshness
-	LastName   string // snapshot.LastName: the newest snapshot, marked stale
-	RetryAfter string // on the JSON 503, as the origin's
-	Status     lookup // how nginx finds the snapshot's name for this second
-	Badge      lookup // the same for the badge's names
-	LevelMaps  []levelMap
-	ErrorCodes []errorPage
+	ListenAddrs []string // Listen, and ListenV6 where set
+	MaxAge      int      // the max-age hint in force: Interval, capped by ProbeInterval
+	OriginCache int      // seconds nginx keeps an origin answer: OriginCache
+	DocPattern  string   // the regex of a document's path (DocPattern)
+	Aliases     []Alias  // the public URLs that name a document otherwise
+	StaleName   string   // a document's copy served past its window, when it has one
+	LastName    string   // a document's newest copy marked stale: the origin's last resort
+	RetryAfter  string   // on the JSON 503, as the origin's
+	Lookup      lookup   // how nginx finds a document's name for this second
+	LevelMaps   []levelMap
+	ErrorCodes  []errorPage
 }
 
 // lookup is how nginx finds a name for this second: the level that holds it nearly
-// always (snapshot.LookupOrder's first) by a rewrite, which opens the file once; the
-// others in one try_files in the named location Rest, where a miss costs a failed open
-// (a hit there, at a window's edge or past FineSpan, costs one more open); then Last.
+// always (lookupOrder's first) by a rewrite, which opens the file once; the others in
+// one try_files in @doc_rest, where a miss costs a failed open (a hit there, at a
+// window's edge or past FineSpan, costs one more open); then the fallbacks.
 type lookup struct {
-	Prefix string // "" for the snapshot's names, "b" for the badge's
 	First  int
 	Others []int
-	Rest   string
-	Last   string
 	View   *view
 }
 
 func newView(p Params) view {
-	v := view{Params: p.WithDefaults(), StaleBadge: string(snapshot.StaleBadge()),
-		LastName: snapshot.LastName, RetryAfter: snapshot.UnavailableRetryAfter}
+	v := view{Params: p.WithDefaults(), DocPattern: DocPattern, Aliases: Aliases(),
+		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter,
+		OriginCache: int(OriginCache / time.Second)}
+	v.ListenAddrs = []string{v.Listen}
+	if v.ListenV6 != "" {
+		v.ListenAddrs = append(v.ListenAddrs, v.ListenV6)
+	}
 	v.MaxAge = int(p.MaxAge() / time.Second)
-	order := snapshot.LookupOrder()
-	v.Status = lookup{Prefix: "", First: order[0], Others: order[1:], Rest: "@status_rest", Last: "@origin", View: &v}
-	v.Badge = lookup{Prefix: snapshot.BadgePrefix, First: order[0], Others: order[1:], Rest: "@badge_rest", Last: "@badge_stale", View: &v}
-	for _, l := range slices.Sorted(slices.Values(order)) {
+	v.Lookup = lookup{First: lookupOrder[0], Others: lookupOrder[1:], View: &v}
+	for _, l := range slices.Sorted(slices.Values(lookupOrder[:])) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}
 	v.ErrorCodes = []errorPage{
@@ -142,7 +144,7 @@ func newView(p Params) view {
 		{408, 408, "request timeout"}, {412, 412, "precondition failed"}, {413, 413, "request too large"},
 		{414, 414, "URI too long"}, {429, 429, "too many requests"}, {494, 400, "request header too large"},
 		{500, 500, "internal error"}, {501, 501, "not implemented"}, {502, 502, "upstream unavailable"},
-		{503, 503, snapshot.UnavailableMessage},
+		{503, 503, UnavailableMessage},
 		{504, 504, "upstream timed out"}, {505, 505, "HTTP version not supported"},
 	}
 	return v
@@ -184,7 +186,7 @@ func Page() []byte {
 // included by Debian's own nginx.conf.
 func HostParams() Params {
 	return Params{
-		Listen: "80", ServerName: "status.example.com", OriginAddr: "127.0.0.1:8091",
+		Listen: "80", ListenV6: "[::]:80", ServerName: "status.example.com", OriginAddr: "127.0.0.1:8091",
 		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www",
 		CacheDir: "/var/lib/nginx/statusedge", ShieldAddr: "127.0.0.1:8093",
 	}.WithDefaults()
@@ -195,7 +197,7 @@ func HostParams() Params {
 // outside clients can appear with a private address.
 func DockerParams() Params {
 	return Params{
-		Listen: "8090", OriginAddr: "origin:8091",
+		Listen: "8090", ListenV6: "[::]:8090", OriginAddr: "origin:8091",
 		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www",
 		CacheDir: "/var/cache/nginx/statusedge", ShieldAddr: "127.0.0.1:8093",
 		DebugAllow: []string{"127.0.0.0/8", "::1"},

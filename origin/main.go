@@ -22,6 +22,7 @@ import (
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
+	"statusedge/nginx"
 )
 
 func main() {
@@ -62,6 +63,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// freshness for one probe interval at most.
 	probeCfg, probing, err := probe.LoadConfig(getenv)
 	if err != nil {
+		return err
+	}
+	// The origin promises max-age one nginx cache span short of fresh_until (nginx.OriginMaxAge),
+	// and nginx's last resort reads STATUS_DIR: the nginx file must say the same.
+	edge := nginx.Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}
+	if probing {
+		edge.ProbeInterval = probeCfg.Interval
+	}
+	if err := nginx.Check(cfg.NginxConf, edge); err != nil {
 		return err
 	}
 	logger := telemetry.Logger(stdout, "origin")

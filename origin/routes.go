@@ -7,12 +7,16 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"statusedge/nginx"
 )
 
 // NewServer lists every route of the origin.
 func NewServer(logger *slog.Logger, c *chain, d debugDeps, gatherer prometheus.Gatherer) http.Handler {
 	r := mux.NewRouter()
+	// /server/status when reached directly; /<doc> as nginx asks for a document past its window.
 	r.Handle("/server/status", handleStatus(logger, c, c.now)).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/"+nginx.StatusDoc, handleStatus(logger, c, c.now)).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/server/status/debug", handleDebug(logger, c, d)).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")

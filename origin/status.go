@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 // handleStatus serves GET and HEAD /server/status.
@@ -22,8 +23,8 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 			// Counted, and debug only: in an outage this is one line per visitor. The
 			// chain has already logged the MySQL failure once per back-off window.
 			logger.Debug("status unavailable", "err", err)
-			w.Header().Set("Retry-After", snapshot.UnavailableRetryAfter)
-			writeError(w, http.StatusServiceUnavailable, snapshot.UnavailableMessage)
+			w.Header().Set("Retry-After", nginx.UnavailableRetryAfter)
+			writeError(w, http.StatusServiceUnavailable, nginx.UnavailableMessage)
 			return
 		}
 		c.metrics.answers.WithLabelValues(a.source).Inc()
@@ -48,15 +49,11 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 			etag, modified = strings.TrimSuffix(a.etag, `"`)+`-stale"`, time.Time{} // no Last-Modified: If-Modified-Since cannot tell the two apart
 			h.Set("Cache-Control", "no-cache")
 		} else {
-			// Never promise freshness beyond fresh_until: nginx's shield may hand this
-			// answer out for up to a second, so promise a second less; and never more than
-			// the TTL, even for a snapshot stamped ahead of this clock.
-			limit := c.ttl
-			if c.maxAge > 0 {
-				limit = min(limit, c.maxAge)
-			}
-			left := int64(min(a.snap.FreshUntil.Sub(t), limit)/time.Second) - 1
-			h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(max(0, left), 10))
+			// Never promise freshness beyond fresh_until, less what nginx's shield may
+			// keep this answer; never more than the TTL, even for a snapshot stamped ahead
+			// of this clock; at most one probe round.
+			left := nginx.OriginMaxAge(a.snap.FreshUntil.Sub(t), c.ttl, c.maxAge)
+			h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(int64(left/time.Second), 10))
 		}
 		h.Set("ETag", etag)
 		h.Set("X-Status-Source", "origin")

@@ -64,7 +64,7 @@ func (f *fakeStore) gaps() []time.Duration {
 
 func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
 	return &refresher{
-		read: read, store: store, put: store.Put, pub: snapshot.NewPublisher(t.TempDir(), config.DefaultInterval, time.Now), ttl: config.DefaultTTL,
+		read: read, store: store, put: store.Put, pub: snapshot.NewPublisher(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep), ttl: config.DefaultTTL,
 		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry()),
 	}

@@ -24,6 +24,7 @@ import (
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
+	"statusedge/nginx"
 )
 
 func main() {
@@ -44,6 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	checkHealth := fs.Bool("healthcheck", false, "exit 0 when the running snapshotter's /healthz answers 200 (for container healthchecks)")
 	dbTimeout := fs.Duration("db-timeout", 5*time.Second, "deadline for connecting to and querying MySQL")
 	redisTimeout := fs.Duration("redis-timeout", 2*time.Second, "deadline for each Redis call")
+	printConf := fs.String("print-nginx", "", "print the nginx file these settings need (site: Debian sites-enabled, standalone: a whole nginx.conf) and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -56,6 +58,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	probeCfg, probing, err := probe.LoadConfig(getenv)
 	if err != nil {
+		return err
+	}
+	// The max-age hint nginx adds to each document's mtime follows these settings: a
+	// nginx file rendered for others would let a cache keep a snapshot past fresh_until,
+	// or hide a flip, so a mismatch stops the snapshotter here.
+	var probeEvery time.Duration
+	if probing {
+		probeEvery = probeCfg.Interval
+	}
+	edge := nginx.Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval, ProbeInterval: probeEvery}
+	if *printConf != "" {
+		return printNginx(stdout, *printConf, edge, cfg)
+	}
+	if err := nginx.Check(cfg.NginxConf, edge); err != nil {
 		return err
 	}
 	playersQuery, counting, err := players.LoadQuery(getenv)
@@ -87,19 +103,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer rdb.Close()
 	store := snapshot.NewStore(rdb)
 
-	// The max-age hint nginx is rendered with (nginx.Params.MaxAge) follows these two.
-	var probeEvery time.Duration
-	if probing {
-		probeEvery = probeCfg.Interval
-	}
-	maxAge := snapshot.MaxAge(cfg.Interval, probeEvery)
+	maxAge := edge.MaxAge()
 	reg := telemetry.Registry()
 	metrics := newMetrics(reg)
 	r := &refresher{
 		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
 		store:     store,
 		put:       store.Put, // -once: a plain SETEX, as an operator's forced refresh
-		pub:       snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now),
+		pub:       snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now, time.Sleep),
 		dir:       cfg.StatusDir,
 		ttl:       cfg.TTL,
 		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,

@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 // stack is harnesstest.Servers, with this package's helpers.
@@ -56,6 +58,24 @@ func (s *stack) record(t *testing.T) snapshot.RefreshRecord {
 	return rec
 }
 
+// expectFiles says how the entries of dir differ from want, or nil.
+func expectFiles(dir string, want ...string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("%s holds %v, want %v", dir, got, want)
+	}
+	return nil
+}
+
 func TestOnceWritesRedisAndFile(t *testing.T) {
 	s := newStack(t)
 	if err := s.once(t); err != nil {
@@ -90,23 +110,19 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("status.json mode = %v, %v; want 0644", fi.Mode(), err)
 	}
-	// status.json, badge.json, last.json, the lock, and the names nginx serves: no temp file.
-	entries, err := os.ReadDir(s.Dir)
-	if err != nil {
-		t.Fatal(err)
+	// status.json, badge.json, the lock and the documents' folders; in each folder the
+	// names of the window exactly as nginx.Cover cuts it (from the publish's second, which
+	// is updated_at or the one after), the newest copy and the fallbacks: no temp file.
+	if err := expectFiles(s.Dir, snapshot.FileName, snapshot.BadgeFileName, ".publish.lock", "api"); err != nil {
+		t.Error(err)
 	}
-	names := 0
-	for _, e := range entries {
-		switch n := e.Name(); {
-		case n == snapshot.FileName || n == snapshot.BadgeFileName || n == snapshot.LastName || n == ".publish.lock":
-		case regexp.MustCompile(`^b?[0-9]-[0-9]+\.json$`).MatchString(n):
-			names++
-		default:
-			t.Errorf("STATUS_DIR holds %s", n)
+	u, f := snap.UpdatedAt.Unix(), snap.FreshUntil.Unix()
+	for doc, fallback := range map[string]string{nginx.StatusDoc: nginx.LastName, nginx.BadgeDoc: nginx.StaleName} {
+		dir := nginx.DocDir(s.Dir, doc)
+		errFrom := expectFiles(dir, append(nginx.Cover(u, u, f), nginx.CurrentName, fallback)...)
+		if errNext := expectFiles(dir, append(nginx.Cover(u, u+1, f), nginx.CurrentName, fallback)...); errFrom != nil && errNext != nil {
+			t.Errorf("%s: %v", doc, errFrom)
 		}
-	}
-	if names == 0 || names > 240 {
-		t.Errorf("%d served names in STATUS_DIR", names)
 	}
 	if rec := s.record(t); !rec.OK || rec.UpdatedAt == nil || !rec.UpdatedAt.Equal(snap.UpdatedAt) {
 		t.Errorf("last_refresh record = %+v", rec)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"statusedge/internal/probe"
+	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
 )
 
@@ -208,7 +209,7 @@ func (r *refresher) publishLocal(data []byte, snap snapshot.Snapshot) (wrote boo
 		return false, nil
 	}
 	err = r.pub.Publish(data, snap)
-	if errors.Is(err, snapshot.ErrNoSecondLeft) {
+	if errors.Is(err, publish.ErrNoSecondLeft) {
 		// A probe round in the snapshot's last max-age: its max-age would outlive
 		// fresh_until. What is served stays; the snapshot goes stale within seconds.
 		// Debug: a follower meets the same bytes again on every check until then.

@@ -10,6 +10,7 @@ import (
 
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 // TestRepublishStopsWithinTheHintOfFreshUntil: a probe round is written with its own
@@ -22,7 +23,7 @@ func TestRepublishStopsWithinTheHintOfFreshUntil(t *testing.T) {
 	clock := func() time.Time { return now }
 	r := testRefresher(t, &fakeStore{}, rowsOK)
 	r.dir = t.TempDir()
-	r.now, r.pub = clock, snapshot.NewPublisher(r.dir, hint, clock)
+	r.now, r.pub = clock, snapshot.NewPublisher(r.dir, hint, clock, func(d time.Duration) { now = now.Add(d) })
 	if err := r.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func TestRepublishStopsWithinTheHintOfFreshUntil(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fi, err := os.Stat(filepath.Join(r.dir, snapshot.LastName))
+		fi, err := os.Stat(filepath.Join(nginx.DocDir(r.dir, nginx.StatusDoc), nginx.LastName))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 // originAnswer is what the test needs of GET /server/status.
@@ -214,7 +215,7 @@ func TestFollowerCatchesUpWithoutMessage(t *testing.T) {
 	took := sameEverywhere(t, f, data, followCheck(fleetLease*time.Second)+time.Second)
 	t.Logf("unannounced snapshot in every STATUS_DIR after %v (check every %v)", took, followCheck(fleetLease*time.Second))
 	for _, m := range f.Snapshotters {
-		if _, err := os.Stat(filepath.Join(m.StatusDir, snapshot.LastName)); err != nil {
+		if _, err := os.Stat(filepath.Join(nginx.DocDir(m.StatusDir, nginx.StatusDoc), nginx.LastName)); err != nil {
 			t.Errorf("%s: served tree not written: %v", m.Name, err)
 		}
 	}

@@ -34,6 +34,11 @@ const (
 	// snapshotter links per publish grow (slowly) with the TTL.
 	MaxTTL       = 7 * 24 * time.Hour
 	DefaultLease = 15 * time.Second // STATUS_LEASE
+	// DefaultNginxConf is STATUS_NGINX_CONF's default: where deploy/host puts the site.
+	DefaultNginxConf = "/etc/nginx/sites-enabled/statusedge.conf"
+	// NginxConfNone, as STATUS_NGINX_CONF, says that no statusedge nginx serves
+	// STATUS_DIR: nothing to check the edge contract against.
+	NginxConfNone = "none"
 )
 
 // Config is the validated environment.
@@ -51,6 +56,9 @@ type Config struct {
 	OriginAddr      string
 	SnapshotterAddr string // SNAPSHOTTER_ADDR
 	PublicAddr      string
+	// NginxConf is STATUS_NGINX_CONF: the nginx file the programs serve through, whose
+	// edge contract they check at start (nginx.Check), or NginxConfNone.
+	NginxConf string
 	// Lease is STATUS_LEASE: how long a snapshotter leader's lease lasts unless renewed,
 	// hence the longest a fleet goes without a leader after one dies.
 	Lease time.Duration
@@ -69,7 +77,7 @@ func loadNames() []string {
 	return []string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
 		"REDIS_PASSWORD", "REDIS_SENTINEL_ADDRS", "REDIS_MASTER_NAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS",
 		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR",
-		"STATUS_LEASE"}
+		"STATUS_LEASE", "STATUS_NGINX_CONF"}
 }
 
 // Load reads and validates the environment. The error names the variable at fault.
@@ -90,6 +98,7 @@ func Load(getenv func(string) string) (Config, error) {
 		OriginAddr:      get("ORIGIN_ADDR", "127.0.0.1:8091"),
 		SnapshotterAddr: get("SNAPSHOTTER_ADDR", "127.0.0.1:8092"),
 		PublicAddr:      get("PUBLIC_ADDR", "127.0.0.1:8090"),
+		NginxConf:       get("STATUS_NGINX_CONF", DefaultNginxConf),
 	}
 	var err error
 	if c.DBPort, err = envvar.Port("DB_PORT", get("DB_PORT", "3306")); err != nil {

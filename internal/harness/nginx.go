@@ -19,18 +19,29 @@ type Nginx struct {
 // StartNginxConf writes conf to dir/nginx.conf, checks it and runs it with prefix dir
 // until it listens on addr.
 func StartNginxConf(dir string, conf []byte, addr string) (*Nginx, error) {
-	bin, err := need("nginx", "nginx")
+	confPath, err := WriteNginxConf(dir, conf)
 	if err != nil {
 		return nil, err
 	}
+	return StartNginxAt(dir, confPath, addr)
+}
+
+// WriteNginxConf writes conf to dir/nginx.conf and checks it with nginx -t.
+func WriteNginxConf(dir string, conf []byte) (string, error) {
 	if err := OpenToWorkers(dir); err != nil {
-		return nil, err
+		return "", err
 	}
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, conf, 0o644); err != nil {
-		return nil, err
+		return "", err
 	}
-	if err := CheckNginx(dir, confPath); err != nil {
+	return confPath, CheckNginx(dir, confPath)
+}
+
+// StartNginxAt runs the checked config at confPath with prefix dir until it listens on addr.
+func StartNginxAt(dir, confPath, addr string) (*Nginx, error) {
+	bin, err := need("nginx", "nginx")
+	if err != nil {
 		return nil, err
 	}
 	proc, err := startListening("nginx", filepath.Join(dir, "nginx.log"), bin, addr, 10*time.Second,

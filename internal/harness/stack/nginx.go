@@ -3,6 +3,7 @@ package stack
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"statusedge/internal/harness"
@@ -22,6 +23,25 @@ type Nginx struct {
 //
 // extra, when set, is added to the http block (a server block of the caller's).
 func StartNginx(dir string, p nginx.Params, extra string) (*Nginx, error) {
+	conf, err := RenderNginx(dir, p, extra)
+	if err != nil {
+		return nil, err
+	}
+	return conf.Start()
+}
+
+// NginxConf is a rendered nginx.conf, written and checked, not yet started.
+type NginxConf struct {
+	Dir, Path string
+	Params    nginx.Params
+}
+
+// RenderNginx writes the standalone config for p to dir/nginx.conf and checks it with
+// nginx -t; Start runs it.
+func RenderNginx(dir string, p nginx.Params, extra string) (*NginxConf, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	p.Prefix = dir
 	for _, d := range []struct {
 		dst  *string
@@ -60,9 +80,18 @@ func StartNginx(dir string, p nginx.Params, extra string) (*Nginx, error) {
 		}
 		conf = append(conf[:end:end], append([]byte(extra+"\n"), conf[end:]...)...)
 	}
-	n, err := harness.StartNginxConf(dir, conf, p.Listen)
+	path, err := harness.WriteNginxConf(dir, conf)
 	if err != nil {
 		return nil, err
 	}
-	return &Nginx{Nginx: n, Params: p.WithDefaults()}, nil
+	return &NginxConf{Dir: dir, Path: path, Params: p.WithDefaults()}, nil
+}
+
+// Start runs the rendered config until it listens on Params.Listen.
+func (c *NginxConf) Start() (*Nginx, error) {
+	n, err := harness.StartNginxAt(c.Dir, c.Path, c.Params.Listen)
+	if err != nil {
+		return nil, err
+	}
+	return &Nginx{Nginx: n, Params: c.Params}, nil
 }

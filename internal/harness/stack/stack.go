@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"time"
 
+	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/probe"
@@ -60,7 +61,7 @@ type Stack struct {
 // Publisher publishes into the stack's STATUS_DIR as its snapshotter would, for the
 // max-age hint its nginx was rendered with.
 func (s *Stack) Publisher(now func() time.Time) *snapshot.Publisher {
-	return snapshot.NewPublisher(s.StatusDir, s.Nginx.Params.MaxAge(), now)
+	return snapshot.NewPublisher(s.StatusDir, s.Nginx.Params.MaxAge(), now, time.Sleep)
 }
 
 // Start starts every part, in dependency order. On error it stops what it started.
@@ -131,6 +132,20 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Env[a.name] = a.val
 	}
 
+	// nginx's file is rendered first: the programs check at start that it carries their
+	// contract (STATUS_NGINX_CONF), derived from this same environment.
+	c, err := ContractOf(s.Env)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.NginxParams.WithContract(c)
+	p.Listen, p.OriginAddr = s.Env["PUBLIC_ADDR"], s.Env["ORIGIN_ADDR"]
+	dir := filepath.Join(cfg.Dir, "nginx")
+	conf, err := RenderNginx(dir, p, cfg.NginxExtra)
+	if err != nil {
+		return nil, err
+	}
+	s.Env[nginx.ConfEnv] = conf.Path
 	if cfg.Snapshotter {
 		if err := s.StartSnapshotter(); err != nil {
 			return nil, err
@@ -142,24 +157,30 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if err := harness.WaitListening(s.Origin, s.Env["ORIGIN_ADDR"], 10*time.Second); err != nil {
 		return nil, fmt.Errorf("%w\n%s", err, s.Logs("origin"))
 	}
-
-	p := cfg.NginxParams
-	p.Listen, p.OriginAddr, p.StatusDir = s.Env["PUBLIC_ADDR"], s.Env["ORIGIN_ADDR"], s.StatusDir
-	p.Interval = cfg.Interval
-	if pc, on, err := probe.LoadConfig(func(k string) string { return s.Env[k] }); err != nil {
-		return nil, err
-	} else if on {
-		p.ProbeInterval = int(pc.Interval / time.Second)
-	}
-	dir := filepath.Join(cfg.Dir, "nginx")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	if s.Nginx, err = StartNginx(dir, p, cfg.NginxExtra); err != nil {
+	if s.Nginx, err = conf.Start(); err != nil {
 		return nil, err
 	}
 	s.stops = append(s.stops, s.Nginx.Stop)
 	return s, nil
+}
+
+// ContractOf is the edge contract of the programs run with env: their settings, read by
+// their own loaders, through nginx.Contract's one derivation of the hint.
+func ContractOf(env map[string]string) (nginx.Contract, error) {
+	getenv := func(k string) string { return env[k] }
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return nginx.Contract{}, err
+	}
+	c := nginx.Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}
+	pc, on, err := probe.LoadConfig(getenv)
+	if err != nil {
+		return nginx.Contract{}, err
+	}
+	if on {
+		c.ProbeInterval = pc.Interval
+	}
+	return c, nil
 }
 
 // StartSnapshotter starts the snapshotter loop, which refreshes at once.
@@ -206,16 +227,24 @@ func (s *Stack) PublicURL() string { return "http://" + s.Env["PUBLIC_ADDR"] }
 // OriginURL is the origin's base URL.
 func (s *Stack) OriginURL() string { return "http://" + s.Env["ORIGIN_ADDR"] }
 
-// OriginRequests counts the /server/status requests the origin has answered, from its
-// own metrics. It asks /healthz first: the latency histogram has no family until the
+// OriginRequests counts the status requests the origin has answered, from its own
+// metrics: nginx's (/api/server/status, the document's path) and direct ones
+// (/server/status). It asks /healthz first: the latency histogram has no family until the
 // origin has answered once, and a missing family stays an error (harness.Metric).
 func (s *Stack) OriginRequests(ctx context.Context) (int, error) {
 	if err := healthcheck.Probe(ctx, s.OriginURL()+"/healthz"); err != nil {
 		return 0, err
 	}
-	n, err := harness.Metric(ctx, s.OriginURL()+"/metrics", "statusedge_origin_request_duration_seconds",
-		map[string]string{"route": "/server/status"})
-	return int(n), err
+	total := 0
+	for _, route := range []string{"/server/status", "/" + nginx.StatusDoc} {
+		n, err := harness.Metric(ctx, s.OriginURL()+"/metrics", "statusedge_origin_request_duration_seconds",
+			map[string]string{"route": route})
+		if err != nil {
+			return 0, err
+		}
+		total += int(n)
+	}
+	return total, nil
 }
 
 // Logs returns the tail of a part's log, for failure messages.

@@ -1,0 +1,60 @@
+package snapshot
+
+import (
+	"errors"
+	"time"
+
+	"statusedge/internal/publish"
+	"statusedge/nginx"
+)
+
+// Documents are what one snapshot publishes, for one window (its freshness): the status,
+// with last.json (the same bytes marked stale) for when the origin fails past it, and the
+// shields.io badge, with the stale badge past it (the origin builds no badge). Their
+// Last-Modified is the newer of the database read and the probe round.
+func Documents(data []byte, s Snapshot) []publish.Document {
+	modified := s.UpdatedAt
+	if s.CheckedAt.After(modified) {
+		modified = s.CheckedAt
+	}
+	return []publish.Document{
+		{Path: nginx.StatusDoc, Body: data, From: s.UpdatedAt, Until: s.FreshUntil, Modified: modified, Last: MarkStale(data), Copy: FileName},
+		{Path: nginx.BadgeDoc, Body: s.Badge(), From: s.UpdatedAt, Until: s.FreshUntil, Modified: modified, Stale: append(StaleBadge(), '\n'), Copy: BadgeFileName},
+	}
+}
+
+// Publisher publishes snapshots into STATUS_DIR: the documents, with status.json and
+// badge.json, the canonical copies the origin, followers and people read.
+type Publisher struct {
+	docs *publish.Publisher
+	dir  string
+}
+
+// NewPublisher publishes into dir (STATUS_DIR) for an nginx whose max-age hint is maxAge
+// (nginx.MaxAge of the same intervals).
+func NewPublisher(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration)) *Publisher {
+	return &Publisher{docs: publish.New(dir, maxAge, now, sleep), dir: dir}
+}
+
+// Publish makes s (data, its encoding) what nginx serves from the next request on, for
+// exactly the seconds of [s.UpdatedAt, s.FreshUntil) still ahead. A refusal
+// (publish.ErrNoSecondLeft) leaves status.json as it was too.
+func (p *Publisher) Publish(data []byte, s Snapshot) error {
+	return p.docs.Publish(Documents(data, s)...)
+}
+
+// Recover makes STATUS_DIR consistent after a crash, at start: what nginx serves is
+// linked anew from status.json, or, when status.json is missing or unreadable, nothing is
+// served from disk (nginx asks the origin) until the next publish.
+func (p *Publisher) Recover() error {
+	data, _, err := ReadFile(p.dir)
+	var s Snapshot
+	if err == nil {
+		s, err = Parse(data)
+	}
+	if err != nil {
+		// Nothing trustworthy: no names (the badge keeps its stale copy).
+		return errors.Join(p.docs.Recover(), p.docs.Withdraw(nginx.StatusDoc, nginx.BadgeDoc))
+	}
+	return p.docs.Recover(Documents(data, s)...)
+}

@@ -1,0 +1,84 @@
+package snapshot_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"statusedge/internal/harness/edgetest"
+	"statusedge/internal/probe"
+	"statusedge/internal/snapshot"
+	"statusedge/nginx"
+)
+
+// TestBadgeFollowsTheSnapshot: the served badge says online or offline exactly while the
+// snapshot is fresh, follows a flip republished without extending freshness, and past
+// it the badge's stale copy answers; badge names are pruned with the snapshot's.
+func TestBadgeFollowsTheSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Unix(1764400987, 0)
+	now := start
+	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, func(d time.Duration) { now = now.Add(d) })
+	s, _ := snapshot.Build(nil, start, 90*time.Second)
+	if err := p.Publish(s.Encode(), s); err != nil {
+		t.Fatal(err)
+	}
+	badgeAt := func(at time.Time) string {
+		t.Helper()
+		b, ok, err := edgetest.Served(dir, nginx.BadgeDoc, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			if b, err = os.ReadFile(filepath.Join(nginx.DocDir(dir, nginx.BadgeDoc), nginx.StaleName)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var m struct{ Message string }
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("badge %q: %v", b, err)
+		}
+		return m.Message
+	}
+	if got := badgeAt(start); got != "online" {
+		t.Errorf("fresh: %q, want online", got)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, snapshot.BadgeFileName)); err != nil || !bytes.Equal(b, s.Badge()) {
+		t.Errorf("badge.json = %q, %v", b, err)
+	}
+
+	now = start.Add(10 * time.Second)
+	off := s.WithProbe(probe.Offline, now, []probe.Result{{Addr: "127.0.0.1:7777", Error: "connection refused"}})
+	if err := p.Publish(off.Encode(), off); err != nil {
+		t.Fatal(err)
+	}
+	if got := badgeAt(now); got != "offline" {
+		t.Errorf("after the flip: %q, want offline", got)
+	}
+	if got := badgeAt(s.FreshUntil.Add(-time.Second)); got != "offline" {
+		t.Errorf("last fresh second: %q, want offline", got)
+	}
+	if got := badgeAt(s.FreshUntil); got != "stale" {
+		t.Errorf("past fresh_until: %q, want stale (a flip never extends freshness)", got)
+	}
+
+	now = start.Add(500 * time.Second)
+	next, _ := snapshot.Build(nil, now, 90*time.Second)
+	if err := p.Publish(next.Encode(), next); err != nil {
+		t.Fatal(err)
+	}
+	badges, err := edgetest.ServedNames(dir, nginx.BadgeDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := edgetest.ServedNames(dir, nginx.StatusDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(badges) != len(status) || len(status) == 0 {
+		t.Errorf("%d badge names beside %d snapshot names: want one per block", len(badges), len(status))
+	}
+}

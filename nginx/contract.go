@@ -1,0 +1,98 @@
+package nginx
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"time"
+)
+
+// The edge contract: what the publisher writes into STATUS_DIR and what the rendered nginx
+// files do with it. This package is its one owner; the publisher (internal/publish), the
+// origin and the templates take every name and number from here.
+//
+// A document is a path such as "api/server/status": nginx serves /<doc>.json from the
+// folder STATUS_DIR/<doc>, which holds
+//   - <level>-<index>.json: the document, linked under the names of the seconds in which
+//     it is fresh (names.go), with the mtime nginx serves as Last-Modified;
+//   - stale.json (optional): what nginx serves past the window, as no-cache, instead of
+//     asking the origin: for documents the origin cannot build;
+//   - last.json (optional): the newest copy marked stale, nginx's answer when the origin
+//     fails;
+//   - current.json: the newest copy with the newest mtime, the publisher's own record
+//     (never served: nginx asks only for block names, stale.json and last.json).
+//
+// A new document needs nothing here and nothing in the templates: publishing it is enough.
+
+// The documents of today and the public URLs that name them otherwise.
+const (
+	StatusDoc = "api/server/status"
+	BadgeDoc  = "api/server/badge"
+)
+
+// File names in a document's folder.
+const (
+	StaleName   = "stale.json"
+	LastName    = "last.json"
+	CurrentName = "current.json"
+)
+
+// DocPattern is the regex of a document's path: "api" and one to six segments of [a-z0-9-].
+// No dots, so no segment can climb out of STATUS_DIR, and no name can be a block name.
+const DocPattern = `api(?:/[a-z0-9][a-z0-9-]{0,63}){1,6}`
+
+var docRE = regexp.MustCompile(`^` + DocPattern + `$`)
+
+// CheckDoc refuses a document path nginx would not serve.
+func CheckDoc(doc string) error {
+	if !docRE.MatchString(doc) {
+		return fmt.Errorf("document %q: want a path matching %s", doc, DocPattern)
+	}
+	return nil
+}
+
+// DocDir is the document's folder in STATUS_DIR.
+func DocDir(statusDir, doc string) string { return filepath.Join(statusDir, filepath.FromSlash(doc)) }
+
+// Alias is a public URL that names a document otherwise than /<doc>.json.
+type Alias struct{ URL, Doc string }
+
+// Aliases are the URLs of before documents: kept, byte for byte.
+func Aliases() []Alias {
+	return []Alias{{"/api/server/status", StatusDoc}, {"/status.json", StatusDoc}}
+}
+
+// OriginCache is how long nginx keeps an origin answer (proxy_cache_valid): the origin
+// promises one such span less than what is left of the freshness (OriginMaxAge).
+const OriginCache = time.Second
+
+// MaxAge is the max-age hint nginx serves documents with, counted from their mtime
+// (`expires modified`): the update interval, capped by the probe interval when the game
+// server is probed (probeInterval above 0), so that no cache hides an online/offline flip
+// for longer than one round. The publisher keeps every mtime at least this before the
+// document's window ends, so max-age never outlives it.
+func MaxAge(interval, probeInterval time.Duration) time.Duration {
+	if probeInterval > 0 {
+		return min(interval, probeInterval)
+	}
+	return interval
+}
+
+// OriginMaxAge is the max-age of an origin answer whose snapshot is fresh for left more:
+// never beyond the freshness less what nginx's shield may keep it, never more than the
+// TTL (a snapshot stamped ahead of the origin's clock), and at most one probe round when
+// the game server is probed (probeInterval above 0).
+func OriginMaxAge(left, ttl, probeInterval time.Duration) time.Duration {
+	limit := ttl
+	if probeInterval > 0 {
+		limit = min(limit, probeInterval)
+	}
+	return max(0, (min(left, limit)/time.Second)*time.Second-OriginCache)
+}
+
+// What the origin and nginx answer, as a JSON 503, when no snapshot can be read at all:
+// never an invented status (spec: GET /api/server/status).
+const (
+	UnavailableMessage    = "status unavailable: no snapshot could be read, try again shortly"
+	UnavailableRetryAfter = "10" // seconds, the Retry-After header
+)
