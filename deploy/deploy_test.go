@@ -95,6 +95,24 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 		if !slices.Contains(s.Volumes, "status:"+docker.StatusDir+mode) {
 			t.Errorf("%s volumes %v lack status:%s%s", name, s.Volumes, docker.StatusDir, mode)
 		}
+		// The program checks at start the very file nginx runs, for its own settings.
+		if conf := s.Environment[nginx.ConfEnv]; !slices.Contains(s.Volumes, "./deploy/docker/nginx.conf:"+conf+":ro") {
+			t.Errorf("%s: %s=%q is not the nginx file nginx mounts (volumes %v)", name, nginx.ConfEnv, conf, s.Volumes)
+		}
+		env := s.Environment
+		cfg, err := config.Load(func(k string) string {
+			if k == "DB_PASSWORD_FILE" {
+				return "" // a container secret, not on this machine
+			}
+			return env[k]
+		})
+		if err != nil {
+			t.Fatalf("%s environment: %v", name, err)
+		}
+		if err := nginx.Check(filepath.Join(harnesstest.ModuleRoot(t), "deploy/docker/nginx.conf"),
+			nginx.Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}); err != nil {
+			t.Errorf("%s would refuse to start: %v", name, err)
+		}
 		if !s.ReadOnly {
 			t.Errorf("%s root filesystem is not read-only", name)
 		}

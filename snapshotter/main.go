@@ -71,9 +71,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *printConf != "" {
 		return printNginx(stdout, *printConf, edge, cfg)
 	}
-	if err := nginx.Check(cfg.NginxConf, edge); err != nil {
-		return err
-	}
 	playersQuery, counting, err := players.LoadQuery(getenv)
 	if err != nil {
 		return err
@@ -85,6 +82,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if _, err := notify.CheckURL(webhookURL); err != nil {
 			return err
 		}
+	}
+	// Last of the settings' checks: the others name a variable, this one a file.
+	if err := nginx.Check(cfg.NginxConf, edge); err != nil {
+		return err
 	}
 	logger := telemetry.Logger(stdout, "snapshotter")
 	if webhookURL != "" && !probing {

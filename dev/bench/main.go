@@ -189,8 +189,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		{name: "1b bare root only, same bytes", url: bare.rootURL},
 		{name: "2 statusedge public, file path", url: s.PublicURL() + "/api/server/status"},
 		{name: "3 statusedge public, origin path", url: s.PublicURL() + "/api/server/status",
-			before: func() error { return moveNames(s.StatusDir, hidden) },
-			post:   func() error { return moveNames(hidden, s.StatusDir) }},
+			before: func() error { return moveNames(nginx.DocDir(s.StatusDir, nginx.StatusDoc), hidden) },
+			post:   func() error { return moveNames(hidden, nginx.DocDir(s.StatusDir, nginx.StatusDoc)) }},
 		{name: "4 origin direct, from Redis", url: s.OriginURL() + "/server/status"},
 		{name: "5 naive: SELECT per request", url: naiveURL},
 	}

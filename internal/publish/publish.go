@@ -90,6 +90,10 @@ func (p *Publisher) publishOne(d Document) error {
 	}
 	for range 3 {
 		wait, err := p.tryPublish(d)
+		if err != nil && d.Copy != "" {
+			// Named by its copy too: that is the file an operator looks for.
+			return fmt.Errorf("publish %s (%s): %w", d.Path, d.Copy, err)
+		}
 		if err != nil || wait <= 0 {
 			return err
 		}
@@ -220,7 +224,7 @@ func (p *Publisher) lock() (unlock func(), err error) {
 
 // Recover makes STATUS_DIR consistent after a crash, at start: it removes temp files
 // everywhere, publishes docs anew (the documents the caller can vouch for, from what it
-// keeps), and in every other document's folder removes the names whose seconds are past.
+// keeps: their Copy, which is left untouched), and in every other document's folder removes the names whose seconds are past.
 // A document in docs that cannot be published (ErrNoSecondLeft: a hint raised since, or
 // the clock jumped) loses every name: nginx asks the origin or serves its stale copy
 // until the next publish.
@@ -251,6 +255,7 @@ func (p *Publisher) Recover(docs ...Document) error {
 	unlock()
 	errs = append(errs, err)
 	for _, d := range docs {
+		d.Copy = "" // the caller read d from it: left as it is
 		if err := p.publishOne(d); errors.Is(err, ErrNoSecondLeft) {
 			errs = append(errs, p.Withdraw(d.Path))
 		} else {

@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"errors"
+	"io/fs"
 	"time"
 
 	"statusedge/internal/publish"
@@ -53,8 +54,12 @@ func (p *Publisher) Recover() error {
 		s, err = Parse(data)
 	}
 	if err != nil {
-		// Nothing trustworthy: no names (the badge keeps its stale copy).
-		return errors.Join(p.docs.Recover(), p.docs.Withdraw(nginx.StatusDoc, nginx.BadgeDoc))
+		// Nothing trustworthy: no names (the badge keeps its stale copy). A missing
+		// status.json is a first start, not news.
+		if errors.Is(err, fs.ErrNotExist) {
+			err = nil
+		}
+		return errors.Join(err, p.docs.Recover(), p.docs.Withdraw(nginx.StatusDoc, nginx.BadgeDoc))
 	}
 	return p.docs.Recover(Documents(data, s)...)
 }

@@ -82,3 +82,64 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 		t.Errorf("%d badge names beside %d snapshot names: want one per block", len(badges), len(status))
 	}
 }
+
+func TestLastJSONSaysStale(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Unix(1764400000, 0)
+	s, _ := snapshot.Build(nil, at, time.Minute)
+	if err := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return at }, time.Sleep).Publish(s.Encode(), s); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(nginx.DocDir(dir, nginx.StatusDoc), nginx.LastName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last struct {
+		UpdatedAt time.Time `json:"updated_at"`
+		Cache     struct {
+			Source string `json:"source"`
+			Stale  bool   `json:"stale"`
+		} `json:"_cache"`
+	}
+	if err := json.Unmarshal(b, &last); err != nil || !last.Cache.Stale || last.Cache.Source != "file" || !last.UpdatedAt.Equal(s.UpdatedAt) {
+		t.Errorf("last.json = %s (%v)", b, err)
+	}
+}
+
+// TestRecoverLinksWhatStatusJSONSays: at start the names serve exactly status.json's
+// snapshot; with status.json unreadable, none (nginx asks the origin), and the problem is
+// reported.
+func TestRecoverLinksWhatStatusJSONSays(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Unix(1764400987, 0)
+	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, time.Sleep)
+	old, _ := snapshot.Build(nil, now, 900*time.Second)
+	if err := p.Publish(old.Encode(), old); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(300 * time.Second)
+	fresh, _ := snapshot.Build(nil, now, 900*time.Second)
+	if err := snapshot.WriteFile(dir, fresh.Encode()); err != nil { // a crash right after status.json
+		t.Fatal(err)
+	}
+	if err := p.Recover(); err != nil {
+		t.Fatal(err)
+	}
+	for sec := now.Unix(); sec < fresh.FreshUntil.Unix(); sec++ {
+		if got, _, err := edgetest.Served(dir, nginx.StatusDoc, time.Unix(sec, 0)); err != nil || !bytes.Equal(got, fresh.Encode()) {
+			t.Fatalf("after recovery, second %+d: served %q (%v), want status.json's", sec-now.Unix(), got, err)
+		}
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, snapshot.FileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Recover(); err == nil {
+		t.Error("recovering from an empty status.json reported no problem")
+	}
+	for _, doc := range []string{nginx.StatusDoc, nginx.BadgeDoc} {
+		if names, err := edgetest.ServedNames(dir, doc); err != nil || len(names) != 0 {
+			t.Errorf("%s: names served after recovering from an empty status.json: %v %v", doc, names, err)
+		}
+	}
+}

@@ -70,6 +70,8 @@ func Env(m map[string]string) func(string) string {
 
 // Servers are a MariaDB whose database tzserver holds the demo constants, a Redis and a
 // STATUS_DIR, with the environment that points the programs at them (interval 60 s, TTL 90 s).
+// No nginx serves that STATUS_DIR: STATUS_NGINX_CONF is "none" (the stack package runs
+// the programs behind a rendered nginx, and checks it).
 type Servers struct {
 	DB    *harness.MariaDB
 	Redis *harness.Redis
@@ -88,7 +90,7 @@ func StartServers(t testing.TB) *Servers {
 	s.Env = map[string]string{
 		"DB_HOST": s.DB.Host, "DB_PORT": strconv.Itoa(s.DB.Port), "DB_USER": "root", "DB_NAME": "tzserver",
 		"REDIS_URL": s.Redis.URL(), "STATUS_DIR": s.Dir,
-		"STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90",
+		"STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90", "STATUS_NGINX_CONF": "none",
 	}
 	return s
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"statusedge/internal/harness"
@@ -51,33 +50,45 @@ type Edge struct {
 	OriginAddr string // ORIGIN_ADDR
 }
 
-// StartFleet starts the snapshotters, then the edges. On error it stops what it started.
-func StartFleet(cfg FleetConfig) (f *Fleet, err error) {
+// StartFleet renders the edges' nginx files, starts the snapshotters, then the edges'
+// origins and nginx. A member with an edge checks that edge's file at start, as in
+// production; one without serves no nginx (STATUS_NGINX_CONF=none). On error it stops
+// what it started.
+func StartFleet(cfg FleetConfig) (_ *Fleet, err error) {
 	if cfg.Edges > cfg.Snapshotters {
 		return nil, fmt.Errorf("fleet: %d edges need as many snapshotters", cfg.Edges)
 	}
-	f = &Fleet{cfg: cfg}
+	// f is not the named result: a `return nil, err` would nil it before the deferred Stop.
+	f := &Fleet{cfg: cfg}
 	defer func() {
 		if err != nil {
 			f.Stop()
 		}
 	}()
+	confs := make([]*NginxConf, cfg.Edges)
 	for i := range cfg.Snapshotters {
 		m, err := f.member(i)
 		if err != nil {
 			return nil, err
 		}
+		conf := "none"
+		if i < cfg.Edges {
+			e, c, err := f.edge(i, m)
+			if err != nil {
+				return nil, err
+			}
+			f.Edges, confs[i], conf = append(f.Edges, e), c, c.Path
+		}
+		m.env = append(m.env, nginx.ConfEnv+"="+conf)
 		f.Snapshotters = append(f.Snapshotters, m)
 		if err := m.Start(); err != nil {
 			return nil, err
 		}
 	}
-	for i := range cfg.Edges {
-		e, err := f.edge(i)
-		if err != nil {
+	for i, e := range f.Edges {
+		if err := e.start(f.cfg, i, confs[i]); err != nil {
 			return nil, err
 		}
-		f.Edges = append(f.Edges, e)
 	}
 	return f, nil
 }
@@ -98,34 +109,44 @@ func (f *Fleet) member(i int) (*Member, error) {
 	return m, nil
 }
 
-func (f *Fleet) edge(i int) (*Edge, error) {
-	m := f.Snapshotters[i]
+// edge picks the addresses of member m's edge and renders its nginx file, for the
+// contract of the fleet's environment on m's folder.
+func (f *Fleet) edge(i int, m *Member) (*Edge, *NginxConf, error) {
 	addrs := make([]string, 2)
 	for j := range addrs {
 		a, err := harness.FreeAddr()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		addrs[j] = a
 	}
 	e := &Edge{Addr: addrs[0], OriginAddr: addrs[1]}
-	originAddr := e.OriginAddr
+	env := map[string]string{"STATUS_DIR": m.StatusDir}
+	for k, v := range f.cfg.Env {
+		env[k] = v
+	}
+	env["STATUS_DIR"] = m.StatusDir
+	c, err := ContractOf(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := nginx.Params{Listen: e.Addr, OriginAddr: e.OriginAddr}.WithContract(c)
+	conf, err := RenderNginx(filepath.Join(f.cfg.Dir, fmt.Sprintf("nginx%d", i)), p, "")
+	return e, conf, err
+}
+
+// start runs the edge's origin, then its nginx.
+func (e *Edge) start(cfg FleetConfig, i int, conf *NginxConf) (err error) {
 	name := fmt.Sprintf("origin%d", i)
-	env := envList(f.cfg.Env, "STATUS_DIR="+m.StatusDir, "ORIGIN_ADDR="+originAddr)
-	var err error
-	if e.Origin, err = harness.StartProcess(name, filepath.Join(f.cfg.Dir, name+".log"), env, filepath.Join(f.cfg.Bin, "origin")); err != nil {
-		return nil, err
+	env := envList(cfg.Env, "STATUS_DIR="+conf.Params.StatusDir, "ORIGIN_ADDR="+e.OriginAddr, nginx.ConfEnv+"="+conf.Path)
+	if e.Origin, err = harness.StartProcess(name, filepath.Join(cfg.Dir, name+".log"), env, filepath.Join(cfg.Bin, "origin")); err != nil {
+		return err
 	}
-	if err := harness.WaitListening(e.Origin, originAddr, 10*time.Second); err != nil {
-		return nil, err
+	if err := harness.WaitListening(e.Origin, e.OriginAddr, 10*time.Second); err != nil {
+		return err
 	}
-	interval, _ := strconv.Atoi(f.cfg.Env["STATUS_UPDATE_INTERVAL"])
-	dir := filepath.Join(f.cfg.Dir, fmt.Sprintf("nginx%d", i))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	e.Nginx, err = StartNginx(dir, nginx.Params{Listen: e.Addr, OriginAddr: originAddr, StatusDir: m.StatusDir, Interval: interval}, "")
-	return e, err
+	e.Nginx, err = conf.Start()
+	return err
 }
 
 // Start runs the snapshotter and waits for its health server.

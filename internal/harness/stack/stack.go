@@ -213,12 +213,18 @@ func (s *Stack) envList() []string {
 
 // Once runs `snapshotter -once` against the stack; env ("NAME=value") overrides the stack's.
 func (s *Stack) Once(ctx context.Context, env ...string) error {
-	cmd := exec.CommandContext(ctx, filepath.Join(s.cfg.Bin, "snapshotter"), "-once")
-	cmd.Env = append(append(os.Environ(), s.envList()...), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
+	if out, err := s.Run(ctx, "snapshotter", []string{"-once"}, env...); err != nil {
 		return fmt.Errorf("snapshotter -once: %w\n%s", err, out)
 	}
 	return nil
+}
+
+// Run runs a program (snapshotter or origin) with args in the stack's environment, env
+// ("NAME=value") overriding it, until it exits or ctx ends; it returns what it printed.
+func (s *Stack) Run(ctx context.Context, name string, args []string, env ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(s.cfg.Bin, name), args...)
+	cmd.Env = append(append(os.Environ(), s.envList()...), env...)
+	return cmd.CombinedOutput()
 }
 
 // PublicURL is the nginx base URL.
