@@ -14,7 +14,7 @@ import (
 // Follow keeps STATUS_DIR current from Redis, on every replica: each snapshot the leader
 // publishes arrives on lease.Channel, and every `every` server:status is read as well, for
 // the messages pub/sub loses (a reconnect, a Redis restart, a follower that subscribed
-// late). Both go through publishLocal, which never puts an older snapshot over a newer
+// late). Both go through localCopy.Publish, which never puts an older snapshot over a newer
 // one, so on the leader (whose own write came first) they change nothing.
 func (r *refresher) Follow(ctx context.Context, rdb redis.UniversalClient, configured, every time.Duration) {
 	ps := rdb.Subscribe(ctx, lease.Channel)
@@ -64,7 +64,7 @@ func (r *refresher) apply(data []byte, via string) {
 		r.log.Warn("follow: not a snapshot", "via", via, "err", err)
 		return
 	}
-	wrote, err := r.publishLocal(data, snap)
+	wrote, err := r.local.Publish(data, snap)
 	if err != nil {
 		r.log.Error("follow: write STATUS_DIR", "via", via, "err", err)
 		return

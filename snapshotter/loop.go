@@ -63,12 +63,17 @@ func (r *refresher) lastRefresh(ctx context.Context) (time.Time, bool) {
 	if ok {
 		return rec.At, true
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.good != nil {
-		return r.good.UpdatedAt, true
+	if good, _ := r.local.Current(); good != nil {
+		return good.UpdatedAt, true
 	}
 	return time.Time{}, false
+}
+
+// NextDue is when the fleet's next refresh is due, as last computed; zero before.
+func (r *refresher) NextDue() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.nextDue
 }
 
 func (r *refresher) setNextDue(t time.Time) {

@@ -62,11 +62,17 @@ func (f *fakeStore) gaps() []time.Duration {
 	return g
 }
 
+// testLocal is a localCopy of dir for a nginx whose hint is maxAge.
+func testLocal(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration), log *slog.Logger, m *metrics) *localCopy {
+	return &localCopy{pub: snapshot.NewPublisher(dir, maxAge, now, sleep), dir: dir, log: log, metrics: m}
+}
+
 func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
+	log, m := slog.New(slog.NewTextHandler(io.Discard, nil)), newMetrics(prometheus.NewRegistry())
 	return &refresher{
-		read: read, store: store, put: store.Put, pub: snapshot.NewPublisher(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep), ttl: config.DefaultTTL,
-		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now,
-		log: slog.New(slog.NewTextHandler(io.Discard, nil)), metrics: newMetrics(prometheus.NewRegistry()),
+		read: read, store: store, put: store.Put, ttl: config.DefaultTTL,
+		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now, log: log, metrics: m,
+		local: testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
 	}
 }
 

@@ -107,37 +107,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	maxAge := edge.MaxAge()
 	reg := telemetry.Registry()
 	metrics := newMetrics(reg)
-	r := &refresher{
-		read:      func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
-		store:     store,
-		put:       store.Put, // -once: a plain SETEX, as an operator's forced refresh
-		pub:       snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now, time.Sleep),
-		dir:       cfg.StatusDir,
-		ttl:       cfg.TTL,
-		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
-		now: time.Now, log: logger, metrics: metrics,
-	}
-	if counting {
-		r.players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, playersQuery) }
-	}
-	var w *watcher
-	if probing {
-		w = &watcher{loop: probe.NewLoop(probeCfg, time.Now), r: r, log: logger, metrics: newProbeMetrics(reg)}
-		if webhookURL != "" {
-			if w.notifier, err = notify.New(logger, webhookURL, notify.Options{Failed: w.metrics.webhookFailures.Inc}); err != nil {
-				return err
-			}
-		}
-	}
+	local := &localCopy{pub: snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now, time.Sleep), dir: cfg.StatusDir, log: logger, metrics: metrics}
 	// A crash mid-publish leaves every served name complete but maybe mixed; make the
 	// folder say exactly what status.json says before anything else.
-	if err := r.pub.Recover(); err != nil {
+	if err := local.pub.Recover(); err != nil {
 		logger.Warn("recover STATUS_DIR", "dir", cfg.StatusDir, "err", err)
 	}
-	if *once {
-		return r.Refresh(ctx)
+	newRefresher := func(put func(context.Context, []byte, time.Duration) error, leading func() bool) *refresher {
+		r := &refresher{
+			read:  func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
+			store: store, put: put, leading: leading, local: local,
+			ttl:       cfg.TTL,
+			dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
+			now: time.Now, log: logger, metrics: metrics,
+		}
+		if counting {
+			r.players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, playersQuery) }
+		}
+		return r
 	}
-	if err := r.loadLocal(); err != nil {
+	if *once {
+		// A plain SETEX, as an operator's forced refresh.
+		return newRefresher(store.Put, nil).Refresh(ctx)
+	}
+	if err := local.Load(); err != nil {
 		logger.Warn("read STATUS_DIR", "dir", cfg.StatusDir, "err", err)
 	}
 
@@ -152,12 +145,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
 	ro.onChange = metrics.role
+	r := newRefresher(ro.Publish, ro.Leading)
 	ro.tasks = []func(context.Context){func(ctx context.Context) { r.Loop(ctx, cfg.Interval) }}
-	if w != nil {
+	if probing {
 		// Only the leader probes (and sends the webhook): one verdict for the fleet.
+		w := &watcher{loop: probe.NewLoop(probeCfg, time.Now), r: r, log: logger, metrics: newProbeMetrics(reg)}
+		if webhookURL != "" {
+			if w.notifier, err = notify.New(logger, webhookURL, notify.Options{Failed: w.metrics.webhookFailures.Inc}); err != nil {
+				return err
+			}
+		}
 		ro.tasks = append(ro.tasks, w.Run)
 	}
-	r.put, r.leading = ro.Publish, ro.Leading
 
 	ln, err := net.Listen("tcp", cfg.SnapshotterAddr)
 	if err != nil {
@@ -166,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
 		"ttl_seconds", cfg.TTL.Seconds(), "max_age_hint", maxAge.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
 		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(),
-		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", w != nil && w.notifier != nil)
+		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", probing && webhookURL != "")
 	if listening != nil {
 		listening(ln.Addr().String())
 	}

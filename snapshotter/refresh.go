@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
 
 	"statusedge/internal/probe"
-	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
 )
 
@@ -30,9 +27,8 @@ type refresher struct {
 	store statusStore
 	// put stores the snapshot in Redis: the leader's fenced publish (role.Publish), or a
 	// plain SETEX for -once.
-	put func(ctx context.Context, data []byte, ttl time.Duration) error
-	pub *snapshot.Publisher // STATUS_DIR: status.json and what nginx serves
-	dir string              // STATUS_DIR
+	put   func(ctx context.Context, data []byte, ttl time.Duration) error
+	local *localCopy // STATUS_DIR: status.json and what nginx serves
 	// leading, when set, says whether this replica may read MySQL now (role.Leading).
 	leading      func() bool
 	ttl          time.Duration
@@ -46,17 +42,13 @@ type refresher struct {
 
 	// composeMu orders the database loop's and the probe's writes: each composes the
 	// newest of both (the last read plus the probe's last round) and writes it whole.
+	// Taken before the local copy's own lock, never after.
 	composeMu sync.Mutex
-	// pubMu makes compare-and-publish one step: the leader's writes and the follower
-	// sync both write STATUS_DIR. Taken after composeMu, never before.
-	pubMu    sync.Mutex
-	mu       sync.Mutex
-	last     snapshot.RefreshRecord // last attempt
-	good     *snapshot.Snapshot     // the snapshot in STATUS_DIR, as this process wrote or found it
-	goodData []byte                 // its bytes
-	base     *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
-	seen     *probe.Report          // the probe's last round; nil until one ran
-	nextDue  time.Time              // when the fleet's next refresh is due, as last computed
+	mu        sync.Mutex
+	last      snapshot.RefreshRecord // last attempt
+	base      *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
+	seen      *probe.Report          // the probe's last round; nil until one ran
+	nextDue   time.Time              // when the fleet's next refresh is due, as last computed
 }
 
 // Refresh reads the database once and writes Redis and the file. A failed read writes
@@ -139,7 +131,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 		// A newer leader exists: its snapshot stands, in Redis and on every disk.
 		return snap, "fenced", redisErr
 	}
-	_, fileErr := r.publishLocal(data, snap)
+	_, fileErr := r.local.Publish(data, snap)
 	switch {
 	case redisErr != nil && fileErr != nil:
 		return snap, "redis+file", errors.Join(redisErr, fileErr)
@@ -185,7 +177,7 @@ func (r *refresher) Republish(ctx context.Context) error {
 	if errors.Is(redisErr, errNotLeader) {
 		return redisErr // a newer leader's snapshot stands
 	}
-	_, fileErr := r.publishLocal(data, snap)
+	_, fileErr := r.local.Publish(data, snap)
 	return errors.Join(redisErr, fileErr)
 }
 
@@ -194,57 +186,6 @@ func (r *refresher) observeProbe(rep probe.Report) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seen = &rep
-}
-
-// publishLocal writes data to STATUS_DIR unless what is there is newer: a later
-// updated_at, or the same one with the same bytes. Every replica writes through here,
-// with the one Publisher, so every STATUS_DIR holds the same bytes.
-func (r *refresher) publishLocal(data []byte, snap snapshot.Snapshot) (wrote bool, err error) {
-	r.pubMu.Lock()
-	defer r.pubMu.Unlock()
-	r.mu.Lock()
-	cur, curData := r.good, r.goodData
-	r.mu.Unlock()
-	if cur != nil && (snap.UpdatedAt.Before(cur.UpdatedAt) || (snap.UpdatedAt.Equal(cur.UpdatedAt) && bytes.Equal(data, curData))) {
-		return false, nil
-	}
-	err = r.pub.Publish(data, snap)
-	if errors.Is(err, publish.ErrNoSecondLeft) {
-		// A probe round in the snapshot's last max-age: its max-age would outlive
-		// fresh_until. What is served stays; the snapshot goes stale within seconds.
-		// Debug: a follower meets the same bytes again on every check until then.
-		r.log.Debug("probe round not written to STATUS_DIR", "reason", err, "fresh_until", snap.FreshUntil)
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	r.mu.Lock()
-	r.good, r.goodData = &snap, data
-	r.mu.Unlock()
-	r.metrics.local(snap)
-	return true, nil
-}
-
-// loadLocal takes what STATUS_DIR holds at start as the copy to compare with, so that a
-// restarted follower never writes an older snapshot over it.
-func (r *refresher) loadLocal() error {
-	data, _, err := snapshot.ReadFile(r.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	snap, err := snapshot.Parse(data)
-	if err != nil {
-		return err
-	}
-	r.mu.Lock()
-	r.good, r.goodData = &snap, data
-	r.mu.Unlock()
-	r.metrics.local(snap)
-	return nil
 }
 
 // health is what /healthz reports.
@@ -266,12 +207,7 @@ func (r *refresher) Health() health {
 		last := r.last
 		h.LastRefresh, h.LastError = &last, last.Error
 	}
-	if r.good != nil {
-		now := r.now()
-		age := r.good.Age(now)
-		h.AgeSeconds = &age
-		h.Healthy = r.good.Fresh(now)
-	}
+	_, h.AgeSeconds, h.Healthy = r.local.View(r.now())
 	return h
 }
 

@@ -22,8 +22,8 @@ func TestRepublishStopsWithinTheHintOfFreshUntil(t *testing.T) {
 	now := start
 	clock := func() time.Time { return now }
 	r := testRefresher(t, &fakeStore{}, rowsOK)
-	r.dir = t.TempDir()
-	r.now, r.pub = clock, snapshot.NewPublisher(r.dir, hint, clock, func(d time.Duration) { now = now.Add(d) })
+	dir := t.TempDir()
+	r.now, r.local = clock, testLocal(dir, hint, clock, func(d time.Duration) { now = now.Add(d) }, r.log, r.metrics)
 	if err := r.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -34,11 +34,11 @@ func TestRepublishStopsWithinTheHintOfFreshUntil(t *testing.T) {
 		if err := r.Republish(context.Background()); err != nil {
 			t.Fatalf("round at +%v: %v", at, err)
 		}
-		data, err := os.ReadFile(filepath.Join(r.dir, snapshot.FileName))
+		data, err := os.ReadFile(filepath.Join(dir, snapshot.FileName))
 		if err != nil {
 			t.Fatal(err)
 		}
-		fi, err := os.Stat(filepath.Join(nginx.DocDir(r.dir, nginx.StatusDoc), nginx.LastName))
+		fi, err := os.Stat(filepath.Join(nginx.DocDir(dir, nginx.StatusDoc), nginx.LastName))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,16 +48,11 @@ func handleDebug(logger *slog.Logger, r *refresher, ro *role) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := r.now()
 		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context())}
-		r.mu.Lock()
-		if r.good != nil {
-			age := r.good.Age(now)
-			info.LocalUpdatedAt, info.LocalAgeSeconds, info.LocalFresh = &r.good.UpdatedAt, &age, r.good.Fresh(now)
-		}
-		if !r.nextDue.IsZero() {
-			due := r.nextDue.UTC()
+		info.LocalUpdatedAt, info.LocalAgeSeconds, info.LocalFresh = r.local.View(now)
+		if due := r.NextDue(); !due.IsZero() {
+			due = due.UTC()
 			info.NextRefreshDue = &due
 		}
-		r.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		enc := json.NewEncoder(w)

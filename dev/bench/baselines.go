@@ -19,9 +19,29 @@ import (
 // one with nothing but a root.
 type bare struct {
 	dir, url, rootURL, server string
+	// The public location's lookup with one thing changed, on the same document folder:
+	// no symlink check, and nginx's open_file_cache within the 1-s freshness bound.
+	noSymlinkURL, fileCacheURL string
 }
 
-func newBare(dir string, interval int) (*bare, error) {
+// variant is the public location's disk path (nginx/site.conf.tmpl, "first" and
+// "fromdisk") with extra directives, for measuring what they cost or save.
+const variant = `location = /%[1]s.json {
+            root %[2]s;
+            rewrite ^ /1-$status_at1.json break;
+            %[3]s
+            expires modified +%[4]ds;
+            add_header Cache-Control "public, stale-if-error=86400";
+            add_header X-Status-Source file;
+            add_header Access-Control-Allow-Origin "*" always;
+            add_header Access-Control-Expose-Headers X-Status-Source always;
+            add_header X-Content-Type-Options nosniff always;
+            etag on; if_modified_since exact; max_ranges 0;
+            gzip on; gzip_types application/json; gzip_vary on; gzip_min_length 256;
+            log_not_found off;
+        }`
+
+func newBare(dir, docDir string, interval int) (*bare, error) {
 	b := &bare{dir: filepath.Join(dir, "bare")}
 	if err := os.MkdirAll(filepath.Join(b.dir, "root"), 0o755); err != nil {
 		return nil, err
@@ -32,11 +52,16 @@ func newBare(dir string, interval int) (*bare, error) {
 	}
 	f := snapshot.FileName
 	b.url, b.rootURL = "http://"+addr+"/"+f, "http://"+addr+"/root/"+f
+	b.noSymlinkURL, b.fileCacheURL = "http://"+addr+"/nosymlinkcheck.json", "http://"+addr+"/filecache.json"
 	b.server = fmt.Sprintf(`    server {
         listen %[1]s;
         location = /%[2]s { root %[3]s; try_files /%[2]s =404; expires modified +%[4]ds; }
         location = /root/%[2]s { root %[3]s; }
-    }`, addr, f, b.dir, interval)
+        %[5]s
+        %[6]s
+    }`, addr, f, b.dir, interval,
+		fmt.Sprintf(variant, "nosymlinkcheck", docDir, "disable_symlinks off; open_file_cache off;", interval),
+		fmt.Sprintf(variant, "filecache", docDir, "disable_symlinks on from=$document_root; open_file_cache max=64 inactive=10s; open_file_cache_valid 1s; open_file_cache_errors on;", interval))
 	return b, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -71,6 +72,9 @@ type report struct {
 	OriginPeakRSS      int64 `json:"origin_peak_rss_bytes"`
 	SnapshotterPeakRSS int64 `json:"snapshotter_peak_rss_bytes"`
 	StatusJSONBytes    int   `json:"status_json_bytes"`
+	// Flip is, per disk path, the milliseconds from a publish's return to the path's
+	// first answer with the new bytes (the worst of flipRounds publishes).
+	Flip map[string]float64 `json:"flip_ms_worst"`
 }
 
 // path is one measured URL, with what must hold while it is measured.
@@ -116,7 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// The ceiling is a bare server inside the same nginx process, serving the same bytes:
 	// two nginx instances on shared cores differ by up to 1.7x from scheduling alone.
 	interval := int(config.DefaultInterval / time.Second)
-	bare, err := newBare(dir, interval)
+	bare, err := newBare(dir, nginx.DocDir(filepath.Join(dir, "status"), nginx.StatusDoc), interval)
 	if err != nil {
 		return err
 	}
@@ -193,6 +197,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			post:   func() error { return moveNames(hidden, nginx.DocDir(s.StatusDir, nginx.StatusDoc)) }},
 		{name: "4 origin direct, from Redis", url: s.OriginURL() + "/server/status"},
 		{name: "5 naive: SELECT per request", url: naiveURL},
+		{name: "2b file path, no disable_symlinks", url: bare.noSymlinkURL},
+		{name: "2c file path, open_file_cache 1s", url: bare.fileCacheURL},
 	}
 	rows := make([]row, len(paths))
 	d := time.Duration(dur) * time.Second
@@ -219,6 +225,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			rows[i].RedisErrors += r.RedisErrors
 		}
 	}
+	// How long each disk path takes to serve a new publish: the price of open_file_cache.
+	rep.Flip, err = flipLatency(ctx, s, map[string]string{"2 file path": paths[2].url, "2b no disable_symlinks": bare.noSymlinkURL, "2c open_file_cache 1s": bare.fileCacheURL})
+	if err != nil {
+		return err
+	}
+
 	// The snapshotter's own high-water mark, read from the running loop after a refresh
 	// (a child's rusage would count the forking parent's pages).
 	if err := s.StartSnapshotter(); err != nil {
@@ -341,6 +353,9 @@ func printReport(w io.Writer, rep report) {
 	st := rep.Stampede
 	fmt.Fprintf(w, "\nstampede: %d concurrent first requests (no file, empty Redis, cold nginx cache): %d answered 200, %d MySQL SELECTs, %d origin requests\n",
 		st.Requests, st.OK, st.Selects, st.OriginRequests)
+	for _, name := range slices.Sorted(maps.Keys(rep.Flip)) {
+		fmt.Fprintf(w, "flip: %-24s new bytes served %6.0f ms after the publish (worst of %d)\n", name, rep.Flip[name], flipRounds)
+	}
 	fmt.Fprintf(w, "peak RSS: origin %.1f MB (after all runs), snapshotter %.1f MB (loop, after its first refresh); status.json %d bytes\n",
 		float64(rep.OriginPeakRSS)/1e6, float64(rep.SnapshotterPeakRSS)/1e6, rep.StatusJSONBytes)
 }

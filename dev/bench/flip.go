@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"statusedge/internal/harness/stack"
+	"statusedge/internal/snapshot"
+)
+
+// flipRounds is how many publishes flipLatency times.
+const flipRounds = 3
+
+// flipLatency publishes a new snapshot flipRounds times (a second apart, so each has new
+// bytes) and measures, per URL, how long after the publish returned the URL first
+// served the new status.json: the worst round, in milliseconds.
+func flipLatency(ctx context.Context, s *stack.Stack, urls map[string]string) (map[string]float64, error) {
+	worst := map[string]float64{}
+	c := &http.Client{Timeout: 2 * time.Second}
+	for range flipRounds {
+		// A new second, so that the read's updated_at, and so its bytes, differ.
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second))) // the clock is what is waited for
+		if err := s.Once(ctx); err != nil {
+			return nil, err
+		}
+		published := time.Now()
+		want, err := os.ReadFile(filepath.Join(s.StatusDir, snapshot.FileName))
+		if err != nil {
+			return nil, err
+		}
+		// Every URL in each pass, so that none waits on another's polling.
+		pending := maps.Clone(urls)
+		for len(pending) > 0 {
+			for name, url := range pending {
+				got, err := fetchBody(ctx, c, url)
+				if err != nil {
+					return nil, err
+				}
+				if bytes.Equal(got, want) {
+					worst[name] = max(worst[name], float64(time.Since(published).Microseconds())/1000)
+					delete(pending, name)
+				} else if time.Since(published) > 5*time.Second {
+					return nil, fmt.Errorf("%s: still not the new snapshot 5 s after the publish", url)
+				}
+			}
+			time.Sleep(5 * time.Millisecond) // polling the served bytes
+		}
+	}
+	return worst, nil
+}
+
+func fetchBody(ctx context.Context, c *http.Client, url string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
