@@ -354,7 +354,7 @@ func printReport(w io.Writer, rep report) {
 	fmt.Fprintf(w, "\nstampede: %d concurrent first requests (no file, empty Redis, cold nginx cache): %d answered 200, %d MySQL SELECTs, %d origin requests\n",
 		st.Requests, st.OK, st.Selects, st.OriginRequests)
 	for _, name := range slices.Sorted(maps.Keys(rep.Flip)) {
-		fmt.Fprintf(w, "flip: %-24s new bytes served %6.0f ms after the publish (worst of %d)\n", name, rep.Flip[name], flipRounds)
+		fmt.Fprintf(w, "flip: %-24s new bytes served %6.0f ms after the publish (worst of %d; %d means not within it)\n", name, rep.Flip[name], flipRounds, flipGiveUp.Milliseconds())
 	}
 	fmt.Fprintf(w, "peak RSS: origin %.1f MB (after all runs), snapshotter %.1f MB (loop, after its first refresh); status.json %d bytes\n",
 		float64(rep.OriginPeakRSS)/1e6, float64(rep.SnapshotterPeakRSS)/1e6, rep.StatusJSONBytes)
