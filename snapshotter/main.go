@@ -143,7 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
+	ro := newRole(l, store, cfg.Lease, *redisTimeout, time.Now, logger)
 	ro.onChange = metrics.role
 	r := newRefresher(ro.Publish, ro.Leading)
 	ro.tasks = []func(context.Context){func(ctx context.Context) { r.Loop(ctx, cfg.Interval) }}

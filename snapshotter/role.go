@@ -26,7 +26,12 @@ type leaseAPI interface {
 	Renew(ctx context.Context) (bool, error)
 	Release(ctx context.Context) (bool, error)
 	Holder(ctx context.Context) (lease.Info, bool, error)
-	PublishFenced(ctx context.Context, token int64, data []byte, ttl time.Duration) (bool, error)
+}
+
+// fencedStore is the writer of server:status a leader publishes through
+// (snapshot.Store.PutFenced).
+type fencedStore interface {
+	PutFenced(ctx context.Context, fenceKey string, token int64, data []byte, ttl time.Duration) (bool, error)
 }
 
 // role competes for the leader lease and runs the leader-only tasks while it holds it.
@@ -36,6 +41,7 @@ type leaseAPI interface {
 // Publish, which carries the fencing token.
 type role struct {
 	lease   leaseAPI
+	store   fencedStore
 	ttl     time.Duration // STATUS_LEASE
 	timeout time.Duration // each Redis call
 	tasks   []func(ctx context.Context)
@@ -51,8 +57,8 @@ type role struct {
 	stepDown chan struct{}
 }
 
-func newRole(l leaseAPI, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *role {
-	return &role{lease: l, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
+func newRole(l leaseAPI, store fencedStore, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *role {
+	return &role{lease: l, store: store, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
 }
 
 // every is the pace of renewals and of a follower's attempts.
@@ -80,7 +86,7 @@ func (r *role) Publish(ctx context.Context, data []byte, ttl time.Duration) erro
 	if !ok {
 		return errNotLeader
 	}
-	accepted, err := r.lease.PublishFenced(ctx, token, data, ttl)
+	accepted, err := r.store.PutFenced(ctx, lease.KeyFence, token, data, ttl)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,6 @@
 // Package lease elects one snapshotter of a fleet to read MySQL, through a lease in Redis,
-// and fences its writes so that a leader that lost the lease without noticing (a long GC
+// and issues the fencing tokens with which the leader's writes (snapshot.Store.PutFenced,
+// the one writer of server:status) are fenced, so that a leader that lost the lease without noticing (a long GC
 // or VM pause, a network partition) cannot overwrite a newer leader's snapshot.
 //
 // Every new leadership gets a fencing token, one more than any token seen before. A
@@ -36,11 +37,8 @@ const (
 	hashTag   = "{" + snapshot.KeyStatus + "}"
 	KeyLeader = hashTag + ":leader"
 	KeyFence  = hashTag + ":fence"
-	// Channel carries the snapshot bytes after every accepted PublishFenced, so that
-	// followers refresh their STATUS_DIR at once instead of on their next poll. Pub/sub
-	// is fire-and-forget: followers still poll, the message only shortens the wait.
-	// Cluster broadcasts PUBLISH to every node, so a subscriber may listen on any.
-	Channel = snapshot.KeyStatus + ":published"
+	// Channel is snapshot.Channel, where the store announces every accepted write.
+	Channel = snapshot.Channel
 )
 
 // acquireScript takes the lease if it is free. The holder that already has it keeps it,
@@ -79,23 +77,6 @@ end
 return 0
 `
 
-// publishScript writes the snapshot unless a bigger token exists, raises the fence to
-// the token it accepted, and announces the bytes. KEYS: status, fence. ARGV: token,
-// TTL seconds, data, channel.
-const publishScript = `
-local token = tonumber(ARGV[1])
-local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
-if token < fence then
-  return 0
-end
-if token > fence then
-  redis.call('SET', KEYS[2], ARGV[1])
-end
-redis.call('SETEX', KEYS[1], ARGV[2], ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[3])
-return 1
-`
-
 // inspectScript reads holder, token and remaining life in one step, so they agree.
 const inspectScript = `
 return {redis.call('HGET', KEYS[1], 'holder'), redis.call('HGET', KEYS[1], 'token'), redis.call('PTTL', KEYS[1])}
@@ -108,7 +89,7 @@ type Lease struct {
 	holder string
 	ttl    time.Duration
 
-	acquire, renew, release, publish, inspect *redis.Script
+	acquire, renew, release, inspect *redis.Script
 }
 
 // New returns holder's handle on the lease. holder must be unique to the process (host
@@ -126,7 +107,6 @@ func New(rdb redis.UniversalClient, holder string, ttl time.Duration) (*Lease, e
 		acquire: redis.NewScript(acquireScript),
 		renew:   redis.NewScript(renewScript),
 		release: redis.NewScript(releaseScript),
-		publish: redis.NewScript(publishScript),
 		inspect: redis.NewScript(inspectScript),
 	}, nil
 }
@@ -189,24 +169,4 @@ func (l *Lease) Holder(ctx context.Context) (info Info, ok bool, err error) {
 	}
 	pttl, _ := vals[2].(int64)
 	return Info{Holder: holder, Token: token, TTL: time.Duration(pttl) * time.Millisecond}, true, nil
-}
-
-// PublishFenced stores data as server:status for ttl (SETEX, as the contract says) unless
-// a bigger token than token exists, then announces data on Channel. accepted is false
-// when the write was refused: a newer leader exists (or existed), so this replica must
-// stop acting as leader. It does not require the lease to be held: a leader whose lease
-// lapsed while nobody else took it still writes the newest snapshot there is.
-func (l *Lease) PublishFenced(ctx context.Context, token int64, data []byte, ttl time.Duration) (accepted bool, err error) {
-	if token < 1 {
-		return false, fmt.Errorf("publish %s: token %d: tokens from Acquire start at 1", snapshot.KeyStatus, token)
-	}
-	if ttl < time.Second || ttl%time.Second != 0 {
-		return false, fmt.Errorf("publish %s: ttl %s: want whole seconds (SETEX)", snapshot.KeyStatus, ttl)
-	}
-	n, err := l.publish.Run(ctx, l.rdb, []string{snapshot.KeyStatus, KeyFence},
-		token, int64(ttl/time.Second), data, Channel).Int64()
-	if err != nil {
-		return false, fmt.Errorf("publish %s: %w", snapshot.KeyStatus, err)
-	}
-	return n == 1, nil
 }

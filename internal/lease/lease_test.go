@@ -163,13 +163,13 @@ func testTakeover(t *testing.T, rdb redis.UniversalClient) {
 		t.Errorf("old leader renew = %v, %v; want false", ok, err)
 	}
 	// b has not published yet; a's write must still lose to b's leadership.
-	if ok, err := a.PublishFenced(ctx, ta, []byte("from a"), 60*time.Second); err != nil || ok {
+	if ok, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, ta, []byte("from a"), 60*time.Second); err != nil || ok {
 		t.Errorf("old leader publish before the new one's = %v, %v; want refused", ok, err)
 	}
 	if n := rdb.Exists(ctx, snapshot.KeyStatus).Val(); n != 0 {
 		t.Errorf("%s exists after a refused publish", snapshot.KeyStatus)
 	}
-	mustPublish(t, b, tb, "from b", true)
+	mustPublish(t, rdb, tb, "from b", true)
 	if got := rdb.Get(ctx, snapshot.KeyStatus).Val(); got != "from b" {
 		t.Errorf("%s = %q, want the new leader's", snapshot.KeyStatus, got)
 	}
@@ -179,7 +179,7 @@ func testStaleToken(t *testing.T, rdb redis.UniversalClient) {
 	ctx := timeout(t)
 	a, b := newLease(t, rdb, "a", leaseTTL), newLease(t, rdb, "b", leaseTTL)
 	ta := mustAcquire(t, a, true)
-	mustPublish(t, a, ta, "one", true)
+	mustPublish(t, rdb, ta, "one", true)
 	if ttl := rdb.TTL(ctx, snapshot.KeyStatus).Val(); ttl <= 50*time.Second || ttl > 60*time.Second {
 		t.Errorf("%s ttl %s, want the 60 s given", snapshot.KeyStatus, ttl)
 	}
@@ -188,14 +188,14 @@ func testStaleToken(t *testing.T, rdb redis.UniversalClient) {
 		t.Fatal(err)
 	}
 	tb := mustAcquire(t, b, true)
-	mustPublish(t, b, tb, "two", true)
+	mustPublish(t, rdb, tb, "two", true)
 	// a wakes up and publishes what it read before the pause.
-	mustPublish(t, a, ta, "stale", false)
+	mustPublish(t, rdb, ta, "stale", false)
 	if got := rdb.Get(ctx, snapshot.KeyStatus).Val(); got != "two" {
 		t.Errorf("%s = %q, want the newer leader's %q", snapshot.KeyStatus, got, "two")
 	}
 	// The newer leader keeps publishing.
-	mustPublish(t, b, tb, "three", true)
+	mustPublish(t, rdb, tb, "three", true)
 }
 
 // testFenceLost plays a Sentinel failover that lost the last writes: the lease and the
@@ -218,14 +218,14 @@ func testFenceLost(t *testing.T, rdb redis.UniversalClient) {
 	if tNext >= tOld {
 		t.Fatalf("setup: token after the loss %d, want below the old %d", tNext, tOld)
 	}
-	mustPublish(t, old, tOld, "old", true) // nothing tells Redis it is stale: accepted
-	mustPublish(t, next, tNext, "next", false)
+	mustPublish(t, rdb, tOld, "old", true) // nothing tells Redis it is stale: accepted
+	mustPublish(t, rdb, tNext, "next", false)
 	healed := mustAcquire(t, next, true)
 	if healed <= tOld {
 		t.Fatalf("token on acquiring again %d, want > %d", healed, tOld)
 	}
-	mustPublish(t, next, healed, "next", true)
-	mustPublish(t, old, tOld, "old again", false)
+	mustPublish(t, rdb, healed, "next", true)
+	mustPublish(t, rdb, tOld, "old again", false)
 	if got := rdb.Get(ctx, snapshot.KeyStatus).Val(); got != "next" {
 		t.Errorf("%s = %q, want %q", snapshot.KeyStatus, got, "next")
 	}
@@ -244,15 +244,15 @@ func testAnnounce(t *testing.T, rdb redis.UniversalClient) {
 	mine := t.Name() + "/"
 	a, b := newLease(t, rdb, "a", leaseTTL), newLease(t, rdb, "b", leaseTTL)
 	ta := mustAcquire(t, a, true)
-	mustPublish(t, a, ta, mine+"1", true)
+	mustPublish(t, rdb, ta, mine+"1", true)
 	expectMessage(t, sub, mine, mine+"1")
 
 	if err := rdb.Del(ctx, lease.KeyLeader).Err(); err != nil {
 		t.Fatal(err)
 	}
 	tb := mustAcquire(t, b, true)
-	mustPublish(t, a, ta, mine+"stale", false)
-	mustPublish(t, b, tb, mine+"2", true)
+	mustPublish(t, rdb, ta, mine+"stale", false)
+	mustPublish(t, rdb, tb, mine+"2", true)
 	// The refused write sent nothing: the next message is the accepted one.
 	expectMessage(t, sub, mine, mine+"2")
 }
@@ -264,17 +264,24 @@ func TestNewRefusesBadArguments(t *testing.T) {
 	if _, err := lease.New(nil, "a", 0); err == nil {
 		t.Error("zero ttl accepted")
 	}
-	l, err := lease.New(nil, "a", time.Second)
-	if err != nil {
+	if _, err := lease.New(nil, "a", time.Second); err != nil {
 		t.Fatal(err)
 	}
-	// Both are refused before any call to Redis (the client is nil).
+}
+
+// TestStoreRefusesBadWrites: the one writer of server:status refuses a token and TTLs
+// SETEX cannot take, before any call to Redis (the client is nil).
+func TestStoreRefusesBadWrites(t *testing.T) {
 	ctx := timeout(t)
-	if _, err := l.PublishFenced(ctx, 0, []byte("x"), time.Minute); err == nil {
+	store := snapshot.NewStore(nil)
+	if _, err := store.PutFenced(ctx, lease.KeyFence, 0, []byte("x"), time.Minute); err == nil {
 		t.Error("token 0 accepted")
 	}
-	if _, err := l.PublishFenced(ctx, 1, []byte("x"), 1500*time.Millisecond); err == nil {
-		t.Error("ttl of 1.5 s accepted for SETEX")
+	if _, err := store.PutFenced(ctx, lease.KeyFence, 1, []byte("x"), 900*time.Millisecond); err == nil {
+		t.Error("ttl under a second accepted for SETEX")
+	}
+	if err := store.Put(ctx, []byte("x"), 900*time.Millisecond); err == nil {
+		t.Error("ttl under a second accepted for SETEX by Put")
 	}
 }
 
@@ -316,9 +323,9 @@ func mustAcquire(t *testing.T, l *lease.Lease, wantOK bool) int64 {
 	return token
 }
 
-func mustPublish(t *testing.T, l *lease.Lease, token int64, data string, wantAccepted bool) {
+func mustPublish(t *testing.T, rdb redis.UniversalClient, token int64, data string, wantAccepted bool) {
 	t.Helper()
-	ok, err := l.PublishFenced(timeout(t), token, []byte(data), 60*time.Second)
+	ok, err := snapshot.NewStore(rdb).PutFenced(timeout(t), lease.KeyFence, token, []byte(data), 60*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

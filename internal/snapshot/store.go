@@ -16,6 +16,11 @@ const (
 	KeyStatus      = "server:status"
 	KeyLastRefresh = "server:status:last_refresh"
 	KeyInterval    = "config:status_interval"
+	// Channel carries the snapshot bytes after every accepted PutFenced, so that
+	// followers refresh their STATUS_DIR at once instead of on their next poll. Pub/sub
+	// is fire-and-forget: followers still poll, the message only shortens the wait.
+	// Cluster broadcasts PUBLISH to every node, so a subscriber may listen on any.
+	Channel = KeyStatus + ":published"
 	// FileName is the snapshot's name inside STATUS_DIR.
 	FileName = "status.json"
 )
@@ -39,18 +44,76 @@ type RefreshRecord struct {
 }
 
 // Store is the snapshot's Redis side.
-type Store struct{ rdb redis.UniversalClient }
+type Store struct {
+	rdb       redis.UniversalClient
+	putFenced *redis.Script
+}
 
 // NewStore wraps a client; the client's options carry the deadlines.
-func NewStore(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+func NewStore(rdb redis.UniversalClient) *Store {
+	return &Store{rdb: rdb, putFenced: redis.NewScript(putFencedScript)}
+}
+
+// Store is the one writer of server:status: Put for an operator's forced refresh
+// (`snapshotter -once`) and the origin's refill, PutFenced for a fleet's leader. Both
+// take the TTL as SETEX does: whole seconds, cut down, at least one.
+
+// ttlSeconds is ttl as SETEX takes it, cut down to whole seconds: never longer than
+// asked (a key must not outlive fresh_until); under a second is refused.
+func ttlSeconds(ttl time.Duration) (int64, error) {
+	if ttl < time.Second {
+		return 0, fmt.Errorf("redis setex %s: ttl %s: want at least a second", KeyStatus, ttl)
+	}
+	return int64(ttl / time.Second), nil
+}
 
 // Put stores the snapshot bytes for ttl (SETEX).
 func (s *Store) Put(ctx context.Context, data []byte, ttl time.Duration) error {
-	//lint:ignore SA1019 the contract names SETEX; SET with EX would store the same.
-	if err := s.rdb.SetEx(ctx, KeyStatus, data, ttl).Err(); err != nil {
+	secs, err := ttlSeconds(ttl)
+	if err != nil {
+		return err
+	}
+	// SETEX itself: the contract names the command.
+	if err := s.rdb.Do(ctx, "SETEX", KeyStatus, secs, data).Err(); err != nil {
 		return fmt.Errorf("redis setex %s: %w", KeyStatus, err)
 	}
 	return nil
+}
+
+// putFencedScript writes the snapshot unless a bigger token exists, raises the fence to
+// the token it accepted, and announces the bytes. KEYS: status, fence. ARGV: token,
+// TTL seconds, data, channel.
+const putFencedScript = `
+local token = tonumber(ARGV[1])
+local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
+if token < fence then
+  return 0
+end
+if token > fence then
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+redis.call('SETEX', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[3])
+return 1
+`
+
+// PutFenced stores data as server:status for ttl unless fenceKey holds a bigger token
+// than token (internal/lease issues the tokens and names the key, in server:status's
+// hash slot), then announces data on Channel. accepted is false when the write was
+// refused: a newer leader exists (or existed).
+func (s *Store) PutFenced(ctx context.Context, fenceKey string, token int64, data []byte, ttl time.Duration) (accepted bool, err error) {
+	if token < 1 {
+		return false, fmt.Errorf("redis setex %s: token %d: tokens start at 1", KeyStatus, token)
+	}
+	secs, err := ttlSeconds(ttl)
+	if err != nil {
+		return false, err
+	}
+	n, err := s.putFenced.Run(ctx, s.rdb, []string{KeyStatus, fenceKey}, token, secs, data, Channel).Int64()
+	if err != nil {
+		return false, fmt.Errorf("redis setex %s: %w", KeyStatus, err)
+	}
+	return n == 1, nil
 }
 
 // ErrMiss is returned by Get when the key is absent.
