@@ -46,7 +46,7 @@ func NewStore(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 
 // Put stores the snapshot bytes for ttl (SETEX).
 func (s *Store) Put(ctx context.Context, data []byte, ttl time.Duration) error {
-	//lint:ignore SA1019 the contract names SETEX; SET with EX would store the same.
+	// SETEX because the contract names it; SET with EX would store the same.
 	if err := s.rdb.SetEx(ctx, KeyStatus, data, ttl).Err(); err != nil {
 		return fmt.Errorf("redis setex %s: %w", KeyStatus, err)
 	}
