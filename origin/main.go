@@ -19,7 +19,6 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
-	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
 )
@@ -57,12 +56,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if *checkHealth {
 		return healthcheck.Probe(ctx, "http://"+cfg.OriginAddr+"/healthz")
-	}
-	// The origin reads the probe's settings for one thing: with a probe, answers promise
-	// freshness for one probe interval at most.
-	probeCfg, probing, err := probe.LoadConfig(getenv)
-	if err != nil {
-		return err
 	}
 	logger := telemetry.Logger(stdout, "origin")
 	// go-redis logs every failed dial; during a Redis outage that is one line per visitor.
@@ -102,8 +95,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
 	}
-	if probing {
-		c.maxAge = probeCfg.Interval
+	// The origin reads the probe's settings for one thing: with a probe, answers promise
+	// freshness for one probe interval at most.
+	if cfg.Probing {
+		c.maxAge = cfg.Probe.Interval
 	}
 	// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
 	// server has drained finishes (or hits refillTimeout) on an open client.

@@ -54,10 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *checkHealth {
 		return healthcheck.Probe(ctx, "http://"+cfg.SnapshotterAddr+"/healthz")
 	}
-	probeCfg, probing, err := probe.LoadConfig(getenv)
-	if err != nil {
-		return err
-	}
+	probeCfg, probing := cfg.Probe, cfg.Probing
 	playersQuery, counting, err := players.LoadQuery(getenv)
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ import (
 
 	"statusedge/internal/harness"
 	"statusedge/internal/healthcheck"
-	"statusedge/internal/probe"
+	"statusedge/internal/config"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -146,10 +146,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	p := cfg.NginxParams
 	p.Listen, p.OriginAddr, p.StatusDir = s.Env["PUBLIC_ADDR"], s.Env["ORIGIN_ADDR"], s.StatusDir
 	p.Interval = cfg.Interval
-	if pc, on, err := probe.LoadConfig(func(k string) string { return s.Env[k] }); err != nil {
+	if pc, err := config.Load(func(k string) string { return s.Env[k] }); err != nil {
 		return nil, err
-	} else if on {
-		p.ProbeInterval = int(pc.Interval / time.Second)
+	} else if pc.Probing {
+		p.ProbeInterval = int(pc.Probe.Interval / time.Second)
 	}
 	dir := filepath.Join(cfg.Dir, "nginx")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
