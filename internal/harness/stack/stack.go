@@ -16,9 +16,9 @@ import (
 	"strconv"
 	"time"
 
+	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/healthcheck"
-	"statusedge/internal/config"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
