@@ -428,6 +428,36 @@ func TestHTTPSemantics(t *testing.T) {
 	}
 }
 
+// TestRangeIgnored: the origin's body changes with age and staleness, so a Range (with
+// or without If-Range) gets the whole answer, 200, and no promise of ranges.
+func TestRangeIgnored(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.Env)
+	s.putSnapshot(t, 0)
+	etag := get(t, o.url+"/server/status").header.Get("ETag")
+	for _, h := range []map[string]string{
+		{"Range": "bytes=0-9"},
+		{"Range": "bytes=-5"},
+		{"Range": "bytes=0-0,5-9"},
+		{"Range": "bytes=0-9", "If-Range": etag},
+	} {
+		r := do(t, http.MethodGet, o.url+"/server/status", h)
+		if r.code != http.StatusOK || r.header.Get("Content-Range") != "" {
+			t.Errorf("%v: %d with Content-Range %q, want 200 and the whole body", h, r.code, r.header.Get("Content-Range"))
+		}
+		if got := r.header.Get("Accept-Ranges"); got != "none" {
+			t.Errorf("%v: Accept-Ranges = %q, want none", h, got)
+		}
+		if strconv.Itoa(len(r.body)) != r.header.Get("Content-Length") {
+			t.Errorf("%v: %d bytes, Content-Length %q", h, len(r.body), r.header.Get("Content-Length"))
+		}
+		wantRates(t, r.status(t))
+	}
+	if r := do(t, http.MethodGet, o.url+"/server/status", map[string]string{"If-None-Match": etag, "Range": "bytes=0-9"}); r.code != http.StatusNotModified {
+		t.Errorf("If-None-Match with Range = %d, want 304", r.code)
+	}
+}
+
 func TestDebug(t *testing.T) {
 	s := newStack(t)
 	const dbPass, redisPass = "db-Secr3t-pw", "redis-Secr3t-pw"
