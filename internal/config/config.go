@@ -170,8 +170,8 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, a := range []struct{ name, v string }{
 		{"ORIGIN_ADDR", c.OriginAddr}, {"SNAPSHOTTER_ADDR", c.SnapshotterAddr}, {"PUBLIC_ADDR", c.PublicAddr},
 	} {
-		if _, _, err := net.SplitHostPort(a.v); err != nil {
-			return Config{}, fmt.Errorf("%s=%q: want host:port: %w", a.name, a.v, err)
+		if _, err := envvar.ListenAddr(a.name, a.v); err != nil {
+			return Config{}, err
 		}
 	}
 	if c.Probe, c.Probing, err = loadProbe(e); err != nil {
