@@ -88,7 +88,8 @@ func ProbeNames() []string {
 	return []string{"GAME_SERVER_ADDR", "GAME_SERVER_PROBE", "STATUS_PROBE_INTERVAL", "STATUS_PROBE_TIMEOUT", "STATUS_PROBE_FAILURES"}
 }
 
-// getter is getenv seen through the one getter every setting goes through.
+// getter wraps getenv: Load reads every setting through its value or get, so that all
+// are trimmed (or not) the same way.
 type getter func(string) string
 
 // value is name as set, with spaces around it dropped: a stray blank in an env file is
