@@ -25,6 +25,16 @@ type Contract struct {
 	Interval, ProbeInterval time.Duration
 }
 
+// ContractOf is the contract of a program's settings: the one derivation of what the
+// nginx file must carry, for both programs, -print-nginx and the test stacks.
+func ContractOf(cfg config.Config) Contract {
+	c := Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}
+	if cfg.Probing {
+		c.ProbeInterval = cfg.Probe.Interval
+	}
+	return c
+}
+
 // MaxAge is the hint of the contract: MaxAge of its intervals.
 func (c Contract) MaxAge() time.Duration { return MaxAge(c.Interval, c.ProbeInterval) }
 

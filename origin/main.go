@@ -19,7 +19,6 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
-	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
 	"statusedge/nginx"
@@ -59,19 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *checkHealth {
 		return healthcheck.Probe(ctx, "http://"+cfg.OriginAddr+"/healthz")
 	}
-	// The origin reads the probe's settings for one thing: with a probe, answers promise
-	// freshness for one probe interval at most.
-	probeCfg, probing, err := probe.LoadConfig(getenv)
-	if err != nil {
-		return err
-	}
 	// The origin promises max-age one nginx cache span short of fresh_until (nginx.OriginMaxAge),
 	// and nginx's last resort reads STATUS_DIR: the nginx file must say the same.
-	edge := nginx.Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}
-	if probing {
-		edge.ProbeInterval = probeCfg.Interval
-	}
-	if err := nginx.Check(cfg.NginxConf, edge); err != nil {
+	if err := nginx.Check(cfg.NginxConf, nginx.ContractOf(cfg)); err != nil {
 		return err
 	}
 	logger := telemetry.Logger(stdout, "origin")
@@ -112,8 +101,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 		now: time.Now, log: logger, metrics: newMetrics(reg),
 	}
-	if probing {
-		c.maxAge = probeCfg.Interval
+	// The origin reads the probe's settings for one thing: with a probe, answers promise
+	// freshness for one probe interval at most.
+	if cfg.Probing {
+		c.maxAge = cfg.Probe.Interval
 	}
 	// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
 	// server has drained finishes (or hits refillTimeout) on an open client.

@@ -84,13 +84,16 @@ type origin struct {
 	logs *syncBuffer
 }
 
+// startOrigin runs the origin on env's ORIGIN_ADDR, 127.0.0.1:0 when unset.
 func startOrigin(t *testing.T, env map[string]string, flags ...string) origin {
 	t.Helper()
 	e := map[string]string{}
 	for k, v := range env {
 		e[k] = v
 	}
-	e["ORIGIN_ADDR"] = "127.0.0.1:0"
+	if e["ORIGIN_ADDR"] == "" {
+		e["ORIGIN_ADDR"] = "127.0.0.1:0"
+	}
 	logs := &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -425,6 +428,64 @@ func TestHTTPSemantics(t *testing.T) {
 	}
 	if h := do(t, "HEAD", o.url+"/server/status", nil).header; h.Get("ETag") != etag || h.Get("Content-Length") == "" {
 		t.Errorf("HEAD headers = %v", h)
+	}
+}
+
+// TestIPv6Loopback: ORIGIN_ADDR takes an IPv6 address in brackets; the origin listens on
+// it and answers there, and -healthcheck finds it from the same setting.
+func TestIPv6Loopback(t *testing.T) {
+	s := newStack(t)
+	env := map[string]string{"ORIGIN_ADDR": "[::1]:0"}
+	for k, v := range s.Env {
+		env[k] = v
+	}
+	o := startOrigin(t, env)
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(o.url, "http://"))
+	if err != nil || host != "::1" {
+		t.Fatalf("origin bound %s (%v), want [::1]:port", o.url, err)
+	}
+	if r := get(t, o.url+"/healthz"); r.code != http.StatusOK || string(r.body) != "ok\n" {
+		t.Errorf("GET /healthz over [::1] = %d %q", r.code, r.body)
+	}
+	s.putSnapshot(t, 0)
+	if r := get(t, o.url+"/server/status"); r.code != http.StatusOK {
+		t.Errorf("GET /server/status over [::1] = %d: %s", r.code, r.body)
+	} else {
+		wantRates(t, r.status(t))
+	}
+	env["ORIGIN_ADDR"] = "[::1]:" + port
+	if err := run(context.Background(), []string{"origin", "-healthcheck"}, harnesstest.Env(env), io.Discard, io.Discard, nil); err != nil {
+		t.Errorf("-healthcheck with ORIGIN_ADDR=%s: %v", env["ORIGIN_ADDR"], err)
+	}
+}
+
+// TestRangeIgnored: the origin's body changes with age and staleness, so a Range (with
+// or without If-Range) gets the whole answer, 200, and no promise of ranges.
+func TestRangeIgnored(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.Env)
+	s.putSnapshot(t, 0)
+	etag := get(t, o.url+"/server/status").header.Get("ETag")
+	for _, h := range []map[string]string{
+		{"Range": "bytes=0-9"},
+		{"Range": "bytes=-5"},
+		{"Range": "bytes=0-0,5-9"},
+		{"Range": "bytes=0-9", "If-Range": etag},
+	} {
+		r := do(t, http.MethodGet, o.url+"/server/status", h)
+		if r.code != http.StatusOK || r.header.Get("Content-Range") != "" {
+			t.Errorf("%v: %d with Content-Range %q, want 200 and the whole body", h, r.code, r.header.Get("Content-Range"))
+		}
+		if got := r.header.Get("Accept-Ranges"); got != "none" {
+			t.Errorf("%v: Accept-Ranges = %q, want none", h, got)
+		}
+		if strconv.Itoa(len(r.body)) != r.header.Get("Content-Length") {
+			t.Errorf("%v: %d bytes, Content-Length %q", h, len(r.body), r.header.Get("Content-Length"))
+		}
+		wantRates(t, r.status(t))
+	}
+	if r := do(t, http.MethodGet, o.url+"/server/status", map[string]string{"If-None-Match": etag, "Range": "bytes=0-9"}); r.code != http.StatusNotModified {
+		t.Errorf("If-None-Match with Range = %d, want 304", r.code)
 	}
 }
 

@@ -58,10 +58,29 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 		h.Set("ETag", etag)
 		h.Set("X-Status-Source", "origin")
 		// ServeContent answers If-None-Match and If-Modified-Since with 304 and HEAD
-		// without a body, from the ETag and the modification time set here.
-		http.ServeContent(w, r, "", modified, bytes.NewReader(body))
+		// without a body, from the ETag and the modification time set here. Ranges are
+		// not served: the body changes with the age and staleness from one request to the
+		// next, so two ranges could splice two answers into one that was never sent.
+		if r.Header.Get("Range") != "" || r.Header.Get("If-Range") != "" {
+			r = r.Clone(r.Context()) // a handler must not change the request it was given
+			r.Header.Del("Range")
+			r.Header.Del("If-Range")
+		}
+		http.ServeContent(noRanges{w}, r, "", modified, bytes.NewReader(body))
 	}
 }
+
+// noRanges says "Accept-Ranges: none" where http.ServeContent, which always sets it
+// before writing the header, says "bytes".
+type noRanges struct{ http.ResponseWriter }
+
+func (w noRanges) WriteHeader(code int) {
+	w.Header().Set("Accept-Ranges", "none")
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w noRanges) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -15,7 +15,8 @@ import (
 // publishes arrives on lease.Channel, and every `every` server:status is read as well, for
 // the messages pub/sub loses (a reconnect, a Redis restart, a follower that subscribed
 // late). Both go through localCopy.Publish, which never puts an older snapshot over a newer
-// one, so on the leader (whose own write came first) they change nothing.
+// one. What this replica put itself is skipped: the leader writes STATUS_DIR right after
+// its put, and its own message, which can arrive before that, is no follower copy.
 func (r *refresher) Follow(ctx context.Context, rdb redis.UniversalClient, configured, every time.Duration) {
 	ps := rdb.Subscribe(ctx, lease.Channel)
 	defer ps.Close()
@@ -59,6 +60,11 @@ func (r *refresher) check(ctx context.Context, configured time.Duration) {
 }
 
 func (r *refresher) apply(data []byte, via string) {
+	if r.own(data) {
+		// Debug: the leader meets each of its own puts here once or twice.
+		r.log.Debug("follow: own put, not copied", "via", via)
+		return
+	}
 	snap, err := snapshot.Parse(data)
 	if err != nil {
 		r.log.Warn("follow: not a snapshot", "via", via, "err", err)

@@ -56,18 +56,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if *checkHealth {
 		return healthcheck.Probe(ctx, "http://"+cfg.SnapshotterAddr+"/healthz")
 	}
-	probeCfg, probing, err := probe.LoadConfig(getenv)
-	if err != nil {
-		return err
-	}
+	probeCfg, probing := cfg.Probe, cfg.Probing
 	// The max-age hint nginx adds to each document's mtime follows these settings: a
 	// nginx file rendered for others would let a cache keep a snapshot past fresh_until,
-	// or hide a flip, so a mismatch stops the snapshotter here.
-	var probeEvery time.Duration
-	if probing {
-		probeEvery = probeCfg.Interval
-	}
-	edge := nginx.Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval, ProbeInterval: probeEvery}
+	// or hide a flip, so a mismatch stops the snapshotter (below).
+	edge := nginx.ContractOf(cfg)
 	if *printConf != "" {
 		return printNginx(stdout, *printConf, edge, cfg)
 	}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -49,6 +51,33 @@ type refresher struct {
 	base      *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
 	seen      *probe.Report          // the probe's last round; nil until one ran
 	nextDue   time.Time              // when the fleet's next refresh is due, as last computed
+	// sent are the last bytes this replica put into Redis itself, newest last. They come
+	// back on lease.Channel and in server:status, and are no copy of another replica's:
+	// Follow skips them. Several, because a message can arrive after the next put.
+	sent [][]byte
+}
+
+// sentKept is how many of its own puts a replica recognises. A leader puts at most once
+// per probe round; Follow handles each message in microseconds, so it never lags that far.
+const sentKept = 8
+
+// putOwn remembers data as this replica's own, then puts it. It remembers first: Redis
+// announces the bytes before put returns, so the message may be handled before that.
+func (r *refresher) putOwn(ctx context.Context, data []byte, ttl time.Duration) error {
+	r.mu.Lock()
+	r.sent = append(r.sent, data)
+	if n := len(r.sent); n > sentKept {
+		r.sent = slices.Clone(r.sent[n-sentKept:])
+	}
+	r.mu.Unlock()
+	return r.put(ctx, data, ttl)
+}
+
+// own reports whether data is one of this replica's own recent puts.
+func (r *refresher) own(data []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.ContainsFunc(r.sent, func(s []byte) bool { return bytes.Equal(s, data) })
 }
 
 // Refresh reads the database once and writes Redis and the file. A failed read writes
@@ -125,7 +154,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	data := snap.Encode()
 
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
-	redisErr := r.put(rctx, data, r.ttl)
+	redisErr := r.putOwn(rctx, data, r.ttl)
 	cancel()
 	if errors.Is(redisErr, errNotLeader) {
 		// A newer leader exists: its snapshot stands, in Redis and on every disk.
@@ -172,7 +201,7 @@ func (r *refresher) Republish(ctx context.Context) error {
 	snap := withProbe(*base, seen)
 	data := snap.Encode()
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
-	redisErr := r.put(rctx, data, left)
+	redisErr := r.putOwn(rctx, data, left)
 	cancel()
 	if errors.Is(redisErr, errNotLeader) {
 		return redisErr // a newer leader's snapshot stands

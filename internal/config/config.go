@@ -39,6 +39,13 @@ const (
 	// NginxConfNone, as STATUS_NGINX_CONF, says that no statusedge nginx serves
 	// STATUS_DIR: nothing to check the edge contract against.
 	NginxConfNone = "none"
+
+	DefaultProbeKind     = probe.TCP        // GAME_SERVER_PROBE
+	DefaultProbeInterval = 15 * time.Second // STATUS_PROBE_INTERVAL
+	// DefaultProbeTimeout is STATUS_PROBE_TIMEOUT when unset, or STATUS_PROBE_INTERVAL
+	// when that is shorter: a short interval alone is a complete setting.
+	DefaultProbeTimeout  = 3 * time.Second
+	DefaultProbeFailures = 2 // STATUS_PROBE_FAILURES
 )
 
 // Config is the validated environment.
@@ -62,49 +69,76 @@ type Config struct {
 	// Lease is STATUS_LEASE: how long a snapshotter leader's lease lasts unless renewed,
 	// hence the longest a fleet goes without a leader after one dies.
 	Lease time.Duration
+	// Probe is GAME_SERVER_ADDR and the STATUS_PROBE_* variables; Probing is false when
+	// GAME_SERVER_ADDR is empty (no probe), and the rest is validated even then.
+	Probe   probe.Config
+	Probing bool
 
 	redisSecrets []string // REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD: for Redact
 }
 
 // Names lists every environment variable the programs read: Load's, then those the
-// probe, the players query and the webhook own.
+// players query and the webhook own.
 func Names() []string {
-	return slices.Concat(loadNames(), probe.Names(), []string{players.Env, notify.Env})
+	return slices.Concat(loadNames(), []string{players.Env, notify.Env})
 }
 
 // loadNames lists the variables Load reads.
 func loadNames() []string {
-	return []string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
+	return slices.Concat([]string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
 		"REDIS_PASSWORD", "REDIS_SENTINEL_ADDRS", "REDIS_MASTER_NAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS",
 		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR",
-		"STATUS_LEASE", "STATUS_NGINX_CONF"}
+		"STATUS_LEASE", "STATUS_NGINX_CONF"}, ProbeNames())
+}
+
+// ProbeNames lists the probe's variables, which Load reads into Config.Probe.
+func ProbeNames() []string {
+	return []string{"GAME_SERVER_ADDR", "GAME_SERVER_PROBE", "STATUS_PROBE_INTERVAL", "STATUS_PROBE_TIMEOUT", "STATUS_PROBE_FAILURES"}
+}
+
+// getter wraps getenv: Load reads every setting through its value or get, so that all
+// are trimmed (or not) the same way.
+type getter func(string) string
+
+// value is name as set, with spaces around it dropped: a stray blank in an env file is
+// never meant, and would turn a number into an error or a host into another host. Secrets
+// are taken exactly as set, since a space may be part of a password.
+func (e getter) value(name string) string {
+	switch name {
+	case "DB_PASSWORD", "REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD":
+		return e(name)
+	}
+	return strings.TrimSpace(e(name))
+}
+
+// get is value, or def when name is unset or blank.
+func (e getter) get(name, def string) string {
+	if v := e.value(name); v != "" {
+		return v
+	}
+	return def
 }
 
 // Load reads and validates the environment. The error names the variable at fault.
 func Load(getenv func(string) string) (Config, error) {
-	get := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
+	e := getter(getenv)
 	c := Config{
-		DBHost:          get("DB_HOST", "127.0.0.1"),
-		DBUser:          get("DB_USER", "tzuser"),
-		DBName:          get("DB_NAME", "tzserver"),
-		DBPassword:      getenv("DB_PASSWORD"),
-		RedisURL:        get("REDIS_URL", redisconn.DefaultURL),
-		StatusDir:       get("STATUS_DIR", "/var/lib/statusedge/www"),
-		OriginAddr:      get("ORIGIN_ADDR", "127.0.0.1:8091"),
-		SnapshotterAddr: get("SNAPSHOTTER_ADDR", "127.0.0.1:8092"),
-		PublicAddr:      get("PUBLIC_ADDR", "127.0.0.1:8090"),
-		NginxConf:       get("STATUS_NGINX_CONF", DefaultNginxConf),
+		DBHost:          e.get("DB_HOST", "127.0.0.1"),
+		DBUser:          e.get("DB_USER", "tzuser"),
+		DBName:          e.get("DB_NAME", "tzserver"),
+		DBPassword:      e.value("DB_PASSWORD"),
+		RedisURL:        e.get("REDIS_URL", redisconn.DefaultURL),
+		StatusDir:       e.get("STATUS_DIR", "/var/lib/statusedge/www"),
+		OriginAddr:      e.get("ORIGIN_ADDR", "127.0.0.1:8091"),
+		SnapshotterAddr: e.get("SNAPSHOTTER_ADDR", "127.0.0.1:8092"),
+		PublicAddr:      e.get("PUBLIC_ADDR", "127.0.0.1:8090"),
+		NginxConf:       e.get("STATUS_NGINX_CONF", DefaultNginxConf),
 	}
 	var err error
-	if c.DBPort, err = envvar.Port("DB_PORT", get("DB_PORT", "3306")); err != nil {
+	if c.DBPort, err = envvar.Port("DB_PORT", e.get("DB_PORT", "3306")); err != nil {
 		return Config{}, err
 	}
-	if f := getenv("DB_PASSWORD_FILE"); f != "" {
+	if f := e.value("DB_PASSWORD_FILE"); f != "" {
 		if c.DBPassword != "" {
 			return Config{}, errors.New("DB_PASSWORD_FILE: set together with DB_PASSWORD; use one")
 		}
@@ -115,29 +149,28 @@ func Load(getenv func(string) string) (Config, error) {
 		// Secret files usually end in a newline that is not part of the password.
 		c.DBPassword = strings.TrimRight(string(b), "\r\n")
 	}
-	if c.Interval, err = envvar.Seconds("STATUS_UPDATE_INTERVAL", get("STATUS_UPDATE_INTERVAL", wholeSeconds(DefaultInterval))); err != nil {
+	if c.Interval, err = envvar.Seconds("STATUS_UPDATE_INTERVAL", e.get("STATUS_UPDATE_INTERVAL", wholeSeconds(DefaultInterval))); err != nil {
 		return Config{}, err
 	}
-	if c.TTL, err = envvar.Seconds("STATUS_CACHE_TTL", get("STATUS_CACHE_TTL", wholeSeconds(DefaultTTL))); err != nil {
+	if c.TTL, err = envvar.Seconds("STATUS_CACHE_TTL", e.get("STATUS_CACHE_TTL", wholeSeconds(DefaultTTL))); err != nil {
 		return Config{}, err
 	}
 	if c.TTL > MaxTTL {
 		return Config{}, fmt.Errorf("STATUS_CACHE_TTL=%d: want at most %d (a week)", int(c.TTL.Seconds()), int(MaxTTL.Seconds()))
 	}
-	if c.TTL <= c.Interval {
-		return Config{}, fmt.Errorf("STATUS_CACHE_TTL=%d must be greater than STATUS_UPDATE_INTERVAL=%d, or the snapshot expires before the next refresh",
-			int(c.TTL.Seconds()), int(c.Interval.Seconds()))
-	}
-	if c.Lease, err = envvar.Seconds("STATUS_LEASE", get("STATUS_LEASE", wholeSeconds(DefaultLease))); err != nil {
+	if err := CheckInterval("STATUS_UPDATE_INTERVAL", c.Interval, c.TTL); err != nil {
 		return Config{}, err
 	}
-	c.redisSecrets = []string{getenv("REDIS_PASSWORD"), getenv("REDIS_SENTINEL_PASSWORD")}
+	if c.Lease, err = envvar.Seconds("STATUS_LEASE", e.get("STATUS_LEASE", wholeSeconds(DefaultLease))); err != nil {
+		return Config{}, err
+	}
+	c.redisSecrets = []string{e.value("REDIS_PASSWORD"), e.value("REDIS_SENTINEL_PASSWORD")}
 	// redisconn parses REDIS_URL the same way; asking first keeps the one message that
 	// explains percent-encoding and scrubs go-redis's own.
 	if _, err := redis.ParseURL(c.RedisURL); err != nil {
 		return Config{}, redisURLError(c.RedisURL, err)
 	}
-	if c.Redis, err = redisconn.Load(getenv); err != nil {
+	if c.Redis, err = redisconn.Load(e.value); err != nil {
 		return Config{}, c.Redact(err)
 	}
 	if _, err := mysql.ParseDSN(c.DSN(time.Second)); err != nil {
@@ -147,11 +180,69 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, a := range []struct{ name, v string }{
 		{"ORIGIN_ADDR", c.OriginAddr}, {"SNAPSHOTTER_ADDR", c.SnapshotterAddr}, {"PUBLIC_ADDR", c.PublicAddr},
 	} {
-		if _, _, err := net.SplitHostPort(a.v); err != nil {
-			return Config{}, fmt.Errorf("%s=%q: want host:port: %w", a.name, a.v, err)
+		if _, err := envvar.ListenAddr(a.name, a.v); err != nil {
+			return Config{}, err
 		}
 	}
+	if c.Probe, c.Probing, err = loadProbe(e); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// CheckInterval is the one rule between a refresh interval and STATUS_CACHE_TTL, for
+// STATUS_UPDATE_INTERVAL at start and config:status_interval live (name says which): the
+// interval must be below the TTL, or the snapshot expires before the next refresh.
+func CheckInterval(name string, interval, ttl time.Duration) error {
+	if interval < ttl {
+		return nil
+	}
+	return fmt.Errorf("%s=%d must be below STATUS_CACHE_TTL=%d, or the snapshot expires before the next refresh",
+		name, int(interval.Seconds()), int(ttl.Seconds()))
+}
+
+// loadProbe reads the probe's variables. They are validated even without
+// GAME_SERVER_ADDR, because a bad value is a mistake the operator should hear about at
+// start, not when the probe is switched on later.
+func loadProbe(e getter) (probe.Config, bool, error) {
+	var c probe.Config
+	var err error
+	if c.Kind, err = parseKind(e.get("GAME_SERVER_PROBE", string(DefaultProbeKind))); err != nil {
+		return probe.Config{}, false, err
+	}
+	if c.Interval, err = envvar.Seconds("STATUS_PROBE_INTERVAL", e.get("STATUS_PROBE_INTERVAL", wholeSeconds(DefaultProbeInterval))); err != nil {
+		return probe.Config{}, false, err
+	}
+	if c.Timeout, err = envvar.Seconds("STATUS_PROBE_TIMEOUT", e.get("STATUS_PROBE_TIMEOUT", wholeSeconds(min(DefaultProbeTimeout, c.Interval)))); err != nil {
+		return probe.Config{}, false, err
+	}
+	// A round that may outlast the interval would make the pace a lie. Equal is allowed:
+	// durations are whole seconds, and a 1-s interval needs a 1-s deadline; a round that
+	// runs a little long only drops a tick (probe.Loop never queues rounds).
+	if c.Timeout > c.Interval {
+		return probe.Config{}, false, fmt.Errorf("STATUS_PROBE_TIMEOUT=%d must not exceed STATUS_PROBE_INTERVAL=%d, or a round can outlast the interval",
+			int(c.Timeout.Seconds()), int(c.Interval.Seconds()))
+	}
+	failures := e.get("STATUS_PROBE_FAILURES", strconv.Itoa(DefaultProbeFailures))
+	if c.Failures, err = strconv.Atoi(failures); err != nil || c.Failures <= 0 {
+		return probe.Config{}, false, fmt.Errorf("STATUS_PROBE_FAILURES=%q: want a whole number of rounds above 0", failures)
+	}
+	addrs := e.value("GAME_SERVER_ADDR")
+	if addrs == "" {
+		return c, false, nil
+	}
+	if c.Targets, err = envvar.HostPorts("GAME_SERVER_ADDR", addrs); err != nil {
+		return probe.Config{}, false, err
+	}
+	return c, true, nil
+}
+
+func parseKind(v string) (probe.Kind, error) {
+	switch k := probe.Kind(strings.ToLower(v)); k {
+	case probe.TCP, probe.Banner:
+		return k, nil
+	}
+	return "", fmt.Errorf("GAME_SERVER_PROBE=%q: want %q or %q", v, probe.TCP, probe.Banner)
 }
 
 // redisURLError names REDIS_URL without its value: the URL usually carries the Redis

@@ -8,6 +8,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"statusedge/internal/probe"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -185,7 +188,9 @@ func TestNamesAreRead(t *testing.T) {
 	values := map[string]string{"DB_PORT": "3307", "REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60",
 		"STATUS_CACHE_TTL": "901", "ORIGIN_ADDR": "127.0.0.1:1", "SNAPSHOTTER_ADDR": "127.0.0.1:2", "PUBLIC_ADDR": "127.0.0.1:3",
 		"DB_PASSWORD_FILE": pw, "STATUS_LEASE": "7",
-		"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379", "REDIS_CLUSTER_ADDRS": "10.0.0.1:7000,10.0.0.2:7000"}
+		"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379", "REDIS_CLUSTER_ADDRS": "10.0.0.1:7000,10.0.0.2:7000",
+		"GAME_SERVER_ADDR": "h:1", "GAME_SERVER_PROBE": "banner", "STATUS_PROBE_INTERVAL": "30", "STATUS_PROBE_TIMEOUT": "2",
+		"STATUS_PROBE_FAILURES": "3"}
 	// Variables that mean something only with a partner.
 	partners := map[string]map[string]string{
 		"REDIS_SENTINEL_ADDRS":    {"REDIS_MASTER_NAME": "m"},
@@ -212,6 +217,135 @@ func TestNamesAreRead(t *testing.T) {
 		}
 		if reflect.DeepEqual(c, base) || (name == "REDIS_SENTINEL_PASSWORD" && reflect.DeepEqual(c, sentinelOnly)) {
 			t.Errorf("%s is listed but Load ignores it", name)
+		}
+	}
+}
+
+func TestLoadProbe(t *testing.T) {
+	defaults := probe.Config{Kind: probe.TCP, Interval: 15 * time.Second, Timeout: 3 * time.Second, Failures: 2}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    probe.Config
+		probing bool
+		wantErr string // substring; "" for no error
+	}{
+		{name: "nothing set: no probe", env: nil, probing: false, want: defaults},
+		{name: "defaults", env: map[string]string{"GAME_SERVER_ADDR": "127.0.0.1:7777"}, probing: true,
+			want: probe.Config{Targets: []string{"127.0.0.1:7777"}, Kind: probe.TCP, Interval: 15 * time.Second, Timeout: 3 * time.Second, Failures: 2}},
+		{name: "everything set", probing: true, env: map[string]string{
+			"GAME_SERVER_ADDR": " game.example:7777 , [::1]:7778", "GAME_SERVER_PROBE": "Banner",
+			"STATUS_PROBE_INTERVAL": "30", "STATUS_PROBE_TIMEOUT": "5", "STATUS_PROBE_FAILURES": "3"},
+			want: probe.Config{Targets: []string{"game.example:7777", "[::1]:7778"}, Kind: probe.Banner, Interval: 30 * time.Second, Timeout: 5 * time.Second, Failures: 3}},
+		{name: "spaces around values", probing: true, env: map[string]string{
+			"GAME_SERVER_ADDR": "h:1\n", "GAME_SERVER_PROBE": " banner ", "STATUS_PROBE_INTERVAL": " 30", "STATUS_PROBE_TIMEOUT": "5 ", "STATUS_PROBE_FAILURES": "\t3"},
+			want: probe.Config{Targets: []string{"h:1"}, Kind: probe.Banner, Interval: 30 * time.Second, Timeout: 5 * time.Second, Failures: 3}},
+		// The default deadline follows a short interval: STATUS_PROBE_INTERVAL alone starts.
+		{name: "interval 1 alone: timeout 1", probing: true, env: map[string]string{"GAME_SERVER_ADDR": "h:1", "STATUS_PROBE_INTERVAL": "1"},
+			want: probe.Config{Targets: []string{"h:1"}, Kind: probe.TCP, Interval: time.Second, Timeout: time.Second, Failures: 2}},
+		{name: "interval 2 alone: timeout 2", env: map[string]string{"STATUS_PROBE_INTERVAL": "2"},
+			want: probe.Config{Kind: probe.TCP, Interval: 2 * time.Second, Timeout: 2 * time.Second, Failures: 2}},
+		{name: "interval 4 alone: timeout 3", env: map[string]string{"STATUS_PROBE_INTERVAL": "4"},
+			want: probe.Config{Kind: probe.TCP, Interval: 4 * time.Second, Timeout: 3 * time.Second, Failures: 2}},
+		{name: "explicit timeout above a short interval", env: map[string]string{"STATUS_PROBE_INTERVAL": "1", "STATUS_PROBE_TIMEOUT": "3"},
+			wantErr: "STATUS_PROBE_TIMEOUT=3 must not exceed STATUS_PROBE_INTERVAL=1"},
+		{name: "bad kind", env: map[string]string{"GAME_SERVER_ADDR": "h:1", "GAME_SERVER_PROBE": "udp"}, wantErr: `GAME_SERVER_PROBE="udp"`},
+		{name: "interval not a number", env: map[string]string{"STATUS_PROBE_INTERVAL": "15s"}, wantErr: `STATUS_PROBE_INTERVAL="15s"`},
+		{name: "interval zero", env: map[string]string{"STATUS_PROBE_INTERVAL": "0"}, wantErr: "STATUS_PROBE_INTERVAL"},
+		{name: "timeout negative", env: map[string]string{"STATUS_PROBE_TIMEOUT": "-1"}, wantErr: "STATUS_PROBE_TIMEOUT"},
+		{name: "timeout above interval", env: map[string]string{"STATUS_PROBE_INTERVAL": "5", "STATUS_PROBE_TIMEOUT": "6"},
+			wantErr: "STATUS_PROBE_TIMEOUT=6 must not exceed STATUS_PROBE_INTERVAL=5"},
+		{name: "timeout equal to interval (1 s each)", probing: true, env: map[string]string{"GAME_SERVER_ADDR": "h:1", "STATUS_PROBE_INTERVAL": "1", "STATUS_PROBE_TIMEOUT": "1"},
+			want: probe.Config{Targets: []string{"h:1"}, Kind: probe.TCP, Interval: time.Second, Timeout: time.Second, Failures: 2}},
+		{name: "failures zero", env: map[string]string{"STATUS_PROBE_FAILURES": "0"}, wantErr: `STATUS_PROBE_FAILURES="0"`},
+		{name: "failures not a number", env: map[string]string{"STATUS_PROBE_FAILURES": "two"}, wantErr: "STATUS_PROBE_FAILURES"},
+		{name: "bad value checked without a probe", env: map[string]string{"STATUS_PROBE_TIMEOUT": "x"}, wantErr: "STATUS_PROBE_TIMEOUT"},
+		{name: "addr without port", env: map[string]string{"GAME_SERVER_ADDR": "127.0.0.1"}, wantErr: "GAME_SERVER_ADDR"},
+		{name: "addr without host", env: map[string]string{"GAME_SERVER_ADDR": ":7777"}, wantErr: "missing host"},
+		{name: "addr port out of range", env: map[string]string{"GAME_SERVER_ADDR": "h:70000"}, wantErr: "port number"},
+		{name: "addr named port", env: map[string]string{"GAME_SERVER_ADDR": "h:http"}, wantErr: "port number"},
+		{name: "empty entry", env: map[string]string{"GAME_SERVER_ADDR": "h:1,,h:2"}, wantErr: "empty entry"},
+		{name: "duplicate", env: map[string]string{"GAME_SERVER_ADDR": "h:1, h:1"}, wantErr: "listed twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "\n") {
+					t.Errorf("error spans several lines: %q", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Probing != tt.probing {
+				t.Errorf("Probing = %v, want %v", c.Probing, tt.probing)
+			}
+			if !reflect.DeepEqual(c.Probe, tt.want) {
+				t.Errorf("Probe = %+v, want %+v", c.Probe, tt.want)
+			}
+		})
+	}
+}
+
+// TestSpacesAroundValues: every setting but a secret reads the same with or without
+// blanks around it (an env file's stray space), and secrets are taken as set.
+func TestSpacesAroundValues(t *testing.T) {
+	plain := map[string]string{"DB_HOST": "db.example", "DB_PORT": "3307", "DB_USER": "u", "DB_NAME": "n",
+		"REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60", "STATUS_CACHE_TTL": "90",
+		"STATUS_DIR": "/srv/www", "ORIGIN_ADDR": "[::1]:8091", "SNAPSHOTTER_ADDR": "127.0.0.1:8092", "PUBLIC_ADDR": "[::]:80",
+		"STATUS_LEASE": "7", "DB_PASSWORD": " pw ", "REDIS_PASSWORD": " rpw"}
+	padded := map[string]string{}
+	for k, v := range plain {
+		padded[k] = v
+		if !strings.Contains(k, "PASSWORD") {
+			padded[k] = " " + v + "\t"
+		}
+	}
+	want, err := Load(env(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(env(padded))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("padded values load as\n%+v\nwant\n%+v", got, want)
+	}
+	if got.DBPassword != " pw " || got.redisSecrets[0] != " rpw" {
+		t.Errorf("passwords %q, %q: want them as set", got.DBPassword, got.redisSecrets[0])
+	}
+}
+
+// TestListenAddrsIPv6: the listen addresses take an IPv6 host in brackets, as
+// net.Listen does.
+func TestListenAddrsIPv6(t *testing.T) {
+	for _, name := range []string{"ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR"} {
+		for _, v := range []string{"[::1]:8090", "[::]:80", "[2001:db8::1]:443"} {
+			if _, err := Load(env(map[string]string{name: v})); err != nil {
+				t.Errorf("%s=%s: %v", name, v, err)
+			}
+		}
+		if _, err := Load(env(map[string]string{name: "::1:8090"})); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=::1:8090 (no brackets): err = %v, want one naming %s", name, err, name)
+		}
+	}
+}
+
+func TestCheckInterval(t *testing.T) {
+	if err := CheckInterval("STATUS_UPDATE_INTERVAL", 899*time.Second, 900*time.Second); err != nil {
+		t.Errorf("899 below 900: %v", err)
+	}
+	for _, iv := range []time.Duration{900 * time.Second, 901 * time.Second} {
+		err := CheckInterval("config:status_interval", iv, 900*time.Second)
+		want := fmt.Sprintf("config:status_interval=%d must be below STATUS_CACHE_TTL=900", int(iv.Seconds()))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("interval %v: err = %v, want %q", iv, err, want)
 		}
 	}
 }

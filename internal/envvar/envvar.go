@@ -6,6 +6,7 @@ package envvar
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,29 @@ func Port(name, v string) (int, error) {
 		return 0, fmt.Errorf("%s=%q: want a port number 1..65535", name, v)
 	}
 	return n, nil
+}
+
+// ListenAddr checks an address a program listens on: host:port as net.Listen takes it,
+// with a numeric port (0 picks a free one) and an empty host for every interface. An IPv6
+// host goes in brackets ([::1]:8090, [::]:80); without them the error says so, since
+// "too many colons" alone does not tell an operator what to write instead.
+func ListenAddr(name, v string) (string, error) {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		if strings.Count(v, ":") > 1 && !strings.HasPrefix(v, "[") {
+			return "", fmt.Errorf("%s=%q: an IPv6 host goes in brackets, as in [::1]:8090", name, v)
+		}
+		return "", fmt.Errorf("%s=%q: want host:port: %w", name, v, err)
+	}
+	if strings.HasPrefix(v, "[") {
+		if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
+			return "", fmt.Errorf("%s=%q: brackets hold an IPv6 address, not %q", name, v, host)
+		}
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("%s=%q: want a port number 0..65535", name, v)
+	}
+	return v, nil
 }
 
 // HostPorts splits a comma-separated host:port list. It is strict (no empty entries, no

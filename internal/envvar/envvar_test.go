@@ -26,6 +26,28 @@ func TestSecondsAndPort(t *testing.T) {
 	}
 }
 
+func TestListenAddr(t *testing.T) {
+	for _, v := range []string{"127.0.0.1:8090", "[::1]:8090", "[::]:80", "[fe80::1%eth0]:80", ":8091", "0.0.0.0:0", "localhost:65535"} {
+		if got, err := ListenAddr("A", v); err != nil || got != v {
+			t.Errorf("ListenAddr(%q) = %q, %v", v, got, err)
+		}
+	}
+	for v, want := range map[string]string{
+		"::1:8090":      "IPv6 host goes in brackets",
+		"[::1]":         "want host:port",
+		"8090":          "want host:port",
+		"[localhost]:1": "brackets hold an IPv6 address",
+		"[1.2.3.4]:1":   "brackets hold an IPv6 address",
+		"[::1]:http":    "port number",
+		"[::1]:65536":   "port number",
+		"h:-1":          "port number",
+	} {
+		if _, err := ListenAddr("A", v); err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "A=") {
+			t.Errorf("ListenAddr(%q) = %v, want an error naming A: %s", v, err, want)
+		}
+	}
+}
+
 func TestHostPorts(t *testing.T) {
 	got, err := HostPorts("L", "a:1, [::1]:2,b:65535")
 	if err != nil || !slices.Equal(got, []string{"a:1", "[::1]:2", "b:65535"}) {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/config"
 )
 
 // Redis keys of the contract.
@@ -235,10 +237,10 @@ func ResolveInterval(configured, ttl time.Duration, value string, set bool, read
 	switch {
 	case err != nil || d < MinInterval || d > MaxInterval:
 		keep.Ignored = fmt.Errorf("%s=%q: want whole seconds in %d..%d", KeyInterval, value, int(MinInterval.Seconds()), int(MaxInterval.Seconds()))
-	case d >= ttl:
-		keep.Ignored = fmt.Errorf("%s=%d is not below STATUS_CACHE_TTL=%d", KeyInterval, n, int(ttl.Seconds()))
 	default:
-		return Interval{Every: d, Override: true}
+		if keep.Ignored = config.CheckInterval(KeyInterval, d, ttl); keep.Ignored == nil {
+			return Interval{Every: d, Override: true}
+		}
 	}
 	return keep
 }

@@ -19,7 +19,6 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/healthcheck"
-	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -165,22 +164,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 }
 
 // ContractOf is the edge contract of the programs run with env: their settings, read by
-// their own loaders, through nginx.Contract's one derivation of the hint.
+// their own loader, through nginx.ContractOf.
 func ContractOf(env map[string]string) (nginx.Contract, error) {
 	getenv := func(k string) string { return env[k] }
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return nginx.Contract{}, err
 	}
-	c := nginx.Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}
-	pc, on, err := probe.LoadConfig(getenv)
-	if err != nil {
-		return nginx.Contract{}, err
-	}
-	if on {
-		c.ProbeInterval = pc.Interval
-	}
-	return c, nil
+	return nginx.ContractOf(cfg), nil
 }
 
 // StartSnapshotter starts the snapshotter loop, which refreshes at once.
