@@ -16,3 +16,19 @@ INSERT INTO constants (Name, Value, Description) VALUES
   ('CLIENT_STATUS', '256',  'Статус клиента'),
   ('MOTD',          'Добро пожаловать!', 'Сообщение дня')
 ON DUPLICATE KEY UPDATE Value = VALUES(Value), Description = VALUES(Description);
+
+-- Demo players for STATUS_PLAYERS_QUERY (`make run` counts them; see
+-- harness.DemoPlayersQuery): 3 of these 5 characters are online.
+CREATE TABLE IF NOT EXISTS characters (
+  id     INT         NOT NULL PRIMARY KEY,
+  name   VARCHAR(32) NOT NULL,
+  online TINYINT     NOT NULL DEFAULT 0
+) DEFAULT CHARSET = utf8mb4;
+
+INSERT INTO characters (id, name, online) VALUES
+  (1, 'Арагорн', 1),
+  (2, 'Leila',   1),
+  (3, 'Borin',   0),
+  (4, 'Мирана',  1),
+  (5, 'Tharn',   0)
+ON DUPLICATE KEY UPDATE name = VALUES(name), online = VALUES(online);

@@ -30,6 +30,9 @@ func (m *memStore) Interval(_ context.Context, configured, _ time.Duration) snap
 func (m *memStore) Record(context.Context) (snapshot.RefreshRecord, bool, error) {
 	return snapshot.RefreshRecord{}, false, nil
 }
+func (m *memStore) ProbeRound(context.Context) (snapshot.ProbeRound, bool, error) {
+	return snapshot.ProbeRound{}, false, nil
+}
 
 func BenchmarkStatusHandler(b *testing.B) {
 	snap, _ := snapshot.Build([]snapshot.Row{}, time.Now(), config.DefaultTTL)

@@ -30,6 +30,7 @@ type statusStore interface {
 	Put(ctx context.Context, data []byte, ttl time.Duration) error
 	TTL(ctx context.Context) (snapshot.Expiry, error)
 	Record(ctx context.Context) (snapshot.RefreshRecord, bool, error)
+	ProbeRound(ctx context.Context) (snapshot.ProbeRound, bool, error)
 	Interval(ctx context.Context, configured, ttl time.Duration) snapshot.Interval
 	Ping(ctx context.Context) error
 }

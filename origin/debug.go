@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
@@ -38,11 +37,19 @@ type debugInfo struct {
 	PlayersError string `json:"players_error,omitempty"`
 }
 
+// probeState is the snapshot's online, checked_at and players, and the probe's last round
+// as the snapshotter stored it in Redis: with the targets' addresses and errors, which the
+// public snapshot leaves out.
 type probeState struct {
-	Online    bool           `json:"online"`
-	CheckedAt time.Time      `json:"checked_at"`
-	Players   *int64         `json:"players"`
-	Targets   []probe.Result `json:"targets"` // empty: no probe configured
+	Online    bool      `json:"online"`
+	CheckedAt time.Time `json:"checked_at"`
+	Players   *int64    `json:"players"`
+	// RoundAt is when the round in Targets started (the snapshot's checked_at, unless a
+	// newer round is not published yet or the snapshot shown is older); absent with none.
+	RoundAt *time.Time `json:"round_at,omitempty"`
+	// Targets: empty without a probe, or when Redis holds no round (RoundError says why).
+	Targets    []snapshot.ProbeResult `json:"targets"`
+	RoundError string                 `json:"round_error,omitempty"`
 }
 
 type fileInfo struct {
@@ -118,7 +125,8 @@ func (d debugDeps) collect(ctx context.Context, v chainView) debugInfo {
 		age := best.snap.Age(v.at)
 		info.UpdatedAt, info.FreshUntil, info.AgeSeconds = &best.snap.UpdatedAt, &best.snap.FreshUntil, &age
 		info.IsFresh = best.snap.Fresh(v.at)
-		info.Probe = &probeState{Online: best.snap.Online, CheckedAt: best.snap.CheckedAt, Players: best.snap.Players, Targets: best.snap.Probe}
+		info.Probe = &probeState{Online: best.snap.Online, CheckedAt: best.snap.CheckedAt, Players: best.snap.Players, Targets: []snapshot.ProbeResult{}}
+		d.probeRound(ctx, info.Redis.Reachable, len(best.snap.Probe) > 0, info.Probe)
 	}
 	// The snapshotter's account of the constants is the one in force; the origin's own
 	// MySQL read stands in when the snapshotter has recorded none.
@@ -173,6 +181,35 @@ func (d debugDeps) snapshotterRecord(ctx context.Context, info *debugInfo) {
 		info.SnapshotterError = "no refresh recorded in Redis: the snapshotter has not run against this Redis"
 	default:
 		info.Snapshotter, info.Fallbacks, info.PlayersError = &rec, rec.Fallbacks, rec.PlayersError
+	}
+}
+
+// probeRound fills the probe's last round from Redis. probed says whether the snapshot
+// shown carries a round, so that a missing one is worth a word.
+func (d debugDeps) probeRound(ctx context.Context, reachable, probed bool, p *probeState) {
+	if !reachable {
+		if probed {
+			p.RoundError = "Redis unreachable: the round's targets are in the snapshotter's /healthz"
+		}
+		return
+	}
+	// Its own deadline: the MySQL check since the other Redis calls may have used theirs.
+	ctx, cancel := context.WithTimeout(ctx, d.redisTimeout)
+	defer cancel()
+	r, ok, err := d.store.ProbeRound(ctx)
+	switch {
+	case err != nil:
+		p.RoundError = err.Error()
+	case !ok:
+		if probed {
+			p.RoundError = "no probe round in Redis (" + snapshot.KeyProbeRound + "): see the leading snapshotter's /healthz"
+		}
+	default:
+		at := r.At.UTC()
+		p.RoundAt, p.Targets = &at, r.Targets
+		if p.Targets == nil {
+			p.Targets = []snapshot.ProbeResult{}
+		}
 	}
 }
 

@@ -38,7 +38,10 @@ func (f *fakeStore) last() []byte {
 	return f.data
 }
 func (f *fakeStore) PutRecord(context.Context, snapshot.RefreshRecord) error { return nil }
-func (f *fakeStore) Get(context.Context) ([]byte, error)                     { return nil, snapshot.ErrMiss }
+func (f *fakeStore) PutProbeRound(context.Context, snapshot.ProbeRound, time.Duration) error {
+	return nil
+}
+func (f *fakeStore) Get(context.Context) ([]byte, error) { return nil, snapshot.ErrMiss }
 func (f *fakeStore) Record(context.Context) (snapshot.RefreshRecord, bool, error) {
 	return snapshot.RefreshRecord{}, false, nil
 }

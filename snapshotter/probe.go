@@ -10,6 +10,7 @@ import (
 
 	"statusedge/internal/notify"
 	"statusedge/internal/probe"
+	"statusedge/internal/snapshot"
 )
 
 // watcher is the game-server probe and its webhook: one component with one Run, so that
@@ -36,7 +37,8 @@ func (w *watcher) Run(ctx context.Context) {
 
 func (w *watcher) report(ctx context.Context, rep probe.Report) {
 	w.metrics.observe(rep)
-	w.r.observeProbe(rep)
+	round := roundOf(rep)
+	w.r.observeProbe(round)
 	if rep.Flipped {
 		w.log.Info("game server flipped", "online", rep.Verdict == probe.Online, "targets", rep.Results)
 		if w.notifier != nil {
@@ -44,9 +46,35 @@ func (w *watcher) report(ctx context.Context, rep probe.Report) {
 		}
 	}
 	// The publish in progress at shutdown finishes within its own deadlines.
-	if err := w.r.Republish(context.WithoutCancel(ctx)); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	if err := w.r.Republish(ctx); err != nil {
 		w.log.Error("publish probe round", "err", err, "flipped", rep.Flipped)
+		return
 	}
+	// The round with its addresses and errors, for the origin's debug output. It is ops'
+	// view only, so it is not fenced like the snapshot: a deposed leader can at worst
+	// store one round of its own before it stops probing.
+	rctx, cancel := context.WithTimeout(ctx, w.r.redisTimeout)
+	defer cancel()
+	if err := w.r.store.PutProbeRound(rctx, round, w.r.ttl); err != nil {
+		w.log.Warn("store probe round for debug", "err", err)
+	}
+}
+
+// roundOf is the probe's report in the snapshot's terms: the public snapshot takes its
+// verdict and each target's ok and latency, the debug record the whole round.
+func roundOf(rep probe.Report) snapshot.ProbeRound {
+	r := snapshot.ProbeRound{At: rep.At.UTC(), Targets: make([]snapshot.ProbeResult, len(rep.Results))}
+	switch rep.Verdict {
+	case probe.Online:
+		r.Online = new(true)
+	case probe.Offline:
+		r.Online = new(false)
+	}
+	for i, t := range rep.Results {
+		r.Targets[i] = snapshot.ProbeResult{Addr: t.Addr, OK: t.OK, LatencyMS: t.LatencyMS, Error: t.Error}
+	}
+	return r
 }
 
 // probeMetrics are the probe's and the webhook's series, in the snapshotter's registry.

@@ -14,25 +14,40 @@ import (
 	"testing/synctest"
 	"time"
 
+	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
-// runSnapshotter runs the snapshotter loop in process until the test ends.
-func runSnapshotter(t *testing.T, env map[string]string) {
+// runSnapshotter runs the snapshotter loop in process until the test ends, and returns
+// the address it serves /healthz on.
+func runSnapshotter(t *testing.T, env map[string]string) string {
 	t.Helper()
 	env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	bound := make(chan string, 1)
 	var out bytes.Buffer
-	go func() { done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(env), &out, &out, nil) }()
+	go func() {
+		done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(env), &out, &out, func(addr string) { bound <- addr })
+	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("run after cancel = %v", err)
 		}
 	})
+	select {
+	case addr := <-bound:
+		return addr
+	case err := <-done:
+		done <- err // for the cleanup's check
+		t.Fatalf("snapshotter ended before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("snapshotter not listening after 10s")
+	}
+	return ""
 }
 
 // fileSnap reads status.json, or returns false when it is not there yet.
@@ -70,8 +85,9 @@ func probeEnv(s *stack, addr, kind string) {
 	s.Env["STATUS_PROBE_INTERVAL"], s.Env["STATUS_PROBE_TIMEOUT"], s.Env["STATUS_PROBE_FAILURES"] = "1", "1", "2"
 }
 
-// TestPlayers: a real count against a `characters` table; anything but one numeric cell
-// gives players null with the reason in last_refresh, and never fails the refresh.
+// TestPlayers: a real count against the demo seed's `characters` table; anything but one
+// numeric cell gives players null with the reason in last_refresh, and never fails the
+// refresh.
 func TestPlayers(t *testing.T) {
 	s := newStack(t)
 	root, err := s.DB.Root("tzserver")
@@ -79,16 +95,12 @@ func TestPlayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	if _, err := root.Exec(`CREATE TABLE characters (name VARCHAR(32), online TINYINT);
-		INSERT INTO characters VALUES ('a', 1), ('b', 1), ('c', 0), ('d', 1)`); err != nil {
-		t.Fatal(err)
-	}
 	tests := []struct {
 		name, query string
 		want        int64 // -1: null
 		reason      string
 	}{
-		{"count", "SELECT COUNT(*) FROM characters WHERE online = 1", 3, ""},
+		{"count", harness.DemoPlayersQuery, harness.DemoPlayers, ""},
 		{"text", "SELECT name FROM characters LIMIT 1", -1, "VARCHAR column"},
 		{"two columns", "SELECT COUNT(*), MAX(name) FROM characters", -1, "2 columns"},
 		{"error", "SELECT COUNT(*) FROM no_such_table", -1, "doesn't exist"},
@@ -156,21 +168,59 @@ func TestPlayers(t *testing.T) {
 }
 
 // TestBannerProbeOfHungServer: a server that accepts but never writes is offline after
-// the failures, and no probe takes longer than its deadline.
+// the failures, and no probe takes longer than its deadline. The public snapshot (file
+// and Redis) says only that the target failed; its address and the reason are in the
+// debug record in Redis and in /healthz.
 func TestBannerProbeOfHungServer(t *testing.T) {
 	s := newStack(t)
 	g := harnesstest.GameServer(t, false)
 	probeEnv(s, g.Addr, "banner")
-	runSnapshotter(t, s.Env)
+	addr := runSnapshotter(t, s.Env)
 	start := time.Now()
 	snap := s.waitSnap(t, 10*time.Second, "offline", func(s snapshot.Snapshot) bool { return !s.Online && len(s.Probe) == 1 })
 	t.Logf("offline after %v", time.Since(start))
-	r := snap.Probe[0]
-	if r.OK || !strings.Contains(r.Error, "accepted but sent nothing") {
-		t.Errorf("probe = %+v", r)
+	if p := snap.Probe[0]; p.OK || p.LatencyMS > 1000+200 {
+		t.Errorf("public probe = %+v, want a failure within the 1-s deadline", p)
 	}
-	if r.LatencyMS > 1000+200 {
-		t.Errorf("probe took %d ms, deadline 1 s", r.LatencyMS)
+	for what, data := range map[string][]byte{"status.json": s.file(t), snapshot.KeyStatus: s.redisValue(t)} {
+		for _, leak := range []string{g.Addr, "accepted but sent nothing", `"addr"`, `"error"`} {
+			if bytes.Contains(data, []byte(leak)) {
+				t.Errorf("%s holds %s:\n%s", what, leak, data)
+			}
+		}
+	}
+
+	// The debug record follows the publish: poll Redis for the offline round.
+	store := snapshot.NewStore(s.RDB)
+	var round snapshot.ProbeRound
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r, ok, err := store.ProbeRound(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && r.Online != nil && !*r.Online {
+			round = r
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no offline round within 5 s (last %+v, found %v)", snapshot.KeyProbeRound, r, ok)
+		}
+	}
+	if ttl := s.RDB.TTL(context.Background(), snapshot.KeyProbeRound).Val(); ttl <= 0 || ttl > 900*time.Second {
+		t.Errorf("%s TTL = %v, want within STATUS_CACHE_TTL", snapshot.KeyProbeRound, ttl)
+	}
+	var h health
+	if err := probeJSON("http://"+addr+"/healthz", &h); err != nil || h.LastProbe == nil {
+		t.Fatalf("/healthz last_probe = %+v, %v", h.LastProbe, err)
+	}
+	for what, r := range map[string]snapshot.ProbeRound{snapshot.KeyProbeRound: round, "/healthz last_probe": *h.LastProbe} {
+		if len(r.Targets) != 1 {
+			t.Errorf("%s = %+v, want one target", what, r)
+			continue
+		}
+		if tg := r.Targets[0]; tg.Addr != g.Addr || tg.OK || !strings.Contains(tg.Error, "accepted but sent nothing") || tg.LatencyMS > 1000+200 {
+			t.Errorf("%s target = %+v, want %s failed with its reason within 1 s", what, tg, g.Addr)
+		}
 	}
 }
 

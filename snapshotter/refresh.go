@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
@@ -19,6 +18,7 @@ import (
 type statusStore interface {
 	Get(ctx context.Context) ([]byte, error)
 	PutRecord(ctx context.Context, r snapshot.RefreshRecord) error
+	PutProbeRound(ctx context.Context, r snapshot.ProbeRound, ttl time.Duration) error
 	Record(ctx context.Context) (snapshot.RefreshRecord, bool, error)
 	Interval(ctx context.Context, configured, ttl time.Duration) snapshot.Interval
 }
@@ -49,7 +49,7 @@ type refresher struct {
 	mu        sync.Mutex
 	last      snapshot.RefreshRecord // last attempt
 	base      *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
-	seen      *probe.Report          // the probe's last round; nil until one ran
+	seen      *snapshot.ProbeRound   // the probe's last round; nil until one ran
 	nextDue   time.Time              // when the fleet's next refresh is due, as last computed
 	// sent are the last bytes this replica put into Redis itself, newest last. They come
 	// back on lease.Channel and in server:status, and are no copy of another replica's:
@@ -174,11 +174,11 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 }
 
 // withProbe applies the probe's last round, if any, to a database read.
-func withProbe(s snapshot.Snapshot, seen *probe.Report) snapshot.Snapshot {
+func withProbe(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
 	if seen == nil {
 		return s
 	}
-	return s.WithProbe(seen.Verdict, seen.At, seen.Results)
+	return s.WithProbe(*seen)
 }
 
 // Republish writes the last database read again with the probe's latest round applied:
@@ -210,11 +210,11 @@ func (r *refresher) Republish(ctx context.Context) error {
 	return errors.Join(redisErr, fileErr)
 }
 
-// observeProbe records the probe's round for the next publish.
-func (r *refresher) observeProbe(rep probe.Report) {
+// observeProbe records the probe's round for the next publish and for /healthz.
+func (r *refresher) observeProbe(round snapshot.ProbeRound) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.seen = &rep
+	r.seen = &round
 }
 
 // health is what /healthz reports.
@@ -223,6 +223,10 @@ type health struct {
 	AgeSeconds  *int64                  `json:"age_seconds"`
 	LastRefresh *snapshot.RefreshRecord `json:"last_refresh,omitempty"`
 	LastError   string                  `json:"last_error,omitempty"`
+	// LastProbe is the probe's last round on this replica, with the targets' addresses
+	// and errors that the public snapshot leaves out; absent without a probe, and on a
+	// follower (only the leader probes).
+	LastProbe *snapshot.ProbeRound `json:"last_probe,omitempty"`
 }
 
 // Health is healthy while the snapshot in STATUS_DIR is fresh: the one notion of
@@ -236,6 +240,7 @@ func (r *refresher) Health() health {
 		last := r.last
 		h.LastRefresh, h.LastError = &last, last.Error
 	}
+	h.LastProbe = r.seen
 	_, h.AgeSeconds, h.Healthy = r.local.View(r.now())
 	return h
 }

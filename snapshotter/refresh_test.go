@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -30,7 +29,7 @@ func TestRepublishStopsWithinTheHintOfFreshUntil(t *testing.T) {
 	round := func(at time.Duration, ok bool) (status []byte, mtime time.Time) {
 		t.Helper()
 		now = start.Add(at)
-		r.observeProbe(probe.Report{At: now, Results: []probe.Result{{Addr: "game:1", OK: ok}}, Verdict: probe.Online, Flipped: false})
+		r.observeProbe(snapshot.ProbeRound{At: now, Online: new(true), Targets: []snapshot.ProbeResult{{Addr: "game:1", OK: ok}}})
 		if err := r.Republish(context.Background()); err != nil {
 			t.Fatalf("round at +%v: %v", at, err)
 		}

@@ -88,6 +88,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			sc.Env[k] = v
 		}
 	}
+	// The throwaway MariaDB holds the demo `characters` too: count them, so that the page
+	// shows everything it can. A database of one's own has its own table, or none.
+	if getenv("DB_HOST") == "" && sc.Env[players.Env] == "" {
+		sc.Env[players.Env] = harness.DemoPlayersQuery
+	}
 	var game *harness.GameServer
 	if sc.Env["GAME_SERVER_ADDR"] == "" {
 		if game, err = harness.StartGameServer(true); err != nil {
@@ -142,27 +147,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 func printURLs(w io.Writer, s *stack.Stack, dir string) {
-	pub := s.PublicURL()
+	pub, snap := s.PublicURL(), "http://"+s.Env["SNAPSHOTTER_ADDR"]
 	db := s.Env["DB_HOST"] + ":" + s.Env["DB_PORT"] + "/" + s.Env["DB_NAME"] + " (user " + s.Env["DB_USER"] + ")"
 	if s.MariaDB != nil {
 		db += ", throwaway, seeded with deploy/seed.sql"
 	}
-	lines := []string{
-		"",
-		"statusedge is running:",
-		"  status page       " + pub + "/",
-		"  snapshot (JSON)   " + pub + "/api/server/status",
-		"  ops debug         " + pub + "/api/server/status/debug",
-		"  origin            " + s.OriginURL() + "/server/status",
-		"  snapshotter       http://" + s.Env["SNAPSHOTTER_ADDR"] + "/healthz",
-		"  MySQL             " + db,
-		"  Redis             " + redacted(s.Env["REDIS_URL"]),
-		"  status.json       " + filepath.Join(s.StatusDir, snapshot.FileName),
-		"  logs              " + dir + "/*.log, " + dir + "/nginx/nginx.log",
-		"",
-		"Ctrl-C stops everything.",
+	rows := [][2]string{
+		{"status page", pub + "/"},
+		{"snapshot (JSON)", pub + "/api/server/status"},
+		{"badge (shields.io)", pub + "/api/server/badge.json"},
+		{"ops debug", pub + "/api/server/status/debug"},
+		{"origin", s.OriginURL() + "/server/status"},
+		{"origin metrics", s.OriginURL() + "/metrics"},
+		{"snapshotter", snap + "/healthz"},
+		{"snapshotter metrics", snap + "/metrics"},
+		{"MySQL", db},
 	}
-	fmt.Fprintln(w, strings.Join(lines, "\n"))
+	if q := s.Env[players.Env]; q != "" {
+		rows = append(rows, [2]string{"players query", q})
+	}
+	rows = append(rows,
+		[2]string{"Redis", redacted(s.Env["REDIS_URL"])},
+		[2]string{"status.json", filepath.Join(s.StatusDir, snapshot.FileName)},
+		[2]string{"logs", dir + "/*.log, " + dir + "/nginx/nginx.log"},
+	)
+	var b strings.Builder
+	b.WriteString("\nstatusedge is running:\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-20s %s\n", r[0], r[1])
+	}
+	b.WriteString("\nCtrl-C stops everything.")
+	fmt.Fprintln(w, b.String())
 }
 
 // redacted hides a password in a URL for printing.

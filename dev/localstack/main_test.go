@@ -1,16 +1,20 @@
 package main
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 )
 
@@ -39,13 +43,24 @@ func TestMakeRun(t *testing.T) {
 	go func() { exited <- cmd.Wait() }()
 	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 
+	// Building the programs from a cold cache can take minutes on a small shared machine;
+	// the stack itself gets 60 s from when the launcher says it starts it.
 	start := time.Now()
+	for !strings.Contains(out(), "starting MariaDB") {
+		if time.Since(start) > 5*time.Minute {
+			t.Fatalf("make run did not build and start the stack within 5 minutes:\n%s", out())
+		}
+		time.Sleep(250 * time.Millisecond) // polling make run's output, not synchronising
+	}
+	start = time.Now()
 	url := "http://" + public + "/api/server/status"
+	var body []byte
 	for {
 		resp, err := http.Get(url)
 		if err == nil {
+			body, err = io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == 200 && resp.Header.Get("X-Status-Source") == "file" {
+			if err == nil && resp.StatusCode == 200 && resp.Header.Get("X-Status-Source") == "file" {
 				break
 			}
 		}
@@ -55,12 +70,41 @@ func TestMakeRun(t *testing.T) {
 		time.Sleep(250 * time.Millisecond) // polling the public URL, not synchronising
 	}
 	t.Logf("make run: %s answered from status.json after %v", url, time.Since(start).Round(100*time.Millisecond))
+	// The demo shows a player count: the snapshotter counted the seed's online characters
+	// with the read that wrote this file.
+	var snap struct {
+		Players *int `json:"players"`
+	}
+	if err := json.Unmarshal(body, &snap); err != nil || snap.Players == nil || *snap.Players != harness.DemoPlayers {
+		t.Errorf("public JSON players = %v (err %v), want %d from the demo seed:\n%s\n%s", snap.Players, err, harness.DemoPlayers, body, out())
+	}
 	// nginx starts last and answers a moment before the URLs are printed.
 	// Polls make run's output.
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out(), "status page"); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(out(), "Ctrl-C stops everything"); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Errorf("make run did not print the URLs:\n%s", out())
 			break
+		}
+	}
+	// Every URL it prints answers 200, and they include the badge and both programs' metrics.
+	urls := printedURLs(out())
+	for _, want := range []string{"/api/server/badge.json", "/api/server/status/debug", "/healthz", "/server/status"} {
+		if !slices.ContainsFunc(urls, func(u string) bool { return strings.HasSuffix(u, want) }) {
+			t.Errorf("make run printed no %s URL:\n%s", want, out())
+		}
+	}
+	if n := len(slices.DeleteFunc(slices.Clone(urls), func(u string) bool { return !strings.HasSuffix(u, "/metrics") })); n != 2 {
+		t.Errorf("make run printed %d /metrics URLs, want the origin's and the snapshotter's:\n%s", n, out())
+	}
+	for _, u := range urls {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Errorf("GET %s: %v", u, err)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %s", u, resp.Status)
 		}
 	}
 
@@ -86,6 +130,19 @@ func TestMakeRun(t *testing.T) {
 			time.Sleep(100 * time.Millisecond) // polling /proc, not synchronising
 		}
 	}
+}
+
+// printedURLs are the http URLs in make run's output, one per line.
+func printedURLs(out string) []string {
+	var urls []string
+	for line := range strings.Lines(out) {
+		for _, f := range strings.Fields(line) {
+			if strings.HasPrefix(f, "http://") {
+				urls = append(urls, f)
+			}
+		}
+	}
+	return urls
 }
 
 // descendants maps every process below pid to its command line.

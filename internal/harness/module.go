@@ -43,6 +43,13 @@ func ModuleRoot() (string, error) {
 	return filepath.Dir(gomod), nil
 }
 
+// DemoPlayersQuery is the STATUS_PLAYERS_QUERY for DemoSeed's `characters` table, which
+// has DemoPlayers online: `make run` counts them, so the demo page shows a player count.
+const DemoPlayersQuery = "SELECT COUNT(*) FROM characters WHERE online = 1"
+
+// DemoPlayers is how many of DemoSeed's characters are online.
+const DemoPlayers = 3
+
 // DemoSeed is deploy/seed.sql, the demo `constants` that docker-compose seeds MariaDB
 // with. It is read from the checkout at run time, like BuildPrograms builds from it, so
 // that tests, `make run` and compose load the very same rows while deploy/ stays a folder

@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"testing"
 	"time"
-
-	"statusedge/internal/probe"
 )
 
 // shields is the shields.io endpoint schema: all four fields required.
@@ -43,28 +41,6 @@ func testSnapshot(t *testing.T, at time.Time, ttl time.Duration, rate float64) (
 	}
 	s, _ := Build([]Row{{Name: "RateExp", Value: &v}}, at, ttl)
 	return s.Encode(), s
-}
-
-func TestWithProbe(t *testing.T) {
-	_, s := testSnapshot(t, time.Unix(1764400987, 0), 90*time.Second, 0)
-	at := s.UpdatedAt.Add(7 * time.Second)
-	r := []probe.Result{{Addr: "h:1", OK: true, LatencyMS: 3}}
-	for _, tt := range []struct {
-		v      probe.Verdict
-		status float64
-		want   bool
-	}{{probe.Online, 0, true}, {probe.Offline, 1, false}, {probe.Unknown, 1, true}, {probe.Unknown, 0, false}} {
-		s.ServerStatus = tt.status
-		got := s.WithProbe(tt.v, at, r)
-		if got.Online != tt.want || !got.CheckedAt.Equal(at) || len(got.Probe) != 1 ||
-			!got.UpdatedAt.Equal(s.UpdatedAt) || !got.FreshUntil.Equal(s.FreshUntil) {
-			t.Errorf("%v with server_status %v: %+v", tt.v, tt.status, got)
-		}
-		back, err := Parse(got.Encode())
-		if err != nil || back.Online != tt.want || !back.CheckedAt.Equal(at) {
-			t.Errorf("round trip: %+v %v", back, err)
-		}
-	}
 }
 
 // An old snapshot without the new fields reads as one without a probe.

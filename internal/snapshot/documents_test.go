@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"statusedge/internal/harness/edgetest"
-	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -51,7 +50,7 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	}
 
 	now = start.Add(10 * time.Second)
-	off := s.WithProbe(probe.Offline, now, []probe.Result{{Addr: "127.0.0.1:7777", Error: "connection refused"}})
+	off := s.WithProbe(snapshot.ProbeRound{At: now, Online: new(false), Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", Error: "connection refused"}}})
 	if err := p.Publish(off.Encode(), off); err != nil {
 		t.Fatal(err)
 	}

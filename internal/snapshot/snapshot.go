@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"statusedge/internal/probe"
 )
 
 // Row is one row of the `constants` table. Value and Description may be NULL.
@@ -46,27 +44,10 @@ type Snapshot struct {
 	Players *int64 `json:"players"`
 	// CheckedAt is when the probe last ran; UpdatedAt without a probe or before its first round.
 	CheckedAt time.Time `json:"checked_at"`
-	// Probe is the last round, one entry per target; empty without a probe.
-	Probe []probe.Result    `json:"probe"`
+	// Probe is the last round, one entry per target in the order configured; empty
+	// without a probe. Addresses and errors stay out of it (ProbeRound has them).
+	Probe []ProbeTarget     `json:"probe"`
 	Meta  map[string]string `json:"_meta"`
-}
-
-// WithProbe returns s as the probe last saw the game server: a round at checkedAt with
-// results, and its verdict. An Unknown verdict keeps the database's word (ServerStatus)
-// but still shows the round. Freshness (UpdatedAt, FreshUntil) never changes here: a
-// probe round is not a database read.
-func (s Snapshot) WithProbe(v probe.Verdict, checkedAt time.Time, results []probe.Result) Snapshot {
-	switch v {
-	case probe.Online:
-		s.Online = true
-	case probe.Offline:
-		s.Online = false
-	default:
-		s.Online = s.ServerStatus != 0
-	}
-	s.CheckedAt = checkedAt.UTC().Truncate(time.Second)
-	s.Probe = append([]probe.Result{}, results...)
-	return s
 }
 
 // Fallback says that a known constant took its default, and why.
@@ -101,7 +82,7 @@ func constantFields(s *Snapshot) []struct {
 // never fails the build: the constant takes its default and is listed in the fallbacks.
 func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) {
 	now = now.UTC().Truncate(time.Second)
-	s := Snapshot{UpdatedAt: now, FreshUntil: now.Add(ttl), CheckedAt: now, Probe: []probe.Result{}, Meta: make(map[string]string, len(rows))}
+	s := Snapshot{UpdatedAt: now, FreshUntil: now.Add(ttl), CheckedAt: now, Probe: []ProbeTarget{}, Meta: make(map[string]string, len(rows))}
 	byName := make(map[string]Row, len(rows))
 	for _, r := range rows {
 		byName[r.Name] = r
@@ -171,7 +152,7 @@ func Parse(data []byte) (Snapshot, error) {
 		Online       *bool             `json:"online"`
 		Players      *int64            `json:"players"`
 		CheckedAt    time.Time         `json:"checked_at"`
-		Probe        []probe.Result    `json:"probe"`
+		Probe        []ProbeTarget     `json:"probe"`
 		Meta         map[string]string `json:"_meta"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -196,7 +177,7 @@ func Parse(data []byte) (Snapshot, error) {
 		s.CheckedAt = s.UpdatedAt
 	}
 	if s.Probe == nil {
-		s.Probe = []probe.Result{}
+		s.Probe = []ProbeTarget{}
 	}
 	return s, nil
 }

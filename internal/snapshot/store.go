@@ -23,6 +23,9 @@ const (
 	// is fire-and-forget: followers still poll, the message only shortens the wait.
 	// Cluster broadcasts PUBLISH to every node, so a subscriber may listen on any.
 	Channel = KeyStatus + ":published"
+	// KeyProbeRound holds the probe's last round with addresses and errors, for ops: the
+	// public snapshot carries only each target's ok and latency.
+	KeyProbeRound = "server:status:probe"
 	// FileName is the snapshot's name inside STATUS_DIR.
 	FileName = "status.json"
 )
@@ -191,6 +194,34 @@ func (s *Store) Record(ctx context.Context) (r RefreshRecord, ok bool, err error
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		return r, false, fmt.Errorf("decode %s: %w", KeyLastRefresh, err)
+	}
+	return r, true, nil
+}
+
+// PutProbeRound stores the probe's last round for ttl: past the snapshot's freshness an
+// old round tells ops nothing the snapshotter's own /healthz does not.
+func (s *Store) PutProbeRound(ctx context.Context, r ProbeRound, ttl time.Duration) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode probe round: %w", err)
+	}
+	if err := s.rdb.Set(ctx, KeyProbeRound, b, ttl).Err(); err != nil {
+		return fmt.Errorf("redis set %s: %w", KeyProbeRound, err)
+	}
+	return nil
+}
+
+// ProbeRound returns the probe's last round; ok is false when none is stored.
+func (s *Store) ProbeRound(ctx context.Context) (r ProbeRound, ok bool, err error) {
+	b, err := s.rdb.Get(ctx, KeyProbeRound).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return r, false, nil
+	}
+	if err != nil {
+		return r, false, fmt.Errorf("redis get %s: %w", KeyProbeRound, err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, false, fmt.Errorf("decode %s: %w", KeyProbeRound, err)
 	}
 	return r, true, nil
 }
