@@ -112,18 +112,21 @@ type view struct {
 	LastName    string   // a document's newest copy marked stale: the origin's last resort
 	RetryAfter  string   // on the JSON 503, as the origin's
 	Lookup      lookup   // how nginx finds a document's name for this second
+	AliasLookup lookup   // the same for the aliases, whose documents the origin always knows
 	LevelMaps   []levelMap
 	ErrorCodes  []errorPage
 }
 
 // lookup is how nginx finds a name for this second: the level that holds it nearly
 // always (lookupOrder's first) by a rewrite, which opens the file once; the others in
-// one try_files in @doc_rest, where a miss costs a failed open (a hit there, at a
+// one try_files in Rest, where a miss costs a failed open (a hit there, at a
 // window's edge or past FineSpan, costs one more open); then the fallbacks.
 type lookup struct {
-	First  int
-	Others []int
-	View   *view
+	First      int
+	Others     []int
+	Rest, Miss string // the named locations of the other levels and of the fallbacks
+	Known      bool   // the document is known without its folder (an alias's)
+	View       *view
 }
 
 func newView(p Params) view {
@@ -135,7 +138,8 @@ func newView(p Params) view {
 		v.ListenAddrs = append(v.ListenAddrs, v.ListenV6)
 	}
 	v.MaxAge = int(p.MaxAge() / time.Second)
-	v.Lookup = lookup{First: lookupOrder[0], Others: lookupOrder[1:], View: &v}
+	v.Lookup = lookup{First: lookupOrder[0], Others: lookupOrder[1:], Rest: "@doc_rest", Miss: "@doc_miss", View: &v}
+	v.AliasLookup = lookup{First: lookupOrder[0], Others: lookupOrder[1:], Rest: "@alias_rest", Miss: "@alias_miss", Known: true, View: &v}
 	for _, l := range slices.Sorted(slices.Values(lookupOrder[:])) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}
