@@ -6,7 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
-	"strconv"
+	"strings"
 	"time"
 
 	"statusedge/internal/config"
@@ -54,12 +54,20 @@ func (p Params) WithContract(c Contract) Params {
 	return p
 }
 
+// The directives that carry the contract, however spaced or quoted; comments aside.
 var (
-	reExpires    = regexp.MustCompile(`(?m)^\s*expires modified \+(\d+)s;`)
-	reCacheValid = regexp.MustCompile(`(?m)^\s*proxy_cache_valid 200 (\d+)s;`)
-	reDocRoot    = regexp.MustCompile(`(?m)^\s*root (\S+)/\$status_doc;`)
-	reStandalone = regexp.MustCompile(`(?m)^worker_processes `)
+	reExpires    = regexp.MustCompile(`(?m)^[ \t]*expires[ \t]+([^;#]*);`)
+	reCacheValid = regexp.MustCompile(`(?m)^[ \t]*proxy_cache_valid[ \t]+([^;#]*);`)
+	reRoot       = regexp.MustCompile(`(?m)^[ \t]*root[ \t]+([^;#]*);`)
+	reStandalone = regexp.MustCompile(`(?m)^[ \t]*worker_processes[ \t]`)
 )
+
+// words is a directive's arguments as nginx reads them: quotes dropped, spaces collapsed,
+// ${var} as $var.
+func words(args string) string {
+	args = strings.NewReplacer(`"`, "", `'`, "", "${status_doc}", "$status_doc").Replace(args)
+	return strings.Join(strings.Fields(args), " ")
+}
 
 // Check reads the nginx file at path (an absolute path, or config.NginxConfNone) and refuses, in one
 // line that names the command that fixes it, a file that does not carry c: nginx would
@@ -70,36 +78,54 @@ func Check(path string, c Contract) error {
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: no nginx file at %s: render it with `snapshotter -print-nginx site > %s` (or set %s=%s when no statusedge nginx serves STATUS_DIR)",
+		return fmt.Errorf("%s: no nginx file at %s: render it with this environment (`snapshotter -print-nginx site > %s`), or set %s=%s when no statusedge nginx serves STATUS_DIR",
 			ConfEnv, path, path, ConfEnv, config.NginxConfNone)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", ConfEnv, err)
+		return fmt.Errorf("%s: %w (set it to the nginx file statusedge serves through, or %s)", ConfEnv, err, config.NginxConfNone)
 	}
 	kind := "site"
 	if reStandalone.Match(b) {
 		kind = "standalone"
 	}
-	fix := fmt.Sprintf("render it anew with `snapshotter -print-nginx %s > %s` and reload nginx", kind, path)
+	// One line, and safe as written: rendered from the same environment into a new file,
+	// checked, then moved over this one, so a failed render never empties the live file.
+	fix := fmt.Sprintf("render it anew with this environment (`snapshotter -print-nginx %s > %s.new && nginx -t && mv %s.new %s`) and reload nginx", kind, path, path, path)
 	hint := int(c.MaxAge() / time.Second)
+	want := fmt.Sprintf("modified +%ds", hint)
 	expires := reExpires.FindAllSubmatch(b, -1)
 	if len(expires) == 0 {
 		return fmt.Errorf("%s: %s is not a statusedge nginx file (no `expires modified`): %s", ConfEnv, path, fix)
 	}
 	for _, m := range expires {
-		if n, _ := strconv.Atoi(string(m[1])); n != hint {
-			return fmt.Errorf("%s: %s serves max-age %d s, this program needs %d s (%s): %s", ConfEnv, path, n, hint, c.why(), fix)
+		if got := words(string(m[1])); got != want {
+			return fmt.Errorf("%s: %s serves max-age `expires %s`, this program needs %d s (%s): %s", ConfEnv, path, got, hint, c.why(), fix)
 		}
 	}
-	for _, m := range reCacheValid.FindAllSubmatch(b, -1) {
-		if n, _ := strconv.Atoi(string(m[1])); n != int(OriginCache/time.Second) {
-			return fmt.Errorf("%s: %s keeps origin answers %d s, the origin's max-age allows %d s: %s", ConfEnv, path, n, int(OriginCache/time.Second), fix)
+	cache := reCacheValid.FindAllSubmatch(b, -1)
+	wantCache := fmt.Sprintf("200 %ds", int(OriginCache/time.Second))
+	if len(cache) == 0 {
+		return fmt.Errorf("%s: %s keeps origin answers without `proxy_cache_valid %s`: %s", ConfEnv, path, wantCache, fix)
+	}
+	for _, m := range cache {
+		if got := words(string(m[1])); got != wantCache {
+			return fmt.Errorf("%s: %s keeps origin answers `proxy_cache_valid %s`, the origin's max-age allows %s: %s", ConfEnv, path, got, wantCache, fix)
 		}
 	}
-	for _, m := range reDocRoot.FindAllSubmatch(b, -1) {
-		if string(m[1]) != c.StatusDir {
-			return fmt.Errorf("%s: %s serves documents from %s, STATUS_DIR is %s: %s", ConfEnv, path, m[1], c.StatusDir, fix)
+	roots := 0
+	for _, m := range reRoot.FindAllSubmatch(b, -1) {
+		got := words(string(m[1]))
+		dir, ok := strings.CutSuffix(got, "/$status_doc")
+		if !ok {
+			continue // not a document's root (the page's, or a server of the operator's)
 		}
+		roots++
+		if dir != c.StatusDir {
+			return fmt.Errorf("%s: %s serves documents from %s, STATUS_DIR is %s: %s", ConfEnv, path, dir, c.StatusDir, fix)
+		}
+	}
+	if roots == 0 {
+		return fmt.Errorf("%s: %s serves no document from STATUS_DIR (no `root %s/$status_doc`): %s", ConfEnv, path, c.StatusDir, fix)
 	}
 	return nil
 }

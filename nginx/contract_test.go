@@ -3,6 +3,7 @@ package nginx_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,7 +38,8 @@ func TestCheckRefusesAMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	sitePath, standalonePath := write("site.conf", site), write("nginx.conf", standalone)
-	for _, path := range []string{sitePath, standalonePath, "none"} {
+	commented := write("commented.conf", append([]byte("# expires modified +600s;\n"), site...))
+	for _, path := range []string{sitePath, standalonePath, commented, "none"} {
 		if err := nginx.Check(path, c); err != nil {
 			t.Errorf("%s rendered for the same settings: %v", path, err)
 		}
@@ -48,11 +50,16 @@ func TestCheckRefusesAMismatch(t *testing.T) {
 		c          nginx.Contract
 		want       []string
 	}{
-		{"another interval", sitePath, other(func(o *nginx.Contract) { o.ProbeInterval = 0 }), []string{"max-age 15 s", "needs 600 s", "STATUS_UPDATE_INTERVAL=600", "snapshotter -print-nginx site > " + sitePath}},
+		{"another interval", sitePath, other(func(o *nginx.Contract) { o.ProbeInterval = 0 }), []string{"`expires modified +15s`", "needs 600 s", "STATUS_UPDATE_INTERVAL=600", "snapshotter -print-nginx site > " + sitePath + ".new && nginx -t && mv " + sitePath + ".new " + sitePath}},
 		{"another probe interval", standalonePath, other(func(o *nginx.Contract) { o.ProbeInterval = 5 * time.Second }), []string{"needs 5 s", "STATUS_PROBE_INTERVAL=5", "-print-nginx standalone"}},
 		{"another STATUS_DIR", sitePath, other(func(o *nginx.Contract) { o.StatusDir = "/var/x" }), []string{"serves documents from /srv/status, STATUS_DIR is /var/x"}},
-		{"a hand-edited max-age", write("sed.conf", []byte(strings.Replace(string(site), "expires modified +15s;", "expires modified +600s;", 1))), c, []string{"max-age 600 s"}},
-		{"a hand-edited origin cache", write("cache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "proxy_cache_valid 200 10s;", 1))), c, []string{"keeps origin answers 10 s"}},
+		{"a hand-edited max-age", write("sed.conf", []byte(strings.Replace(string(site), "expires modified +15s;", "expires modified +600s;", 1))), c, []string{"`expires modified +600s`"}},
+		{"a max-age spaced otherwise", write("spaced.conf", []byte(strings.Replace(string(site), "expires modified +15s;", "expires  modified\t+900s;", 1))), c, []string{"`expires modified +900s`"}},
+		{"a max-age in minutes", write("minutes.conf", []byte(strings.Replace(string(site), "expires modified +15s;", "expires modified +15m;", 1))), c, []string{"`expires modified +15m`"}},
+		{"a hand-edited origin cache", write("cache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "proxy_cache_valid 200 10s;", 1))), c, []string{"`proxy_cache_valid 200 10s`"}},
+		{"an origin cache for any status", write("any.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "proxy_cache_valid 60s;", 1))), c, []string{"`proxy_cache_valid 60s`"}},
+		{"no origin cache rule", write("nocache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "", 1))), c, []string{"without `proxy_cache_valid 200 1s`"}},
+		{"a quoted root elsewhere", write("root.conf", []byte(strings.Replace(string(site), "root /srv/status/$status_doc;", `root "/etc/${status_doc}";`, 1))), c, []string{"serves documents from /etc,"}},
 		{"not an nginx file of ours", write("other.conf", []byte("server { listen 80; }\n")), c, []string{"not a statusedge nginx file"}},
 		{"no file", filepath.Join(dir, "missing.conf"), c, []string{"no nginx file at", "STATUS_NGINX_CONF=none"}},
 	} {
@@ -176,5 +183,41 @@ func TestAnyDocumentRidesTheContract(t *testing.T) {
 	}
 	if after, err := os.ReadFile(s.Nginx.Conf); err != nil || string(after) != string(conf) {
 		t.Errorf("nginx's file changed (%v)", err)
+	}
+}
+
+// TestUnknownAndPlantedDocuments: a document no publisher made answers a JSON 404 from
+// nginx without reaching the origin (a flood of made-up names costs the origin nothing),
+// and a document folder swapped for a symlink is never followed.
+func TestUnknownAndPlantedDocuments(t *testing.T) {
+	s := startStack(t, stack.Config{Interval: 600, TTL: 900})
+	before := originRequests(t, s)
+	for i := range 50 {
+		r := get(t, fmt.Sprintf("%s/api/made-up-%d/status.json", s.PublicURL(), i))
+		if r.code != 404 || r.header.Get("Content-Type") != "application/json; charset=utf-8" || r.header.Get("X-Cache-Status") != "" {
+			t.Fatalf("made-up document: %s, want nginx's JSON 404", describe(r))
+		}
+	}
+	if after := originRequests(t, s); after != before {
+		t.Errorf("made-up documents reached the origin: %d requests", after-before)
+	}
+
+	// A folder outside STATUS_DIR, holding what a document's folder would, linked in.
+	outside := t.TempDir()
+	now := time.Now()
+	names := append(nginx.Cover(now.Unix(), now.Unix(), now.Unix()+600), nginx.StaleName, nginx.LastName)
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(outside, n), []byte(`{"secret":"outside STATUS_DIR"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(s.StatusDir, "api"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(s.StatusDir, "api", "evil")); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, s.PublicURL()+"/api/evil.json"); strings.Contains(string(r.body), "secret") || r.code == 200 {
+		t.Errorf("symlinked document folder: %s", describe(r))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,6 +188,12 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Probe, c.Probing, err = loadProbe(e); err != nil {
 		return Config{}, err
 	}
+	// nginx resolves a relative root under its own prefix, the programs under their
+	// working folder: only an absolute STATUS_DIR means one folder to both.
+	if !filepath.IsAbs(c.StatusDir) {
+		return Config{}, fmt.Errorf("STATUS_DIR=%q: want an absolute path", c.StatusDir)
+	}
+	c.StatusDir = filepath.Clean(c.StatusDir)
 	return c, nil
 }
 

@@ -185,7 +185,7 @@ func TestNamesAreRead(t *testing.T) {
 	if err := os.WriteFile(pw, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	values := map[string]string{"DB_PORT": "3307", "REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60",
+	values := map[string]string{"DB_PORT": "3307", "STATUS_DIR": "/srv/status", "REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60",
 		"STATUS_CACHE_TTL": "901", "ORIGIN_ADDR": "127.0.0.1:1", "SNAPSHOTTER_ADDR": "127.0.0.1:2", "PUBLIC_ADDR": "127.0.0.1:3",
 		"DB_PASSWORD_FILE": pw, "STATUS_LEASE": "7",
 		"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379", "REDIS_CLUSTER_ADDRS": "10.0.0.1:7000,10.0.0.2:7000",
@@ -217,6 +217,18 @@ func TestNamesAreRead(t *testing.T) {
 		}
 		if reflect.DeepEqual(c, base) || (name == "REDIS_SENTINEL_PASSWORD" && reflect.DeepEqual(c, sentinelOnly)) {
 			t.Errorf("%s is listed but Load ignores it", name)
+		}
+	}
+}
+
+// TestStatusDirIsAbsoluteAndClean: nginx and the programs must mean one folder.
+func TestStatusDirIsAbsoluteAndClean(t *testing.T) {
+	if _, err := Load(env(map[string]string{"STATUS_DIR": "status"})); err == nil || !strings.Contains(err.Error(), "STATUS_DIR") {
+		t.Errorf("relative STATUS_DIR: %v, want a refusal naming it", err)
+	}
+	for _, v := range []string{"/srv/status/", "/srv/status/.", "/srv//status"} {
+		if c, err := Load(env(map[string]string{"STATUS_DIR": v})); err != nil || c.StatusDir != "/srv/status" {
+			t.Errorf("STATUS_DIR=%s: %q, %v; want /srv/status", v, c.StatusDir, err)
 		}
 	}
 }

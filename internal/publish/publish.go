@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -108,15 +109,49 @@ func (p *Publisher) tryPublish(d Document) (wait time.Duration, err error) {
 		return 0, err
 	}
 	defer unlock()
-	dir := nginx.DocDir(p.dir, d.Path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, fmt.Errorf("publish %s: %w", d.Path, err)
+	dir, err := p.docDir(d.Path)
+	if err != nil {
+		return 0, err
 	}
 	mtime, wait, err := p.mtime(dir, d)
 	if err != nil || wait > 0 {
 		return wait, err
 	}
-	return 0, p.link(dir, d, mtime)
+	linked, err := p.link(dir, d, mtime)
+	if err != nil && !linked {
+		// The copy may say more than the names: never leave an older version served as
+		// fresh. nginx asks the origin, or serves the stale copy, until a publish succeeds.
+		err = errors.Join(err, prune(dir, nil))
+	}
+	return 0, err
+}
+
+// docDir makes the document's folder, one component at a time, refusing any that is not
+// a plain folder: the publisher never writes, nor prunes, through a symlink planted in
+// STATUS_DIR.
+func (p *Publisher) docDir(doc string) (string, error) { return p.realDir(doc, true) }
+
+// realDir is the document's folder after checking each component is a plain folder;
+// missing ones are made when create is set, else the error is fs.ErrNotExist's.
+func (p *Publisher) realDir(doc string, create bool) (string, error) {
+	dir := filepath.Clean(p.dir)
+	for _, part := range strings.Split(doc, "/") {
+		dir = filepath.Join(dir, part)
+		fi, err := os.Lstat(dir)
+		if errors.Is(err, fs.ErrNotExist) && create {
+			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				return "", fmt.Errorf("publish %s: %w", doc, err)
+			}
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("publish %s: %w", doc, err)
+		}
+		if !fi.IsDir() {
+			return "", fmt.Errorf("publish %s: %s is not a folder (%s): not written through", doc, dir, fi.Mode().Type())
+		}
+	}
+	return dir, nil
 }
 
 // link makes the folder serve d with mtime. Each step is atomic, so that a crash between
@@ -127,19 +162,21 @@ func (p *Publisher) tryPublish(d Document) (wait time.Duration, err error) {
 //  2. each block name of the window still ahead linked to it by link-and-rename;
 //  3. stale.json and last.json replaced;
 //  4. names outside the new window removed, so that no coarser old name shadows a new one.
-func (p *Publisher) link(dir string, d Document, mtime time.Time) error {
+//
+// linked says whether every name of the window now points at the new inode.
+func (p *Publisher) link(dir string, d Document, mtime time.Time) (linked bool, err error) {
 	if d.Copy != "" {
 		if err := WriteCopy(p.dir, d.Copy, d.Body); err != nil {
-			return err
+			return false, err
 		}
 	}
 	tmp, err := writeTemp(dir, d.Body, mtime)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer os.Remove(tmp) // the links keep the inode
 	if err := linkOver(tmp, filepath.Join(dir, nginx.CurrentName)); err != nil {
-		return err
+		return false, err
 	}
 	from := max(d.From.Unix(), p.now().Unix()) // seconds already past need no name
 	names := nginx.Cover(d.From.Unix(), from, d.Until.Unix())
@@ -147,7 +184,7 @@ func (p *Publisher) link(dir string, d Document, mtime time.Time) error {
 	for _, n := range names {
 		keep[n] = true
 		if err := linkOver(tmp, filepath.Join(dir, n)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for _, f := range []struct {
@@ -158,10 +195,10 @@ func (p *Publisher) link(dir string, d Document, mtime time.Time) error {
 			continue
 		}
 		if err := replace(dir, f.name, f.data, mtime); err != nil {
-			return err
+			return true, err
 		}
 	}
-	return prune(dir, keep)
+	return true, prune(dir, keep)
 }
 
 // mtime is what Last-Modified will say, and with the size what nginx's ETag says. It
@@ -279,7 +316,14 @@ func (p *Publisher) Withdraw(paths ...string) error {
 			errs = append(errs, err)
 			continue
 		}
-		errs = append(errs, prune(nginx.DocDir(p.dir, path), nil))
+		dir, err := p.realDir(path, false)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // nothing published: nothing to withdraw
+		}
+		errs = append(errs, err)
+		if err == nil {
+			errs = append(errs, prune(dir, nil))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,6 +254,9 @@ func TestStaleCopyAndRefusedPath(t *testing.T) {
 	}
 }
 
+// TestRecoverAfterAFailedPublish: a publish that fails before every name points at the
+// new version serves nothing from disk (never the old version as fresh), and Recover at
+// the next start links the window anew and tidies up.
 func TestRecoverAfterAFailedPublish(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Unix(1764400987, 0)
@@ -274,16 +278,12 @@ func TestRecoverAfterAFailedPublish(t *testing.T) {
 	if err := p.Publish(fresh); err == nil {
 		t.Fatal("publish over a squatted name succeeded")
 	}
-	sawNew := false
-	for sec := c.now.Unix(); sec < old.Until.Unix(); sec++ {
-		got := servedAt(t, dir, sec)
-		sawNew = sawNew || string(got) == "new"
-		if got != nil && string(got) != "old" && string(got) != "new" {
-			t.Fatalf("second %d: served %q, neither version", sec, got)
+	// Some names were linked to the new version, the rest still pointed at the old: the
+	// failed publish withdrew them all rather than serve the old version as fresh.
+	for sec := c.now.Unix(); sec < fresh.Until.Unix(); sec++ {
+		if got := servedAt(t, dir, sec); got != nil {
+			t.Fatalf("second %d after a failed publish: served %q, want nothing (the origin's turn)", sec, got)
 		}
-	}
-	if !sawNew {
-		t.Fatal("the failed publish linked nothing: the test did not fail midway")
 	}
 	if err := os.RemoveAll(squat); err != nil {
 		t.Fatal(err)
@@ -305,6 +305,34 @@ func TestRecoverAfterAFailedPublish(t *testing.T) {
 		if left, _ := filepath.Glob(pattern); len(left) != 0 {
 			t.Errorf("left after recovery: %v", left)
 		}
+	}
+}
+
+// TestSymlinkedFolderIsNotWrittenThrough: a document's folder swapped for a symlink is
+// refused, and nothing is written or pruned where it points.
+func TestSymlinkedFolderIsNotWrittenThrough(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	at := time.Unix(1764400987, 0)
+	p := newPublisher(dir, &clock{now: at})
+	keep := filepath.Join(outside, "1-42.json")
+	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "api", "test"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, nginx.DocDir(dir, doc)); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(document("v0", at, time.Minute)); err == nil || !strings.Contains(err.Error(), "not a folder") {
+		t.Errorf("publish through a symlinked folder: %v, want a refusal", err)
+	}
+	if err := p.Withdraw(doc); err == nil {
+		t.Error("withdraw through a symlinked folder: no error")
+	}
+	entries, err := os.ReadDir(outside)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "1-42.json" {
+		t.Errorf("the symlink's target holds %v (%v), want only what was there", entries, err)
 	}
 }
 
