@@ -88,9 +88,10 @@ func Check(path string, c Contract) error {
 	if reStandalone.Match(b) {
 		kind = "standalone"
 	}
-	// One line, and safe as written: rendered from the same environment into a new file,
-	// checked, then moved over this one, so a failed render never empties the live file.
-	fix := fmt.Sprintf("render it anew with this environment (`snapshotter -print-nginx %s > %s.new && nginx -t && mv %s.new %s`) and reload nginx", kind, path, path, path)
+	// One line, and safe as written: rendered from the same environment outside nginx's
+	// include folders, then moved over this one, so a failed render never empties the
+	// live file and nginx never reads two sites at once.
+	fix := fmt.Sprintf("render it anew with this environment (`snapshotter -print-nginx %s > /tmp/statusedge-nginx.conf && mv /tmp/statusedge-nginx.conf %s`), check it with `nginx -t` and reload nginx", kind, path)
 	hint := int(c.MaxAge() / time.Second)
 	want := fmt.Sprintf("modified +%ds", hint)
 	expires := reExpires.FindAllSubmatch(b, -1)
