@@ -65,7 +65,7 @@ var (
 // words is a directive's arguments as nginx reads them: quotes dropped, spaces collapsed,
 // ${var} as $var.
 func words(args string) string {
-	args = strings.NewReplacer(`"`, "", `'`, "", "${status_doc}", "$status_doc").Replace(args)
+	args = strings.NewReplacer(`"`, "", `'`, "", "${status_folder}", "$status_folder").Replace(args)
 	return strings.Join(strings.Fields(args), " ")
 }
 
@@ -116,7 +116,7 @@ func Check(path string, c Contract) error {
 	roots := 0
 	for _, m := range reRoot.FindAllSubmatch(b, -1) {
 		got := words(string(m[1]))
-		dir, ok := strings.CutSuffix(got, "/$status_doc")
+		dir, ok := strings.CutSuffix(got, "/$status_folder")
 		if !ok {
 			continue // not a document's root (the page's, or a server of the operator's)
 		}
@@ -126,7 +126,7 @@ func Check(path string, c Contract) error {
 		}
 	}
 	if roots == 0 {
-		return fmt.Errorf("%s: %s serves no document from STATUS_DIR (no `root %s/$status_doc`): %s", ConfEnv, path, c.StatusDir, fix)
+		return fmt.Errorf("%s: %s serves no document from STATUS_DIR (no `root %s/$status_folder`): %s", ConfEnv, path, c.StatusDir, fix)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -12,7 +13,7 @@ import (
 // origin and the templates take every name and number from here.
 //
 // A document is a path such as "api/server/status": nginx serves /<doc>.json from the
-// folder STATUS_DIR/<doc>, which holds
+// folder STATUS_DIR/api.server.status (DocDir), which holds
 //   - <level>-<index>.json: the document, linked under the names of the seconds in which
 //     it is fresh (names.go), with the mtime nginx serves as Last-Modified;
 //   - stale.json (optional): what nginx serves past the window, as no-cache, instead of
@@ -51,8 +52,12 @@ func CheckDoc(doc string) error {
 	return nil
 }
 
-// DocDir is the document's folder in STATUS_DIR.
-func DocDir(statusDir, doc string) string { return filepath.Join(statusDir, filepath.FromSlash(doc)) }
+// DocDir is the document's folder in STATUS_DIR: one folder, its path with "." for "/"
+// (api.server.status), so that nginx's symlink check opens two components per request,
+// not one per segment. Segments hold no ".", so no two paths share a folder.
+func DocDir(statusDir, doc string) string {
+	return filepath.Join(statusDir, strings.ReplaceAll(doc, "/", "."))
+}
 
 // Alias is a public URL that names a document otherwise than /<doc>.json.
 type Alias struct{ URL, Doc string }

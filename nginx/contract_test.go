@@ -59,7 +59,7 @@ func TestCheckRefusesAMismatch(t *testing.T) {
 		{"a hand-edited origin cache", write("cache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "proxy_cache_valid 200 10s;", 1))), c, []string{"`proxy_cache_valid 200 10s`"}},
 		{"an origin cache for any status", write("any.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "proxy_cache_valid 60s;", 1))), c, []string{"`proxy_cache_valid 60s`"}},
 		{"no origin cache rule", write("nocache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "", 1))), c, []string{"without `proxy_cache_valid 200 1s`"}},
-		{"a quoted root elsewhere", write("root.conf", []byte(strings.Replace(string(site), "root /srv/status/$status_doc;", `root "/etc/${status_doc}";`, 1))), c, []string{"serves documents from /etc,"}},
+		{"a quoted root elsewhere", write("root.conf", []byte(strings.Replace(string(site), "root /srv/status/$status_folder;", `root "/etc/${status_folder}";`, 1))), c, []string{"serves documents from /etc,"}},
 		{"not an nginx file of ours", write("other.conf", []byte("server { listen 80; }\n")), c, []string{"not a statusedge nginx file"}},
 		{"no file", filepath.Join(dir, "missing.conf"), c, []string{"no nginx file at", "STATUS_NGINX_CONF=none"}},
 	} {
@@ -211,10 +211,7 @@ func TestUnknownAndPlantedDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.MkdirAll(filepath.Join(s.StatusDir, "api"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(outside, filepath.Join(s.StatusDir, "api", "evil")); err != nil {
+	if err := os.Symlink(outside, nginx.DocDir(s.StatusDir, "api/evil")); err != nil {
 		t.Fatal(err)
 	}
 	if r := get(t, s.PublicURL()+"/api/evil.json"); strings.Contains(string(r.body), "secret") || r.code == 200 {

@@ -93,6 +93,9 @@ type levelMap struct {
 	Regex string
 }
 
+// folderMap is one line of `map $status_doc $status_folder`: a path of n segments.
+type folderMap struct{ Regex, Value string }
+
 // errorPage is an error nginx answers itself, as JSON: Code is what nginx raised, Status
 // what the visitor gets (494, nginx's own "header too large", is a 400 on the wire).
 type errorPage struct {
@@ -114,6 +117,7 @@ type view struct {
 	Lookup      lookup   // how nginx finds a document's name for this second
 	AliasLookup lookup   // the same for the aliases, whose documents the origin always knows
 	LevelMaps   []levelMap
+	FolderMaps  []folderMap
 	ErrorCodes  []errorPage
 }
 
@@ -142,6 +146,14 @@ func newView(p Params) view {
 	v.AliasLookup = lookup{First: lookupOrder[0], Others: lookupOrder[1:], Rest: "@alias_rest", Miss: "@alias_miss", Known: true, View: &v}
 	for _, l := range slices.Sorted(slices.Values(lookupOrder[:])) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
+	}
+	// Likeliest first: a server document (3 segments), a world's (4), then the rest.
+	for _, n := range []int{3, 4, 2, 5, 6, 7} {
+		re, val := "~^([^/]+)", "$1"
+		for i := 2; i <= n; i++ {
+			re, val = re+"/([^/]+)", val+fmt.Sprintf(".$%d", i)
+		}
+		v.FolderMaps = append(v.FolderMaps, folderMap{re + "$", val})
 	}
 	v.ErrorCodes = []errorPage{
 		{400, 400, "bad request"}, {403, 403, "forbidden"}, {404, 404, "not found"}, {405, 405, "method not allowed: use GET or HEAD"},

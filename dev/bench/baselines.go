@@ -24,11 +24,14 @@ type bare struct {
 	noSymlinkURL, fileCacheURL string
 }
 
-// variant is the public location's disk path (nginx/site.conf.tmpl, "first" and
-// "fromdisk") with extra directives, for measuring what they cost or save.
+// variant is the public location's disk path (nginx/site.conf.tmpl, "first", "rest"
+// and "fromdisk") for one document folder, with other symlink and file-cache directives,
+// for measuring what they cost or save: %[1]s names it, %[2]s is the folder, %[3]s the
+// directives, %[4]d the hint. Its fallback past the window is a 404.
 const variant = `location = /%[1]s.json {
             root %[2]s;
             rewrite ^ /1-$status_at1.json break;
+            error_page 301 403 404 500 = @%[1]s_rest;
             %[3]s
             expires modified +%[4]ds;
             add_header Cache-Control "public, stale-if-error=86400";
@@ -38,6 +41,13 @@ const variant = `location = /%[1]s.json {
             add_header X-Content-Type-Options nosniff always;
             etag on; if_modified_since exact; max_ranges 0;
             gzip on; gzip_types application/json; gzip_vary on; gzip_min_length 256;
+            log_not_found off;
+        }
+        location @%[1]s_rest {
+            root %[2]s;
+            try_files /0-$status_at0.json /2-$status_at2.json /3-$status_at3.json /4-$status_at4.json /5-$status_at5.json =404;
+            %[3]s
+            expires modified +%[4]ds;
             log_not_found off;
         }`
 
@@ -61,7 +71,7 @@ func newBare(dir, docDir string, interval int) (*bare, error) {
         %[6]s
     }`, addr, f, b.dir, interval,
 		fmt.Sprintf(variant, "nosymlinkcheck", docDir, "disable_symlinks off; open_file_cache off;", interval),
-		fmt.Sprintf(variant, "filecache", docDir, "disable_symlinks on from=$document_root; open_file_cache max=64 inactive=10s; open_file_cache_valid 1s; open_file_cache_errors on;", interval))
+		fmt.Sprintf(variant, "filecache", docDir, "disable_symlinks on from="+filepath.Dir(docDir)+"; open_file_cache max=64 inactive=10s; open_file_cache_valid 1s; open_file_cache_errors on;", interval))
 	return b, nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"syscall"
 	"time"
 
@@ -126,30 +125,26 @@ func (p *Publisher) tryPublish(d Document) (wait time.Duration, err error) {
 	return 0, err
 }
 
-// docDir makes the document's folder, one component at a time, refusing any that is not
-// a plain folder: the publisher never writes, nor prunes, through a symlink planted in
-// STATUS_DIR.
+// docDir makes the document's folder, refusing one that is not a plain folder: the
+// publisher never writes, nor prunes, through a symlink planted in STATUS_DIR.
 func (p *Publisher) docDir(doc string) (string, error) { return p.realDir(doc, true) }
 
-// realDir is the document's folder after checking each component is a plain folder;
-// missing ones are made when create is set, else the error is fs.ErrNotExist's.
+// realDir is the document's folder once checked to be a plain folder; a missing one is
+// made when create is set, else the error is fs.ErrNotExist's.
 func (p *Publisher) realDir(doc string, create bool) (string, error) {
-	dir := filepath.Clean(p.dir)
-	for _, part := range strings.Split(doc, "/") {
-		dir = filepath.Join(dir, part)
-		fi, err := os.Lstat(dir)
-		if errors.Is(err, fs.ErrNotExist) && create {
-			if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-				return "", fmt.Errorf("publish %s: %w", doc, err)
-			}
-			continue
-		}
-		if err != nil {
+	dir := nginx.DocDir(p.dir, doc)
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return "", fmt.Errorf("publish %s: %w", doc, err)
 		}
-		if !fi.IsDir() {
-			return "", fmt.Errorf("publish %s: %s is not a folder (%s): not written through", doc, dir, fi.Mode().Type())
-		}
+		return p.realDir(doc, false)
+	}
+	if err != nil {
+		return "", fmt.Errorf("publish %s: %w", doc, err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("publish %s: %s is not a folder (%s): not written through", doc, dir, fi.Mode().Type())
 	}
 	return dir, nil
 }
