@@ -28,14 +28,23 @@ func flipLatency(ctx context.Context, s *stack.Stack, urls map[string]string) (m
 	worst := map[string]float64{}
 	c := &http.Client{Timeout: 2 * time.Second}
 	for range flipRounds {
-		// A new second, so that the read's updated_at, and so its bytes, differ.
-		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second))) // the clock is what is waited for
-		if err := s.Once(ctx); err != nil {
+		// A new second, so that the read's updated_at, and so its bytes, differ; the
+		// paths are read all along, so a file cache holds the old name when it changes.
+		stop := make(chan struct{})
+		warmed := make(chan error, 1)
+		go func() { warmed <- keepReading(ctx, c, urls, stop) }()
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(1500 * time.Millisecond))) // the clock is what is waited for
+		err := s.Once(ctx)
+		published := time.Now()
+		if err != nil {
+			close(stop)
+			<-warmed
 			return nil, err
 		}
-		published := time.Now()
 		want, err := os.ReadFile(filepath.Join(s.StatusDir, snapshot.FileName))
 		if err != nil {
+			close(stop)
+			<-warmed
 			return nil, err
 		}
 		// Every URL in each pass, so that none waits on another's polling.
@@ -44,6 +53,8 @@ func flipLatency(ctx context.Context, s *stack.Stack, urls map[string]string) (m
 			for name, url := range pending {
 				got, err := fetchBody(ctx, c, url)
 				if err != nil {
+					close(stop)
+					<-warmed
 					return nil, err
 				}
 				if bytes.Equal(got, want) {
@@ -57,8 +68,29 @@ func flipLatency(ctx context.Context, s *stack.Stack, urls map[string]string) (m
 			}
 			time.Sleep(5 * time.Millisecond) // polling the served bytes
 		}
+		close(stop)
+		if err := <-warmed; err != nil {
+			return nil, err
+		}
 	}
 	return worst, nil
+}
+
+// keepReading reads every URL in turn until stop closes: the load that keeps a file
+// cache's entries alive and just validated, as visitors would.
+func keepReading(ctx context.Context, c *http.Client, urls map[string]string, stop <-chan struct{}) error {
+	for {
+		for _, url := range urls {
+			select {
+			case <-stop:
+				return nil
+			default:
+			}
+			if _, err := fetchBody(ctx, c, url); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 func fetchBody(ctx context.Context, c *http.Client, url string) ([]byte, error) {
