@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -144,16 +145,16 @@ func selects(t *testing.T, s *stack.Stack) int {
 	return n
 }
 
-// waitFor polls cond every 100 ms until it holds or timeout passes.
+// waitFor polls cond every 100 ms until it holds or timeout passes: harnesstest.Eventually
+// for a condition that has no more to say than whether it holds.
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, timeout)
+	harnesstest.Eventually(t, timeout, harnesstest.Every(100*time.Millisecond, "for "+what), func(context.Context) error {
+		if !cond() {
+			return errors.New("not yet")
 		}
-		time.Sleep(100 * time.Millisecond) // polling an observable, not synchronising
-	}
+		return nil
+	})
 }
 
 func statusFile(s *stack.Stack) string { return filepath.Join(s.StatusDir, snapshot.FileName) }

@@ -1,7 +1,9 @@
 package nginx_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -32,48 +34,49 @@ type onlineView struct {
 	} `json:"probe"`
 }
 
-func publicOnline(t *testing.T, s *stack.Stack) (online, probed bool) {
-	t.Helper()
-	r := get(t, s.PublicURL()+"/api/server/status")
-	var v onlineView
-	if r.code != 200 || json.Unmarshal(r.body, &v) != nil || v.Online == nil {
-		return false, false
-	}
-	return *v.Online, len(v.Probe) == 1
-}
-
-// waitOnline polls the public URL until it says online == want, and returns how long it took.
+// waitOnline polls the public URL until it says online == want, and returns how long it
+// took. The pace is short: the flip test measures with it.
 func waitOnline(t *testing.T, s *stack.Stack, want bool, timeout time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	waitFor(t, timeout, "online: "+strconv.FormatBool(want)+" at the public URL", func() bool {
-		online, probed := publicOnline(t, s)
-		return probed && online == want
+	url := s.PublicURL() + "/api/server/status"
+	harnesstest.Eventually(t, timeout, harnesstest.Every(20*time.Millisecond, url), func(context.Context) error {
+		r := get(t, url)
+		var v onlineView
+		if r.code != 200 || json.Unmarshal(r.body, &v) != nil || v.Online == nil || len(v.Probe) != 1 {
+			return fmt.Errorf("%d %s, want a probed status", r.code, r.body)
+		}
+		if *v.Online != want {
+			return fmt.Errorf("online %v, want %v: %s", *v.Online, want, r.body)
+		}
+		return nil
 	})
 	return time.Since(start)
 }
 
 // TestProbeFlipThroughNginx: closing the game server's listener turns the public URL
 // offline within 2 probe intervals + 1 s, reopening turns it online within one interval
-// + 1 s, and neither flip sends a query to MariaDB.
+// + 1 s, and neither flip sends a query to MariaDB. The bound holds for the median of
+// five flips of each kind, and every flip holds it with one more second: the publisher
+// may wait up to a second for a Last-Modified later than the last (internal/publish), and
+// on a loaded machine about one flip in ten was measured that late.
 //
-// The bounds hold for the median of five flips, the figure the issue asks for; each flip
-// must still land within twice its bound. On this 2-core machine, with the other
-// packages' servers running beside it, about one run in twenty had one flip stalled past
-// its bound (CI saw one). Traced runs showed rounds every 1.00 s and publishes under
-// 50 ms; the stall itself was not caught. A per-flip bound tests the machine's
-// scheduling, not the probe. Every flip is logged, and a failure prints the
-// snapshotter's log.
+// With a 1-s interval and 2 failures the flips land, as measured, at 2.0 s and 1.0 s (the
+// test closes and reopens just after a round, so a whole round passes first); nginx adds
+// 2-20 ms over status.json on disk, and the poll here 20 ms. The bounds leave the 1 s the
+// issue allows for publishing. A flip past its bound has so far always been status.json
+// itself flipping a whole second or more late: the probe-to-publish path, not the
+// machine's scheduling and not nginx. A failure prints the snapshotter's log.
 func TestProbeFlipThroughNginx(t *testing.T) {
 	const offlineBound, onlineBound = 3 * time.Second, 2 * time.Second // probe interval 1 s
 	g := harnesstest.GameServer(t, true)
 	s := probeStack(t, g, 1)
 	waitOnline(t, s, true, 15*time.Second)
-	var offline, online []time.Duration
+	var offs, ons []time.Duration
 	for i := range 5 {
 		before := selects(t, s)
 		g.Close()
-		offline = append(offline, waitOnline(t, s, false, 2*offlineBound))
+		offline := waitOnline(t, s, false, offlineBound+time.Second)
 		if after := selects(t, s); after != before {
 			t.Errorf("flip %d to offline: Com_select %d -> %d, want no query", i+1, before, after)
 		}
@@ -81,24 +84,19 @@ func TestProbeFlipThroughNginx(t *testing.T) {
 		if err := g.Open(); err != nil {
 			t.Fatal(err)
 		}
-		online = append(online, waitOnline(t, s, true, 2*onlineBound))
+		online := waitOnline(t, s, true, onlineBound+time.Second)
 		if after := selects(t, s); after != before {
 			t.Errorf("flip %d to online: Com_select %d -> %d, want no query", i+1, before, after)
 		}
-		t.Logf("flip %d: offline after %v, online again after %v", i+1, offline[i], online[i])
+		t.Logf("flip %d: offline after %v, online again after %v; Com_select unchanged", i+1, offline, online)
+		offs, ons = append(offs, offline), append(ons, online)
 	}
-	off, on := median(offline), median(online)
-	t.Logf("close -> online:false at the public URL: median %v of 5 (min %v, max %v); reopen -> online: median %v; Com_select unchanged during every flip",
-		off, slices.Min(offline), slices.Max(offline), on)
-	if off > offlineBound || on > onlineBound {
-		t.Errorf("median of 5: offline after %v (want within %v), online after %v (want within %v)", off, offlineBound, on, onlineBound)
+	if m := median(offs); m > offlineBound {
+		t.Errorf("median flip to offline %v, want at most %v (%v)", m, offlineBound, offs)
 	}
-}
-
-// median is the middle of an odd number of durations.
-func median(d []time.Duration) time.Duration {
-	s := slices.Sorted(slices.Values(d))
-	return s[len(s)/2]
+	if m := median(ons); m > onlineBound {
+		t.Errorf("median flip to online %v, want at most %v (%v)", m, onlineBound, ons)
+	}
 }
 
 // TestProbeRoundsKeepMaxAge: every probe round's publish carries its own second as
@@ -201,4 +199,10 @@ func TestBadgeThroughNginx(t *testing.T) {
 	if cc := r.header.Get("Cache-Control"); cc != "no-cache" || r.header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("stale badge: Cache-Control %q, CORS %q", cc, r.header.Get("Access-Control-Allow-Origin"))
 	}
+}
+
+// median is the middle of d (the upper middle for an even count).
+func median(d []time.Duration) time.Duration {
+	s := slices.Sorted(slices.Values(d))
+	return s[len(s)/2]
 }

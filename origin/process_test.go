@@ -1,18 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 )
 
@@ -33,7 +33,7 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Env = append(cmd.Env, "ORIGIN_ADDR=127.0.0.1:0")
-	logs := newStartLog()
+	logs := &harnesstest.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -41,14 +41,22 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer cmd.Process.Kill()
+	// The origin binds 127.0.0.1:0 and says where it landed in its "started" line.
 	var addr string
-	select {
-	case addr = <-logs.addr:
-	case err := <-exited:
-		t.Fatalf("origin exited before listening: %v\n%s", err, logs)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("no \"started\" log line after 10s:\n%s", logs)
-	}
+	harnesstest.Eventually(t, 10*time.Second, harnesstest.Every(10*time.Millisecond, "the origin's log"), func(context.Context) error {
+		select {
+		case err := <-exited:
+			t.Fatalf("origin exited before listening: %v\n%s", err, logs)
+		default:
+		}
+		for _, rec := range logs.Records() {
+			if a, ok := rec["addr"].(string); ok && rec["msg"] == "started" && a != "" {
+				addr = a
+				return nil
+			}
+		}
+		return errors.New(`no "started" line with an addr`)
+	})
 	url := "http://" + addr
 
 	// Redis is empty and MySQL hangs: the request waits out the 2-s MySQL deadline.
@@ -99,53 +107,14 @@ func TestSIGTERMDrainsSlowRequest(t *testing.T) {
 // waitCounter waits until the origin's counter family{labels} reaches want.
 func waitCounter(t *testing.T, url, family string, labels map[string]string, want float64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n, err := harness.Metric(context.Background(), url+"/metrics", family, labels)
-		if err == nil && n >= want {
-			return
+	harnesstest.Eventually(t, 5*time.Second, harnesstest.Every(10*time.Millisecond, "the origin's /metrics"), func(ctx context.Context) error {
+		n, err := harness.Metric(ctx, url+"/metrics", family, labels)
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s%v never reached %v: %v, %v", family, labels, want, n, err)
+		if n < want {
+			return fmt.Errorf("%s%v = %v, want %v", family, labels, n, want)
 		}
-		time.Sleep(10 * time.Millisecond) // polling the counter, not synchronising
-	}
-}
-
-// startLog collects a program's output and reports the address of its "started" line:
-// the program binds 127.0.0.1:0 and says where it landed.
-type startLog struct {
-	mu      sync.Mutex
-	all     bytes.Buffer
-	partial []byte
-	addr    chan string
-}
-
-func newStartLog() *startLog { return &startLog{addr: make(chan string, 1)} }
-
-func (l *startLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.all.Write(p)
-	l.partial = append(l.partial, p...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		var line struct{ Msg, Addr string }
-		if json.Unmarshal(l.partial[:i], &line) == nil && line.Msg == "started" && line.Addr != "" {
-			select {
-			case l.addr <- line.Addr:
-			default:
-			}
-		}
-		l.partial = l.partial[i+1:]
-	}
-}
-
-func (l *startLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.all.String()
+		return nil
+	})
 }

@@ -85,24 +85,25 @@ func memberDebug(m *hstack.Member) (debugInfo, error) {
 // leaderOf waits until exactly one live member reports itself leader.
 func leaderOf(t *testing.T, f *hstack.Fleet, timeout time.Duration, skip ...*hstack.Member) *hstack.Member {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		var leaders []*hstack.Member
+	var leaders []*hstack.Member
+	harnesstest.Eventually(t, timeout, harnesstest.Every(10*time.Millisecond, "the members' /debug"), func(context.Context) error {
+		leaders = nil
+		var names []string
 		for _, m := range f.Snapshotters {
 			if slices.Contains(skip, m) || m.Process.Exited() {
 				continue
 			}
 			if d, err := memberDebug(m); err == nil && d.Role == roleLeader {
 				leaders = append(leaders, m)
+				names = append(names, m.Name)
 			}
 		}
-		if len(leaders) == 1 {
-			return leaders[0]
+		if len(leaders) != 1 {
+			return fmt.Errorf("leaders %v, want one", names)
 		}
-		time.Sleep(10 * time.Millisecond) // polling the members' debug until the deadline
-	}
-	t.Fatalf("no single leader within %v", timeout)
-	return nil
+		return nil
+	})
+	return leaders[0]
 }
 
 // publishes watches lease.Channel: every snapshot the fleet publishes, in order.
@@ -145,25 +146,23 @@ func (p *publishes) next(t *testing.T, timeout time.Duration) ([]byte, snapshot.
 func sameEverywhere(t *testing.T, f *hstack.Fleet, data []byte, timeout time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	for time.Since(start) < timeout {
-		same := true
+	// A short pace: this measures how soon they agree.
+	harnesstest.Eventually(t, timeout, harnesstest.Every(5*time.Millisecond, "the members' STATUS_DIRs"), func(context.Context) error {
 		for _, m := range f.Snapshotters {
 			if m.Process.Exited() {
 				continue
 			}
 			b, err := os.ReadFile(filepath.Join(m.StatusDir, snapshot.FileName))
-			if err != nil || !bytes.Equal(b, data) {
-				same = false
-				break
+			if err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
+			}
+			if !bytes.Equal(b, data) {
+				return fmt.Errorf("%s: status.json differs from the published snapshot: %s", m.Name, b)
 			}
 		}
-		if same {
-			return time.Since(start)
-		}
-		time.Sleep(5 * time.Millisecond) // polling the folders: this measures how soon they agree
-	}
-	t.Fatalf("STATUS_DIRs differ from the published snapshot %v after publishing", timeout)
-	return 0
+		return nil
+	})
+	return time.Since(start)
 }
 
 func selects(t *testing.T, db *harness.MariaDB) int {
@@ -204,20 +203,16 @@ func TestFleet(t *testing.T) {
 		worstSync = max(worstSync, sameEverywhere(t, f, data, time.Second))
 		for i, e := range f.Edges {
 			// status.json is written first, the served names a moment later.
-			var body []byte
-			var src string
-			for until := time.Now().Add(time.Second); time.Now().Before(until); time.Sleep(10 * time.Millisecond) {
-				var err error
-				if body, src, err = edgeGet(e.Addr); err != nil {
+			harnesstest.Eventually(t, time.Second, harnesstest.Every(10*time.Millisecond, fmt.Sprintf("edge %d", i)), func(context.Context) error {
+				body, src, err := edgeGet(e.Addr)
+				if err != nil {
 					t.Fatal(err)
 				}
-				if src == "file" && bytes.Equal(body, data) {
-					break
+				if src != "file" || !bytes.Equal(body, data) {
+					return fmt.Errorf("X-Status-Source %q, body %s; want the published bytes from disk:\n%s", src, body, data)
 				}
-			}
-			if src != "file" || !bytes.Equal(body, data) {
-				t.Errorf("edge %d: X-Status-Source %q, body %s; want the published bytes from disk within 1s:\n%s", i, src, body, data)
-			}
+				return nil
+			})
 		}
 	}
 	reads := selects(t, db) - base

@@ -297,13 +297,17 @@ func TestHealthz(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	bound := make(chan string, 1)
+	logs := &harnesstest.LogBuffer{}
 	go func() {
-		done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(s.Env), &bytes.Buffer{}, &bytes.Buffer{}, func(addr string) { bound <- addr })
+		done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(s.Env), logs, logs, func(addr string) { bound <- addr })
 	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("run after cancel = %v", err)
+		}
+		if t.Failed() {
+			t.Logf("snapshotter log:\n%s", logs)
 		}
 	}()
 	var addr string
@@ -318,21 +322,15 @@ func TestHealthz(t *testing.T) {
 	s.Env["SNAPSHOTTER_ADDR"] = addr // for -healthcheck below
 	// The first refresh runs beside the server: wait for /healthz itself to turn healthy.
 	var h health
-	wait, stop := context.WithTimeout(ctx, 10*time.Second)
-	defer stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := probeJSON("http://"+addr+"/healthz", &h)
-		if err == nil && h.Healthy {
-			break
+	harnesstest.Eventually(t, 10*time.Second, harnesstest.Every(20*time.Millisecond, "/healthz"), func(context.Context) error {
+		if err := probeJSON("http://"+addr+"/healthz", &h); err != nil {
+			return err
 		}
-		select {
-		case <-wait.Done():
-			t.Fatalf("healthz never healthy: %v %+v", err, h)
-		case <-tick.C:
+		if !h.Healthy {
+			return fmt.Errorf("healthz %+v", h)
 		}
-	}
+		return nil
+	})
 	if h.AgeSeconds == nil || *h.AgeSeconds > 5 {
 		t.Errorf("age_seconds = %v", h.AgeSeconds)
 	}

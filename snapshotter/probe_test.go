@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,14 +30,17 @@ func runSnapshotter(t *testing.T, env map[string]string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	bound := make(chan string, 1)
-	var out bytes.Buffer
+	logs := &harnesstest.LogBuffer{}
 	go func() {
-		done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(env), &out, &out, func(addr string) { bound <- addr })
+		done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(env), logs, logs, func(addr string) { bound <- addr })
 	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("run after cancel = %v", err)
+		}
+		if t.Failed() {
+			t.Logf("snapshotter log:\n%s", logs)
 		}
 	})
 	select {
@@ -67,22 +72,36 @@ func (s *stack) fileSnap(t *testing.T) (snapshot.Snapshot, bool) {
 // waitSnap polls status.json until cond holds.
 func (s *stack) waitSnap(t *testing.T, timeout time.Duration, what string, cond func(snapshot.Snapshot) bool) snapshot.Snapshot {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if snap, ok := s.fileSnap(t); ok && cond(snap) {
-			return snap
+	var snap snapshot.Snapshot
+	harnesstest.Eventually(t, timeout, harnesstest.Every(20*time.Millisecond, "status.json"), func(context.Context) error {
+		var ok bool
+		if snap, ok = s.fileSnap(t); ok && cond(snap) {
+			return nil
 		}
-		if time.Now().After(deadline) {
-			data, _, err := snapshot.ReadFile(s.Dir)
-			t.Fatalf("%s: not within %v; status.json: %s %v", what, timeout, data, err)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a file, not synchronising
-	}
+		data, _, err := snapshot.ReadFile(s.Dir)
+		return fmt.Errorf("not %s yet: status.json %s %v", what, data, err)
+	})
+	return snap
 }
 
 func probeEnv(s *stack, addr, kind string) {
 	s.Env["GAME_SERVER_ADDR"], s.Env["GAME_SERVER_PROBE"] = addr, kind
 	s.Env["STATUS_PROBE_INTERVAL"], s.Env["STATUS_PROBE_TIMEOUT"], s.Env["STATUS_PROBE_FAILURES"] = "1", "1", "2"
+}
+
+// players is s for one TestPlayers case: the same servers, with an env and a STATUS_DIR of
+// its own and Redis emptied, so that no case reads what another left (a null players or a
+// players_error from the case before would pass for this one's).
+func (s *stack) players(t *testing.T, query string) *stack {
+	t.Helper()
+	own := *s.Servers
+	own.Dir = t.TempDir()
+	own.Env = maps.Clone(s.Env)
+	own.Env["STATUS_DIR"], own.Env["STATUS_PLAYERS_QUERY"] = own.Dir, query
+	if err := s.RDB.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return &stack{&own}
 }
 
 // TestPlayers: a real count against the demo seed's `characters` table; anything but one
@@ -107,7 +126,7 @@ func TestPlayers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s.Env["STATUS_PLAYERS_QUERY"] = tt.query
+			s := s.players(t, tt.query)
 			if err := s.once(t); err != nil {
 				t.Fatalf("refresh with players %q failed: %v", tt.query, err)
 			}
@@ -130,6 +149,7 @@ func TestPlayers(t *testing.T) {
 		})
 	}
 	t.Run("stuck on a lock: cut at -db-timeout", func(t *testing.T) {
+		s := s.players(t, tests[0].query)
 		ctx := context.Background()
 		lock, err := root.Conn(ctx)
 		if err != nil {
@@ -144,7 +164,6 @@ func TestPlayers(t *testing.T) {
 				t.Error(err)
 			}
 		}()
-		s.Env["STATUS_PLAYERS_QUERY"] = tests[0].query
 		start := time.Now()
 		if err := s.once(t, "-db-timeout=1s"); err != nil {
 			t.Fatalf("a stuck player count failed the refresh: %v", err)
@@ -159,7 +178,7 @@ func TestPlayers(t *testing.T) {
 		}
 	})
 	t.Run("not a SELECT is refused at start", func(t *testing.T) {
-		s.Env["STATUS_PLAYERS_QUERY"] = "DELETE FROM x"
+		s := s.players(t, "DELETE FROM x")
 		err := s.once(t)
 		if err == nil || !strings.Contains(err.Error(), "STATUS_PLAYERS_QUERY") || !strings.Contains(err.Error(), "not SELECT") {
 			t.Errorf("run = %v, want a refusal naming STATUS_PLAYERS_QUERY", err)
@@ -285,10 +304,12 @@ func TestWebhookOnePostPerFlip(t *testing.T) {
 	last := s.waitSnap(t, 5*time.Second, "online again", func(s snapshot.Snapshot) bool { return s.Online && s.CheckedAt.After(first.CheckedAt) })
 	// Two more rounds after the last flip: nothing more is posted.
 	s.waitSnap(t, 5*time.Second, "two more rounds", func(s snapshot.Snapshot) bool { return s.CheckedAt.Sub(last.CheckedAt) >= 2*time.Second })
-	deadline := time.Now().Add(5 * time.Second)
-	for len(hook.posts()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond) // polling the webhook's record
-	}
+	harnesstest.Eventually(t, 5*time.Second, harnesstest.Every(20*time.Millisecond, "the webhook's record"), func(context.Context) error {
+		if n := len(hook.posts()); n < 2 {
+			return fmt.Errorf("%d posts so far", n)
+		}
+		return nil
+	})
 	posts := hook.posts()
 	if len(posts) != 2 {
 		t.Fatalf("%d posts, want 2 (one per flip): %v", len(posts), posts)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
 )
 
@@ -33,8 +36,7 @@ func TestBinaryLoopAndSIGTERM(t *testing.T) {
 	defer cmd.Process.Kill()
 
 	seen := map[string]bool{}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(seen) < 3 && time.Now().Before(deadline) {
+	harnesstest.Eventually(t, 10*time.Second, harnesstest.Every(50*time.Millisecond, "status.json"), func(context.Context) error {
 		if b, err := os.ReadFile(filepath.Join(s.Dir, snapshot.FileName)); err == nil {
 			snap, err := snapshot.Parse(b)
 			if err != nil {
@@ -42,11 +44,11 @@ func TestBinaryLoopAndSIGTERM(t *testing.T) {
 			}
 			seen[snap.UpdatedAt.String()] = true
 		}
-		time.Sleep(50 * time.Millisecond) // polling status.json, not synchronising
-	}
-	if len(seen) < 3 {
-		t.Fatalf("saw %d distinct snapshots in 10s with a 1-s interval", len(seen))
-	}
+		if len(seen) < 3 {
+			return fmt.Errorf("%d distinct snapshots with a 1-s interval, want 3", len(seen))
+		}
+		return nil
+	})
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

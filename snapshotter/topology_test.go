@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,20 +42,24 @@ func askOrigin(addr string) (int, originAnswer, error) {
 // newerSnapshot polls rdb until server:status holds a snapshot newer than after.
 func newerSnapshot(t *testing.T, rdb redis.UniversalClient, after time.Time, timeout time.Duration) ([]byte, snapshot.Snapshot) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		b, err := rdb.Get(ctx, snapshot.KeyStatus).Bytes()
-		cancel()
-		if err == nil {
-			if s, err := snapshot.Parse(b); err == nil && s.UpdatedAt.After(after) {
-				return b, s
-			}
+	var b []byte
+	var s snapshot.Snapshot
+	harnesstest.Eventually(t, timeout, harnesstest.Every(20*time.Millisecond, "Redis"), func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		var err error
+		if b, err = rdb.Get(ctx, snapshot.KeyStatus).Bytes(); err != nil {
+			return fmt.Errorf("get %s: %w", snapshot.KeyStatus, err)
 		}
-		time.Sleep(20 * time.Millisecond) // polling Redis until the deadline
-	}
-	t.Fatalf("no snapshot newer than %v in Redis within %v", after, timeout)
-	return nil, snapshot.Snapshot{}
+		if s, err = snapshot.Parse(b); err != nil {
+			return fmt.Errorf("%s: %w", snapshot.KeyStatus, err)
+		}
+		if !s.UpdatedAt.After(after) {
+			return fmt.Errorf("updated_at %v, want newer than %v", s.UpdatedAt, after)
+		}
+		return nil
+	})
+	return b, s
 }
 
 // TestFleetSentinel: the master dies mid-run; publishes resume on the promoted replica,
@@ -141,17 +146,16 @@ func TestFleetCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := leaderOf(t, f, 5*time.Second)
-	deadline := time.Now().Add(3 * intervalPoll)
-	for {
+	harnesstest.Eventually(t, 3*intervalPoll, harnesstest.Every(50*time.Millisecond, "the leader's /debug"), func(context.Context) error {
 		d, err := memberDebug(m)
-		if err == nil && d.NextRefreshDue != nil && d.NextRefreshDue.Sub(*d.LocalUpdatedAt) > 10*time.Second {
-			break
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("leader's next refresh after config:status_interval=30: %+v %v", d, err)
+		if d.NextRefreshDue == nil || d.LocalUpdatedAt == nil || d.NextRefreshDue.Sub(*d.LocalUpdatedAt) <= 10*time.Second {
+			return fmt.Errorf("leader's next refresh after config:status_interval=30: %+v", d)
 		}
-		time.Sleep(50 * time.Millisecond) // polling the leader's debug until the deadline
-	}
+		return nil
+	})
 }
 
 // TestLiveInterval: with interval 600, config:status_interval set to the lowest value the

@@ -2,12 +2,15 @@ package httpserver
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
+
+	"statusedge/internal/harness/harnesstest"
 )
 
 // TestServeDrainsInFlight: a request in flight when ctx ends completes, then Serve returns nil.
@@ -48,18 +51,14 @@ func TestServeDrainsInFlight(t *testing.T) {
 	cancel()
 	// The handler answers only once the shutdown has begun, which the closed listener
 	// shows: so the request is one the drain must wait for.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	harnesstest.Eventually(t, 5*time.Second, harnesstest.Every(10*time.Millisecond, "the listener"), func(context.Context) error {
 		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
 		if err != nil {
-			break
+			return nil
 		}
 		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("still accepting 5 s after ctx ended")
-		}
-		time.Sleep(10 * time.Millisecond) // polling the listener, not synchronising
-	}
+		return errors.New("still accepting after ctx ended")
+	})
 	free()
 	if got := <-body; got != "done" {
 		t.Errorf("request in flight got %q, want it completed", got)

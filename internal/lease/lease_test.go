@@ -349,20 +349,16 @@ func mustHolder(t *testing.T, l *lease.Lease, wantOK bool) lease.Info {
 // waitNoHolder waits for the lease to expire, looking at it the way another replica would.
 func waitNoHolder(t *testing.T, l *lease.Lease) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, ok, err := l.Holder(timeout(t))
+	harnesstest.Eventually(t, 10*time.Second, harnesstest.Every(20*time.Millisecond, "the lease key"), func(ctx context.Context) error {
+		info, ok, err := l.Holder(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !ok {
-			return
+		if ok {
+			return fmt.Errorf("still held: %+v", info)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("lease still held after 10 s")
-		}
-		time.Sleep(20 * time.Millisecond) // paces the polling; the wait is on the key itself
-	}
+		return nil
+	})
 }
 
 // expectMessage reads sub up to the next message whose payload starts with prefix and

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/probe"
 )
 
@@ -43,21 +44,8 @@ type request struct {
 // logSink keeps every log line as JSON and reports each message on msgs, so that tests
 // wait for what the notifier says it did rather than for time to pass.
 type logSink struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
+	harnesstest.LogBuffer
 	msgs chan string
-}
-
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }
 
 type recorder struct {
