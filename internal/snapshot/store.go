@@ -173,57 +173,50 @@ func (s *Store) TTL(ctx context.Context) (Expiry, error) {
 
 // PutRecord stores the last refresh attempt. It has no TTL: an old record is itself news.
 func (s *Store) PutRecord(ctx context.Context, r RefreshRecord) error {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode refresh record: %w", err)
-	}
-	if err := s.rdb.Set(ctx, KeyLastRefresh, b, 0).Err(); err != nil {
-		return fmt.Errorf("redis set %s: %w", KeyLastRefresh, err)
-	}
-	return nil
+	return putJSON(ctx, s.rdb, KeyLastRefresh, r, 0)
 }
 
 // Record returns the last refresh attempt; ok is false when none is stored.
-func (s *Store) Record(ctx context.Context) (r RefreshRecord, ok bool, err error) {
-	b, err := s.rdb.Get(ctx, KeyLastRefresh).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return r, false, nil
-	}
-	if err != nil {
-		return r, false, fmt.Errorf("redis get %s: %w", KeyLastRefresh, err)
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, false, fmt.Errorf("decode %s: %w", KeyLastRefresh, err)
-	}
-	return r, true, nil
+func (s *Store) Record(ctx context.Context) (RefreshRecord, bool, error) {
+	return getJSON[RefreshRecord](ctx, s.rdb, KeyLastRefresh)
 }
 
 // PutProbeRound stores the probe's last round for ttl: past the snapshot's freshness an
 // old round tells ops nothing the snapshotter's own /healthz does not.
 func (s *Store) PutProbeRound(ctx context.Context, r ProbeRound, ttl time.Duration) error {
-	b, err := json.Marshal(r)
+	return putJSON(ctx, s.rdb, KeyProbeRound, r, ttl)
+}
+
+// ProbeRound returns the probe's last round; ok is false when none is stored.
+func (s *Store) ProbeRound(ctx context.Context) (ProbeRound, bool, error) {
+	return getJSON[ProbeRound](ctx, s.rdb, KeyProbeRound)
+}
+
+// putJSON stores v as JSON under key for ttl (0: no expiry).
+func putJSON(ctx context.Context, rdb redis.UniversalClient, key string, v any, ttl time.Duration) error {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("encode probe round: %w", err)
+		return fmt.Errorf("encode %s: %w", key, err)
 	}
-	if err := s.rdb.Set(ctx, KeyProbeRound, b, ttl).Err(); err != nil {
-		return fmt.Errorf("redis set %s: %w", KeyProbeRound, err)
+	if err := rdb.Set(ctx, key, b, ttl).Err(); err != nil {
+		return fmt.Errorf("redis set %s: %w", key, err)
 	}
 	return nil
 }
 
-// ProbeRound returns the probe's last round; ok is false when none is stored.
-func (s *Store) ProbeRound(ctx context.Context) (r ProbeRound, ok bool, err error) {
-	b, err := s.rdb.Get(ctx, KeyProbeRound).Bytes()
+// getJSON reads the JSON under key; ok is false when the key is absent.
+func getJSON[T any](ctx context.Context, rdb redis.UniversalClient, key string) (v T, ok bool, err error) {
+	b, err := rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return r, false, nil
+		return v, false, nil
 	}
 	if err != nil {
-		return r, false, fmt.Errorf("redis get %s: %w", KeyProbeRound, err)
+		return v, false, fmt.Errorf("redis get %s: %w", key, err)
 	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, false, fmt.Errorf("decode %s: %w", KeyProbeRound, err)
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, false, fmt.Errorf("decode %s: %w", key, err)
 	}
-	return r, true, nil
+	return v, true, nil
 }
 
 // IntervalOverride reads config:status_interval as it is stored; set is false when the key
