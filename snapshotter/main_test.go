@@ -113,7 +113,8 @@ func TestOnceWritesRedisAndFile(t *testing.T) {
 	// status.json, badge.json, the lock and the documents' folders; in each folder the
 	// names of the window exactly as nginx.Cover cuts it (from the publish's second, which
 	// is updated_at or the one after), the newest copy and the fallbacks: no temp file.
-	if err := expectFiles(s.Dir, snapshot.FileName, snapshot.BadgeFileName, ".publish.lock", "api"); err != nil {
+	folder := func(doc string) string { return filepath.Base(nginx.DocDir(s.Dir, doc)) }
+	if err := expectFiles(s.Dir, snapshot.FileName, snapshot.BadgeFileName, ".publish.lock", folder(nginx.StatusDoc), folder(nginx.BadgeDoc)); err != nil {
 		t.Error(err)
 	}
 	u, f := snap.UpdatedAt.Unix(), snap.FreshUntil.Unix()
