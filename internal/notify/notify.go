@@ -97,8 +97,14 @@ func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 		logger:  logger,
 		url:     webhookURL,
 		secrets: secrets,
-		// No client-wide timeout: each attempt has its own context deadline.
-		client: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		// No client-wide timeout: each attempt has its own context deadline. No redirect
+		// is followed: a redirect would carry the message (and, to the same host, the
+		// token in the path) wherever the receiver points, and a loop would multiply the
+		// POSTs. A webhook that moved answers 3xx, which is logged and not retried.
+		client: &http.Client{
+			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
 		opts:   o,
 		wake:   make(chan struct{}, 1),
 	}, nil

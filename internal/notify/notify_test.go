@@ -307,6 +307,38 @@ func TestNoRetryOn4xx(t *testing.T) {
 	}
 }
 
+// TestRedirectsAreNotFollowed: a receiver answering 307 to another host (or to itself,
+// a loop) gets one POST per flip; the other host none; the 3xx is logged, not retried.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	other := make(chan request, 10)
+	elsewhere := httptest.NewServer(recording(other, func(int) int { return http.StatusNoContent }))
+	t.Cleanup(elsewhere.Close)
+	var self string
+	for _, target := range []func() string{func() string { return elsewhere.URL + "/hook" }, func() string { return self }} {
+		reqs := make(chan request, 10)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			reqs <- request{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body}
+			http.Redirect(w, r, target(), http.StatusTemporaryRedirect)
+		}))
+		t.Cleanup(srv.Close)
+		self = srv.URL + token
+		n, logs := startURL(t, srv.URL+token, Options{})
+		n.Notify(offline(at))
+		checkBody(t, receive(t, reqs), offline(at))
+		logs.waitLog(t, "webhook refused the message; not retrying")
+		if !strings.Contains(logs.String(), "webhook answered 307") {
+			t.Errorf("the 307 is not logged:\n%s", logs.String())
+		}
+		if n := len(reqs); n != 0 {
+			t.Errorf("%d more POSTs to the receiver after its redirect, want none", n)
+		}
+	}
+	if n := len(other); n != 0 {
+		t.Errorf("the redirect's target got %d POSTs, want none", n)
+	}
+}
+
 // TestHungWebhook: a webhook that never answers neither blocks Notify nor lets older
 // flips through: the newest pending flip replaces the one before it.
 func TestHungWebhook(t *testing.T) {
