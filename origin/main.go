@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
@@ -33,10 +32,6 @@ func main() {
 	}
 }
 
-// quietRedis drops go-redis's internal log lines.
-type quietRedis struct{}
-
-func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // run is the origin. listening, when not nil, is told the address the server bound, so
 // that tests can run it on 127.0.0.1:0.
@@ -65,13 +60,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := telemetry.Logger(stdout, "origin")
 	// go-redis logs every failed dial; during a Redis outage that is one line per visitor.
-	// The origin counts them in statusedge_origin_redis_reads_total and /debug instead.
-	// go-redis v9.23 has only this process-wide logger (no per-client option; see
-	// redis/go-redis#3558), so it is set here, where tests through run see it as production
-	// does. Setting the same no-op logger again is harmless: it is an atomic store.
-	redis.SetLogger(quietRedis{})
+	// The origin counts them in statusedge_origin_redis_reads_total and /debug, and the
+	// library's own lines go to the JSON log at debug level.
+	telemetry.RouteLibraryLogs(logger)
 
-	db, err := cfg.OpenDB(*dbTimeout)
+	db, err := cfg.OpenDB(*dbTimeout, telemetry.MySQLLogger(logger))
 	if err != nil {
 		return err
 	}

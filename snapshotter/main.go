@@ -81,11 +81,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	logger := telemetry.Logger(stdout, "snapshotter")
+	telemetry.RouteLibraryLogs(logger)
 	if webhookURL != "" && !probing {
 		logger.Warn(notify.Env + " is set without GAME_SERVER_ADDR: the webhook tells probe flips, so it stays silent")
 	}
 
-	db, err := cfg.OpenDB(*dbTimeout)
+	db, err := cfg.OpenDB(*dbTimeout, telemetry.MySQLLogger(logger))
 	if err != nil {
 		return err
 	}

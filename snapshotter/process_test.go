@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -60,5 +63,35 @@ func TestBinaryLoopAndSIGTERM(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("still running 5s after SIGTERM")
+	}
+}
+
+// TestLibraryLogsAreJSON: with Redis down, what go-redis and the MySQL driver say goes
+// through the JSON log (at debug level), never as plain lines between the JSON ones.
+func TestLibraryLogsAreJSON(t *testing.T) {
+	s := newStack(t)
+	bin := filepath.Join(t.TempDir(), "snapshotter")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s.Redis.Stop()
+	cmd := exec.Command(bin, "-once")
+	for k, v := range s.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("-once with Redis down: %v, want exit 1\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	// The last line is main's one-line reason, plain by design; the rest is the log.
+	for _, l := range lines[:len(lines)-1] {
+		if !json.Valid([]byte(l)) {
+			t.Errorf("a log line that is not JSON: %q", l)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "snapshotter: ") {
+		t.Errorf("last line %q, want main's reason", last)
 	}
 }

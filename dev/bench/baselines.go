@@ -94,7 +94,7 @@ func startNaive(env map[string]string, conns int) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	db, err := cfg.OpenDB(5 * time.Second)
+	db, err := cfg.OpenDB(5*time.Second, nil)
 	if err != nil {
 		return "", nil, err
 	}

@@ -304,12 +304,19 @@ func wholeSeconds(d time.Duration) string { return strconv.Itoa(int(d / time.Sec
 
 // OpenDB opens the MySQL pool (it connects on first use) with every dial, read and write
 // bounded by timeout. Its error never carries DB_PASSWORD.
-func (c Config) OpenDB(timeout time.Duration) (*sql.DB, error) {
-	db, err := sql.Open("mysql", c.DSN(timeout))
+func (c Config) OpenDB(timeout time.Duration, logger mysql.Logger) (*sql.DB, error) {
+	mc, err := mysql.ParseDSN(c.DSN(timeout))
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", c.Redact(err))
 	}
-	return db, nil
+	if logger != nil {
+		mc.Logger = logger // this pool's own: the driver's default is one per process
+	}
+	conn, err := mysql.NewConnector(mc)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: %w", c.Redact(err))
+	}
+	return sql.OpenDB(conn), nil
 }
 
 // DSN is the MySQL connection string. The driver-level timeouts bound dial and every

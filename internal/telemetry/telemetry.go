@@ -4,11 +4,16 @@
 package telemetry
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 )
 
 // Logger writes JSON lines to w, each with "program": program.
@@ -23,3 +28,28 @@ func Registry() *prometheus.Registry {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
+
+// RouteLibraryLogs sends what go-redis logs (a failed dial, a pool error) through logger
+// as JSON at debug level, where it would otherwise print plain lines into the JSON log,
+// several a second while Redis is down. The programs count and log those failures
+// themselves, once where handled; these lines add the library's detail. go-redis keeps
+// one process-wide logger (redis/go-redis#3558), set here once in run (an atomic store).
+func RouteLibraryLogs(logger *slog.Logger) {
+	redis.SetLogger(redisLog{logger.With("library", "go-redis")})
+}
+
+// MySQLLogger is the MySQL driver's logger for one pool (config.OpenDB): its lines (a
+// read timeout, a bad packet) as JSON at debug level, like go-redis's.
+func MySQLLogger(logger *slog.Logger) mysql.Logger {
+	return mysqlLog{logger.With("library", "go-sql-driver/mysql")}
+}
+
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.DebugContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)))
+}
+
+type mysqlLog struct{ l *slog.Logger }
+
+func (m mysqlLog) Print(v ...any) { m.l.Debug(strings.TrimSpace(fmt.Sprint(v...))) }
