@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
@@ -31,7 +30,6 @@ func main() {
 		os.Exit(1)
 	}
 }
-
 
 // run is the origin. listening, when not nil, is told the address the server bound, so
 // that tests can run it on 127.0.0.1:0.

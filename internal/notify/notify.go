@@ -105,8 +105,8 @@ func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		opts:   o,
-		wake:   make(chan struct{}, 1),
+		opts: o,
+		wake: make(chan struct{}, 1),
 	}, nil
 }
 
