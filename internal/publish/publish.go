@@ -256,7 +256,8 @@ func (p *Publisher) lock() (unlock func(), err error) {
 
 // Recover makes STATUS_DIR consistent after a crash, at start: it removes temp files
 // everywhere, publishes docs anew (the documents the caller can vouch for, from what it
-// keeps: their Copy, which is left untouched), and in every other document's folder removes the names whose seconds are past.
+// keeps: their Copy, which is left untouched), and in every other document's folder
+// removes the names whose seconds are past.
 // A document in docs that cannot be published (ErrNoSecondLeft: a hint raised since, or
 // the clock jumped) loses every name: nginx asks the origin or serves its stale copy
 // until the next publish.
