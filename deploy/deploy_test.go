@@ -329,7 +329,7 @@ func TestSeedAndReadOnlyGrant(t *testing.T) {
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	rows, err := snapshot.ReadRows(ctx, db)
+	rows, err := snapshot.ReadRows(ctx, db, config.DefaultMaxSnapshot)
 	if err != nil {
 		t.Fatalf("read-only user cannot read constants: %v", err)
 	}

@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	store := snapshot.NewStore(rdb)
 	c := &chain{
 		store:        store,
-		read:         func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
+		read:         func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db, cfg.MaxSnapshot) },
 		pingDB:       db.PingContext,
 		dir:          cfg.StatusDir,
 		ttl:          cfg.TTL,

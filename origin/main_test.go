@@ -21,6 +21,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
@@ -48,7 +49,7 @@ func (s *stack) build(t *testing.T, at time.Time) snapshot.Snapshot {
 		t.Fatal(err)
 	}
 	defer root.Close()
-	rows, err := snapshot.ReadRows(context.Background(), root)
+	rows, err := snapshot.ReadRows(context.Background(), root, config.DefaultMaxSnapshot)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	newRefresher := func(put func(context.Context, []byte, time.Duration) error, leading func() bool) *refresher {
 		r := &refresher{
-			read:  func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db) },
+			read:  func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db, cfg.MaxSnapshot) },
 			store: store, put: put, leading: leading, local: local,
 			ttl:       cfg.TTL,
 			dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -356,4 +357,48 @@ func probeJSON(url string, v any) error {
 		return err
 	}
 	return json.Unmarshal([]byte(body), v)
+}
+
+// TestOversizeSnapshotRefused: descriptions widened to a megabyte each (8 MB in all) are
+// refused at STATUS_MAX_SNAPSHOT_BYTES: the read stops at the first row past it, nothing
+// is written, the last good snapshot stays, and the record says why.
+func TestOversizeSnapshotRefused(t *testing.T) {
+	s := newStack(t)
+	if err := s.once(t); err != nil {
+		t.Fatal(err)
+	}
+	file, val := s.file(t), s.redisValue(t)
+	root, err := s.DB.Root("tzserver")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	ctx := context.Background()
+	if _, err := root.ExecContext(ctx, "ALTER TABLE constants MODIFY Description MEDIUMTEXT"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 8 {
+		if _, err := root.ExecContext(ctx, "INSERT INTO constants (Name, Value, Description) VALUES (?, '1', REPEAT('x', 1048576))", fmt.Sprintf("Wide%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err = s.once(t)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "STATUS_MAX_SNAPSHOT_BYTES") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("-once over the cap = %v, want one line naming STATUS_MAX_SNAPSHOT_BYTES", err)
+	}
+	// One row of a megabyte read, then the refusal: never the 8 MB, nor their encoding.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+		t.Errorf("the refused read allocated %d bytes, want it bounded near one row", alloc)
+	}
+	t.Logf("refused read allocated %d KB", (after.TotalAlloc-before.TotalAlloc)>>10)
+	if !bytes.Equal(s.file(t), file) || !bytes.Equal(s.redisValue(t), val) {
+		t.Error("an oversize read changed the snapshot")
+	}
+	if rec := s.record(t); rec.OK || !strings.Contains(rec.Error, "STATUS_MAX_SNAPSHOT_BYTES") {
+		t.Errorf("last_refresh record = %+v, want the refusal", rec)
+	}
 }

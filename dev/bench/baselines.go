@@ -105,7 +105,7 @@ func startNaive(env map[string]string, conns int) (string, func(), error) {
 		return "", nil, err
 	}
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rows, err := snapshot.ReadRows(r.Context(), db)
+		rows, err := snapshot.ReadRows(r.Context(), db, cfg.MaxSnapshot)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return

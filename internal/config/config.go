@@ -35,6 +35,12 @@ const (
 	// snapshotter links per publish grow (slowly) with the TTL.
 	MaxTTL       = 7 * 24 * time.Hour
 	DefaultLease = 15 * time.Second // STATUS_LEASE
+	// DefaultMaxSnapshot is STATUS_MAX_SNAPSHOT_BYTES: the rows of `constants` a read may
+	// bring, names, values and descriptions together. A status is a few KB; far more is
+	// a mistake (a widened column), not news for every visitor and every Redis client.
+	DefaultMaxSnapshot = 64 << 10
+	// MaxSnapshotLimit bounds the setting itself, below the 1 MiB STATUS_DIR's readers take.
+	MaxSnapshotLimit = 512 << 10
 	// DefaultNginxConf is STATUS_NGINX_CONF's default: where deploy/host puts the site.
 	DefaultNginxConf = "/etc/nginx/sites-enabled/statusedge.conf"
 	// NginxConfNone, as STATUS_NGINX_CONF, says that no statusedge nginx serves
@@ -67,6 +73,8 @@ type Config struct {
 	// NginxConf is STATUS_NGINX_CONF: the nginx file the programs serve through, whose
 	// edge contract they check at start (nginx.Check), or NginxConfNone.
 	NginxConf string
+	// MaxSnapshot is STATUS_MAX_SNAPSHOT_BYTES: a read of `constants` past it is refused.
+	MaxSnapshot int
 	// Lease is STATUS_LEASE: how long a snapshotter leader's lease lasts unless renewed,
 	// hence the longest a fleet goes without a leader after one dies.
 	Lease time.Duration
@@ -89,7 +97,7 @@ func loadNames() []string {
 	return slices.Concat([]string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
 		"REDIS_PASSWORD", "REDIS_SENTINEL_ADDRS", "REDIS_MASTER_NAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS",
 		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR",
-		"STATUS_LEASE", "STATUS_NGINX_CONF"}, ProbeNames())
+		"STATUS_LEASE", "STATUS_NGINX_CONF", "STATUS_MAX_SNAPSHOT_BYTES"}, ProbeNames())
 }
 
 // ProbeNames lists the probe's variables, which Load reads into Config.Probe.
@@ -163,6 +171,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if c.Lease, err = envvar.Seconds("STATUS_LEASE", e.get("STATUS_LEASE", wholeSeconds(DefaultLease))); err != nil {
+		return Config{}, err
+	}
+	if c.MaxSnapshot, err = envvar.Bytes("STATUS_MAX_SNAPSHOT_BYTES", e.get("STATUS_MAX_SNAPSHOT_BYTES", strconv.Itoa(DefaultMaxSnapshot)), 1024, MaxSnapshotLimit); err != nil {
 		return Config{}, err
 	}
 	c.redisSecrets = []string{e.value("REDIS_PASSWORD"), e.value("REDIS_SENTINEL_PASSWORD")}

@@ -21,6 +21,15 @@ func Seconds(name, v string) (time.Duration, error) {
 	return time.Duration(n) * time.Second, nil
 }
 
+// Bytes parses a whole number of bytes in [lo, hi]; spaces around it are ignored.
+func Bytes(name, v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s=%q: want a whole number of bytes, %d..%d", name, v, lo, hi)
+	}
+	return n, nil
+}
+
 // Port parses a TCP port number, 1..65535.
 func Port(name, v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))

@@ -57,7 +57,7 @@ func TestReadRowsColumnShapes(t *testing.T) {
 			defer conn.Close()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			rows, err := snapshot.ReadRows(ctx, conn)
+			rows, err := snapshot.ReadRows(ctx, conn, config.DefaultMaxSnapshot)
 			if err != nil {
 				t.Fatal(err)
 			}
