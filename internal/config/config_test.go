@@ -185,7 +185,7 @@ func TestNamesAreRead(t *testing.T) {
 	if err := os.WriteFile(pw, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	values := map[string]string{"DB_PORT": "3307", "STATUS_DIR": "/srv/status", "REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60",
+	values := map[string]string{"DB_PORT": "3307", "STATUS_DIR": "/srv/status", "STATUS_MAX_SNAPSHOT_BYTES": "4096", "REDIS_URL": "redis://10.0.0.1:6379/1", "STATUS_UPDATE_INTERVAL": "60",
 		"STATUS_CACHE_TTL": "901", "ORIGIN_ADDR": "127.0.0.1:1", "SNAPSHOTTER_ADDR": "127.0.0.1:2", "PUBLIC_ADDR": "127.0.0.1:3",
 		"DB_PASSWORD_FILE": pw, "STATUS_LEASE": "7",
 		"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379", "REDIS_CLUSTER_ADDRS": "10.0.0.1:7000,10.0.0.2:7000",
