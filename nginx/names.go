@@ -1,6 +1,7 @@
 package nginx
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"time"
@@ -55,6 +56,20 @@ func pow10(level int) int64 {
 		n *= 10
 	}
 	return n
+}
+
+// BlockEnd is the first second after the block a name of Cover's covers; 0 for any other
+// name.
+func BlockEnd(name string) int64 {
+	var level int
+	var index int64
+	if !IsBlockName(name) {
+		return 0
+	}
+	if _, err := fmt.Sscanf(name, "%d-%d.json", &level, &index); err != nil {
+		return 0
+	}
+	return (index + 1) * pow10(level)
 }
 
 // blockAt is the block of the given level that holds second sec.

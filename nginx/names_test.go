@@ -38,3 +38,11 @@ func TestCoverIsExactAndSmall(t *testing.T) {
 		t.Errorf("empty window: %v", got)
 	}
 }
+
+func TestBlockEnd(t *testing.T) {
+	for name, want := range map[string]int64{"1-176440012.json": 1764400130, "0-1764400127.json": 1764400128, "5-17644.json": 1764500000, "last.json": 0, "b1-176440012.json": 0} {
+		if got := BlockEnd(name); got != want {
+			t.Errorf("BlockEnd(%q) = %d, want %d", name, got, want)
+		}
+	}
+}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
 	"os"
@@ -48,14 +50,13 @@ func TestMakeRun(t *testing.T) {
 
 	// Building the programs from a cold cache can take minutes on a small shared machine;
 	// the stack itself gets 60 s from when the launcher says it starts it.
-	start := time.Now()
-	for !strings.Contains(out(), "starting MariaDB") {
-		if time.Since(start) > 5*time.Minute {
-			t.Fatalf("make run did not build and start the stack within 5 minutes:\n%s", out())
+	harnesstest.Eventually(t, 5*time.Minute, harnesstest.Every(250*time.Millisecond, "make run's output"), func(context.Context) error {
+		if o := out(); !strings.Contains(o, "starting MariaDB") {
+			return fmt.Errorf("the stack is not starting yet (building the programs?):\n%s", o)
 		}
-		time.Sleep(250 * time.Millisecond) // polling make run's output, not synchronising
-	}
-	start = time.Now()
+		return nil
+	})
+	start := time.Now()
 	url := "http://" + public + "/api/server/status"
 	var body []byte
 	harnesstest.Eventually(t, 60*time.Second, harnesstest.Every(250*time.Millisecond, url), func(ctx context.Context) error {
@@ -122,7 +123,7 @@ func TestMakeRun(t *testing.T) {
 	started := descendants(t, cmd.Process.Pid)
 	programs := map[string][]int{}
 	for pid := range started {
-		if name := comm(pid); name != "" { // "": ended since (nginx's cache loader does)
+		if name := comm(t, pid); name != "" { // "": ended since (nginx's cache loader does)
 			programs[name] = append(programs[name], pid)
 		}
 	}
@@ -210,9 +211,16 @@ func descendants(t *testing.T, pid int) map[int]string {
 	return out
 }
 
-// comm is the program's name, as the kernel has it.
-func comm(pid int) string {
-	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm"))
+// comm is the program's name, as the kernel has it; "" when the process has ended.
+func comm(t *testing.T, pid int) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm"))
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH) {
+		return ""
+	}
+	if err != nil {
+		t.Fatalf("/proc/%d/comm: %v", pid, err)
+	}
 	return strings.TrimSpace(string(b))
 }
 

@@ -317,7 +317,11 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	for _, target := range []func() string{func() string { return elsewhere.URL + "/hook" }, func() string { return self }} {
 		reqs := make(chan request, 10)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
 			reqs <- request{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body}
 			http.Redirect(w, r, target(), http.StatusTemporaryRedirect)
 		}))

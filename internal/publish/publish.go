@@ -11,7 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -278,9 +278,11 @@ func (p *Publisher) Recover(docs ...Document) error {
 			return nil
 		case name[0] == '.' && name != lockName: // writeTemp's, linkOver's, renameio's
 			errs = append(errs, os.Remove(path))
-		case filepath.Dir(path) == filepath.Clean(p.dir) && legacyName.MatchString(name):
-			errs = append(errs, os.Remove(path)) // the flat names of before documents
-		case nginx.IsBlockName(name) && blockEnd(name) <= now:
+		case filepath.Dir(path) == filepath.Clean(p.dir) && nginx.IsBlockName(strings.TrimPrefix(name, "b")):
+			// Names linked in STATUS_DIR itself before documents had folders (the
+			// badge's with a "b"): nothing serves them now.
+			errs = append(errs, os.Remove(path))
+		case nginx.IsBlockName(name) && nginx.BlockEnd(name) <= now:
 			errs = append(errs, os.Remove(path))
 		}
 		return nil
@@ -322,24 +324,6 @@ func (p *Publisher) Withdraw(paths ...string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// legacyName matches the names statusedge linked in STATUS_DIR itself before documents
-// had folders; nothing serves them now.
-var legacyName = regexp.MustCompile(`^b?[0-9]-[0-9]+\.json$`)
-
-// blockEnd is the first second after the block a name covers.
-func blockEnd(name string) int64 {
-	var level int
-	var index int64
-	if _, err := fmt.Sscanf(name, "%d-%d.json", &level, &index); err != nil {
-		return 0
-	}
-	size := int64(1)
-	for range level {
-		size *= 10
-	}
-	return (index + 1) * size
 }
 
 // prune removes every block name in dir not in keep.

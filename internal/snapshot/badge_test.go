@@ -39,7 +39,7 @@ func testSnapshot(t *testing.T, at time.Time, ttl time.Duration, rate float64) (
 	if rate != 0 {
 		v = strconv.FormatFloat(rate, 'f', -1, 64)
 	}
-	s, _ := Build([]Row{{Name: "RateExp", Value: &v}}, at, ttl)
+	s, _ := Build([]Row{{Name: "RateExp", Value: &v}}, at, ttl) // no error: the fallbacks of the constants left out
 	return s.Encode(), s
 }
 

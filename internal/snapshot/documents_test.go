@@ -86,7 +86,7 @@ func TestLastJSONSaysStale(t *testing.T) {
 	dir := t.TempDir()
 	at := time.Unix(1764400000, 0)
 	s, _ := snapshot.Build(nil, at, time.Minute)
-	if err := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return at }, time.Sleep).Publish(s.Encode(), s); err != nil {
+	if err := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return at }, func(d time.Duration) { at = at.Add(d) }).Publish(s.Encode(), s); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(filepath.Join(nginx.DocDir(dir, nginx.StatusDoc), nginx.LastName))
@@ -111,7 +111,7 @@ func TestLastJSONSaysStale(t *testing.T) {
 func TestRecoverLinksWhatStatusJSONSays(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Unix(1764400987, 0)
-	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, time.Sleep)
+	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, func(d time.Duration) { now = now.Add(d) })
 	old, _ := snapshot.Build(nil, now, 900*time.Second)
 	if err := p.Publish(old.Encode(), old); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"time"
@@ -121,10 +122,7 @@ func (f *Fleet) edge(i int, m *Member) (*Edge, *NginxConf, error) {
 		addrs[j] = a
 	}
 	e := &Edge{Addr: addrs[0], OriginAddr: addrs[1]}
-	env := map[string]string{"STATUS_DIR": m.StatusDir}
-	for k, v := range f.cfg.Env {
-		env[k] = v
-	}
+	env := maps.Clone(f.cfg.Env)
 	env["STATUS_DIR"] = m.StatusDir
 	c, err := ContractOf(env)
 	if err != nil {
