@@ -86,13 +86,15 @@ type chain struct {
 	// before it closes the Redis client under them.
 	refills sync.WaitGroup
 
-	mu        sync.Mutex
-	last      *servable // last snapshot served from Redis or MySQL
-	lastDB    *servable // last snapshot read from MySQL, at lastDBAt
-	lastDBAt  time.Time
-	dbErr     error // last MySQL failure, while within dbBackoff of dbErrAt
-	dbErrAt   time.Time
-	fallbacks []snapshot.Fallback // from this process's own last MySQL read
+	mu         sync.Mutex
+	last       *servable // last snapshot served from Redis or MySQL
+	lastDB     *servable // last snapshot read from MySQL, at lastDBAt
+	lastDBAt   time.Time
+	dbErr      error // last MySQL failure, while within dbBackoff of dbErrAt
+	dbErrAt    time.Time
+	fallbacks  []snapshot.Fallback // from this process's own last MySQL read
+	refused    *refusal            // the last implausible snapshot met
+	refusedSum [32]byte            // its bytes' hash, so that it is logged once
 }
 
 // Status returns the best answer, or errNoStatus.
@@ -135,6 +137,11 @@ func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 		if err != nil {
 			c.metrics.redis.WithLabelValues("garbage").Inc()
 			c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", snapshot.KeyStatus, "err", err)
+			return servable{}, false
+		}
+		if err := snap.Plausible(c.now(), c.ttl); err != nil {
+			c.metrics.redis.WithLabelValues("refused").Inc()
+			c.refuse("redis", data, snap, err)
 			return servable{}, false
 		}
 		k = newServable(data, snap)
@@ -255,7 +262,41 @@ func (c *chain) lastKnown() (servable, bool) {
 		c.log.Warn("unreadable status.json, not served", "dir", c.dir, "err", err)
 		return servable{}, false
 	}
+	if err := snap.Plausible(c.now(), c.ttl); err != nil {
+		c.refuse("file", data, snap, err)
+		return servable{}, false
+	}
 	return newServable(data, snap), true
+}
+
+// refusal is a snapshot the origin would not serve, and why (debug output).
+type refusal struct {
+	At        time.Time `json:"at"`
+	From      string    `json:"from"` // redis or file
+	Reason    string    `json:"reason"`
+	Error     string    `json:"error"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Seq       int64     `json:"seq,omitempty"`
+}
+
+// refuse counts a refusal of an implausible snapshot and records it; it is logged once
+// per distinct bytes, since every request meets them again while they stay in Redis.
+func (c *chain) refuse(from string, data []byte, snap snapshot.Snapshot, err error) {
+	reason := "other"
+	var im *snapshot.Implausible
+	if errors.As(err, &im) {
+		reason = im.Reason
+	}
+	c.metrics.refused.WithLabelValues(reason).Inc()
+	sum := sha256.Sum256(data)
+	c.mu.Lock()
+	again := c.refusedSum == sum
+	c.refusedSum = sum
+	c.refused = &refusal{At: c.now().UTC(), From: from, Reason: reason, Error: err.Error(), UpdatedAt: snap.UpdatedAt, Seq: snap.Seq}
+	c.mu.Unlock()
+	if !again {
+		c.log.Warn("snapshot refused, not served", "from", from, "reason", reason, "err", err)
+	}
 }
 
 // chainView is what the chain knows, for the debug page: a copy taken under its lock, so
@@ -265,12 +306,13 @@ type chainView struct {
 	last      *servable // newest snapshot this process has served, if any
 	dbErr     error     // last MySQL failure, nil once a read succeeds
 	fallbacks []snapshot.Fallback
+	refused   *refusal
 }
 
 func (c *chain) view() chainView {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := chainView{at: c.now(), dbErr: c.dbErr, fallbacks: slices.Clone(c.fallbacks)}
+	v := chainView{at: c.now(), dbErr: c.dbErr, fallbacks: slices.Clone(c.fallbacks), refused: c.refused}
 	if c.last != nil {
 		last := *c.last
 		v.last = &last

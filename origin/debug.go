@@ -35,6 +35,11 @@ type debugInfo struct {
 	Probe *probeState `json:"probe,omitempty"`
 	// PlayersError is the snapshotter's reason for a null player count, from its record.
 	PlayersError string `json:"players_error,omitempty"`
+	// RedisRefused says why the snapshot in Redis is not served (snapshot.Plausible:
+	// dated ahead of this clock, or too long a window); LastRefused is the last one this
+	// process refused, from Redis or status.json.
+	RedisRefused string   `json:"redis_refused,omitempty"`
+	LastRefused  *refusal `json:"last_refused,omitempty"`
 }
 
 // probeState is the snapshot's online, checked_at and players, and the probe's last round
@@ -100,6 +105,7 @@ func (d debugDeps) collect(ctx context.Context, v chainView) debugInfo {
 	info := debugInfo{Now: v.at.UTC(), CacheTTL: seconds(d.ttl), TTL: snapshot.Expiry{}.Seconds(),
 		Interval: seconds(d.interval), IntervalFrom: "STATUS_UPDATE_INTERVAL"}
 	info.Redis.Addr, info.MySQL.Addr = d.redisAddr, d.dbAddr
+	info.LastRefused = v.refused
 	if v.dbErr != nil {
 		info.OriginDBError = v.dbErr.Error()
 	}
@@ -167,6 +173,10 @@ func (d debugDeps) redisState(ctx context.Context, info *debugInfo) *servable {
 		return nil
 	}
 	info.Cached = true
+	if err := snap.Plausible(info.Now, d.ttl); err != nil {
+		info.RedisRefused = err.Error()
+		return nil
+	}
 	s := newServable(data, snap)
 	return &s
 }
@@ -235,6 +245,9 @@ func (d debugDeps) fileState(now time.Time, info *debugInfo) *servable {
 	mt := fi.ModTime().UTC()
 	info.File.Present, info.File.ModifiedAt = true, &mt
 	snap, err := snapshot.Parse(data)
+	if err == nil {
+		err = snap.Plausible(now, d.ttl)
+	}
 	if err != nil {
 		info.File.Error = err.Error()
 		return nil

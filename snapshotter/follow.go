@@ -70,7 +70,7 @@ func (r *refresher) apply(data []byte, via string) {
 		r.log.Warn("follow: not a snapshot", "via", via, "err", err)
 		return
 	}
-	wrote, err := r.local.Publish(data, snap)
+	wrote, err := r.local.Copy(data, snap, via)
 	if err != nil {
 		r.log.Error("follow: write STATUS_DIR", "via", via, "err", err)
 		return

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -14,17 +13,30 @@ import (
 
 // localCopy is this replica's STATUS_DIR and what it holds: the leader's own writes and
 // the follower copies both publish through it, and it never puts an older snapshot over
-// a newer one.
+// a newer one, nor a snapshot from Redis that is not Plausible.
 type localCopy struct {
 	pub     *snapshot.Publisher
 	dir     string
+	now     func() time.Time
+	ttl     time.Duration // STATUS_CACHE_TTL: the longest window a snapshot may claim
 	log     *slog.Logger
 	metrics *metrics
 
 	// mu makes compare-and-publish one step.
-	mu   sync.Mutex
-	good *snapshot.Snapshot // the snapshot in STATUS_DIR, as this process wrote or found it
-	data []byte             // its bytes
+	mu      sync.Mutex
+	good    *snapshot.Snapshot // the snapshot in STATUS_DIR, as this process wrote or found it
+	data    []byte             // its bytes
+	refused *refusal           // the last snapshot refused, for /healthz and /debug
+}
+
+// refusal is a snapshot that was not taken, and why.
+type refusal struct {
+	At        time.Time `json:"at"`
+	Via       string    `json:"via"` // message, check (from Redis) or start (STATUS_DIR)
+	Reason    string    `json:"reason"`
+	Error     string    `json:"error"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Seq       int64     `json:"seq,omitempty"`
 }
 
 // Current is the snapshot STATUS_DIR holds, as this process wrote or found it; nil
@@ -35,13 +47,20 @@ func (l *localCopy) Current() (*snapshot.Snapshot, []byte) {
 	return l.good, l.data
 }
 
-// Publish writes data to STATUS_DIR unless what is there is newer: a later updated_at,
-// or the same one with the same bytes. Every replica writes through here, with the one
-// Publisher, so every STATUS_DIR holds the same bytes.
+// Refused is the last snapshot refused; nil when none was.
+func (l *localCopy) Refused() *refusal {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.refused
+}
+
+// Publish writes data to STATUS_DIR unless what is there is newer (snapshot.Newer).
+// Every replica writes through here, with the one Publisher, so every STATUS_DIR holds
+// the same bytes.
 func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if cur := l.good; cur != nil && (snap.UpdatedAt.Before(cur.UpdatedAt) || (snap.UpdatedAt.Equal(cur.UpdatedAt) && bytes.Equal(data, l.data))) {
+	if cur := l.good; cur != nil && !snap.Newer(*cur, string(data) == string(l.data)) {
 		return false, nil
 	}
 	err = l.pub.Publish(data, snap)
@@ -60,8 +79,44 @@ func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, er
 	return true, nil
 }
 
-// Load takes what STATUS_DIR holds at start as the copy to compare with, so that a
-// restarted follower never writes an older snapshot over it.
+// Copy publishes a snapshot read from Redis (via says how) once it is Plausible: one
+// dated ahead of this clock, or claiming a longer window than STATUS_CACHE_TTL, is
+// refused, logged and counted, and what STATUS_DIR holds stays.
+func (l *localCopy) Copy(data []byte, snap snapshot.Snapshot, via string) (wrote bool, err error) {
+	if err := snap.Plausible(l.now(), l.ttl); err != nil {
+		l.refuse(via, snap, err)
+		return false, nil
+	}
+	return l.Publish(data, snap)
+}
+
+func (l *localCopy) refuse(via string, snap snapshot.Snapshot, err error) {
+	reason := "other"
+	var im *snapshot.Implausible
+	if errors.As(err, &im) {
+		reason = im.Reason
+	}
+	l.mu.Lock()
+	l.refused = &refusal{At: l.now().UTC(), Via: via, Reason: reason, Error: err.Error(), UpdatedAt: snap.UpdatedAt, Seq: snap.Seq}
+	l.mu.Unlock()
+	l.metrics.refused.WithLabelValues(reason).Inc()
+	l.log.Warn("snapshot refused", "via", via, "reason", reason, "err", err)
+}
+
+// Recover makes STATUS_DIR consistent at start (snapshot.Publisher.Recover); a
+// status.json it refuses is counted and shown as a refusal.
+func (l *localCopy) Recover() error {
+	err := l.pub.Recover(l.now(), l.ttl)
+	var im *snapshot.Implausible
+	if errors.As(err, &im) {
+		l.refuse("start", snapshot.Snapshot{}, im)
+		return nil
+	}
+	return err
+}
+
+// Load takes what STATUS_DIR holds at start (after Recover) as the copy to compare with,
+// so that a restarted follower never writes an older snapshot over it.
 func (l *localCopy) Load() error {
 	data, _, err := snapshot.ReadFile(l.dir)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -101,10 +101,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	maxAge := edge.MaxAge()
 	reg := telemetry.Registry()
 	metrics := newMetrics(reg)
-	local := &localCopy{pub: snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now, time.Sleep), dir: cfg.StatusDir, log: logger, metrics: metrics}
+	local := &localCopy{pub: snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now, time.Sleep), dir: cfg.StatusDir,
+		now: time.Now, ttl: cfg.TTL, log: logger, metrics: metrics}
 	// A crash mid-publish leaves every served name complete but maybe mixed; make the
-	// folder say exactly what status.json says before anything else.
-	if err := local.pub.Recover(); err != nil {
+	// folder say exactly what status.json says before anything else (or, when that is
+	// forged, serve nothing of it).
+	if err := local.Recover(); err != nil {
 		logger.Warn("recover STATUS_DIR", "dir", cfg.StatusDir, "err", err)
 	}
 	newRefresher := func(put func(context.Context, []byte, time.Duration) error, leading func() bool) *refresher {
@@ -139,7 +141,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	ro := newRole(l, store, cfg.Lease, *redisTimeout, time.Now, logger)
 	ro.onChange = metrics.role
-	r := newRefresher(ro.Publish, ro.Leading)
+	r := newRefresher(ro.Publish, ro.Acting)
 	ro.tasks = []func(context.Context){func(ctx context.Context) { r.Loop(ctx, cfg.Interval) }}
 	if probing {
 		// Only the leader probes (and sends the webhook): one verdict for the fleet.

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"statusedge/internal/snapshot"
+	"statusedge/internal/telemetry"
 )
 
 // metrics are the snapshotter's Prometheus series.
@@ -21,6 +22,7 @@ type metrics struct {
 	localFresh    prometheus.Gauge
 	nextDue       prometheus.Gauge
 	synced        *prometheus.CounterVec
+	refused       *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -57,8 +59,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m.synced = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statusedge_snapshotter_follower_copies_total", Help: "Snapshots copied from Redis into STATUS_DIR, by what brought them (message, check).",
 	}, []string{"via"})
-	reg.MustRegister(m.refreshes, m.failures, m.duration, m.lastSuccess,
+	m.refused = telemetry.RefusedSnapshots()
+	reg.MustRegister(m.refused, m.refreshes, m.failures, m.duration, m.lastSuccess,
 		m.leader, m.leaderChanges, m.localUpdated, m.localFresh, m.nextDue, m.synced)
+	for _, reason := range []string{snapshot.RefusedFuture, snapshot.RefusedWindow} {
+		m.refused.WithLabelValues(reason)
+	}
 	return m
 }
 

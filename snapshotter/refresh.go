@@ -31,7 +31,7 @@ type refresher struct {
 	// plain SETEX for -once.
 	put   func(ctx context.Context, data []byte, ttl time.Duration) error
 	local *localCopy // STATUS_DIR: status.json and what nginx serves
-	// leading, when set, says whether this replica may read MySQL now (role.Leading).
+	// leading, when set, says whether this replica may read MySQL now (role.Acting).
 	leading      func() bool
 	ttl          time.Duration
 	dbTimeout    time.Duration
@@ -50,6 +50,7 @@ type refresher struct {
 	last      snapshot.RefreshRecord // last attempt
 	base      *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
 	seen      *snapshot.ProbeRound   // the probe's last round; nil until one ran
+	seq       int64                  // the last publish's seq; under composeMu
 	nextDue   time.Time              // when the fleet's next refresh is due, as last computed
 	// sent are the last bytes this replica put into Redis itself, newest last. They come
 	// back on lease.Channel and in server:status, and are no copy of another replica's:
@@ -151,6 +152,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	seen := r.seen
 	r.mu.Unlock()
 	snap = withProbe(snap, seen)
+	snap.Seq = r.nextSeq()
 	data := snap.Encode()
 
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
@@ -160,6 +162,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 		// A newer leader exists: its snapshot stands, in Redis and on every disk.
 		return snap, "fenced", redisErr
 	}
+	// errIsolated counts as the Redis failure it is; the file is written all the same.
 	_, fileErr := r.local.Publish(data, snap)
 	switch {
 	case redisErr != nil && fileErr != nil:
@@ -173,6 +176,18 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	return snap, "", nil
 }
 
+// nextSeq is the seq of the publish being composed: above this replica's last and above
+// the copy it holds (a new leader's first publish follows the old leader's last).
+// Called under composeMu.
+func (r *refresher) nextSeq() int64 {
+	last := r.seq
+	if cur, _ := r.local.Current(); cur != nil {
+		last = max(last, cur.Seq)
+	}
+	r.seq = snapshot.NextSeq(last, r.now())
+	return r.seq
+}
+
 // withProbe applies the probe's last round, if any, to a database read.
 func withProbe(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
 	if seen == nil {
@@ -183,14 +198,20 @@ func withProbe(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot
 
 // Republish writes the last database read again with the probe's latest round applied:
 // no database query, and updated_at and fresh_until unchanged, so a flip never extends
-// freshness. Redis gets what is left of the freshness as the key's TTL. It does nothing
-// before the first successful read, or once that read is past its freshness.
+// freshness. Redis gets what is left of the freshness as the key's TTL. Before this
+// replica's first read (a new leader) it starts from the copy in its STATUS_DIR, the
+// last leader's read (or whenever that copy is newer than this replica's own read), so
+// that a takeover shows flips at once rather than after the next read. It does nothing without either, or once the read is past its freshness. An
+// isolated replica (Redis out of reach) writes its STATUS_DIR alone.
 func (r *refresher) Republish(ctx context.Context) error {
 	r.composeMu.Lock()
 	defer r.composeMu.Unlock()
 	r.mu.Lock()
 	base, seen := r.base, r.seen
 	r.mu.Unlock()
+	if cur, _ := r.local.Current(); cur != nil && (base == nil || cur.UpdatedAt.After(base.UpdatedAt)) {
+		base = cur // another leader read since this one did
+	}
 	if base == nil {
 		return nil
 	}
@@ -199,12 +220,16 @@ func (r *refresher) Republish(ctx context.Context) error {
 		return nil
 	}
 	snap := withProbe(*base, seen)
+	snap.Seq = r.nextSeq()
 	data := snap.Encode()
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
 	redisErr := r.putOwn(rctx, data, left)
 	cancel()
-	if errors.Is(redisErr, errNotLeader) {
+	switch {
+	case errors.Is(redisErr, errNotLeader):
 		return redisErr // a newer leader's snapshot stands
+	case errors.Is(redisErr, errIsolated):
+		redisErr = nil // said once, by the role
 	}
 	_, fileErr := r.local.Publish(data, snap)
 	return errors.Join(redisErr, fileErr)
@@ -227,6 +252,9 @@ type health struct {
 	// and errors that the public snapshot leaves out; absent without a probe, and on a
 	// follower (only the leader probes).
 	LastProbe *snapshot.ProbeRound `json:"last_probe,omitempty"`
+	// LastRefused is the last snapshot refused as implausible (dated ahead of this
+	// clock, or claiming too long a window), from Redis or in STATUS_DIR at start.
+	LastRefused *refusal `json:"last_refused,omitempty"`
 }
 
 // Health is healthy while the snapshot in STATUS_DIR is fresh: the one notion of
@@ -241,6 +269,7 @@ func (r *refresher) Health() health {
 		h.LastRefresh, h.LastError = &last, last.Error
 	}
 	h.LastProbe = r.seen
+	h.LastRefused = r.local.Refused()
 	_, h.AgeSeconds, h.Healthy = r.local.View(r.now())
 	return h
 }

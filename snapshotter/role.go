@@ -14,11 +14,16 @@ import (
 const (
 	roleLeader   = "leader"
 	roleFollower = "follower"
+	roleIsolated = "isolated" // see role.isolated
 )
 
 // errNotLeader refuses a write of a replica that does not (or no longer) lead: its lease
 // lapsed, or Redis refused its token because a newer leader exists.
 var errNotLeader = errors.New("not the leader: write refused")
+
+// errIsolated refuses the Redis write of a leader whose lease lapsed while Redis was out
+// of reach: it keeps its leader's work for its own STATUS_DIR (see role.isolated).
+var errIsolated = errors.New("Redis out of reach since the lease lapsed: this replica's STATUS_DIR alone is written")
 
 // leaseAPI is what the role runner needs of internal/lease.
 type leaseAPI interface {
@@ -53,6 +58,12 @@ type role struct {
 	mu    sync.Mutex
 	token int64     // 0 while following
 	until time.Time // the lease is surely ours before this (monotonic): last renewal + ttl
+	// isolated is set while the lease has lapsed because Redis did not answer: no other
+	// replica can have taken it from a Redis that nobody reaches, so this one goes on
+	// probing and reading MySQL into its own STATUS_DIR (the file the edges in front of
+	// it serve) rather than leave it to age, and writes nothing to Redis. It ends when
+	// Redis answers: with the lease again, or as a follower if another replica took it.
+	isolated bool
 	// stepDown is signalled by Publish when Redis refused the token.
 	stepDown chan struct{}
 }
@@ -77,12 +88,24 @@ func (r *role) Leading() bool {
 	return r.token > 0 && r.now().Before(r.until)
 }
 
+// Acting reports whether this replica does the leader's work now: it leads, or it led
+// until Redis went out of reach (isolated).
+func (r *role) Acting() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.isolated || (r.token > 0 && r.now().Before(r.until))
+}
+
 // Publish stores data as server:status with this leadership's fencing token. A replica
-// that does not lead, or whose token Redis refuses, gets errNotLeader and steps down.
+// that does not lead, or whose token Redis refuses, gets errNotLeader and steps down; an
+// isolated one gets errIsolated.
 func (r *role) Publish(ctx context.Context, data []byte, ttl time.Duration) error {
 	r.mu.Lock()
-	token, ok := r.token, r.token > 0 && r.now().Before(r.until)
+	token, ok, isolated := r.token, r.token > 0 && r.now().Before(r.until), r.isolated
 	r.mu.Unlock()
+	if isolated {
+		return errIsolated
+	}
 	if !ok {
 		return errNotLeader
 	}
@@ -164,7 +187,7 @@ func (r *role) lead(ctx context.Context, token int64) {
 	stop()
 	wg.Wait()
 	r.mu.Lock()
-	r.token = 0
+	r.token, r.isolated = 0, false
 	r.mu.Unlock()
 	if r.onChange != nil {
 		r.onChange(false)
@@ -183,10 +206,13 @@ func (r *role) lead(ctx context.Context, token int64) {
 	r.log.Warn("follower: leadership lost", "why", why)
 }
 
-// renewLoop renews every r.every() and says why it stopped leading.
+// renewLoop renews every r.every() and says why it stopped leading. A lease that lapses
+// while Redis does not answer makes the replica isolated (see role.isolated) instead: the
+// tasks go on, and each tick asks Redis for the lease again.
 func (r *role) renewLoop(ctx context.Context) string {
 	t := time.NewTicker(r.every())
 	defer t.Stop()
+	var unreachable bool // the last renewal got no answer from Redis
 	for {
 		select {
 		case <-ctx.Done():
@@ -195,14 +221,25 @@ func (r *role) renewLoop(ctx context.Context) string {
 			return "a newer leader's token refused this one's write"
 		case <-t.C:
 		}
+		if r.isIsolated() {
+			if why, done := r.rejoin(ctx); done {
+				return why
+			}
+			continue
+		}
 		if !r.Leading() {
-			// Woken after a pause longer than the lease: another replica may lead by now.
-			return "the lease lapsed before it was renewed"
+			if !unreachable {
+				// Woken after a pause longer than the lease: another replica may lead by now.
+				return "the lease lapsed before it was renewed"
+			}
+			r.isolate()
+			continue
 		}
 		start := r.now()
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
 		ok, err := r.lease.Renew(cctx)
 		cancel()
+		unreachable = err != nil
 		switch {
 		case err != nil:
 			r.log.Warn("renew lease", "err", err) // Leading() ends the term if this lasts
@@ -216,6 +253,47 @@ func (r *role) renewLoop(ctx context.Context) string {
 	}
 }
 
+func (r *role) isIsolated() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.isolated
+}
+
+// isolate goes on with the leader's work, for this replica's STATUS_DIR alone.
+func (r *role) isolate() {
+	r.mu.Lock()
+	r.isolated = true
+	r.mu.Unlock()
+	r.log.Warn("isolated: the lease lapsed with Redis out of reach; probing and reading MySQL on for this replica's STATUS_DIR, nothing written to Redis")
+	if r.onChange != nil {
+		r.onChange(false)
+	}
+}
+
+// rejoin asks an isolated replica's Redis for the lease: done, with why, when another
+// replica holds it (its tasks stop); with the lease, the replica leads again.
+func (r *role) rejoin(ctx context.Context) (why string, done bool) {
+	start := r.now()
+	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	token, ok, err := r.lease.Acquire(cctx)
+	cancel()
+	switch {
+	case err != nil:
+		r.log.Debug("isolated: lease", "err", err)
+		return "", false
+	case !ok:
+		return "Redis is back and another replica leads", true
+	}
+	r.mu.Lock()
+	r.token, r.until, r.isolated = token, start.Add(r.ttl), false
+	r.mu.Unlock()
+	r.log.Info("leader again: Redis is back", "token", token)
+	if r.onChange != nil {
+		r.onChange(true)
+	}
+	return "", false
+}
+
 // roleStatus is the lease as this replica sees it, for debug output.
 type roleStatus struct {
 	Role           string `json:"role"`
@@ -227,7 +305,10 @@ type roleStatus struct {
 
 func (r *role) status(ctx context.Context) roleStatus {
 	s := roleStatus{Role: roleFollower}
-	if r.Leading() {
+	switch {
+	case r.isIsolated():
+		s.Role = roleIsolated
+	case r.Leading():
 		s.Role = roleLeader
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)

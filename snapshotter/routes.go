@@ -42,6 +42,7 @@ type debugInfo struct {
 	LocalAgeSeconds *int64     `json:"local_age_seconds"`
 	LocalFresh      bool       `json:"local_fresh"`
 	NextRefreshDue  *time.Time `json:"next_refresh_due"`
+	LastRefused     *refusal   `json:"last_refused,omitempty"`
 }
 
 func handleDebug(logger *slog.Logger, r *refresher, ro *role) http.HandlerFunc {
@@ -49,6 +50,7 @@ func handleDebug(logger *slog.Logger, r *refresher, ro *role) http.HandlerFunc {
 		now := r.now()
 		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context())}
 		info.LocalUpdatedAt, info.LocalAgeSeconds, info.LocalFresh = r.local.View(now)
+		info.LastRefused = r.local.Refused()
 		if due := r.NextDue(); !due.IsZero() {
 			due = due.UTC()
 			info.NextRefreshDue = &due

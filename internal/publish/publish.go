@@ -326,6 +326,26 @@ func (p *Publisher) Withdraw(paths ...string) error {
 	return errors.Join(errs...)
 }
 
+// Forget withdraws the documents at paths (Withdraw) and removes their last copies too:
+// for documents found untrustworthy (a forged or tampered copy), which nginx must not
+// serve even as the last known one. Their stale copies say nothing and stay.
+func (p *Publisher) Forget(paths ...string) error {
+	errs := []error{p.Withdraw(paths...)}
+	for _, path := range paths {
+		dir, err := p.realDir(path, false)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil {
+			if err = os.Remove(filepath.Join(dir, nginx.LastName)); errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
 // prune removes every block name in dir not in keep.
 func prune(dir string, keep map[string]bool) error {
 	entries, err := os.ReadDir(dir)

@@ -3,6 +3,8 @@ package snapshot
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 
 	"statusedge/internal/publish"
@@ -46,12 +48,21 @@ func (p *Publisher) Publish(data []byte, s Snapshot) error {
 
 // Recover makes STATUS_DIR consistent after a crash, at start: what nginx serves is
 // linked anew from status.json, or, when status.json is missing or unreadable, nothing is
-// served from disk (nginx asks the origin) until the next publish.
-func (p *Publisher) Recover() error {
+// served from disk (nginx asks the origin) until the next publish. A status.json that is
+// not Plausible at now for ttl (forged, tampered, or written by a clock far ahead) is
+// moved aside to status.json.refused, for ops to read, and its documents are forgotten,
+// last copies included: the error then wraps its *Implausible.
+func (p *Publisher) Recover(now time.Time, ttl time.Duration) error {
 	data, _, err := ReadFile(p.dir)
 	var s Snapshot
 	if err == nil {
 		s, err = Parse(data)
+	}
+	if err == nil {
+		if err = s.Plausible(now, ttl); err != nil {
+			src := filepath.Join(p.dir, FileName)
+			return errors.Join(err, os.Rename(src, src+RefusedSuffix), p.docs.Recover(), p.docs.Forget(nginx.StatusDoc, nginx.BadgeDoc))
+		}
 	}
 	if err != nil {
 		// Nothing trustworthy: no names (the badge keeps its stale copy). A missing
@@ -63,3 +74,6 @@ func (p *Publisher) Recover() error {
 	}
 	return p.docs.Recover(Documents(data, s)...)
 }
+
+// RefusedSuffix names the copy of a status.json that Recover refused.
+const RefusedSuffix = ".refused"

@@ -3,6 +3,8 @@ package snapshot_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -121,7 +123,7 @@ func TestRecoverLinksWhatStatusJSONSays(t *testing.T) {
 	if err := snapshot.WriteFile(dir, fresh.Encode()); err != nil { // a crash right after status.json
 		t.Fatal(err)
 	}
-	if err := p.Recover(); err != nil {
+	if err := p.Recover(now, 900*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	for sec := now.Unix(); sec < fresh.FreshUntil.Unix(); sec++ {
@@ -133,12 +135,50 @@ func TestRecoverLinksWhatStatusJSONSays(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, snapshot.FileName), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Recover(); err == nil {
+	if err := p.Recover(now, 900*time.Second); err == nil {
 		t.Error("recovering from an empty status.json reported no problem")
 	}
 	for _, doc := range []string{nginx.StatusDoc, nginx.BadgeDoc} {
 		if names, err := edgetest.ServedNames(dir, doc); err != nil || len(names) != 0 {
 			t.Errorf("%s: names served after recovering from an empty status.json: %v %v", doc, names, err)
+		}
+	}
+}
+
+// A status.json dated ahead of the clock (forged, or written by a clock that ran ahead) is
+// not linked again at start: it is moved aside, and neither its names nor its last copy
+// stay for nginx to serve.
+func TestRecoverRefusesAFutureStatusJSON(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Unix(1764400987, 0)
+	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, func(d time.Duration) { now = now.Add(d) })
+	real, _ := snapshot.Build(nil, now, 900*time.Second)
+	if err := p.Publish(real.Encode(), real); err != nil {
+		t.Fatal(err)
+	}
+	forged, _ := snapshot.Build(nil, now.Add(time.Hour), 900*time.Second)
+	forged.Rates.Exp = 999
+	if err := p.Publish(forged.Encode(), forged); err != nil {
+		t.Fatal(err)
+	}
+
+	err := p.Recover(now, 900*time.Second)
+	var refused *snapshot.Implausible
+	if !errors.As(err, &refused) || refused.Reason != snapshot.RefusedFuture {
+		t.Fatalf("Recover of a status.json an hour ahead: %v, want a refusal for the future", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, snapshot.FileName+snapshot.RefusedSuffix)); err != nil {
+		t.Errorf("the refused status.json was not kept aside: %v", err)
+	}
+	if _, _, err := snapshot.ReadFile(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("status.json still in place after its refusal: %v", err)
+	}
+	for _, doc := range []string{nginx.StatusDoc, nginx.BadgeDoc} {
+		if names, err := edgetest.ServedNames(dir, doc); err != nil || len(names) != 0 {
+			t.Errorf("%s: names left after the refusal: %v %v", doc, names, err)
+		}
+		if _, err := os.Stat(filepath.Join(nginx.DocDir(dir, doc), nginx.LastName)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: last copy of the forged snapshot left for nginx: %v", doc, err)
 		}
 	}
 }

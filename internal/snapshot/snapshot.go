@@ -44,6 +44,11 @@ type Snapshot struct {
 	Players *int64 `json:"players"`
 	// CheckedAt is when the probe last ran; UpdatedAt without a probe or before its first round.
 	CheckedAt time.Time `json:"checked_at"`
+	// Seq orders the publishes: the Unix milliseconds of the publish, raised past the
+	// previous one's where the clock has not moved on, so each publish has a bigger seq
+	// than the one before it, across leaders too. A copy is replaced only by a bigger
+	// seq; 0 in a snapshot written before seq existed.
+	Seq int64 `json:"seq"`
 	// Probe is the last round, one entry per target in the order configured; empty
 	// without a probe. Addresses and errors stay out of it (ProbeRound has them).
 	Probe []ProbeTarget     `json:"probe"`
@@ -80,9 +85,11 @@ func constantFields(s *Snapshot) []struct {
 
 // Build makes the snapshot from rows read at now. A missing, NULL or non-numeric value
 // never fails the build: the constant takes its default and is listed in the fallbacks.
+// Its Seq is now in milliseconds; a publisher that must order its publishes raises it.
 func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) {
+	seq := now.UnixMilli()
 	now = now.UTC().Truncate(time.Second)
-	s := Snapshot{UpdatedAt: now, FreshUntil: now.Add(ttl), CheckedAt: now, Probe: []ProbeTarget{}, Meta: make(map[string]string, len(rows))}
+	s := Snapshot{UpdatedAt: now, FreshUntil: now.Add(ttl), CheckedAt: now, Seq: seq, Probe: []ProbeTarget{}, Meta: make(map[string]string, len(rows))}
 	byName := make(map[string]Row, len(rows))
 	for _, r := range rows {
 		byName[r.Name] = r
@@ -152,6 +159,7 @@ func Parse(data []byte) (Snapshot, error) {
 		Online       *bool             `json:"online"`
 		Players      *int64            `json:"players"`
 		CheckedAt    time.Time         `json:"checked_at"`
+		Seq          int64             `json:"seq"`
 		Probe        []ProbeTarget     `json:"probe"`
 		Meta         map[string]string `json:"_meta"`
 	}
@@ -163,11 +171,13 @@ func Parse(data []byte) (Snapshot, error) {
 		return Snapshot{}, errors.New("parse snapshot: server_status, rates or client_status missing")
 	case raw.UpdatedAt.IsZero() || !raw.FreshUntil.After(raw.UpdatedAt):
 		return Snapshot{}, errors.New("parse snapshot: updated_at or fresh_until missing or out of order")
+	case raw.Seq < 0:
+		return Snapshot{}, errors.New("parse snapshot: seq below 0")
 	}
 	s := Snapshot{
 		ServerStatus: *raw.ServerStatus, Rates: *raw.Rates, ClientStatus: *raw.ClientStatus,
 		UpdatedAt: raw.UpdatedAt, FreshUntil: raw.FreshUntil, Online: *raw.ServerStatus != 0,
-		Players: raw.Players, CheckedAt: raw.CheckedAt, Probe: raw.Probe, Meta: raw.Meta,
+		Players: raw.Players, CheckedAt: raw.CheckedAt, Seq: raw.Seq, Probe: raw.Probe, Meta: raw.Meta,
 	}
 	// A snapshot written before these fields existed reads as one without a probe.
 	if raw.Online != nil {
