@@ -133,6 +133,10 @@ func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 	if last != nil && bytes.Equal(last.data, data) {
 		k = *last
 	} else {
+		if c.refusedAgain(data) {
+			c.metrics.redis.WithLabelValues("refused").Inc()
+			return servable{}, false
+		}
 		snap, err := snapshot.Parse(data)
 		if err != nil {
 			c.metrics.redis.WithLabelValues("garbage").Inc()
@@ -254,7 +258,7 @@ func (c *chain) lastKnown() (servable, bool) {
 		return *last, true
 	}
 	data, _, err := snapshot.ReadFile(c.dir)
-	if err != nil {
+	if err != nil || c.refusedAgain(data) {
 		return servable{}, false
 	}
 	snap, err := snapshot.Parse(data)
@@ -279,8 +283,17 @@ type refusal struct {
 	Seq       int64     `json:"seq,omitempty"`
 }
 
-// refuse counts a refusal of an implausible snapshot and records it; it is logged once
-// per distinct bytes, since every request meets them again while they stay in Redis.
+// refusedAgain says whether data are the bytes refused last: they stay refused once the
+// clock has caught up with them (a forgery dated a minute ahead is not served a minute
+// later) and are not parsed again for every request.
+func (c *chain) refusedAgain(data []byte) bool {
+	sum := sha256.Sum256(data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.refused != nil && c.refusedSum == sum
+}
+
+// refuse counts, records and logs a refusal of an implausible snapshot.
 func (c *chain) refuse(from string, data []byte, snap snapshot.Snapshot, err error) {
 	reason := "other"
 	var im *snapshot.Implausible
@@ -288,15 +301,11 @@ func (c *chain) refuse(from string, data []byte, snap snapshot.Snapshot, err err
 		reason = im.Reason
 	}
 	c.metrics.refused.WithLabelValues(reason).Inc()
-	sum := sha256.Sum256(data)
 	c.mu.Lock()
-	again := c.refusedSum == sum
-	c.refusedSum = sum
+	c.refusedSum = sha256.Sum256(data)
 	c.refused = &refusal{At: c.now().UTC(), From: from, Reason: reason, Error: err.Error(), UpdatedAt: snap.UpdatedAt, Seq: snap.Seq}
 	c.mu.Unlock()
-	if !again {
-		c.log.Warn("snapshot refused, not served", "from", from, "reason", reason, "err", err)
-	}
+	c.log.Warn("snapshot refused, not served", "from", from, "reason", reason, "err", err)
 }
 
 // chainView is what the chain knows, for the debug page: a copy taken under its lock, so

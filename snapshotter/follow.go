@@ -32,7 +32,7 @@ func (r *refresher) Follow(ctx context.Context, rdb redis.UniversalClient, confi
 			if !ok {
 				return
 			}
-			r.apply([]byte(m.Payload), "message")
+			r.apply(ctx, []byte(m.Payload), "message")
 		case <-t.C:
 			r.check(ctx, configured)
 		}
@@ -49,7 +49,7 @@ func (r *refresher) check(ctx context.Context, configured time.Duration) {
 	case err != nil:
 		r.log.Warn("follow: read snapshot", "err", err)
 	default:
-		r.apply(data, "check")
+		r.apply(ctx, data, "check")
 	}
 	if r.leading != nil && r.leading() {
 		return // the leader's loop keeps nextDue
@@ -59,11 +59,23 @@ func (r *refresher) check(ctx context.Context, configured time.Duration) {
 	}
 }
 
-func (r *refresher) apply(data []byte, via string) {
+// apply copies data, from Redis, into STATUS_DIR (localCopy.Copy decides whether it may).
+// On the leader, bytes that are not its own are someone else's write to server:status (a
+// forgery, an origin's refill, an operator's -once): the leader puts its newest back at
+// once (Republish, which starts from the copy when that was newer and taken), so that a
+// replica that starts now finds the leader's and not the stranger's.
+func (r *refresher) apply(ctx context.Context, data []byte, via string) {
 	if r.own(data) {
 		// Debug: the leader meets each of its own puts here once or twice.
 		r.log.Debug("follow: own put, not copied", "via", via)
 		return
+	}
+	if r.leading != nil && r.leading() {
+		defer func() {
+			if err := r.Republish(ctx); err != nil {
+				r.log.Warn("follow: put the leader's snapshot back over a stranger's", "via", via, "err", err)
+			}
+		}()
 	}
 	snap, err := snapshot.Parse(data)
 	if err != nil {

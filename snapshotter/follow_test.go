@@ -154,14 +154,19 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		}
 		wantOwn(t, r, reg)
 
-		// Another replica's snapshot on the channel is still a copy, and counted.
+		// Another replica's snapshot on the channel is still a copy, and counted; the leader
+		// then puts its own back (a plain put now: the repair runs on Follow's goroutine).
+		r.put = func(ctx context.Context, data []byte, ttl time.Duration) error {
+			_, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, token, data, ttl)
+			return err
+		}
 		_, ownData := r.local.Current()
 		own, err := snapshot.Parse(ownData)
 		if err != nil {
 			t.Fatal(err)
 		}
 		other := own
-		other.UpdatedAt, other.FreshUntil = own.UpdatedAt.Add(time.Second), own.FreshUntil.Add(time.Second)
+		other.UpdatedAt, other.FreshUntil, other.Seq = own.UpdatedAt.Add(time.Second), own.FreshUntil.Add(time.Second), own.Seq+1
 		if _, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, token, other.Encode(), time.Minute); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -27,6 +28,9 @@ type localCopy struct {
 	good    *snapshot.Snapshot // the snapshot in STATUS_DIR, as this process wrote or found it
 	data    []byte             // its bytes
 	refused *refusal           // the last snapshot refused, for /healthz and /debug
+	// refusedSum is its bytes' hash: those bytes stay refused once the clock has caught
+	// up with them, or a forgery dated a minute ahead would be taken a minute later.
+	refusedSum [32]byte
 }
 
 // refusal is a snapshot that was not taken, and why.
@@ -82,15 +86,24 @@ func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, er
 // Copy publishes a snapshot read from Redis (via says how) once it is Plausible: one
 // dated ahead of this clock, or claiming a longer window than STATUS_CACHE_TTL, is
 // refused, logged and counted, and what STATUS_DIR holds stays.
+// The bytes refused last stay refused (a check meets them again every few seconds while
+// they stay in Redis): counted and logged once.
 func (l *localCopy) Copy(data []byte, snap snapshot.Snapshot, via string) (wrote bool, err error) {
+	sum := sha256.Sum256(data)
+	l.mu.Lock()
+	again := l.refused != nil && l.refusedSum == sum
+	l.mu.Unlock()
+	if again {
+		return false, nil
+	}
 	if err := snap.Plausible(l.now(), l.ttl); err != nil {
-		l.refuse(via, snap, err)
+		l.refuse(via, sum, snap, err)
 		return false, nil
 	}
 	return l.Publish(data, snap)
 }
 
-func (l *localCopy) refuse(via string, snap snapshot.Snapshot, err error) {
+func (l *localCopy) refuse(via string, sum [32]byte, snap snapshot.Snapshot, err error) {
 	reason := "other"
 	var im *snapshot.Implausible
 	if errors.As(err, &im) {
@@ -98,6 +111,7 @@ func (l *localCopy) refuse(via string, snap snapshot.Snapshot, err error) {
 	}
 	l.mu.Lock()
 	l.refused = &refusal{At: l.now().UTC(), Via: via, Reason: reason, Error: err.Error(), UpdatedAt: snap.UpdatedAt, Seq: snap.Seq}
+	l.refusedSum = sum
 	l.mu.Unlock()
 	l.metrics.refused.WithLabelValues(reason).Inc()
 	l.log.Warn("snapshot refused", "via", via, "reason", reason, "err", err)
@@ -109,7 +123,7 @@ func (l *localCopy) Recover() error {
 	err := l.pub.Recover(l.now(), l.ttl)
 	var im *snapshot.Implausible
 	if errors.As(err, &im) {
-		l.refuse("start", snapshot.Snapshot{}, im)
+		l.refuse("start", [32]byte{}, snapshot.Snapshot{}, im)
 		return nil
 	}
 	return err

@@ -67,7 +67,7 @@ func (f *fakeStore) gaps() []time.Duration {
 
 // testLocal is a localCopy of dir for a nginx whose hint is maxAge.
 func testLocal(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration), log *slog.Logger, m *metrics) *localCopy {
-	return &localCopy{pub: snapshot.NewPublisher(dir, maxAge, now, sleep), dir: dir, log: log, metrics: m}
+	return &localCopy{pub: snapshot.NewPublisher(dir, maxAge, now, sleep), dir: dir, now: now, ttl: config.DefaultTTL, log: log, metrics: m}
 }
 
 func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {

@@ -212,12 +212,30 @@ func TestFollowerCatchesUpWithoutMessage(t *testing.T) {
 	snap := first
 	snap.UpdatedAt = first.UpdatedAt.Add(time.Second)
 	snap.FreshUntil = first.FreshUntil.Add(time.Second)
-	data := snap.Encode()
-	if err := rdb.Set(ctx, snapshot.KeyStatus, data, time.Minute).Err(); err != nil {
+	snap.Seq = first.Seq + 1
+	if err := rdb.Set(ctx, snapshot.KeyStatus, snap.Encode(), time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
-	took := sameEverywhere(t, f, data, followCheck(fleetLease*time.Second)+time.Second)
-	t.Logf("unannounced snapshot in every STATUS_DIR after %v (check every %v)", took, followCheck(fleetLease*time.Second))
+	// The leader meets it on its own check too and puts it back as its own (a new seq):
+	// either way every STATUS_DIR holds that read.
+	start := time.Now()
+	harnesstest.Eventually(t, followCheck(fleetLease*time.Second)+time.Second, harnesstest.Every(5*time.Millisecond, "the members' STATUS_DIRs"), func(context.Context) error {
+		for _, m := range f.Snapshotters {
+			b, _, err := snapshot.ReadFile(m.StatusDir)
+			if err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
+			}
+			got, err := snapshot.Parse(b)
+			if err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
+			}
+			if !got.UpdatedAt.Equal(snap.UpdatedAt) || got.Seq < snap.Seq {
+				return fmt.Errorf("%s: status.json updated_at %v seq %d, want the unannounced snapshot's %v (seq %d or later)", m.Name, got.UpdatedAt, got.Seq, snap.UpdatedAt, snap.Seq)
+			}
+		}
+		return nil
+	})
+	t.Logf("unannounced snapshot in every STATUS_DIR after %v (check every %v)", time.Since(start), followCheck(fleetLease*time.Second))
 	for _, m := range f.Snapshotters {
 		if _, err := os.Stat(filepath.Join(nginx.DocDir(m.StatusDir, nginx.StatusDoc), nginx.LastName)); err != nil {
 			t.Errorf("%s: served tree not written: %v", m.Name, err)
