@@ -16,12 +16,13 @@ import (
 var metricName = regexp.MustCompile(`statusedge_[a-z_]+`)
 
 // exported lists the metrics the programs register, read from their source: the names
-// in `Name: "statusedge_..."` of snapshotter/metrics.go and origin/metrics.go.
+// in `Name: "statusedge_..."` of snapshotter/metrics.go, origin/metrics.go and the series
+// both share (internal/telemetry).
 func exported(t *testing.T) []string {
 	t.Helper()
 	var names []string
 	def := regexp.MustCompile(`Name:\s*"(statusedge_[a-z_]+)"`)
-	for _, f := range []string{"snapshotter/metrics.go", "origin/metrics.go"} {
+	for _, f := range []string{"snapshotter/metrics.go", "origin/metrics.go", "internal/telemetry/telemetry.go"} {
 		for _, m := range def.FindAllStringSubmatch(read(t, f), -1) {
 			names = append(names, m[1])
 		}
