@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness/harnesstest"
+	hstack "statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 )
 
@@ -103,10 +104,23 @@ func waitRounds(t *testing.T, store *snapshot.Store, after time.Duration, online
 
 // TestWebhookPendingSurvivesLeaderChange: two snapshotters probe through the leader; the
 // game server goes down while the webhook answers 503, so the leader's offline message
-// is in retry; the leader is stopped (SIGTERM), the other takes the lease, the webhook
-// recovers: exactly one offline message is delivered, none twice.
+// is in retry; the leader is stopped (SIGTERM, or SIGKILL: no chance to say anything),
+// the other takes the lease, the webhook recovers: exactly one offline message is
+// delivered, none twice, with the id the old leader's attempts carried.
 func TestWebhookPendingSurvivesLeaderChange(t *testing.T) {
 	bin := fleetBin(t)
+	for _, stop := range []struct {
+		name string
+		stop func(m *hstack.Member) error
+	}{
+		{"SIGTERM", func(m *hstack.Member) error { return m.Process.Stop(15 * time.Second) }},
+		{"SIGKILL", func(m *hstack.Member) error { return m.Process.Kill() }},
+	} {
+		t.Run(stop.name, func(t *testing.T) { pendingAtLeaderChange(t, bin, stop.stop) })
+	}
+}
+
+func pendingAtLeaderChange(t *testing.T, bin string, stop func(*hstack.Member) error) {
 	db := demoDB(t)
 	r, rdb := watchedRedis(t)
 	g := harnesstest.GameServer(t, true)
@@ -129,7 +143,7 @@ func TestWebhookPendingSurvivesLeaderChange(t *testing.T) {
 		return nil
 	})
 	stopped := time.Now()
-	if err := old.Process.Stop(15 * time.Second); err != nil {
+	if err := stop(old); err != nil {
 		t.Fatal(err)
 	}
 	leaderOf(t, f, 3*fleetLease*time.Second, old)
