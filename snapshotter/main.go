@@ -76,6 +76,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 	}
+	webhookGap, err := notify.LoadMinGap(getenv)
+	if err != nil {
+		return err
+	}
 	// Last of the settings' checks: the others name a variable, this one a file.
 	if err := nginx.Check(cfg.NginxConf, edge); err != nil {
 		return err
@@ -147,7 +151,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// Only the leader probes (and sends the webhook): one verdict for the fleet.
 		w := &watcher{loop: probe.NewLoop(probeCfg, time.Now), r: r, log: logger, metrics: newProbeMetrics(reg)}
 		if webhookURL != "" {
-			if w.notifier, err = notify.New(logger, webhookURL, notify.Options{Failed: w.metrics.webhookFailures.Inc}); err != nil {
+			w.notifier, err = notify.New(logger, webhookURL, notify.Options{
+				MinGap: webhookGap, State: store, StoreTimeout: *redisTimeout, Failed: w.metrics.webhookFailures.Inc,
+			})
+			if err != nil {
 				return err
 			}
 		}
@@ -161,7 +168,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
 		"ttl_seconds", cfg.TTL.Seconds(), "max_age_hint", maxAge.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
 		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(),
-		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", probing && webhookURL != "")
+		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", probing && webhookURL != "",
+		"webhook_min_gap_seconds", webhookGap.Seconds())
 	if listening != nil {
 		listening(ln.Addr().String())
 	}

@@ -15,20 +15,29 @@ import (
 
 // watcher is the game-server probe and its webhook: one component with one Run, so that
 // with several snapshotters it can run on the leader only. Every round is published at
-// once from the last database read (no query); a flip is also posted to the webhook,
-// which never holds up the next round or a publish (Notify only queues).
+// once from the last database read (no query), and its verdict handed to the webhook,
+// which never holds up the next round or a publish (Observe only records it) and posts
+// what differs from what its readers were last told.
 type watcher struct {
 	loop     *probe.Loop
 	notifier *notify.Notifier // nil without STATUS_WEBHOOK_URL
 	r        *refresher
 	log      *slog.Logger
 	metrics  *probeMetrics
+
+	// The verdict as the loop's goroutine last saw it, and since when: the flip time the
+	// webhook message tells.
+	seen   bool
+	online bool
+	since  time.Time
 }
 
 // Run probes until ctx ends; the webhook's delivery ends with it.
 func (w *watcher) Run(ctx context.Context) {
+	w.seen = false // since when is counted from this term's rounds
 	var wg sync.WaitGroup
 	if w.notifier != nil {
+		w.notifier.Forget()
 		wg.Go(func() { w.notifier.Run(ctx) })
 	}
 	w.loop.Run(ctx, func(rep probe.Report) { w.report(ctx, rep) })
@@ -41,8 +50,16 @@ func (w *watcher) report(ctx context.Context, rep probe.Report) {
 	w.r.observeProbe(round)
 	if rep.Flipped {
 		w.log.Info("game server flipped", "online", rep.Verdict == probe.Online, "targets", rep.Results)
+	}
+	if rep.Verdict != probe.Unknown {
+		online := rep.Verdict == probe.Online
+		if !w.seen || online != w.online {
+			w.seen, w.online, w.since = true, online, rep.At
+		}
 		if w.notifier != nil {
-			w.notifier.Notify(notify.Event{Online: rep.Verdict == probe.Online, At: rep.At, Targets: rep.Results})
+			// Every round, not only flips: the notifier sends what differs from what was
+			// delivered, which a new leader learns only from its own rounds.
+			w.notifier.Observe(notify.Event{Online: online, At: w.since, Targets: rep.Results})
 		}
 	}
 	// The publish in progress at shutdown finishes within its own deadlines.

@@ -285,13 +285,15 @@ func (w *webhook) posts() []map[string]any {
 }
 
 // TestWebhookOnePostPerFlip: each flip (not the first verdict) is one POST with a body
-// Discord accepts (a non-empty "content").
+// Discord accepts (a non-empty "content"), with the minimum gap off
+// (TestWebhookFlappingIsDamped has it on).
 func TestWebhookOnePostPerFlip(t *testing.T) {
 	s := newStack(t)
 	g := harnesstest.GameServer(t, true)
 	hook, url := newWebhook(t, false)
 	probeEnv(s, g.Addr, "tcp")
 	s.Env["STATUS_WEBHOOK_URL"] = url
+	s.Env["STATUS_WEBHOOK_MIN_GAP"] = "0"
 	runSnapshotter(t, s.Env)
 	first := s.waitSnap(t, 10*time.Second, "online", func(s snapshot.Snapshot) bool { return s.Online && len(s.Probe) == 1 })
 	g.Close()

@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	// The probe: GAME_SERVER_ADDR when set, else a fake game server owned here.
 	sc.Env = map[string]string{}
-	for _, k := range append(config.ProbeNames(), players.Env, notify.Env) {
+	for _, k := range append(config.ProbeNames(), players.Env, notify.Env, notify.GapEnv) {
 		if v := getenv(k); v != "" {
 			sc.Env[k] = v
 		}

@@ -89,7 +89,7 @@ type Config struct {
 // Names lists every environment variable the programs read: Load's, then those the
 // players query and the webhook own.
 func Names() []string {
-	return slices.Concat(loadNames(), []string{players.Env, notify.Env})
+	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv})
 }
 
 // loadNames lists the variables Load reads.

@@ -94,3 +94,16 @@ func HostPorts(name, v string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// SecondsOrZero parses a whole number of seconds, 0 or more (0: the feature is off);
+// spaces around it are ignored.
+func SecondsOrZero(name, v string) (time.Duration, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 || n > maxSeconds {
+		return 0, fmt.Errorf("%s=%q: want a whole number of seconds, 0..%d (0: off)", name, v, maxSeconds)
+	}
+	return time.Duration(n) * time.Second, nil
+}
+
+// maxSeconds bounds SecondsOrZero at a week: more is a typo, not a setting.
+const maxSeconds = 7 * 86400

@@ -16,6 +16,16 @@ func TestSecondsAndPort(t *testing.T) {
 			t.Errorf("Seconds(%q) = %v, want an error naming X", v, err)
 		}
 	}
+	for v, want := range map[string]time.Duration{"0": 0, " 10 ": 10 * time.Second, "604800": 7 * 24 * time.Hour} {
+		if d, err := SecondsOrZero("Z", v); err != nil || d != want {
+			t.Errorf("SecondsOrZero(%q) = %v, %v; want %v", v, d, err, want)
+		}
+	}
+	for _, v := range []string{"", "-1", "1.5", "1m", "604801"} {
+		if _, err := SecondsOrZero("Z", v); err == nil || !strings.Contains(err.Error(), "Z=") {
+			t.Errorf("SecondsOrZero(%q) = %v, want an error naming Z", v, err)
+		}
+	}
 	if p, err := Port("P", "3306"); err != nil || p != 3306 {
 		t.Errorf("Port(3306) = %d, %v", p, err)
 	}

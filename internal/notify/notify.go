@@ -1,12 +1,15 @@
 // Package notify posts the game server's online/offline flips to STATUS_WEBHOOK_URL, in
 // a body that Discord and Slack incoming webhooks accept as it is. The probe and the
-// snapshot never wait for it: Notify only records the latest flip, and one goroutine
-// (Run) delivers it, retrying while the webhook is down.
+// snapshot never wait for it: Observe only records the latest verdict, and one goroutine
+// (Run) compares it with what the readers were last told (kept in Redis, so that it
+// survives a change of leader), sends the difference at most once per minimum gap, and
+// retries while the webhook is down.
 package notify
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,14 +22,50 @@ import (
 	"sync"
 	"time"
 
+	"statusedge/internal/envvar"
 	"statusedge/internal/probe"
 )
 
-// Event is one flip of the probe's verdict.
+// Event is the probe's verdict: online or not, since when (the flip time the message
+// tells), and the round that says so.
 type Event struct {
 	Online  bool
 	At      time.Time
 	Targets []probe.Result
+}
+
+// State is what the webhook's readers were last told, and the message on its way to
+// them. It lives in Redis (snapshot.KeyWebhook) rather than in the leader's memory, so
+// that a change of leader neither drops a message that was not acknowledged nor sends
+// one that was.
+type State struct {
+	Online bool      `json:"online"`
+	At     time.Time `json:"at"` // when the game server flipped to Online
+	// DeliveredAt is when the webhook acknowledged it (2xx): the minimum gap counts from
+	// it. Zero for the first verdict of a deployment, which is saved, never sent.
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	ID          string    `json:"id,omitempty"`
+	// Pending is the message that differs from Online and is not acknowledged yet
+	// (waiting for the gap's end, or in retry); a new leader sends it with the same At
+	// and ID, so a receiver can drop the rare double.
+	Pending *Pending `json:"pending,omitempty"`
+}
+
+// Pending is a message not yet acknowledged.
+type Pending struct {
+	Online bool      `json:"online"`
+	At     time.Time `json:"at"`
+	ID     string    `json:"id"`
+	// GaveUp: the webhook refused it (4xx, 3xx) or every attempt failed; it is not sent
+	// again, by this leader or the next, until the state changes.
+	GaveUp bool `json:"gave_up,omitempty"`
+}
+
+// StateStore keeps the State where every leader finds it (snapshot.Store). ok is false
+// when none is stored. Each call gets a context with a deadline.
+type StateStore interface {
+	WebhookState(ctx context.Context) (s State, ok bool, err error)
+	PutWebhookState(ctx context.Context, s State) error
 }
 
 // Options tune delivery; zero fields take the defaults in parentheses.
@@ -34,13 +73,24 @@ type Options struct {
 	Timeout     time.Duration // deadline of one HTTP attempt (10 s)
 	MinBackoff  time.Duration // wait before the first retry, doubled after each (1 s)
 	MaxBackoff  time.Duration // cap on the wait, and on a 429's Retry-After (1 min)
-	MaxAttempts int           // attempts per message before it is dropped (10)
+	MaxAttempts int           // attempts per message before it is given up (10)
+	// MinGap is STATUS_WEBHOOK_MIN_GAP: the least time from one delivered message to the
+	// next send (0: no gap).
+	MinGap time.Duration
+	// State keeps what was delivered across leaders (nil: this process's memory only).
+	State StateStore
+	// StoreTimeout is the deadline of each State call (2 s).
+	StoreTimeout time.Duration
+	// Transport carries the POSTs (nil: a clone of http.DefaultTransport); tests give
+	// one without a network, so that fake time can run.
+	Transport http.RoundTripper
+	Now       func() time.Time // time.Now
 	// Failed, when set, is called after every failed attempt (for a metric); it must not block.
 	Failed func()
 }
 
-// Notifier delivers Events to one webhook. Its URL is a secret (Discord and Slack put the
-// token in the path): it is never logged and never part of an error.
+// Notifier delivers the game server's state to one webhook. Its URL is a secret (Discord
+// and Slack put the token in the path): it is never logged and never part of an error.
 type Notifier struct {
 	logger  *slog.Logger
 	url     string
@@ -48,13 +98,42 @@ type Notifier struct {
 	client  *http.Client
 	opts    Options
 
-	wake    chan struct{} // capacity 1: "pending has something", however many Notify calls
+	wake    chan struct{} // capacity 1: "current has news", however many Observe calls
 	mu      sync.Mutex
-	pending *Event
+	current *Event // the newest verdict
+
+	// Owned by Run's goroutine. They outlive one Run (one term as leader), so that a
+	// process that leads again while Redis is unreachable still knows what it sent.
+	st        State
+	known     bool   // st is what the readers were told (from Redis, or sent by this process)
+	fresh     bool   // st was read from the store during this Run (or the store had none)
+	baseline  bool   // the store holds no state: the next verdict is saved, not sent
+	dirty     bool   // st changed since the store last took it
+	storeDown bool   // the last State call failed (logged once per outage)
+	held      string // the ID of the pending message logged as held by the gap
 }
+
+// IDHeader carries each message's stable event id.
+const IDHeader = "Idempotency-Key"
 
 // Env is the variable that holds the webhook URL.
 const Env = "STATUS_WEBHOOK_URL"
+
+// GapEnv is the variable that holds the minimum gap between two messages.
+const GapEnv = "STATUS_WEBHOOK_MIN_GAP"
+
+// DefaultMinGap is STATUS_WEBHOOK_MIN_GAP when unset: a flapping game server costs a
+// channel at most one message a minute, and a quiet one's first offline goes at once.
+const DefaultMinGap = time.Minute
+
+// LoadMinGap reads STATUS_WEBHOOK_MIN_GAP: whole seconds, 0 for no gap.
+func LoadMinGap(getenv func(string) string) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(GapEnv))
+	if v == "" {
+		return DefaultMinGap, nil
+	}
+	return envvar.SecondsOrZero(GapEnv, v)
+}
 
 // CheckURL parses a webhook URL: http or https, with a host. Its error never quotes the
 // URL, whose path or query is where the token lives.
@@ -85,6 +164,18 @@ func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 10
 	}
+	if o.MinGap < 0 {
+		o.MinGap = 0
+	}
+	if o.StoreTimeout <= 0 {
+		o.StoreTimeout = 2 * time.Second
+	}
+	if o.Transport == nil {
+		o.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	// The host (discord.com, hooks.slack.com) is not secret and is useful in a dial
 	// error; the path, query and user info are where tokens live.
 	secrets := []string{webhookURL, u.String()}
@@ -102,7 +193,7 @@ func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 		// token in the path) wherever the receiver points, and a loop would multiply the
 		// POSTs. A webhook that moved answers 3xx, which is logged and not retried.
 		client: &http.Client{
-			Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+			Transport:     o.Transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		opts: o,
@@ -113,68 +204,216 @@ func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 // String keeps the URL out of anything that formats a Notifier with %v.
 func (n *Notifier) String() string { return "webhook notifier" }
 
-// Notify queues e for delivery and returns at once. Flips that arrive while a message is
-// in flight or waiting to be retried are coalesced: only the latest is delivered, because
-// the webhook's readers care about the state now, not about a history of flaps.
-func (n *Notifier) Notify(e Event) {
+// Observe records the probe's current verdict and returns at once; call it after every
+// round, not only on flips. The Notifier works from state: it sends whenever the
+// verdict differs from what the readers were last told, so a flip that one leader could
+// not deliver is sent by the next, and flaps in between messages cost nothing.
+func (n *Notifier) Observe(e Event) {
 	e.Targets = append([]probe.Result(nil), e.Targets...) // the caller may reuse its slice
 	n.mu.Lock()
-	n.pending = &e
+	n.current = &e
 	n.mu.Unlock()
 	select {
 	case n.wake <- struct{}{}:
-	default: // a wake-up is already queued; it will find the newest pending event
+	default: // a wake-up is already queued; it will find the newest verdict
 	}
 }
 
-func (n *Notifier) take() (Event, bool) {
+// Forget drops the last verdict: call it before a new term's rounds and Run start, so
+// that a verdict of an earlier term (this process led before) is not taken for news.
+func (n *Notifier) Forget() {
+	n.mu.Lock()
+	n.current = nil
+	n.mu.Unlock()
+}
+
+func (n *Notifier) latest() (Event, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.pending == nil {
+	if n.current == nil {
 		return Event{}, false
 	}
-	e := *n.pending
-	n.pending = nil
-	return e, true
+	return *n.current, true
 }
 
-// Run delivers queued Events, one message at a time, until ctx ends. An attempt in flight
-// when ctx ends is allowed to finish (within Options.Timeout) so that a flip seen just
-// before shutdown still has its chance; nothing is retried after that.
+// Run delivers until ctx ends (one term as leader): it reads the State from the store,
+// then sends whatever differs from it, one message at a time. An attempt in flight when
+// ctx ends is allowed to finish (within Options.Timeout) and its outcome saved; nothing
+// is retried after that: the message stays pending in the store for the next leader.
 func (n *Notifier) Run(ctx context.Context) {
+	n.fresh = false // another leader may have sent since this process last led
 	for {
+		wait := n.step(ctx)
+		var t *time.Timer
+		var due <-chan time.Time
+		if wait > 0 {
+			t = time.NewTimer(wait)
+			due = t.C
+		}
 		select {
 		case <-ctx.Done():
-			if e, ok := n.take(); ok {
-				n.logger.Warn("webhook message dropped at shutdown", "online", e.Online)
-			}
-			return
 		case <-n.wake:
+		case <-due:
 		}
-		if e, ok := n.take(); ok {
-			n.deliver(ctx, e)
+		if t != nil {
+			t.Stop()
+		}
+		if ctx.Err() != nil {
+			n.leave()
+			return
 		}
 	}
 }
 
-// deliver posts e, retrying transport errors, 5xx and 429 with capped exponential
-// back-off. A newer Event arriving during the back-off replaces e and is posted at once.
-func (n *Notifier) deliver(ctx context.Context, e Event) {
+// leave says what happens to a message not delivered when this term ends.
+func (n *Notifier) leave() {
+	p := n.st.Pending
+	switch {
+	case p == nil || p.GaveUp:
+	case n.dirty:
+		n.logger.Warn("webhook message not delivered at the end of this term, and not saved: Redis did not answer", "online", p.Online, "id", p.ID)
+	default:
+		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "online", p.Online, "id", p.ID)
+	}
+}
+
+// step does what is due now and says how long until something else is due without a
+// new verdict (0: nothing).
+func (n *Notifier) step(ctx context.Context) time.Duration {
+	if ctx.Err() != nil {
+		return 0
+	}
+	if !n.fresh {
+		n.load(ctx)
+	}
+	if n.dirty {
+		n.save(ctx)
+	}
+	cur, ok := n.latest()
+	if !ok {
+		return 0
+	}
+	if n.baseline {
+		// A fresh deployment: its first verdict is not a flip (as before the state was
+		// kept), so it is recorded as what the readers know, and sent to nobody.
+		n.st = State{Online: cur.Online, At: cur.At}
+		n.known, n.baseline = true, false
+		n.logger.Info("webhook state recorded from the first verdict; nothing sent", "online", cur.Online)
+		n.save(ctx)
+		return 0
+	}
+	if !n.known {
+		// Neither Redis nor this process knows what the readers were told: a guess would
+		// repeat a message or swallow one. Try Redis again at the next verdict.
+		return 0
+	}
+	if cur.Online == n.st.Online {
+		if p := n.st.Pending; p != nil {
+			n.logger.Info("webhook message withdrawn: the game server is back to what was last delivered", "online", p.Online, "id", p.ID, "gave_up", p.GaveUp)
+			n.st.Pending = nil
+			n.save(ctx)
+		}
+		return 0
+	}
+	p := n.st.Pending
+	if p == nil || p.Online != cur.Online {
+		p = &Pending{Online: cur.Online, At: cur.At, ID: rand.Text()}
+		n.st.Pending = p
+		n.save(ctx) // before the first attempt: the next leader must know of it
+	}
+	if p.GaveUp {
+		return 0
+	}
+	if n.opts.MinGap > 0 && !n.st.DeliveredAt.IsZero() {
+		if wait := n.st.DeliveredAt.Add(n.opts.MinGap).Sub(n.opts.Now()); wait > 0 {
+			if n.held != p.ID {
+				n.held = p.ID
+				n.logger.Info("webhook message held until the minimum gap ends", "online", p.Online, "id", p.ID, "send_in", wait.Round(time.Millisecond).String())
+			}
+			return wait
+		}
+	}
+	n.deliver(ctx, *p, cur.Targets)
+	return 0
+}
+
+// load reads the State from the store. When Redis does not answer, a process that knows
+// what it sent goes on with that (Redis may be down while the game server flips); one
+// that does not waits for Redis.
+func (n *Notifier) load(ctx context.Context) {
+	if n.opts.State == nil {
+		n.fresh = true
+		n.baseline = !n.known
+		return
+	}
+	lctx, cancel := context.WithTimeout(ctx, n.opts.StoreTimeout)
+	defer cancel()
+	st, ok, err := n.opts.State.WebhookState(lctx)
+	if err != nil {
+		if !n.storeDown {
+			n.logger.Warn("webhook state not read; going on with this process's own until Redis answers", "known", n.known, "err", err)
+		}
+		n.storeDown = true
+		return
+	}
+	n.storeDown, n.fresh = false, true
+	switch {
+	case !ok && n.known:
+		n.dirty = true // the key is gone (flushed, a failover) but this process knows
+	case !ok:
+		n.baseline = true
+	case n.known && n.dirty && st.DeliveredAt.Before(n.st.DeliveredAt):
+		// This process delivered while Redis was down: its own State is the newer.
+	default:
+		n.st, n.known, n.dirty = st, true, false
+	}
+}
+
+// save hands the State to the store, or keeps it dirty to be saved at the next step. It
+// runs after ctx's end too (a delivery in flight at the end of a term is recorded).
+func (n *Notifier) save(ctx context.Context) {
+	n.dirty = true
+	if n.opts.State == nil {
+		n.dirty = false
+		return
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.opts.StoreTimeout)
+	defer cancel()
+	if err := n.opts.State.PutWebhookState(sctx, n.st); err != nil {
+		if !n.storeDown {
+			n.logger.Warn("webhook state not saved; kept in memory and saved when Redis answers", "err", err)
+		}
+		n.storeDown = true
+		return
+	}
+	n.dirty, n.storeDown = false, false
+}
+
+// deliver posts p, retrying transport errors, 5xx and 429 with capped exponential
+// back-off, until it is acknowledged, refused, given up, withdrawn (the state went back
+// to what was delivered during a back-off) or ctx ends.
+func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Result) {
+	e := Event{Online: p.Online, At: p.At, Targets: targets}
 	for attempt := 1; ; attempt++ {
-		retry, wait, err := n.post(ctx, e)
-		if err != nil && n.opts.Failed != nil {
+		retry, wait, err := n.post(ctx, e, p.ID)
+		if err == nil {
+			n.st = State{Online: p.Online, At: p.At, DeliveredAt: n.opts.Now(), ID: p.ID}
+			n.logger.Info("webhook delivered", "online", e.Online, "attempt", attempt, "id", p.ID)
+			n.save(ctx)
+			return
+		}
+		if n.opts.Failed != nil {
 			n.opts.Failed()
 		}
-		if err == nil {
-			n.logger.Info("webhook delivered", "online", e.Online, "attempt", attempt)
-			return
-		}
-		if !retry {
-			n.logger.Error("webhook refused the message; not retrying", "online", e.Online, "attempt", attempt, "err", err)
-			return
-		}
-		if attempt >= n.opts.MaxAttempts {
-			n.logger.Error("webhook failed; giving up on this message", "online", e.Online, "attempts", attempt, "err", err)
+		if !retry || attempt >= n.opts.MaxAttempts {
+			if !retry {
+				n.logger.Error("webhook refused the message; not retrying", "online", e.Online, "attempt", attempt, "err", err)
+			} else {
+				n.logger.Error("webhook failed; giving up on this message", "online", e.Online, "attempts", attempt, "err", err)
+			}
+			p.GaveUp = true
+			n.st.Pending = &p
+			n.save(ctx)
 			return
 		}
 		if wait <= 0 {
@@ -184,32 +423,42 @@ func (n *Notifier) deliver(ctx context.Context, e Event) {
 			}
 		}
 		n.logger.Warn("webhook failed; will retry", "online", e.Online, "attempt", attempt, "retry_in", wait.String(), "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			n.logger.Warn("webhook message dropped at shutdown", "online", e.Online)
+		if !n.backOff(ctx, wait) {
 			return
-		case <-n.wake:
-			t.Stop()
-			if newer, ok := n.take(); ok {
-				n.logger.Info("webhook message replaced by a newer flip", "online", e.Online, "newer_online", newer.Online)
-				e, attempt = newer, 0
-			}
-		case <-t.C:
 		}
 	}
 }
 
-// Send posts e once, without retries. The error never contains the URL.
+// backOff waits before a retry; false when the message is no longer to be sent: ctx
+// ended (it stays pending in the store) or the verdict went back to what was delivered
+// (withdrawn at the next step).
+func (n *Notifier) backOff(ctx context.Context, wait time.Duration) bool {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-n.wake:
+			if cur, ok := n.latest(); ok && cur.Online == n.st.Online {
+				return false
+			}
+		}
+	}
+}
+
+// Send posts e once, without retries and without touching the State. The error never
+// contains the URL.
 func (n *Notifier) Send(ctx context.Context, e Event) error {
-	_, _, err := n.post(ctx, e)
+	_, _, err := n.post(ctx, e, rand.Text())
 	return err
 }
 
 // post makes one attempt. retry says whether a later attempt may succeed; wait is the
 // server's Retry-After when it gave one.
-func (n *Notifier) post(ctx context.Context, e Event) (retry bool, wait time.Duration, err error) {
+func (n *Notifier) post(ctx context.Context, e Event, id string) (retry bool, wait time.Duration, err error) {
 	body, err := json.Marshal(newMessage(e))
 	if err != nil {
 		return false, 0, fmt.Errorf("encode webhook message: %w", err)
@@ -223,6 +472,10 @@ func (n *Notifier) post(ctx context.Context, e Event) (retry bool, wait time.Dur
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "statusedge")
+	// The same message keeps its id across attempts and leaders: a POST that succeeded
+	// just as its sender lost the lease is sent again by the next leader, and a receiver
+	// that keeps recent ids drops the double.
+	req.Header.Set(IDHeader, id)
 	resp, err := n.client.Do(req)
 	if err != nil {
 		return true, 0, n.redact(err)

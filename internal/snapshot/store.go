@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/config"
+	"statusedge/internal/notify"
 )
 
 // Redis keys of the contract.
@@ -26,6 +27,10 @@ const (
 	// KeyProbeRound holds the probe's last round with addresses and errors, for ops: the
 	// public snapshot carries only each target's ok and latency.
 	KeyProbeRound = "server:status:probe"
+	// KeyWebhook holds what the webhook's readers were last told and the message on its
+	// way (notify.State, JSON, no expiry), so that a new leader neither drops a message
+	// the old one could not deliver nor repeats one it did. One key: fine in Cluster.
+	KeyWebhook = "server:status:webhook"
 	// FileName is the snapshot's name inside STATUS_DIR.
 	FileName = "status.json"
 )
@@ -190,6 +195,18 @@ func (s *Store) PutProbeRound(ctx context.Context, r ProbeRound, ttl time.Durati
 // ProbeRound returns the probe's last round; ok is false when none is stored.
 func (s *Store) ProbeRound(ctx context.Context) (ProbeRound, bool, error) {
 	return getJSON[ProbeRound](ctx, s.rdb, KeyProbeRound)
+}
+
+// WebhookState returns the webhook's state; ok is false when none is stored (a fresh
+// deployment).
+func (s *Store) WebhookState(ctx context.Context) (notify.State, bool, error) {
+	return getJSON[notify.State](ctx, s.rdb, KeyWebhook)
+}
+
+// PutWebhookState stores the webhook's state. It has no TTL: what the readers were told
+// stays true however long the game server keeps its state.
+func (s *Store) PutWebhookState(ctx context.Context, st notify.State) error {
+	return putJSON(ctx, s.rdb, KeyWebhook, st, 0)
 }
 
 // putJSON stores v as JSON under key for ttl (0: no expiry).

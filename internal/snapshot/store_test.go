@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/notify"
 	"statusedge/internal/snapshot"
 )
 
@@ -88,5 +89,44 @@ func TestStoreAgainstRedis(t *testing.T) {
 	r.Stop()
 	if in := s.Interval(ctx, time.Minute, 90*time.Second); in.Every != time.Minute || in.Ignored == nil {
 		t.Errorf("Redis down: %+v, want the configured interval and the reason", in)
+	}
+}
+
+// TestWebhookStateAgainstRedis: the webhook's state round-trips through
+// server:status:webhook as the JSON docs/spec.md gives, without expiry; absent, it says so.
+func TestWebhookStateAgainstRedis(t *testing.T) {
+	r := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	s := snapshot.NewStore(rdb)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, ok, err := s.WebhookState(ctx); ok || err != nil {
+		t.Fatalf("absent key: ok %v, err %v", ok, err)
+	}
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	st := notify.State{Online: true, At: at, DeliveredAt: at.Add(time.Second), ID: "A",
+		Pending: &notify.Pending{Online: false, At: at.Add(time.Minute), ID: "B"}}
+	if err := s.PutWebhookState(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := rdb.Get(ctx, snapshot.KeyWebhook).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"online":true,"at":"2026-11-26T12:00:00Z","delivered_at":"2026-11-26T12:00:01Z","id":"A","pending":{"online":false,"at":"2026-11-26T12:01:00Z","id":"B"}}`
+	if raw != want {
+		t.Errorf("%s = %s\nwant %s", snapshot.KeyWebhook, raw, want)
+	}
+	if ttl, err := rdb.TTL(ctx, snapshot.KeyWebhook).Result(); err != nil || ttl != -1 {
+		t.Errorf("%s TTL = %v (%v), want none", snapshot.KeyWebhook, ttl, err)
+	}
+	got, ok, err := s.WebhookState(ctx)
+	if err != nil || !ok || !got.At.Equal(st.At) || got.ID != "A" || got.Pending == nil || got.Pending.ID != "B" {
+		t.Errorf("read back %+v (%v, %v), want %+v", got, ok, err, st)
+	}
+	r.Stop()
+	if _, _, err := s.WebhookState(ctx); err == nil {
+		t.Error("Redis down: no error")
 	}
 }
