@@ -162,7 +162,7 @@ func (d debugDeps) redisState(ctx context.Context, info *debugInfo) *servable {
 	case in.Ignored != nil:
 		info.IntervalFrom = "STATUS_UPDATE_INTERVAL (override ignored: " + in.Ignored.Error() + ")"
 	case in.Override:
-		info.IntervalFrom = snapshot.KeyInterval
+		info.IntervalFrom = in.Key
 	}
 	data, err := d.store.Get(ctx)
 	if err != nil {

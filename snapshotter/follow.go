@@ -7,23 +7,40 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"statusedge/internal/lease"
 	"statusedge/internal/snapshot"
 )
 
 // Follow keeps STATUS_DIR current from Redis, on every replica: each snapshot the leader
-// publishes arrives on lease.Channel, and every `every` server:status is read as well, for
-// the messages pub/sub loses (a reconnect, a Redis restart, a follower that subscribed
-// late). Both go through localCopy.Publish, which never puts an older snapshot over a newer
-// one. What this replica put itself is skipped: the leader writes STATUS_DIR right after
-// its put, and its own message, which can arrive before that, is no follower copy.
+// publishes arrives on its world's channel, and every `every` each world's snapshot is
+// read as well, for the messages pub/sub loses (a reconnect, a Redis restart, a follower
+// that subscribed late). Both go through localCopy.Copy, which never puts an older
+// snapshot over a newer one. What this replica put itself is skipped: the leader writes
+// STATUS_DIR right after its put, and its own message, which can arrive before that, is
+// no follower copy.
 func (r *refresher) Follow(ctx context.Context, rdb redis.UniversalClient, configured, every time.Duration) {
-	ps := rdb.Subscribe(ctx, lease.Channel)
+	follow(ctx, rdb, []*refresher{r}, configured, every)
+}
+
+// follow is Follow for every world at once: one subscription for all their channels.
+func follow(ctx context.Context, rdb redis.UniversalClient, rs []*refresher, configured, every time.Duration) {
+	byChannel := make(map[string]*refresher, len(rs))
+	channels := make([]string, 0, len(rs))
+	for _, r := range rs {
+		ch := r.local.layout.Channel
+		byChannel[ch] = r
+		channels = append(channels, ch)
+	}
+	ps := rdb.Subscribe(ctx, channels...)
 	defer ps.Close()
 	msgs := ps.Channel()
 	t := time.NewTicker(every)
 	defer t.Stop()
-	r.check(ctx, configured)
+	checkAll := func() {
+		for _, r := range rs {
+			r.check(ctx, configured)
+		}
+	}
+	checkAll()
 	for {
 		select {
 		case <-ctx.Done():
@@ -32,9 +49,11 @@ func (r *refresher) Follow(ctx context.Context, rdb redis.UniversalClient, confi
 			if !ok {
 				return
 			}
-			r.apply(ctx, []byte(m.Payload), "message")
+			if r := byChannel[m.Channel]; r != nil {
+				r.apply(ctx, []byte(m.Payload), "message")
+			}
 		case <-t.C:
-			r.check(ctx, configured)
+			checkAll()
 		}
 	}
 }

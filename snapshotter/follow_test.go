@@ -95,7 +95,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		lines := make(logLines, 100)
 		reg := prometheus.NewRegistry()
 		dir := t.TempDir()
-		log, m := slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: slog.LevelDebug})), newMetrics(reg)
+		log, m := slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: slog.LevelDebug})), newMetricVecs(reg).world("")
 		r := &refresher{
 			read: rowsOK, store: snapshot.NewStore(rdb), ttl: config.DefaultTTL,
 			local:     testLocal(dir, config.DefaultInterval, time.Now, time.Sleep, log, m),
@@ -143,7 +143,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 			}
 		}
 		r.put = func(ctx context.Context, data []byte, ttl time.Duration) error {
-			if _, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, token, data, ttl); err != nil {
+			if _, err := snapshot.NewStore(rdb).PutFenced(ctx, token, data, ttl); err != nil {
 				return err
 			}
 			lines.waitLine(t, `"via":"message"`)
@@ -157,7 +157,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		// Another replica's snapshot on the channel is still a copy, and counted; the leader
 		// then puts its own back (a plain put now: the repair runs on Follow's goroutine).
 		r.put = func(ctx context.Context, data []byte, ttl time.Duration) error {
-			_, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, token, data, ttl)
+			_, err := snapshot.NewStore(rdb).PutFenced(ctx, token, data, ttl)
 			return err
 		}
 		_, ownData := r.local.Current()
@@ -167,7 +167,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		}
 		other := own
 		other.UpdatedAt, other.FreshUntil, other.Seq = own.UpdatedAt.Add(time.Second), own.FreshUntil.Add(time.Second), own.Seq+1
-		if _, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, token, other.Encode(), time.Minute); err != nil {
+		if _, err := snapshot.NewStore(rdb).PutFenced(ctx, token, other.Encode(), time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		lines.waitLine(t, "snapshot copied", `"via":"message"`)
@@ -179,7 +179,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 	t.Run("check", func(t *testing.T) {
 		r, reg, _ := leader(t)
 		r.put = func(ctx context.Context, data []byte, ttl time.Duration) error {
-			if _, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, token, data, ttl); err != nil {
+			if _, err := snapshot.NewStore(rdb).PutFenced(ctx, token, data, ttl); err != nil {
 				return err
 			}
 			r.check(ctx, config.DefaultInterval) // Follow's periodic read, in the same window

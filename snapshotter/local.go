@@ -18,10 +18,13 @@ import (
 type localCopy struct {
 	pub     *snapshot.Publisher
 	dir     string
+	layout  snapshot.Layout // the world whose documents these are
 	now     func() time.Time
 	ttl     time.Duration // STATUS_CACHE_TTL: the longest window a snapshot may claim
 	log     *slog.Logger
 	metrics *metrics
+	// published, when set, is told after each write (the worlds index); it must not block.
+	published func()
 
 	// mu makes compare-and-publish one step.
 	mu      sync.Mutex
@@ -80,6 +83,9 @@ func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, er
 	}
 	l.good, l.data = &snap, data
 	l.metrics.local(snap)
+	if l.published != nil {
+		l.published()
+	}
 	return true, nil
 }
 
@@ -132,7 +138,7 @@ func (l *localCopy) Recover() error {
 // Load takes what STATUS_DIR holds at start (after Recover) as the copy to compare with,
 // so that a restarted follower never writes an older snapshot over it.
 func (l *localCopy) Load() error {
-	data, _, err := snapshot.ReadFile(l.dir)
+	data, _, err := l.layout.ReadFile(l.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}

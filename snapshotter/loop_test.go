@@ -52,7 +52,7 @@ func (f *fakeStore) Interval(_ context.Context, configured, ttl time.Duration) s
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v := strconv.Itoa(int(f.override / time.Second))
-	return snapshot.ResolveInterval(configured, ttl, v, f.override != 0, f.overErr)
+	return snapshot.ResolveInterval(configured, ttl, snapshot.KeyInterval, v, f.override != 0, f.overErr)
 }
 
 func (f *fakeStore) gaps() []time.Duration {
@@ -67,11 +67,11 @@ func (f *fakeStore) gaps() []time.Duration {
 
 // testLocal is a localCopy of dir for a nginx whose hint is maxAge.
 func testLocal(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration), log *slog.Logger, m *metrics) *localCopy {
-	return &localCopy{pub: snapshot.NewPublisher(dir, maxAge, now, sleep), dir: dir, now: now, ttl: config.DefaultTTL, log: log, metrics: m}
+	return &localCopy{pub: snapshot.NewPublisher(dir, maxAge, now, sleep), dir: dir, layout: snapshot.Legacy(), now: now, ttl: config.DefaultTTL, log: log, metrics: m}
 }
 
 func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
-	log, m := slog.New(slog.NewTextHandler(io.Discard, nil)), newMetrics(prometheus.NewRegistry())
+	log, m := slog.New(slog.NewTextHandler(io.Discard, nil)), newMetricVecs(prometheus.NewRegistry()).world("")
 	return &refresher{
 		read: read, store: store, put: store.Put, ttl: config.DefaultTTL,
 		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now, log: log, metrics: m,

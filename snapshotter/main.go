@@ -4,9 +4,12 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -21,8 +24,7 @@ import (
 	"statusedge/internal/lease"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
-	"statusedge/internal/probe"
-	"statusedge/internal/snapshot"
+	"statusedge/internal/publish"
 	"statusedge/internal/telemetry"
 	"statusedge/nginx"
 )
@@ -90,75 +92,70 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn(notify.Env + " is set without GAME_SERVER_ADDR: the webhook tells probe flips, so it stays silent")
 	}
 
-	db, err := cfg.OpenDB(*dbTimeout, telemetry.MySQLLogger(logger))
+	legacy := legacySetup(func(timeout time.Duration, log *slog.Logger) (*sql.DB, error) {
+		return cfg.OpenDB(timeout, telemetry.MySQLLogger(log))
+	}, playersQuery, webhookURL, probeCfg, probing)
+	setups, err := loadWorlds(getenv, cfg, legacy)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	// One query per interval: keep no idle connection for a firewall to cut in between.
-	db.SetMaxOpenConns(2)
-	db.SetConnMaxIdleTime(time.Minute)
 	rdb := cfg.Redis.Client(*redisTimeout)
 	defer rdb.Close()
-	store := snapshot.NewStore(rdb)
-
 	maxAge := edge.MaxAge()
 	reg := telemetry.Registry()
-	metrics := newMetrics(reg)
-	local := &localCopy{pub: snapshot.NewPublisher(cfg.StatusDir, maxAge, time.Now, time.Sleep), dir: cfg.StatusDir,
-		now: time.Now, ttl: cfg.TTL, log: logger, metrics: metrics}
-	// A crash mid-publish leaves every served name complete but maybe mixed; make the
-	// folder say exactly what status.json says before anything else (or, when that is
-	// forged, serve nothing of it).
-	if err := local.Recover(); err != nil {
-		logger.Warn("recover STATUS_DIR", "dir", cfg.StatusDir, "err", err)
-	}
-	newRefresher := func(put func(context.Context, []byte, time.Duration) error, leading func() bool) *refresher {
-		r := &refresher{
-			read:  func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db, cfg.MaxSnapshot) },
-			store: store, put: put, leading: leading, local: local,
-			ttl:       cfg.TTL,
-			dbTimeout: *dbTimeout, redisTimeout: *redisTimeout,
-			now: time.Now, log: logger, metrics: metrics,
-		}
-		if counting {
-			r.players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, playersQuery) }
-		}
-		return r
-	}
+	vecs := newMetricVecs(reg)
+	deps := worldDeps{dir: cfg.StatusDir, ttl: cfg.TTL, maxAge: maxAge, maxSnapshot: cfg.MaxSnapshot,
+		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, rdb: rdb, vecs: vecs, log: logger}
+
 	if *once {
-		// A plain SETEX, as an operator's forced refresh.
-		return newRefresher(store.Put, nil).Refresh(ctx)
-	}
-	if err := local.Load(); err != nil {
-		logger.Warn("read STATUS_DIR", "dir", cfg.StatusDir, "err", err)
+		// A plain SETEX per world, as an operator's forced refresh.
+		var errs []error
+		for _, s := range setups {
+			w, err := newWorld(s, deps)
+			if err != nil {
+				return err
+			}
+			if err := w.r.Refresh(ctx); err != nil {
+				errs = append(errs, err)
+			}
+			w.db.Close()
+		}
+		return errors.Join(errs...)
 	}
 
-	// Leadership: every replica competes for the lease; the leader alone reads MySQL
-	// (and runs whatever else is appended to ro.tasks), and every replica copies what
-	// the leader publishes into its own STATUS_DIR.
+	// Leadership: every replica competes for one lease, for every world; the leader alone
+	// reads MySQL and probes (the tasks), and every replica copies what the leader
+	// publishes into its own STATUS_DIR.
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())
 	l, err := lease.New(rdb, holder, cfg.Lease)
 	if err != nil {
 		return err
 	}
-	ro := newRole(l, store, cfg.Lease, *redisTimeout, time.Now, logger)
-	ro.onChange = metrics.role
-	r := newRefresher(ro.Publish, ro.Acting)
-	ro.tasks = []func(context.Context){func(ctx context.Context) { r.Loop(ctx, cfg.Interval) }}
-	if probing {
-		// Only the leader probes (and sends the webhook): one verdict for the fleet.
-		w := &watcher{loop: probe.NewLoop(probeCfg, time.Now), r: r, log: logger, metrics: newProbeMetrics(reg)}
-		if webhookURL != "" {
-			w.notifier, err = notify.New(logger, webhookURL, notify.Options{
-				MinGap: webhookGap, State: store, StoreTimeout: *redisTimeout, Failed: w.metrics.webhookFailures.Inc,
-			})
-			if err != nil {
-				return err
-			}
+	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
+	ro.onChange = vecs.role
+	deps.role = ro
+	var idx *index
+	if setups[0].layout.World != "" {
+		idx = newIndex(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, logger)
+		deps.published = idx.Touch
+	}
+	var ws []*world
+	defer func() {
+		for _, w := range ws {
+			w.db.Close()
 		}
-		ro.tasks = append(ro.tasks, w.Run)
+	}()
+	rs := make([]*refresher, 0, len(setups))
+	for _, s := range setups {
+		w, err := newWorld(s, deps)
+		if err != nil {
+			return err
+		}
+		ws = append(ws, w)
+		w.start()
+		rs = append(rs, w.r)
+		ro.tasks = append(ro.tasks, w.tasks(cfg.Interval)...)
 	}
 
 	ln, err := net.Listen("tcp", cfg.SnapshotterAddr)
@@ -167,19 +164,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
 		"ttl_seconds", cfg.TTL.Seconds(), "max_age_hint", maxAge.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
-		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(),
+		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(), "worlds", len(ws),
 		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", probing && webhookURL != "",
 		"webhook_min_gap_seconds", webhookGap.Seconds())
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
-	// The role, the follower copy and the health server end together: on SIGTERM, or
-	// when the server fails. A leader finishes its refresh in progress and releases the
-	// lease before Run returns.
+	// The role, the follower copy, the index and the health server end together: on
+	// SIGTERM, or when the server fails. A leader finishes its refreshes in progress and
+	// releases the lease before Run returns.
 	g, gctx := errgroup.WithContext(ctx)
+	if idx != nil {
+		idx.worlds = ws
+		g.Go(func() error { idx.Run(gctx); return nil })
+	}
 	g.Go(func() error { ro.Run(gctx); return nil })
-	g.Go(func() error { r.Follow(gctx, rdb, cfg.Interval, followCheck(cfg.Lease)); return nil })
-	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, r, ro, reg)) })
+	g.Go(func() error { follow(gctx, rdb, rs, cfg.Interval, followCheck(cfg.Lease)); return nil })
+	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, ws, ro, reg)) })
 	if err := g.Wait(); err != nil {
 		return err
 	}

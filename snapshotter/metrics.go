@@ -9,13 +9,28 @@ import (
 	"statusedge/internal/telemetry"
 )
 
-// metrics are the snapshotter's Prometheus series.
+// metricVecs are the snapshotter's Prometheus series. Those of one world carry a label
+// `world`: the worlds file's id, or "" (no label, to PromQL) without a file, so that a
+// deployment of one world keeps its series as they were. Worlds come from the file, so
+// the label's values are bounded.
+type metricVecs struct {
+	refreshes, failures, synced, refused  *prometheus.CounterVec
+	duration                              *prometheus.HistogramVec
+	lastSuccess, localUpdated, localFresh *prometheus.GaugeVec
+	nextDue                               *prometheus.GaugeVec
+	probeUp, probeLatency                 *prometheus.GaugeVec
+	probeFlips, webhookFailures           *prometheus.CounterVec
+	leader                                prometheus.Gauge
+	leaderChanges                         prometheus.Counter
+}
+
+// metrics are one world's series (curried from metricVecs), and the fleet's role.
 type metrics struct {
 	refreshes   *prometheus.CounterVec
 	failures    *prometheus.CounterVec
-	duration    prometheus.Histogram
+	duration    prometheus.Observer
 	lastSuccess prometheus.Gauge
-	// Fleet: the role, the copy in STATUS_DIR, the pace.
+	// Fleet: the role (one lease for every world), the copy in STATUS_DIR, the pace.
 	leader        prometheus.Gauge
 	leaderChanges prometheus.Counter
 	localUpdated  prometheus.Gauge
@@ -25,47 +40,67 @@ type metrics struct {
 	refused       *prometheus.CounterVec
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{
-		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "statusedge_snapshotter_refreshes_total", Help: "Refresh attempts by result.",
-		}, []string{"result"}),
-		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "statusedge_snapshotter_refresh_failures_total", Help: "Failed refreshes by the stage that failed (mysql, redis, file, redis+file; fenced: a newer leader refused this one's write).",
-		}, []string{"stage"}),
-		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+func newMetricVecs(reg prometheus.Registerer) *metricVecs {
+	w := []string{"world"}
+	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, append(w, labels...))
+	}
+	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, append(w, labels...))
+	}
+	v := &metricVecs{
+		refreshes: counter("statusedge_snapshotter_refreshes_total", "Refresh attempts by result.", "result"),
+		failures:  counter("statusedge_snapshotter_refresh_failures_total", "Failed refreshes by the stage that failed (mysql, redis, file, redis+file; fenced: a newer leader refused this one's write).", "stage"),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "statusedge_snapshotter_refresh_duration_seconds", Help: "Time one refresh took.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, w),
+		lastSuccess:     gauge("statusedge_snapshotter_last_success_timestamp_seconds", "updated_at of the last fully successful refresh (Unix time); alert when time() minus this exceeds the TTL."),
+		localUpdated:    gauge("statusedge_snapshotter_local_updated_timestamp_seconds", "updated_at of the snapshot in this replica's STATUS_DIR (Unix time); time() minus this is the local copy's age."),
+		localFresh:      gauge("statusedge_snapshotter_local_fresh_until_timestamp_seconds", "fresh_until of the snapshot in this replica's STATUS_DIR (Unix time); past it nginx sends visitors to the origin."),
+		nextDue:         gauge("statusedge_snapshotter_next_refresh_timestamp_seconds", "When the fleet's next refresh is due (Unix time): last refresh plus the interval in force."),
+		synced:          counter("statusedge_snapshotter_follower_copies_total", "Snapshots copied from Redis into STATUS_DIR, by what brought them (message, check).", "via"),
+		refused:         telemetry.RefusedSnapshots(w...),
+		probeUp:         gauge("statusedge_probe_up", "1 when the target answered the last probe round, else 0.", "target"),
+		probeLatency:    gauge("statusedge_probe_latency_seconds", "Time to the target's answer in the last round (to the failure when it failed).", "target"),
+		probeFlips:      counter("statusedge_probe_flips_total", "Online/offline flips of the probe's verdict, by the new state.", "to"),
+		webhookFailures: counter("statusedge_webhook_failures_total", "Failed webhook attempts (each retry counts)."),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "statusedge_snapshotter_leader", Help: "1 while this replica holds the leader lease (reads MySQL), 0 while it follows; the fleet's sum should be 1.",
 		}),
-		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "statusedge_snapshotter_last_success_timestamp_seconds", Help: "updated_at of the last fully successful refresh (Unix time); alert when time() minus this exceeds the TTL.",
+		leaderChanges: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "statusedge_snapshotter_leadership_gained_total", Help: "Times this replica became the leader.",
 		}),
 	}
-	m.leader = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "statusedge_snapshotter_leader", Help: "1 while this replica holds the leader lease (reads MySQL), 0 while it follows; the fleet's sum should be 1.",
-	})
-	m.leaderChanges = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "statusedge_snapshotter_leadership_gained_total", Help: "Times this replica became the leader.",
-	})
-	m.localUpdated = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "statusedge_snapshotter_local_updated_timestamp_seconds", Help: "updated_at of the snapshot in this replica's STATUS_DIR (Unix time); time() minus this is the local copy's age.",
-	})
-	m.localFresh = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "statusedge_snapshotter_local_fresh_until_timestamp_seconds", Help: "fresh_until of the snapshot in this replica's STATUS_DIR (Unix time); past it nginx sends visitors to the origin.",
-	})
-	m.nextDue = prometheus.NewGauge(prometheus.GaugeOpts{
-		Name: "statusedge_snapshotter_next_refresh_timestamp_seconds", Help: "When the fleet's next refresh is due (Unix time): last refresh plus the interval in force.",
-	})
-	m.synced = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "statusedge_snapshotter_follower_copies_total", Help: "Snapshots copied from Redis into STATUS_DIR, by what brought them (message, check).",
-	}, []string{"via"})
-	m.refused = telemetry.RefusedSnapshots()
-	reg.MustRegister(m.refused, m.refreshes, m.failures, m.duration, m.lastSuccess,
-		m.leader, m.leaderChanges, m.localUpdated, m.localFresh, m.nextDue, m.synced)
+	reg.MustRegister(v.refused, v.refreshes, v.failures, v.duration, v.lastSuccess, v.leader, v.leaderChanges,
+		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures)
+	return v
+}
+
+// world is the series of one world, each known value present from the start (a series
+// born on its first event reads as no data to rate() and to alerts).
+func (v *metricVecs) world(id string) *metrics {
+	l := prometheus.Labels{"world": id}
+	m := &metrics{
+		refreshes: v.refreshes.MustCurryWith(l), failures: v.failures.MustCurryWith(l),
+		duration: v.duration.WithLabelValues(id), lastSuccess: v.lastSuccess.WithLabelValues(id),
+		leader: v.leader, leaderChanges: v.leaderChanges,
+		localUpdated: v.localUpdated.WithLabelValues(id), localFresh: v.localFresh.WithLabelValues(id),
+		nextDue: v.nextDue.WithLabelValues(id), synced: v.synced.MustCurryWith(l), refused: v.refused.MustCurryWith(l),
+	}
 	for _, reason := range []string{snapshot.RefusedFuture, snapshot.RefusedWindow} {
 		m.refused.WithLabelValues(reason)
 	}
 	return m
+}
+
+// probe is the probe's and the webhook's series of one world.
+func (v *metricVecs) probe(id string) *probeMetrics {
+	l := prometheus.Labels{"world": id}
+	return &probeMetrics{
+		up: v.probeUp.MustCurryWith(l), latency: v.probeLatency.MustCurryWith(l),
+		flips: v.probeFlips.MustCurryWith(l), webhookFailures: v.webhookFailures.WithLabelValues(id),
+	}
 }
 
 func (m *metrics) observe(stage string, err error, took time.Duration, updatedAt *time.Time) {
@@ -86,11 +121,11 @@ func (m *metrics) local(s snapshot.Snapshot) {
 }
 
 // role records a change of role.
-func (m *metrics) role(leader bool) {
+func (v *metricVecs) role(leader bool) {
 	if leader {
-		m.leader.Set(1)
-		m.leaderChanges.Inc()
+		v.leader.Set(1)
+		v.leaderChanges.Inc()
 		return
 	}
-	m.leader.Set(0)
+	v.leader.Set(0)
 }

@@ -94,31 +94,12 @@ func roundOf(rep probe.Report) snapshot.ProbeRound {
 	return r
 }
 
-// probeMetrics are the probe's and the webhook's series, in the snapshotter's registry.
+// probeMetrics are one world's probe and webhook series (metricVecs.probe).
 type probeMetrics struct {
 	up              *prometheus.GaugeVec
 	latency         *prometheus.GaugeVec
 	flips           *prometheus.CounterVec
 	webhookFailures prometheus.Counter
-}
-
-func newProbeMetrics(reg prometheus.Registerer) *probeMetrics {
-	m := &probeMetrics{
-		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "statusedge_probe_up", Help: "1 when the target answered the last probe round, else 0.",
-		}, []string{"target"}),
-		latency: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "statusedge_probe_latency_seconds", Help: "Time to the target's answer in the last round (to the failure when it failed).",
-		}, []string{"target"}),
-		flips: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "statusedge_probe_flips_total", Help: "Online/offline flips of the probe's verdict, by the new state.",
-		}, []string{"to"}),
-		webhookFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "statusedge_webhook_failures_total", Help: "Failed webhook attempts (each retry counts).",
-		}),
-	}
-	reg.MustRegister(m.up, m.latency, m.flips, m.webhookFailures)
-	return m
 }
 
 func (m *probeMetrics) observe(rep probe.Report) {

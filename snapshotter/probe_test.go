@@ -356,7 +356,7 @@ func TestFlappingDoesNotFlip(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		var seen []bool
-		w := &watcher{r: r, log: r.log, metrics: newProbeMetrics(prometheusRegistry()), loop: &probe.Loop{
+		w := &watcher{r: r, log: r.log, metrics: newMetricVecs(prometheusRegistry()).probe(""), loop: &probe.Loop{
 			Interval: time.Second, Tracker: probe.NewTracker(2), Now: time.Now,
 			Round: func(context.Context) []probe.Result {
 				// A tick may land between the last report's cancel and the loop seeing it.

@@ -33,10 +33,10 @@ type leaseAPI interface {
 	Holder(ctx context.Context) (lease.Info, bool, error)
 }
 
-// fencedStore is the writer of server:status a leader publishes through
+// fencedStore is the writer of a world's snapshot a leader publishes through
 // (snapshot.Store.PutFenced).
 type fencedStore interface {
-	PutFenced(ctx context.Context, fenceKey string, token int64, data []byte, ttl time.Duration) (bool, error)
+	PutFenced(ctx context.Context, token int64, data []byte, ttl time.Duration) (bool, error)
 }
 
 // role competes for the leader lease and runs the leader-only tasks while it holds it.
@@ -46,7 +46,6 @@ type fencedStore interface {
 // Publish, which carries the fencing token.
 type role struct {
 	lease   leaseAPI
-	store   fencedStore
 	ttl     time.Duration // STATUS_LEASE
 	timeout time.Duration // each Redis call
 	tasks   []func(ctx context.Context)
@@ -68,8 +67,8 @@ type role struct {
 	stepDown chan struct{}
 }
 
-func newRole(l leaseAPI, store fencedStore, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *role {
-	return &role{lease: l, store: store, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
+func newRole(l leaseAPI, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *role {
+	return &role{lease: l, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
 }
 
 // every is the pace of renewals and of a follower's attempts.
@@ -96,10 +95,18 @@ func (r *role) Acting() bool {
 	return r.isolated || (r.token > 0 && r.now().Before(r.until))
 }
 
-// Publish stores data as server:status with this leadership's fencing token. A replica
-// that does not lead, or whose token Redis refuses, gets errNotLeader and steps down; an
-// isolated one gets errIsolated.
-func (r *role) Publish(ctx context.Context, data []byte, ttl time.Duration) error {
+// PublishTo is how a world's refresher puts its snapshot: through store, with this
+// leadership's fencing token (Publish). One lease covers every world.
+func (r *role) PublishTo(store fencedStore) func(ctx context.Context, data []byte, ttl time.Duration) error {
+	return func(ctx context.Context, data []byte, ttl time.Duration) error {
+		return r.Publish(ctx, store, data, ttl)
+	}
+}
+
+// Publish stores data as the world's snapshot (store's keys) with this leadership's
+// fencing token. A replica that does not lead, or whose token Redis refuses, gets
+// errNotLeader and steps down; an isolated one gets errIsolated.
+func (r *role) Publish(ctx context.Context, store fencedStore, data []byte, ttl time.Duration) error {
 	r.mu.Lock()
 	token, ok, isolated := r.token, r.token > 0 && r.now().Before(r.until), r.isolated
 	r.mu.Unlock()
@@ -109,7 +116,7 @@ func (r *role) Publish(ctx context.Context, data []byte, ttl time.Duration) erro
 	if !ok {
 		return errNotLeader
 	}
-	accepted, err := r.store.PutFenced(ctx, lease.KeyFence, token, data, ttl)
+	accepted, err := store.PutFenced(ctx, token, data, ttl)
 	if err != nil {
 		return err
 	}

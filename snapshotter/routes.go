@@ -10,57 +10,116 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// NewServer serves the snapshotter's health, role and metrics.
-func NewServer(logger *slog.Logger, r *refresher, ro *role, gatherer prometheus.Gatherer) http.Handler {
+// NewServer serves the snapshotter's health, role and metrics. One world without a worlds
+// file answers as it always has; with a file, each answer lists every world.
+func NewServer(logger *slog.Logger, ws []*world, ro *role, gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", handleHealthz(logger, r))
-	mux.HandleFunc("GET /debug", handleDebug(logger, r, ro))
+	mux.HandleFunc("GET /healthz", handleHealthz(logger, ws))
+	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	return mux
 }
 
-func handleHealthz(logger *slog.Logger, r *refresher) http.HandlerFunc {
+// legacy reports whether ws is the one world of a deployment without a worlds file.
+func legacy(ws []*world) bool { return len(ws) == 1 && ws[0].setup.layout.World == "" }
+
+// worldHealth is one world's /healthz.
+type worldHealth struct {
+	World string `json:"world"`
+	health
+}
+
+func handleHealthz(logger *slog.Logger, ws []*world) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		h := r.Health()
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		if !h.Healthy {
-			w.WriteHeader(http.StatusServiceUnavailable)
+		var body any
+		healthy := true
+		if legacy(ws) {
+			h := ws[0].r.Health()
+			body, healthy = h, h.Healthy
+		} else {
+			all := struct {
+				Healthy bool          `json:"healthy"` // every world is
+				Worlds  []worldHealth `json:"worlds"`
+			}{Worlds: make([]worldHealth, 0, len(ws))}
+			for _, wd := range ws {
+				h := wd.r.Health()
+				healthy = healthy && h.Healthy
+				all.Worlds = append(all.Worlds, worldHealth{wd.setup.layout.World, h})
+			}
+			all.Healthy = healthy
+			body = all
 		}
-		if err := json.NewEncoder(w).Encode(h); err != nil {
-			logger.Debug("write healthz", "err", err)
-		}
+		writeJSON(logger, w, body, healthy, false)
 	}
 }
 
-// debugInfo is the replica's view of the fleet: its role, who holds the lease, how old
-// its copy in STATUS_DIR is, and when the next refresh is due.
+// debugInfo is the replica's view of the fleet: its role, who holds the lease, and for
+// each world how old its copy in STATUS_DIR is and when the next refresh is due.
 type debugInfo struct {
 	Now time.Time `json:"now"`
 	roleStatus
+	worldDebug
+	// Worlds is every world's view, with a worlds file (the fields above are then empty).
+	Worlds []worldDebug `json:"worlds,omitempty"`
+}
+
+// worldDebug is one world's part of /debug.
+type worldDebug struct {
+	World           string     `json:"world,omitempty"`
 	LocalUpdatedAt  *time.Time `json:"local_updated_at"`
 	LocalAgeSeconds *int64     `json:"local_age_seconds"`
 	LocalFresh      bool       `json:"local_fresh"`
 	NextRefreshDue  *time.Time `json:"next_refresh_due"`
 	LastRefused     *refusal   `json:"last_refused,omitempty"`
+	LastError       string     `json:"last_error,omitempty"`
+	// Online is the probe's verdict on this replica (the leader's), absent without one.
+	Online *bool `json:"probe_online,omitempty"`
 }
 
-func handleDebug(logger *slog.Logger, r *refresher, ro *role) http.HandlerFunc {
+func (wd *world) debug(now time.Time) worldDebug {
+	d := worldDebug{World: wd.setup.layout.World}
+	d.LocalUpdatedAt, d.LocalAgeSeconds, d.LocalFresh = wd.r.local.View(now)
+	d.LastRefused = wd.r.local.Refused()
+	if due := wd.r.NextDue(); !due.IsZero() {
+		due = due.UTC()
+		d.NextRefreshDue = &due
+	}
+	h := wd.r.Health()
+	d.LastError = h.LastError
+	if h.LastProbe != nil {
+		d.Online = h.LastProbe.Online
+	}
+	return d
+}
+
+func handleDebug(logger *slog.Logger, ws []*world, ro *role) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
-		now := r.now()
+		now := time.Now()
 		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context())}
-		info.LocalUpdatedAt, info.LocalAgeSeconds, info.LocalFresh = r.local.View(now)
-		info.LastRefused = r.local.Refused()
-		if due := r.NextDue(); !due.IsZero() {
-			due = due.UTC()
-			info.NextRefreshDue = &due
+		if legacy(ws) {
+			info.worldDebug = ws[0].debug(now)
+			info.LastError, info.Online = "", nil // today's shape: /healthz has these
+		} else {
+			for _, wd := range ws {
+				info.Worlds = append(info.Worlds, wd.debug(now))
+			}
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		enc := json.NewEncoder(w)
+		writeJSON(logger, w, info, true, true)
+	}
+}
+
+// writeJSON answers body as JSON, never cached; 503 unless ok.
+func writeJSON(logger *slog.Logger, w http.ResponseWriter, body any, ok, indent bool) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	enc := json.NewEncoder(w)
+	if indent {
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(info); err != nil {
-			logger.Debug("write debug", "err", err)
-		}
+	}
+	if err := enc.Encode(body); err != nil {
+		logger.Debug("write response", "err", err)
 	}
 }

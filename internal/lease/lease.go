@@ -36,7 +36,7 @@ import (
 const (
 	hashTag   = "{" + snapshot.KeyStatus + "}"
 	KeyLeader = hashTag + ":leader"
-	KeyFence  = hashTag + ":fence"
+	KeyFence  = snapshot.KeyFence // hashTag + ":fence"
 	// Channel is snapshot.Channel, where the store announces every accepted write.
 	Channel = snapshot.Channel
 )

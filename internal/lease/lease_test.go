@@ -163,7 +163,7 @@ func testTakeover(t *testing.T, rdb redis.UniversalClient) {
 		t.Errorf("old leader renew = %v, %v; want false", ok, err)
 	}
 	// b has not published yet; a's write must still lose to b's leadership.
-	if ok, err := snapshot.NewStore(rdb).PutFenced(ctx, lease.KeyFence, ta, []byte("from a"), 60*time.Second); err != nil || ok {
+	if ok, err := snapshot.NewStore(rdb).PutFenced(ctx, ta, []byte("from a"), 60*time.Second); err != nil || ok {
 		t.Errorf("old leader publish before the new one's = %v, %v; want refused", ok, err)
 	}
 	if n := rdb.Exists(ctx, snapshot.KeyStatus).Val(); n != 0 {
@@ -274,10 +274,10 @@ func TestNewRefusesBadArguments(t *testing.T) {
 func TestStoreRefusesBadWrites(t *testing.T) {
 	ctx := timeout(t)
 	store := snapshot.NewStore(nil)
-	if _, err := store.PutFenced(ctx, lease.KeyFence, 0, []byte("x"), time.Minute); err == nil {
+	if _, err := store.PutFenced(ctx, 0, []byte("x"), time.Minute); err == nil {
 		t.Error("token 0 accepted")
 	}
-	if _, err := store.PutFenced(ctx, lease.KeyFence, 1, []byte("x"), 900*time.Millisecond); err == nil {
+	if _, err := store.PutFenced(ctx, 1, []byte("x"), 900*time.Millisecond); err == nil {
 		t.Error("ttl under a second accepted for SETEX")
 	}
 	if err := store.Put(ctx, []byte("x"), 900*time.Millisecond); err == nil {
@@ -325,7 +325,7 @@ func mustAcquire(t *testing.T, l *lease.Lease, wantOK bool) int64 {
 
 func mustPublish(t *testing.T, rdb redis.UniversalClient, token int64, data string, wantAccepted bool) {
 	t.Helper()
-	ok, err := snapshot.NewStore(rdb).PutFenced(timeout(t), lease.KeyFence, token, []byte(data), 60*time.Second)
+	ok, err := snapshot.NewStore(rdb).PutFenced(timeout(t), token, []byte(data), 60*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

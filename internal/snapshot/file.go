@@ -16,3 +16,8 @@ func WriteFile(dir string, data []byte) error { return publish.WriteCopy(dir, Fi
 func ReadFile(dir string) ([]byte, os.FileInfo, error) {
 	return publish.ReadFile(filepath.Join(dir, FileName))
 }
+
+// ReadFile returns the layout's status copy in dir (STATUS_DIR), as ReadFile does.
+func (l Layout) ReadFile(dir string) ([]byte, os.FileInfo, error) {
+	return publish.ReadFile(filepath.Join(dir, l.StatusFile))
+}

@@ -53,16 +53,23 @@ type RefreshRecord struct {
 	PlayersError string `json:"players_error,omitempty"`
 }
 
-// Store is the snapshot's Redis side.
+// Store is one world's snapshot's Redis side, at its Layout's keys.
 type Store struct {
 	rdb       redis.UniversalClient
+	keys      Layout
 	putFenced *redis.Script
 }
 
-// NewStore wraps a client; the client's options carry the deadlines.
-func NewStore(rdb redis.UniversalClient) *Store {
-	return &Store{rdb: rdb, putFenced: redis.NewScript(putFencedScript)}
+// NewStore wraps a client for the keys of Legacy; the client's options carry the deadlines.
+func NewStore(rdb redis.UniversalClient) *Store { return NewWorldStore(rdb, Legacy()) }
+
+// NewWorldStore wraps a client for the keys of l.
+func NewWorldStore(rdb redis.UniversalClient, l Layout) *Store {
+	return &Store{rdb: rdb, keys: l, putFenced: redis.NewScript(putFencedScript)}
 }
+
+// Layout is where the store keeps its world.
+func (s *Store) Layout() Layout { return s.keys }
 
 // Store is the one writer of server:status: Put for an operator's forced refresh
 // (`snapshotter -once`) and the origin's refill, PutFenced for a fleet's leader. Both
@@ -72,7 +79,7 @@ func NewStore(rdb redis.UniversalClient) *Store {
 // asked (a key must not outlive fresh_until); under a second is refused.
 func ttlSeconds(ttl time.Duration) (int64, error) {
 	if ttl < time.Second {
-		return 0, fmt.Errorf("redis setex %s: ttl %s: want at least a second", KeyStatus, ttl)
+		return 0, fmt.Errorf("redis setex: ttl %s: want at least a second", ttl)
 	}
 	return int64(ttl / time.Second), nil
 }
@@ -84,8 +91,8 @@ func (s *Store) Put(ctx context.Context, data []byte, ttl time.Duration) error {
 		return err
 	}
 	// SETEX itself: the contract names the command.
-	if err := s.rdb.Do(ctx, "SETEX", KeyStatus, secs, data).Err(); err != nil {
-		return fmt.Errorf("redis setex %s: %w", KeyStatus, err)
+	if err := s.rdb.Do(ctx, "SETEX", s.keys.Status, secs, data).Err(); err != nil {
+		return fmt.Errorf("redis setex %s: %w", s.keys.Status, err)
 	}
 	return nil
 }
@@ -111,17 +118,17 @@ return 1
 // than token (internal/lease issues the tokens and names the key, in server:status's
 // hash slot), then announces data on Channel. accepted is false when the write was
 // refused: a newer leader exists (or existed).
-func (s *Store) PutFenced(ctx context.Context, fenceKey string, token int64, data []byte, ttl time.Duration) (accepted bool, err error) {
+func (s *Store) PutFenced(ctx context.Context, token int64, data []byte, ttl time.Duration) (accepted bool, err error) {
 	if token < 1 {
-		return false, fmt.Errorf("redis setex %s: token %d: tokens start at 1", KeyStatus, token)
+		return false, fmt.Errorf("redis setex %s: token %d: tokens start at 1", s.keys.Status, token)
 	}
 	secs, err := ttlSeconds(ttl)
 	if err != nil {
 		return false, err
 	}
-	n, err := s.putFenced.Run(ctx, s.rdb, []string{KeyStatus, fenceKey}, token, secs, data, Channel).Int64()
+	n, err := s.putFenced.Run(ctx, s.rdb, []string{s.keys.Status, s.keys.Fence}, token, secs, data, s.keys.Channel).Int64()
 	if err != nil {
-		return false, fmt.Errorf("redis setex %s: %w", KeyStatus, err)
+		return false, fmt.Errorf("redis setex %s: %w", s.keys.Status, err)
 	}
 	return n == 1, nil
 }
@@ -131,12 +138,12 @@ var ErrMiss = errors.New("redis: no snapshot")
 
 // Get returns the stored snapshot bytes, ErrMiss when absent.
 func (s *Store) Get(ctx context.Context) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, KeyStatus).Bytes()
+	b, err := s.rdb.Get(ctx, s.keys.Status).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrMiss
 	}
 	if err != nil {
-		return nil, fmt.Errorf("redis get %s: %w", KeyStatus, err)
+		return nil, fmt.Errorf("redis get %s: %w", s.keys.Status, err)
 	}
 	return b, nil
 }
@@ -161,9 +168,9 @@ func (e Expiry) Seconds() int64 {
 
 // TTL reports the key's remaining life.
 func (s *Store) TTL(ctx context.Context) (Expiry, error) {
-	d, err := s.rdb.TTL(ctx, KeyStatus).Result()
+	d, err := s.rdb.TTL(ctx, s.keys.Status).Result()
 	if err != nil {
-		return Expiry{}, fmt.Errorf("redis ttl %s: %w", KeyStatus, err)
+		return Expiry{}, fmt.Errorf("redis ttl %s: %w", s.keys.Status, err)
 	}
 	// go-redis multiplies real TTLs by the unit but passes Redis's -2 (absent) and -1
 	// (no expiry) through as bare nanoseconds.
@@ -178,35 +185,35 @@ func (s *Store) TTL(ctx context.Context) (Expiry, error) {
 
 // PutRecord stores the last refresh attempt. It has no TTL: an old record is itself news.
 func (s *Store) PutRecord(ctx context.Context, r RefreshRecord) error {
-	return putJSON(ctx, s.rdb, KeyLastRefresh, r, 0)
+	return putJSON(ctx, s.rdb, s.keys.LastRefresh, r, 0)
 }
 
 // Record returns the last refresh attempt; ok is false when none is stored.
 func (s *Store) Record(ctx context.Context) (RefreshRecord, bool, error) {
-	return getJSON[RefreshRecord](ctx, s.rdb, KeyLastRefresh)
+	return getJSON[RefreshRecord](ctx, s.rdb, s.keys.LastRefresh)
 }
 
 // PutProbeRound stores the probe's last round for ttl: past the snapshot's freshness an
 // old round tells ops nothing the snapshotter's own /healthz does not.
 func (s *Store) PutProbeRound(ctx context.Context, r ProbeRound, ttl time.Duration) error {
-	return putJSON(ctx, s.rdb, KeyProbeRound, r, ttl)
+	return putJSON(ctx, s.rdb, s.keys.ProbeRound, r, ttl)
 }
 
 // ProbeRound returns the probe's last round; ok is false when none is stored.
 func (s *Store) ProbeRound(ctx context.Context) (ProbeRound, bool, error) {
-	return getJSON[ProbeRound](ctx, s.rdb, KeyProbeRound)
+	return getJSON[ProbeRound](ctx, s.rdb, s.keys.ProbeRound)
 }
 
 // WebhookState returns the webhook's state; ok is false when none is stored (a fresh
 // deployment).
 func (s *Store) WebhookState(ctx context.Context) (notify.State, bool, error) {
-	return getJSON[notify.State](ctx, s.rdb, KeyWebhook)
+	return getJSON[notify.State](ctx, s.rdb, s.keys.Webhook)
 }
 
 // PutWebhookState stores the webhook's state. It has no TTL: what the readers were told
 // stays true however long the game server keeps its state.
 func (s *Store) PutWebhookState(ctx context.Context, st notify.State) error {
-	return putJSON(ctx, s.rdb, KeyWebhook, st, 0)
+	return putJSON(ctx, s.rdb, s.keys.Webhook, st, 0)
 }
 
 // putJSON stores v as JSON under key for ttl (0: no expiry).
@@ -236,24 +243,33 @@ func getJSON[T any](ctx context.Context, rdb redis.UniversalClient, key string) 
 	return v, true, nil
 }
 
-// IntervalOverride reads config:status_interval as it is stored; set is false when the key
-// is absent. ResolveInterval decides what it means.
-func (s *Store) IntervalOverride(ctx context.Context) (value string, set bool, err error) {
-	v, err := s.rdb.Get(ctx, KeyInterval).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", false, nil
+// IntervalOverride reads config:status_interval (a world's own key, else the global one)
+// as it is stored; set is false when the key is absent, key says which was read.
+// ResolveInterval decides what it means.
+func (s *Store) IntervalOverride(ctx context.Context) (value string, set bool, key string, err error) {
+	for _, key := range []string{s.keys.Interval, s.keys.DefaultInterval} {
+		if key == "" {
+			continue
+		}
+		v, err := s.rdb.Get(ctx, key).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			return "", false, key, fmt.Errorf("redis get %s: %w", key, err)
+		}
+		return v, true, key, nil
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("redis get %s: %w", KeyInterval, err)
-	}
-	return v, true, nil
+	return "", false, s.keys.Interval, nil
 }
 
 // Interval is the refresh interval in force and where it comes from.
 type Interval struct {
 	Every time.Duration
-	// Override is true when Every is config:status_interval's value.
+	// Override is true when Every is config:status_interval's value (Key's).
 	Override bool
+	// Key is the key read: the world's own when set, else the global one.
+	Key string
 	// Ignored says why a config:status_interval that is set, or could not be read, was
 	// not applied: the caller warns, and the configured interval stays.
 	Ignored error
@@ -263,9 +279,10 @@ type Interval struct {
 // by the snapshotter to pace itself and by the origin to report that pace. A set value
 // replaces configured when it is whole seconds within MinInterval..MaxInterval and below
 // ttl (a longer pace would let the snapshot expire between refreshes); anything else is
-// ignored. readErr is the error reading the key, which also leaves configured in force.
-func ResolveInterval(configured, ttl time.Duration, value string, set bool, readErr error) Interval {
-	keep := Interval{Every: configured}
+// ignored. readErr is the error reading the key, which also leaves configured in force;
+// key names it in the reasons.
+func ResolveInterval(configured, ttl time.Duration, key, value string, set bool, readErr error) Interval {
+	keep := Interval{Every: configured, Key: key}
 	switch {
 	case readErr != nil:
 		keep.Ignored = readErr
@@ -277,10 +294,10 @@ func ResolveInterval(configured, ttl time.Duration, value string, set bool, read
 	d := time.Duration(n) * time.Second
 	switch {
 	case err != nil || d < MinInterval || d > MaxInterval:
-		keep.Ignored = fmt.Errorf("%s=%q: want whole seconds in %d..%d", KeyInterval, value, int(MinInterval.Seconds()), int(MaxInterval.Seconds()))
+		keep.Ignored = fmt.Errorf("%s=%q: want whole seconds in %d..%d", key, value, int(MinInterval.Seconds()), int(MaxInterval.Seconds()))
 	default:
-		if keep.Ignored = config.CheckInterval(KeyInterval, d, ttl); keep.Ignored == nil {
-			return Interval{Every: d, Override: true}
+		if keep.Ignored = config.CheckInterval(key, d, ttl); keep.Ignored == nil {
+			return Interval{Every: d, Override: true, Key: key}
 		}
 	}
 	return keep
@@ -288,8 +305,8 @@ func ResolveInterval(configured, ttl time.Duration, value string, set bool, read
 
 // Interval reads config:status_interval and resolves it against configured and ttl.
 func (s *Store) Interval(ctx context.Context, configured, ttl time.Duration) Interval {
-	v, set, err := s.IntervalOverride(ctx)
-	return ResolveInterval(configured, ttl, v, set, err)
+	v, set, key, err := s.IntervalOverride(ctx)
+	return ResolveInterval(configured, ttl, key, v, set, err)
 }
 
 // Ping checks reachability.

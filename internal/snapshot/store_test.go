@@ -39,14 +39,14 @@ func TestResolveInterval(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := snapshot.ResolveInterval(configured, ttl, tt.value, tt.set, tt.readErr)
+			got := snapshot.ResolveInterval(configured, ttl, snapshot.KeyInterval, tt.value, tt.set, tt.readErr)
 			if got.Every != tt.want || got.Override != tt.override || (got.Ignored != nil) != tt.wantsWarning {
 				t.Errorf("ResolveInterval(%q) = %+v, want %v override=%v warning=%v", tt.value, got, tt.want, tt.override, tt.wantsWarning)
 			}
 		})
 	}
 	// Above MaxInterval but below a TTL that large: the bounds still hold.
-	if got := snapshot.ResolveInterval(configured, 200000*time.Second, "90000", true, nil); got.Override {
+	if got := snapshot.ResolveInterval(configured, 200000*time.Second, snapshot.KeyInterval, "90000", true, nil); got.Override {
 		t.Errorf("override above 86400 s applied: %+v", got)
 	}
 }

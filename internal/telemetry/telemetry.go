@@ -57,9 +57,10 @@ func (m mysqlLog) Print(v ...any) { m.l.Debug(strings.TrimSpace(fmt.Sprint(v...)
 // RefusedSnapshots counts the snapshots a program refused as implausible
 // (snapshot.Plausible), by reason: the same series in both programs, so one alert
 // covers a forged value in Redis or a clock that ran ahead, wherever it was read.
-func RefusedSnapshots() *prometheus.CounterVec {
+// labels come before reason (the snapshotter's world).
+func RefusedSnapshots(labels ...string) *prometheus.CounterVec {
 	return prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statusedge_snapshots_refused_total",
 		Help: "Snapshots refused as implausible: future (dated further ahead of this clock than snapshot.MaxSkew) or window (fresh for longer than STATUS_CACHE_TTL).",
-	}, []string{"reason"})
+	}, append(labels, "reason"))
 }

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"statusedge/internal/publish"
+	"statusedge/internal/snapshot"
+)
+
+// index publishes the worlds' index, /api/worlds.json, from this replica's own copies in
+// STATUS_DIR: no Redis and no query, so every replica's index says what its own world
+// documents say. It is published again after any world's copy changes, at most once a
+// second (the publisher waits for the next second's mtime; wakes meanwhile coalesce).
+type index struct {
+	worlds []*world
+	pub    *publish.Publisher
+	ttl    time.Duration
+	now    func() time.Time
+	log    *slog.Logger
+	wake   chan struct{} // capacity 1
+}
+
+func newIndex(pub *publish.Publisher, ttl time.Duration, log *slog.Logger) *index {
+	return &index{pub: pub, ttl: ttl, now: time.Now, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Touch asks for a new index; it never blocks (called under a world's copy lock).
+func (x *index) Touch() {
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run publishes the index at start and after every Touch until ctx ends.
+func (x *index) Run(ctx context.Context) {
+	x.publish()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.wake:
+			x.publish()
+		}
+	}
+}
+
+// indexWorld is one world in the index: what a card on a page needs, and where the rest is.
+type indexWorld struct {
+	ID         string     `json:"id"`
+	Name       worldNames `json:"name"`
+	Online     *bool      `json:"online"` // null before the world's first snapshot
+	Players    *int64     `json:"players"`
+	UpdatedAt  *time.Time `json:"updated_at"`
+	FreshUntil *time.Time `json:"fresh_until"`
+	CheckedAt  *time.Time `json:"checked_at"`
+	StatusURL  string     `json:"status_url"`
+}
+
+type worldNames struct {
+	EN string `json:"en"`
+	RU string `json:"ru"`
+}
+
+// body is the index as the copies say now, in the file's order of worlds.
+func (x *index) body() []byte {
+	out := struct {
+		Worlds []indexWorld `json:"worlds"`
+	}{Worlds: make([]indexWorld, 0, len(x.worlds))}
+	for _, w := range x.worlds {
+		e := indexWorld{ID: w.setup.layout.World, Name: worldNames{w.setup.nameEN, w.setup.nameRU}, StatusURL: w.setup.layout.StatusURL()}
+		if s, _ := w.r.local.Current(); s != nil {
+			e.Online, e.Players, e.UpdatedAt, e.FreshUntil, e.CheckedAt = &s.Online, s.Players, &s.UpdatedAt, &s.FreshUntil, &s.CheckedAt
+		}
+		out.Worlds = append(out.Worlds, e)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		panic("encode the worlds index: " + err.Error()) // times, strings and numbers only
+	}
+	return b
+}
+
+// publish links the index for the TTL from now; past it (no snapshotter alive) nginx
+// serves its last body as the stale copy, no-cache: each world's fresh_until in it tells
+// a reader which worlds are stale. The origin builds no index.
+func (x *index) publish() {
+	now := x.now()
+	body := x.body()
+	err := x.pub.Publish(publish.Document{
+		Path: snapshot.WorldsDoc, Body: body, From: now, Until: now.Add(x.ttl), Modified: now,
+		Stale: body, Copy: snapshot.WorldsFile,
+	})
+	if err != nil {
+		x.log.Error("publish the worlds index", "err", err)
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/notify"
+	"statusedge/internal/players"
+	"statusedge/internal/probe"
+	"statusedge/internal/snapshot"
+)
+
+// worldSetup is what the snapshotter is told of one game world: by the worlds file
+// (STATUS_WORLDS_FILE), or by today's variables for the one world of a deployment
+// without it (snapshot.Legacy's keys, files and URLs).
+type worldSetup struct {
+	layout         snapshot.Layout
+	nameEN, nameRU string
+	// openDB opens the pool of the world's `constants` (table, "constants" by default).
+	openDB  func(timeout time.Duration, logger *slog.Logger) (*sql.DB, error)
+	table   string
+	players string // STATUS_PLAYERS_QUERY or the world's; "" for none
+	probe   probe.Config
+	probing bool
+	webhook string // "" for none
+}
+
+// world is one game world's part of the snapshotter: its database pool, its refresher
+// (read, Redis, STATUS_DIR) and its probe with its webhook. Worlds share the process, the
+// Redis client and the lease, and nothing else: each runs on its own schedule, so that
+// one world's hung database or game server never delays another.
+type world struct {
+	setup   worldSetup
+	db      *sql.DB
+	r       *refresher
+	w       *watcher // nil without a probe
+	metrics *metrics
+}
+
+// worldDeps are what every world is built with.
+type worldDeps struct {
+	dir          string
+	ttl          time.Duration
+	maxAge       time.Duration
+	maxSnapshot  int
+	dbTimeout    time.Duration
+	redisTimeout time.Duration
+	webhookGap   time.Duration
+	rdb          redis.UniversalClient
+	vecs         *metricVecs
+	log          *slog.Logger
+	// role is the lease every world publishes under; nil for -once (a plain SETEX).
+	role *role
+	// published, when set, is told after every write of a world's STATUS_DIR copy (the
+	// worlds index).
+	published func()
+}
+
+// newWorld opens the world's pool and builds its parts; nothing runs yet. Its STATUS_DIR
+// documents are recovered and loaded as at start.
+func newWorld(s worldSetup, d worldDeps) (*world, error) {
+	log := d.log
+	if s.layout.World != "" {
+		log = log.With("world", s.layout.World)
+	}
+	db, err := s.openDB(d.dbTimeout, log)
+	if err != nil {
+		return nil, err
+	}
+	// One query per interval: keep no idle connection for a firewall to cut in between.
+	db.SetMaxOpenConns(2)
+	db.SetConnMaxIdleTime(time.Minute)
+	store := snapshot.NewWorldStore(d.rdb, s.layout)
+	m := d.vecs.world(s.layout.World)
+	local := &localCopy{pub: snapshot.NewWorldPublisher(d.dir, s.layout, d.maxAge, time.Now, time.Sleep), dir: d.dir, layout: s.layout,
+		now: time.Now, ttl: d.ttl, log: log, metrics: m, published: d.published}
+	r := &refresher{
+		read: func(ctx context.Context) ([]snapshot.Row, error) {
+			return snapshot.ReadTable(ctx, db, s.table, d.maxSnapshot)
+		},
+		store: store, put: store.Put, local: local,
+		ttl: d.ttl, dbTimeout: d.dbTimeout, redisTimeout: d.redisTimeout,
+		now: time.Now, log: log, metrics: m,
+	}
+	if s.players != "" {
+		q := s.players
+		r.players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, q) }
+	}
+	if d.role != nil {
+		r.put, r.leading = d.role.PublishTo(store), d.role.Acting
+	}
+	wd := &world{setup: s, db: db, r: r, metrics: m}
+	if s.probing && d.role != nil {
+		wd.w = &watcher{loop: probe.NewLoop(s.probe, time.Now), r: r, log: log, metrics: d.vecs.probe(s.layout.World)}
+		if s.webhook != "" {
+			wd.w.notifier, err = notify.New(log, s.webhook, notify.Options{
+				MinGap: d.webhookGap, State: store, StoreTimeout: d.redisTimeout, Failed: wd.w.metrics.webhookFailures.Inc,
+			})
+			if err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+	}
+	return wd, nil
+}
+
+// start readies STATUS_DIR for the running snapshotter: a crash mid-publish leaves every
+// served name complete but maybe mixed, so the folder is made to say exactly what the
+// status copy says (or, when that is forged, nothing of it), and that copy is what later
+// snapshots are compared with.
+func (w *world) start() {
+	if err := w.r.local.Recover(); err != nil {
+		w.r.log.Warn("recover STATUS_DIR", "dir", w.r.local.dir, "err", err)
+	}
+	if err := w.r.local.Load(); err != nil {
+		w.r.log.Warn("read STATUS_DIR", "dir", w.r.local.dir, "err", err)
+	}
+}
+
+// tasks are what the world's leader runs: the refresh loop and, with a probe, the probe.
+func (w *world) tasks(interval time.Duration) []func(context.Context) {
+	t := []func(context.Context){func(ctx context.Context) { w.r.Loop(ctx, interval) }}
+	if w.w != nil {
+		t = append(t, w.w.Run)
+	}
+	return t
+}
+
+// legacySetup is the one world of a deployment without a worlds file, from today's
+// variables.
+func legacySetup(open func(time.Duration, *slog.Logger) (*sql.DB, error), playersQuery, webhookURL string, pc probe.Config, probing bool) worldSetup {
+	return worldSetup{layout: snapshot.Legacy(), openDB: open, table: snapshot.DefaultTable,
+		players: playersQuery, probe: pc, probing: probing, webhook: webhookURL}
+}
