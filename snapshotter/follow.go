@@ -79,10 +79,12 @@ func (r *refresher) check(ctx context.Context, configured time.Duration) {
 }
 
 // apply copies data, from Redis, into STATUS_DIR (localCopy.Copy decides whether it may).
-// On the leader, bytes that are not its own are someone else's write to server:status (a
-// forgery, an origin's refill, an operator's -once): the leader puts its newest back at
-// once (Republish, which starts from the copy when that was newer and taken), so that a
-// replica that starts now finds the leader's and not the stranger's.
+// On the leader, bytes that are not its own are someone else's write to the world's key
+// (a forgery, an origin's refill, an operator's -once): the leader takes none of it. It
+// puts its own snapshot back at once, so that no replica copies the stranger's for
+// longer than a message takes, and, when the stranger claims a later read than its own,
+// reads the database again (at most once per snapshot.MinInterval), so an operator's
+// forced refresh still takes effect.
 func (r *refresher) apply(ctx context.Context, data []byte, via string) {
 	if r.own(data) {
 		// Debug: the leader meets each of its own puts here once or twice.
@@ -90,11 +92,14 @@ func (r *refresher) apply(ctx context.Context, data []byte, via string) {
 		return
 	}
 	if r.leading != nil && r.leading() {
-		defer func() {
-			if err := r.Republish(ctx); err != nil {
-				r.log.Warn("follow: put the leader's snapshot back over a stranger's", "via", via, "err", err)
-			}
-		}()
+		r.log.Warn("follow: a snapshot this leader did not write; its own put back", "via", via)
+		if err := r.Republish(ctx); err != nil {
+			r.log.Warn("follow: put the leader's snapshot back", "via", via, "err", err)
+		}
+		if snap, err := snapshot.Parse(data); err == nil && r.newerRead(snap) {
+			r.kick()
+		}
+		return
 	}
 	snap, err := snapshot.Parse(data)
 	if err != nil {

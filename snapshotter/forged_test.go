@@ -99,7 +99,7 @@ func TestForgedFutureSnapshotRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := isReal(body, real); err != nil || src != "file" {
-				t.Fatalf("edge %d at %v from %q: %v; want the real snapshot from disk", i, time.Now().Sub(forged.UpdatedAt), src, err)
+				t.Fatalf("edge %d at %v from %q: %v; want the real snapshot from disk", i, time.Since(forged.UpdatedAt), src, err)
 			}
 		}
 		// The origin behind each edge refuses Redis's forged value too (from MySQL, or from

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"time"
+
+	"statusedge/internal/snapshot"
 )
 
 // intervalPoll is how often the leader rereads config:status_interval while it waits, so
@@ -17,7 +19,14 @@ const intervalPoll = 2 * time.Second
 // snapshot is due, and the fleet makes one read per interval across takeovers. A refresh
 // in progress when ctx ends runs to completion (its own deadlines bound it), so that
 // SIGTERM never leaves a half-done cycle behind.
+//
+// A kick (a stranger's later read seen in Redis) makes the next read due at once, unless
+// the last was less than snapshot.MinInterval ago: a forger rewriting the key costs the
+// database one read per MinInterval at most.
 func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
+	r.mu.Lock()
+	r.base = nil // a new term starts from the copy on disk, which may be newer (Republish)
+	r.mu.Unlock()
 	last, known := r.lastRefresh(ctx)
 	for {
 		every := r.nextInterval(context.WithoutCancel(ctx), configured)
@@ -27,10 +36,13 @@ func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
 		}
 		r.setNextDue(due)
 		if wait := due.Sub(r.now()); wait > 0 {
-			if !sleep(ctx, min(wait, intervalPoll)) {
+			alive, kicked := r.sleepOrKick(ctx, min(wait, intervalPoll))
+			if !alive {
 				return
 			}
-			continue
+			if !kicked || (known && r.now().Sub(last) < snapshot.MinInterval) {
+				continue
+			}
 		}
 		if ctx.Err() != nil {
 			return
@@ -81,6 +93,20 @@ func (r *refresher) setNextDue(t time.Time) {
 	r.nextDue = t
 	r.mu.Unlock()
 	r.metrics.nextDue.Set(float64(t.UnixMilli()) / 1000)
+}
+
+// sleepOrKick waits d or until a kick; alive is false when ctx ended first.
+func (r *refresher) sleepOrKick(ctx context.Context, d time.Duration) (alive, kicked bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false, false
+	case <-t.C:
+		return true, false
+	case <-r.kicked:
+		return true, true
+	}
 }
 
 // sleep waits d; false when ctx ended first.

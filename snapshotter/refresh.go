@@ -51,6 +51,8 @@ type refresher struct {
 	base      *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
 	seen      *snapshot.ProbeRound   // the probe's last round; nil until one ran
 	seq       int64                  // the last publish's seq; under composeMu
+	// kicked asks Loop for a read before its due time (kick); capacity 1.
+	kicked chan struct{}
 	nextDue   time.Time              // when the fleet's next refresh is due, as last computed
 	// sent are the last bytes this replica put into Redis itself, newest last. They come
 	// back on lease.Channel and in server:status, and are no copy of another replica's:
@@ -184,8 +186,26 @@ func (r *refresher) nextSeq() int64 {
 	if cur, _ := r.local.Current(); cur != nil {
 		last = max(last, cur.Seq)
 	}
-	r.seq = snapshot.NextSeq(last, r.now())
+	// A seq past the skew came from a clock that ran ahead (this one's, since stepped back,
+	// or a former leader's): following it would keep every publish refused as future.
+	now := r.now()
+	r.seq = snapshot.NextSeq(min(last, now.Add(snapshot.MaxSkew).UnixMilli()), now)
 	return r.seq
+}
+
+// newerRead reports whether s claims a later database read than this replica's own.
+func (r *refresher) newerRead(s snapshot.Snapshot) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.base != nil && s.UpdatedAt.After(r.base.UpdatedAt)
+}
+
+// kick asks the leader's Loop for a read now (at most once per snapshot.MinInterval).
+func (r *refresher) kick() {
+	select {
+	case r.kicked <- struct{}{}:
+	default:
+	}
 }
 
 // withProbe applies the probe's last round, if any, to a database read.
@@ -199,9 +219,9 @@ func withProbe(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot
 // Republish writes the last database read again with the probe's latest round applied:
 // no database query, and updated_at and fresh_until unchanged, so a flip never extends
 // freshness. Redis gets what is left of the freshness as the key's TTL. Before this
-// replica's first read (a new leader) it starts from the copy in its STATUS_DIR, the
-// last leader's read (or whenever that copy is newer than this replica's own read), so
-// that a takeover shows flips at once rather than after the next read. It does nothing without either, or once the read is past its freshness. An
+// replica's first read of its term (a new leader: Loop forgets the last term's read) it
+// starts from the copy in its STATUS_DIR, the last leader's read, so that a takeover
+// shows flips at once rather than after the next read. It does nothing without either, or once the read is past its freshness. An
 // isolated replica (Redis out of reach) writes its STATUS_DIR alone.
 func (r *refresher) Republish(ctx context.Context) error {
 	r.composeMu.Lock()
@@ -209,8 +229,8 @@ func (r *refresher) Republish(ctx context.Context) error {
 	r.mu.Lock()
 	base, seen := r.base, r.seen
 	r.mu.Unlock()
-	if cur, _ := r.local.Current(); cur != nil && (base == nil || cur.UpdatedAt.After(base.UpdatedAt)) {
-		base = cur // another leader read since this one did
+	if base == nil {
+		base, _ = r.local.Current() // a new leader: the last leader's read, until its own
 	}
 	if base == nil {
 		return nil

@@ -23,7 +23,7 @@ var errNotLeader = errors.New("not the leader: write refused")
 
 // errIsolated refuses the Redis write of a leader whose lease lapsed while Redis was out
 // of reach: it keeps its leader's work for its own STATUS_DIR (see role.isolated).
-var errIsolated = errors.New("Redis out of reach since the lease lapsed: this replica's STATUS_DIR alone is written")
+var errIsolated = errors.New("isolated: Redis out of reach since the lease lapsed, this replica's STATUS_DIR alone is written")
 
 // leaseAPI is what the role runner needs of internal/lease.
 type leaseAPI interface {
@@ -235,8 +235,9 @@ func (r *role) renewLoop(ctx context.Context) string {
 			continue
 		}
 		if !r.Leading() {
-			if !unreachable {
-				// Woken after a pause longer than the lease: another replica may lead by now.
+			if !unreachable || r.reachable(ctx) {
+				// Woken after a pause longer than the lease (a renewal that timed out in
+				// the pause too): another replica may lead by now.
 				return "the lease lapsed before it was renewed"
 			}
 			r.isolate()
@@ -251,6 +252,9 @@ func (r *role) renewLoop(ctx context.Context) string {
 		case err != nil:
 			r.log.Warn("renew lease", "err", err) // Leading() ends the term if this lasts
 		case !ok:
+			if r.retake(ctx) {
+				continue
+			}
 			return "the lease was taken over"
 		default:
 			r.mu.Lock()
@@ -258,6 +262,35 @@ func (r *role) renewLoop(ctx context.Context) string {
 			r.mu.Unlock()
 		}
 	}
+}
+
+// reachable asks Redis once who holds the lease: whether it answers at all.
+func (r *role) reachable(ctx context.Context) bool {
+	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	_, _, err := r.lease.Holder(cctx)
+	return err == nil
+}
+
+// retake takes the lease again when a renewal found it gone rather than held by another
+// (Redis restarted empty, or was flushed): the leader goes on, with a new token, instead
+// of stepping down and leaving its work to a race.
+func (r *role) retake(ctx context.Context) bool {
+	cctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	if _, held, err := r.lease.Holder(cctx); err != nil || held {
+		return false
+	}
+	start := r.now()
+	token, ok, err := r.lease.Acquire(cctx)
+	if err != nil || !ok {
+		return false
+	}
+	r.mu.Lock()
+	r.token, r.until = token, start.Add(r.ttl)
+	r.mu.Unlock()
+	r.log.Warn("lease found gone (Redis restarted or flushed): taken again", "token", token)
+	return true
 }
 
 func (r *role) isIsolated() bool {

@@ -84,7 +84,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		},
 		store: store, put: store.Put, local: local,
 		ttl: d.ttl, dbTimeout: d.dbTimeout, redisTimeout: d.redisTimeout,
-		now: time.Now, log: log, metrics: m,
+		now: time.Now, log: log, metrics: m, kicked: make(chan struct{}, 1),
 	}
 	if s.players != "" {
 		q := s.players
@@ -99,6 +99,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		if s.webhook != "" {
 			wd.w.notifier, err = notify.New(log, s.webhook, notify.Options{
 				MinGap: d.webhookGap, State: store, StoreTimeout: d.redisTimeout, Failed: wd.w.metrics.webhookFailures.Inc,
+				Leading: d.role.Acting,
 			})
 			if err != nil {
 				db.Close()

@@ -87,6 +87,10 @@ type Options struct {
 	Now       func() time.Time // time.Now
 	// Failed, when set, is called after every failed attempt (for a metric); it must not block.
 	Failed func()
+	// Leading, when set, is asked before every POST and save: a leader paused past its
+	// lease wakes with its back-off timer due, and must not post what the next leader
+	// has sent meanwhile (nor overwrite the State that leader saved).
+	Leading func() bool
 }
 
 // Notifier delivers the game server's state to one webhook. Its URL is a secret (Discord
@@ -272,6 +276,11 @@ func (n *Notifier) leave() {
 	case p == nil || p.GaveUp:
 	case n.dirty:
 		n.logger.Warn("webhook message not delivered at the end of this term, and not saved: Redis did not answer", "online", p.Online, "id", p.ID)
+	case n.leading():
+		// Still leading (shutdown): saved again, in case Redis lost it since (a restart
+		// of an empty Redis), so that the next leader finds it.
+		n.save(context.Background())
+		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "online", p.Online, "id", p.ID)
 	default:
 		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "online", p.Online, "id", p.ID)
 	}
@@ -377,6 +386,9 @@ func (n *Notifier) save(ctx context.Context) {
 		n.dirty = false
 		return
 	}
+	if !n.leading() {
+		return // the next leader's State stands; this process's stays dirty, unsaved
+	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.opts.StoreTimeout)
 	defer cancel()
 	if err := n.opts.State.PutWebhookState(sctx, n.st); err != nil {
@@ -389,12 +401,19 @@ func (n *Notifier) save(ctx context.Context) {
 	n.dirty, n.storeDown = false, false
 }
 
+// leading is Options.Leading, true without one.
+func (n *Notifier) leading() bool { return n.opts.Leading == nil || n.opts.Leading() }
+
 // deliver posts p, retrying transport errors, 5xx and 429 with capped exponential
 // back-off, until it is acknowledged, refused, given up, withdrawn (the state went back
 // to what was delivered during a back-off) or ctx ends.
 func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Result) {
 	e := Event{Online: p.Online, At: p.At, Targets: targets}
 	for attempt := 1; ; attempt++ {
+		if !n.leading() {
+			n.logger.Info("webhook message left to the next leader: this replica no longer leads", "online", p.Online, "id", p.ID)
+			return
+		}
 		retry, wait, err := n.post(ctx, e, p.ID)
 		if err == nil {
 			n.st = State{Online: p.Online, At: p.At, DeliveredAt: n.opts.Now(), ID: p.ID}

@@ -48,13 +48,17 @@ func (s Snapshot) Plausible(now time.Time, ttl time.Duration) error {
 }
 
 // Newer reports whether s was published after cur, so that a copy of s may replace one of
-// cur: a bigger seq. Snapshots that predate seq (0) compare by updated_at, and two with
-// the same updated_at by sameBytes (false: different snapshots of one read, s taken).
+// cur: a bigger seq. One without seq never replaces one with it; two that predate seq (0)
+// compare by updated_at, and two with the same updated_at by sameBytes (false:
+// different snapshots of one read, s taken).
 // Together with Plausible this is an order that a late or replayed message cannot turn
 // back, and that a snapshot dated ahead can hold up for MaxSkew at most.
 func (s Snapshot) Newer(cur Snapshot, sameBytes bool) bool {
-	if s.Seq > 0 && cur.Seq > 0 {
+	switch {
+	case s.Seq > 0 && cur.Seq > 0:
 		return s.Seq > cur.Seq
+	case cur.Seq > 0:
+		return false // no writer of today omits seq: an old copy replayed, or a forgery
 	}
 	if !s.UpdatedAt.Equal(cur.UpdatedAt) {
 		return s.UpdatedAt.After(cur.UpdatedAt)

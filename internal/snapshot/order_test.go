@@ -60,9 +60,14 @@ func TestNewer(t *testing.T) {
 	case !old.Newer(old, false) || old.Newer(old, true):
 		t.Error("without seq, one read's other bytes are not taken, or its same bytes are")
 	}
-	// A new seq'd snapshot against a copy written before seq existed.
+	// A new seq'd snapshot against a copy written before seq existed, and back.
 	if !b.Newer(old, false) {
 		t.Error("a later-seq snapshot of the same read does not replace a seq-less copy")
+	}
+	later := old
+	later.UpdatedAt = b.UpdatedAt.Add(time.Minute)
+	if later.Newer(b, false) {
+		t.Error("a snapshot without seq replaced one with seq")
 	}
 }
 
