@@ -256,11 +256,11 @@ func loadProbe(e getter) (probe.Config, bool, error) {
 }
 
 func parseKind(v string) (probe.Kind, error) {
-	switch k := probe.Kind(strings.ToLower(v)); k {
-	case probe.TCP, probe.Banner:
-		return k, nil
+	k, err := probe.ParseKind(v)
+	if err != nil {
+		return "", fmt.Errorf("GAME_SERVER_PROBE=%q: %w", v, err)
 	}
-	return "", fmt.Errorf("GAME_SERVER_PROBE=%q: want %q or %q", v, probe.TCP, probe.Banner)
+	return k, nil
 }
 
 // redisURLError names REDIS_URL without its value: the URL usually carries the Redis

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -28,6 +29,16 @@ const (
 	// servers speak first.
 	Banner Kind = "banner"
 )
+
+// ParseKind reads a probe kind, in any letter case. It is the one rule for
+// GAME_SERVER_PROBE and a worlds file's game_server kind; the caller names the setting.
+func ParseKind(v string) (Kind, error) {
+	switch k := Kind(strings.ToLower(v)); k {
+	case TCP, Banner:
+		return k, nil
+	}
+	return "", fmt.Errorf("want %q or %q", TCP, Banner)
+}
 
 // Result is one target's answer in one round; it is published in the snapshot's "probe".
 type Result struct {
