@@ -1,8 +1,36 @@
 package main
 
-import "statusedge/internal/config"
+import (
+	"database/sql"
+	"log/slog"
+	"time"
 
-// loadWorlds is the worlds of this deployment: legacy alone until the worlds file lands.
+	"statusedge/internal/config"
+	"statusedge/internal/snapshot"
+	"statusedge/internal/telemetry"
+	"statusedge/internal/worlds"
+)
+
+// loadWorlds is the worlds of this deployment: those of STATUS_WORLDS_FILE, else legacy
+// alone, built from today's variables (and today's keys, files and URLs).
 func loadWorlds(getenv func(string) string, cfg config.Config, legacy worldSetup) ([]worldSetup, error) {
-	return []worldSetup{legacy}, nil
+	path := getenv(worlds.Env)
+	if path == "" {
+		return []worldSetup{legacy}, nil
+	}
+	ws, err := worlds.Load(path, cfg)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]worldSetup, len(ws))
+	for i, w := range ws {
+		out[i] = worldSetup{
+			layout: snapshot.WorldLayout(w.ID), nameEN: w.Name.EN, nameRU: w.Name.RU,
+			openDB: func(timeout time.Duration, log *slog.Logger) (*sql.DB, error) {
+				return w.OpenDB(cfg, timeout, telemetry.MySQLLogger(log))
+			},
+			table: w.Table, players: w.PlayersQuery, probe: w.Probe, probing: w.Probing, webhook: w.WebhookURL,
+		}
+	}
+	return out, nil
 }

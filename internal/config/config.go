@@ -89,8 +89,12 @@ type Config struct {
 // Names lists every environment variable the programs read: Load's, then those the
 // players query and the webhook own.
 func Names() []string {
-	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv})
+	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv, WorldsEnv})
 }
+
+// WorldsEnv names the worlds file (internal/worlds reads it; named here, which that
+// package imports, so that Names lists it).
+const WorldsEnv = "STATUS_WORLDS_FILE"
 
 // loadNames lists the variables Load reads.
 func loadNames() []string {

@@ -31,7 +31,7 @@ import (
 )
 
 // Env names the worlds file.
-const Env = "STATUS_WORLDS_FILE"
+const Env = config.WorldsEnv
 
 // MaxWorlds bounds the file. Every world adds a value to each world-labelled metric
 // (Prometheus series stay bounded only if the label values are) and its own documents
