@@ -344,7 +344,7 @@ func TestHealthz(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`statusedge_snapshotter_refreshes_total{result="ok"} 1`, "statusedge_snapshotter_last_success_timestamp_seconds", "statusedge_snapshotter_refresh_duration_seconds_bucket"} {
+	for _, want := range []string{`statusedge_snapshotter_refreshes_total{result="ok",world=""} 1`, "statusedge_snapshotter_last_success_timestamp_seconds", "statusedge_snapshotter_refresh_duration_seconds_bucket"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/snapshot"
+)
+
+// TestLeaderPutsItsOwnBackOverAPlausibleForgery: a forgery dated now (plausible: no clock
+// can tell it) SET and announced in Redis is not taken up by the leader. It puts its own
+// snapshot back at once, so every STATUS_DIR and the public URL hold the real one within
+// a check and keep it (before: the leader republished the forgery, fenced, until its
+// next read, 600 s here).
+func TestLeaderPutsItsOwnBackOverAPlausibleForgery(t *testing.T) {
+	bin := fleetBin(t)
+	db := demoDB(t)
+	r, rdb := watchedRedis(t)
+	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
+	const ttl = 900 * time.Second
+	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", "900"
+	f := startFleet(t, bin, env, 2, 1)
+	realData, real := newerSnapshot(t, rdb, time.Time{}, 10*time.Second)
+	sameEverywhere(t, f, realData, 5*time.Second)
+
+	forged := forge(real, 0, ttl)
+	data := forged.Encode()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := rdb.Set(ctx, snapshot.KeyStatus, data, ttl).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Publish(ctx, snapshot.Channel, data).Err(); err != nil {
+		t.Fatal(err)
+	}
+	allReal := func(context.Context) error {
+		for _, m := range f.Snapshotters {
+			b, _, err := snapshot.ReadFile(m.StatusDir)
+			if err != nil {
+				return err
+			}
+			if err := isReal(b, real); err != nil {
+				return fmt.Errorf("%s: status.json: %w", m.Name, err)
+			}
+		}
+		body, src, err := edgeGet(f.Edges[0].Addr)
+		if err != nil {
+			return err
+		}
+		if err := isReal(body, real); err != nil {
+			return fmt.Errorf("public URL (%s): %w", src, err)
+		}
+		return nil
+	}
+	start := time.Now()
+	harnesstest.Eventually(t, followCheck(fleetLease*time.Second)+time.Second, harnesstest.Every(10*time.Millisecond, "the disks and the public URL"), allReal)
+	t.Logf("every STATUS_DIR and the public URL real again %v after the forgery", time.Since(start))
+	// And they stay so: watched for 5 s (the forgery used to last until the next read).
+	pace := time.NewTicker(100 * time.Millisecond) // the watch's pace: it waits for no condition
+	defer pace.Stop()
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); <-pace.C {
+		if err := allReal(ctx); err != nil {
+			t.Fatalf("%v after the forgery: %v", time.Since(start).Round(time.Millisecond), err)
+		}
+	}
+}
