@@ -29,7 +29,7 @@ type Contract struct {
 // nginx file must carry, for both programs, -print-nginx and the test stacks.
 func ContractOf(cfg config.Config) Contract {
 	c := Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}
-	if cfg.Probing {
+	if cfg.ProbeCapsMaxAge() {
 		c.ProbeInterval = cfg.Probe.Interval
 	}
 	return c

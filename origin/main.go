@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	// The origin reads the probe's settings for one thing: with a probe, answers promise
 	// freshness for one probe interval at most.
-	if cfg.Probing {
+	if cfg.ProbeCapsMaxAge() {
 		c.maxAge = cfg.Probe.Interval
 	}
 	// Deferred after rdb.Close, so it runs before it: a refill still in flight when the

@@ -87,6 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	bin := fs.String("bin", "", "folder holding built snapshotter and origin (default: build them)")
 	out := fs.String("out", "bench-results.json", "where to write the results as JSON")
+	nWorlds := fs.Int("worlds", 0, "measure this many worlds from one deployment instead (issue 20's figures)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -116,6 +117,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err := harness.BuildPrograms(ctx, *bin); err != nil {
 			return err
 		}
+	}
+	if *nWorlds > 0 {
+		return runWorlds(ctx, *nWorlds, dir, *bin, dur, rounds, conns, min(2, runtime.NumCPU()), stdout)
 	}
 	// The ceiling is a bare server inside the same nginx process, serving the same bytes:
 	// two nginx instances on shared cores differ by up to 1.7x from scheduling alone.

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,19 +64,7 @@ func readCounts(ctx context.Context, s *stack.Stack) (c counts, err error) {
 }
 
 // peakRSS is a process's high-water resident memory (VmHWM) in bytes.
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
+func peakRSS(pid int) int64 { return rss(pid, "VmHWM:") }
 
 // waitHealthy waits for a 200 from url: the snapshotter has refreshed.
 func waitHealthy(url string) error {

@@ -82,6 +82,8 @@ type Config struct {
 	// GAME_SERVER_ADDR is empty (no probe), and the rest is validated even then.
 	Probe   probe.Config
 	Probing bool
+	// WorldsFile is STATUS_WORLDS_FILE (internal/worlds reads it); empty: one world.
+	WorldsFile string
 
 	redisSecrets []string // REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD: for Redact
 }
@@ -203,6 +205,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Probe, c.Probing, err = loadProbe(e); err != nil {
 		return Config{}, err
 	}
+	c.WorldsFile = e.value(WorldsEnv)
 	// nginx resolves a relative root under its own prefix, the programs under their
 	// working folder: only an absolute STATUS_DIR means one folder to both.
 	if !filepath.IsAbs(c.StatusDir) {
@@ -349,6 +352,11 @@ func (c Config) DSN(dbTimeout time.Duration) string {
 	mc.Params = map[string]string{"charset": "utf8mb4"}
 	return mc.FormatDSN()
 }
+
+// ProbeCapsMaxAge reports whether the probe's interval caps every max-age (nginx's hint,
+// the origin's answers): with a probe, and with a worlds file, where any world may have
+// one (its pace is the environment's), so that no cache hides a flip past one round.
+func (c Config) ProbeCapsMaxAge() bool { return c.Probing || c.WorldsFile != "" }
 
 // RedisAddr describes the Redis connection (topology and addresses) without any
 // password, safe to show in logs and debug output.
