@@ -130,3 +130,77 @@ func TestWebhookStateAgainstRedis(t *testing.T) {
 		t.Error("Redis down: no error")
 	}
 }
+
+// TestWorldStoreKeys: a world's store writes only its own keys, in one hash slot; its live
+// interval is its own key, else the global one.
+func TestWorldStoreKeys(t *testing.T) {
+	r := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l := snapshot.WorldLayout("x50")
+	s := snapshot.NewWorldStore(rdb, l)
+	if ok, err := s.PutFenced(ctx, 3, []byte("{}"), time.Minute); err != nil || !ok {
+		t.Fatalf("PutFenced = %v, %v", ok, err)
+	}
+	if err := s.PutRecord(ctx, snapshot.RefreshRecord{At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	if want := []string{"{world:x50}:fence", "{world:x50}:last_refresh", "{world:x50}:status"}; !slices.Equal(keys, want) {
+		t.Errorf("keys %v, want %v", keys, want)
+	}
+	for _, k := range keys {
+		if slot, err := rdb.ClusterKeySlot(ctx, k).Result(); err == nil {
+			t.Errorf("CLUSTER KEYSLOT answered %d on a plain Redis", slot) // not a cluster: the slot is computed below
+		}
+	}
+	if redisSlot(l.Status) != redisSlot(l.Fence) {
+		t.Errorf("%s and %s in different hash slots", l.Status, l.Fence)
+	}
+
+	if in := s.Interval(ctx, time.Minute, 90*time.Second); in.Every != time.Minute || in.Override {
+		t.Errorf("no override: %+v", in)
+	}
+	if err := rdb.Set(ctx, snapshot.KeyInterval, "30", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if in := s.Interval(ctx, time.Minute, 90*time.Second); in.Every != 30*time.Second || in.Key != snapshot.KeyInterval {
+		t.Errorf("global override 30: %+v", in)
+	}
+	if err := rdb.Set(ctx, l.Interval, "20", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if in := s.Interval(ctx, time.Minute, 90*time.Second); in.Every != 20*time.Second || in.Key != "config:status_interval:x50" {
+		t.Errorf("world override 20 over the global 30: %+v", in)
+	}
+	if in := snapshot.NewWorldStore(rdb, snapshot.WorldLayout("x1")).Interval(ctx, time.Minute, 90*time.Second); in.Every != 30*time.Second {
+		t.Errorf("another world took x50's override: %+v", in)
+	}
+}
+
+// redisSlot is Redis Cluster's hash slot of key: CRC16 of its hash tag (or the key) mod 16384.
+func redisSlot(key string) uint16 {
+	if i := strings.IndexByte(key, '{'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
+			key = key[i+1 : i+1+j]
+		}
+	}
+	var crc uint16
+	for _, b := range []byte(key) {
+		crc ^= uint16(b) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc % 16384
+}
