@@ -293,6 +293,21 @@ func TestBadEnvStopsAtStart(t *testing.T) {
 	}
 }
 
+// TestBadWorldsFileStopsAtStart: a worlds file the worlds package refuses stops the
+// snapshotter before it touches anything, with the package's one line.
+func TestBadWorldsFileStopsAtStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "worlds.yml")
+	body := "worlds:\n  - {id: x1, name: {en: A, ru: Б}, database: {schema: a}}\n  - {id: x1, name: {en: B, ru: В}, database: {schema: b}}\n"
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"STATUS_WORLDS_FILE": file, "STATUS_DIR": t.TempDir(), "STATUS_NGINX_CONF": "none"}
+	err := run(context.Background(), []string{"snapshotter"}, harnesstest.Env(env), &bytes.Buffer{}, &bytes.Buffer{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "STATUS_WORLDS_FILE "+file) || !strings.Contains(err.Error(), `"x1"`) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("run = %v, want one line naming the file and the duplicate id", err)
+	}
+}
+
 func TestHealthz(t *testing.T) {
 	s := newStack(t)
 	s.Env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"

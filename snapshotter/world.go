@@ -67,6 +67,9 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	if s.layout.World != "" {
 		log = log.With("world", s.layout.World)
 	}
+	if s.webhook != "" && !s.probing && s.layout.World != "" {
+		log.Warn("webhook_url is set without game_server: the webhook tells probe flips, so it stays silent")
+	}
 	db, err := s.openDB(d.dbTimeout, log)
 	if err != nil {
 		return nil, err

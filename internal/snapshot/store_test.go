@@ -3,6 +3,8 @@ package snapshot_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,13 +157,11 @@ func TestWorldStoreKeys(t *testing.T) {
 	if want := []string{"{world:x50}:fence", "{world:x50}:last_refresh", "{world:x50}:status"}; !slices.Equal(keys, want) {
 		t.Errorf("keys %v, want %v", keys, want)
 	}
-	for _, k := range keys {
-		if slot, err := rdb.ClusterKeySlot(ctx, k).Result(); err == nil {
-			t.Errorf("CLUSTER KEYSLOT answered %d on a plain Redis", slot) // not a cluster: the slot is computed below
+	// Redis Cluster hashes a key's {tag} alone: the fenced write's two keys share a slot.
+	for _, k := range []string{l.Status, l.Fence, l.LastRefresh, l.ProbeRound, l.Webhook} {
+		if tag := hashTag(k); tag != "world:x50" {
+			t.Errorf("%s: hash tag %q, want world:x50", k, tag)
 		}
-	}
-	if redisSlot(l.Status) != redisSlot(l.Fence) {
-		t.Errorf("%s and %s in different hash slots", l.Status, l.Fence)
 	}
 
 	if in := s.Interval(ctx, time.Minute, 90*time.Second); in.Every != time.Minute || in.Override {
@@ -184,23 +184,12 @@ func TestWorldStoreKeys(t *testing.T) {
 	}
 }
 
-// redisSlot is Redis Cluster's hash slot of key: CRC16 of its hash tag (or the key) mod 16384.
-func redisSlot(key string) uint16 {
+// hashTag is what Redis Cluster hashes of key: the text between its first { and the next }.
+func hashTag(key string) string {
 	if i := strings.IndexByte(key, '{'); i >= 0 {
 		if j := strings.IndexByte(key[i+1:], '}'); j > 0 {
-			key = key[i+1 : i+1+j]
+			return key[i+1 : i+1+j]
 		}
 	}
-	var crc uint16
-	for _, b := range []byte(key) {
-		crc ^= uint16(b) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
-	}
-	return crc % 16384
+	return key
 }
