@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
@@ -50,7 +51,9 @@ func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, 
 	if err != nil {
 		return err
 	}
-	s, err := stack.Start(ctx, stack.Config{Dir: dir, Bin: bin, Interval: worldsInterval, TTL: 3 * worldsInterval,
+	// The default TTL (15 min): a document's names cover its window, so the TTL sets the
+	// count of files.
+	s, err := stack.Start(ctx, stack.Config{Dir: dir, Bin: bin, Interval: worldsInterval, TTL: int(config.DefaultTTL / time.Second),
 		NginxExtra: bare.server, Env: map[string]string{"STATUS_WORLDS_FILE": worldsFile, "STATUS_PROBE_INTERVAL": strconv.Itoa(worldsInterval)}})
 	if err != nil {
 		return err
@@ -120,7 +123,7 @@ func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, 
 		return err
 	}
 
-	fmt.Fprintf(stdout, "\nworlds: %d worlds (own schema, game server probed every %d s, players query), interval %d s\n", n, worldsInterval, worldsInterval)
+	fmt.Fprintf(stdout, "\nworlds: %d worlds (own schema, game server probed every %d s, players query), interval %d s, TTL %v\n", n, worldsInterval, worldsInterval, config.DefaultTTL)
 	fmt.Fprintf(stdout, "  snapshotter CPU: %.3f s per interval (%.1f%% of one core), over %.1f intervals\n",
 		(cpu1-cpu0)/intervals, 100*(cpu1-cpu0)/time.Since(start).Seconds(), intervals)
 	fmt.Fprintf(stdout, "  snapshotter RSS: %.1f MB now, %.1f MB peak\n", float64(rss(pid, "VmRSS:"))/1e6, float64(peakRSS(pid))/1e6)
