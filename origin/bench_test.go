@@ -40,7 +40,7 @@ func BenchmarkStatusHandler(b *testing.B) {
 	c := &chain{store: &memStore{data: snap.Encode()}, pingDB: func(context.Context) error { return nil },
 		ttl: config.DefaultTTL, redisTimeout: time.Second,
 		now: time.Now, log: logger, metrics: newMetrics(prometheus.NewRegistry())}
-	h := NewServer(logger, c, debugDeps{store: c.store, pingDB: c.pingDB}, prometheus.NewRegistry())
+	h := NewServer(logger, []*world{{chain: c, debug: debugDeps{store: c.store, pingDB: c.pingDB}}}, prometheus.NewRegistry())
 	req := httptest.NewRequest(http.MethodGet, "/server/status", nil)
 	b.ReportAllocs()
 	for b.Loop() {

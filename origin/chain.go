@@ -59,9 +59,12 @@ type answer struct {
 // errNoStatus means no source has a snapshot: the origin answers 503, never a made-up status.
 var errNoStatus = errors.New("no status available: Redis, MySQL and the last known snapshot all failed")
 
-// chain answers with the best snapshot available: Redis, then MySQL through one shared
-// in-flight read, then the last snapshot this process knows, then status.json on disk.
+// chain answers with the best snapshot of one world available: Redis, then MySQL through
+// one shared in-flight read, then the last snapshot this process knows, then the world's
+// status copy on disk. One chain serves one world; its layout says which key (in store)
+// and which copy in STATUS_DIR are that world's, and read reads that world's table.
 type chain struct {
+	layout snapshot.Layout
 	store  statusStore
 	read   func(context.Context) ([]snapshot.Row, error)
 	pingDB func(context.Context) error
@@ -140,7 +143,7 @@ func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 		snap, err := snapshot.Parse(data)
 		if err != nil {
 			c.metrics.redis.WithLabelValues("garbage").Inc()
-			c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", snapshot.KeyStatus, "err", err)
+			c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", c.layout.Status, "err", err)
 			return servable{}, false
 		}
 		if err := snap.Plausible(c.now(), c.ttl); err != nil {
@@ -249,7 +252,8 @@ func (c *chain) remember(k servable) {
 	}
 }
 
-// lastKnown is the newest snapshot this process has seen, else status.json on disk.
+// lastKnown is the newest snapshot this process has seen, else the world's status copy on
+// disk (status.json without a worlds file).
 func (c *chain) lastKnown() (servable, bool) {
 	c.mu.Lock()
 	last := c.last
@@ -257,13 +261,13 @@ func (c *chain) lastKnown() (servable, bool) {
 	if last != nil {
 		return *last, true
 	}
-	data, _, err := snapshot.ReadFile(c.dir)
+	data, _, err := c.layout.ReadFile(c.dir)
 	if err != nil || c.refusedAgain(data) {
 		return servable{}, false
 	}
 	snap, err := snapshot.Parse(data)
 	if err != nil {
-		c.log.Warn("unreadable status.json, not served", "dir", c.dir, "err", err)
+		c.log.Warn("unreadable status copy, not served", "dir", c.dir, "file", c.layout.StatusFile, "err", err)
 		return servable{}, false
 	}
 	if err := snap.Plausible(c.now(), c.ttl); err != nil {

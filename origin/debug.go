@@ -7,14 +7,18 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"statusedge/internal/snapshot"
 )
 
 // debugInfo is the ops view of GET /server/status/debug: how old the snapshot is, and why.
+// With a worlds file it is one world's entry of worldsDebugInfo: World is set, and Now and
+// Redis, which every world shares, are left out of it (zero).
 type debugInfo struct {
-	Now              time.Time               `json:"now"`
+	World            string                  `json:"world,omitempty"`
+	Now              time.Time               `json:"now,omitzero"`
 	Cached           bool                    `json:"cached"` // Redis holds server:status
 	UpdatedAt        *time.Time              `json:"updated_at"`
 	FreshUntil       *time.Time              `json:"fresh_until"`
@@ -25,7 +29,7 @@ type debugInfo struct {
 	IntervalFrom     string                  `json:"interval_from"`
 	CacheTTL         int64                   `json:"cache_ttl"` // STATUS_CACHE_TTL
 	File             fileInfo                `json:"file"`
-	Redis            reach                   `json:"redis"`
+	Redis            reach                   `json:"redis,omitzero"`
 	MySQL            reach                   `json:"mysql"`
 	Snapshotter      *snapshot.RefreshRecord `json:"snapshotter_last_refresh"`
 	SnapshotterError string                  `json:"snapshotter_error,omitempty"`
@@ -72,8 +76,9 @@ type reach struct {
 	Error     string `json:"error,omitempty"`
 }
 
-// debugDeps are what the debug view inspects beyond the chain's own view.
+// debugDeps are what the debug view of one world inspects beyond the chain's own view.
 type debugDeps struct {
+	layout    snapshot.Layout // the world's keys (in store) and its status copy's name
 	store     statusStore
 	pingDB    func(context.Context) error
 	dir       string
@@ -212,7 +217,7 @@ func (d debugDeps) probeRound(ctx context.Context, reachable, probed bool, p *pr
 		p.RoundError = err.Error()
 	case !ok:
 		if probed {
-			p.RoundError = "no probe round in Redis (" + snapshot.KeyProbeRound + "): see the leading snapshotter's /healthz"
+			p.RoundError = "no probe round in Redis (" + d.layout.ProbeRound + "): see the leading snapshotter's /healthz"
 		}
 	default:
 		at := r.At.UTC()
@@ -223,7 +228,7 @@ func (d debugDeps) probeRound(ctx context.Context, reachable, probed bool, p *pr
 	}
 }
 
-// mysqlState fills MySQL's reachability.
+// mysqlState fills MySQL's reachability (the world's own pool).
 func (d debugDeps) mysqlState(ctx context.Context, info *debugInfo) {
 	dctx, cancel := context.WithTimeout(ctx, d.dbTimeout)
 	defer cancel()
@@ -234,10 +239,11 @@ func (d debugDeps) mysqlState(ctx context.Context, info *debugInfo) {
 	info.MySQL.Reachable = true
 }
 
-// fileState fills status.json's presence, age and validity, and returns its snapshot if valid.
+// fileState fills the status copy's presence, age and validity (status.json without a
+// worlds file), and returns its snapshot if valid.
 func (d debugDeps) fileState(now time.Time, info *debugInfo) *servable {
-	info.File.Path = filepath.Join(d.dir, snapshot.FileName)
-	data, fi, err := snapshot.ReadFile(d.dir)
+	info.File.Path = filepath.Join(d.dir, d.layout.StatusFile)
+	data, fi, err := d.layout.ReadFile(d.dir)
 	if err != nil {
 		info.File.Error = err.Error()
 		return nil
@@ -265,3 +271,51 @@ func (d debugDeps) fileState(now time.Time, info *debugInfo) *servable {
 
 // seconds is d in whole seconds, the unit of every duration in the debug output.
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+// worldsDebugInfo is GET /server/status/debug with a worlds file: every world's view, in
+// the file's order, and the Redis they share.
+type worldsDebugInfo struct {
+	Now    time.Time   `json:"now"`
+	Worlds []debugInfo `json:"worlds"`
+	Redis  reach       `json:"redis"`
+}
+
+// handleWorldsDebug is the debug page of several worlds. Each world's view is collected
+// on its own goroutine, with the page's own deadlines (the Redis calls under
+// redisTimeout, the MySQL ping under dbTimeout): the page takes as long as its slowest
+// world, never the sum, so one world's hung database or Redis costs the operator one
+// -db-timeout however many worlds there are.
+func handleWorldsDebug(logger *slog.Logger, ws []*world) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		info := worldsDebugInfo{Now: ws[0].chain.now().UTC(), Worlds: make([]debugInfo, len(ws))}
+		var wg sync.WaitGroup
+		for i, wd := range ws {
+			wg.Go(func() {
+				d := wd.debug.collect(ctx, wd.chain.view())
+				d.World, d.Now, d.Redis = wd.id, time.Time{}, reach{}
+				info.Worlds[i] = d
+			})
+		}
+		wg.Go(func() { info.Redis = ws[0].debug.redisReach(ctx) })
+		wg.Wait()
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(info); err != nil {
+			logger.Debug("write debug", "err", err)
+		}
+	}
+}
+
+// redisReach is Redis's reachability, under the page's Redis deadline.
+func (d debugDeps) redisReach(ctx context.Context) reach {
+	ctx, cancel := context.WithTimeout(ctx, d.redisTimeout)
+	defer cancel()
+	r := reach{Addr: d.redisAddr, Reachable: true}
+	if err := d.store.Ping(ctx); err != nil {
+		r.Reachable, r.Error = false, err.Error()
+	}
+	return r
+}

@@ -1,5 +1,7 @@
 // Command origin answers for the status whenever nginx cannot serve status.json from
-// disk: Redis, then MySQL, then the last snapshot known, never an invented status.
+// disk: Redis, then MySQL, then the last snapshot known, never an invented status. With a
+// worlds file (STATUS_WORLDS_FILE) it does so for each world, from that world's own key,
+// database and copy.
 package main
 
 import (
@@ -10,7 +12,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -61,15 +62,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The origin counts them in statusedge_origin_redis_reads_total and /debug, and the
 	// library's own lines go to the JSON log at debug level.
 	telemetry.RouteLibraryLogs(logger)
-
-	db, err := cfg.OpenDB(*dbTimeout, telemetry.MySQLLogger(logger))
+	// Before any client: a bad worlds file stops the origin with its one line.
+	srcs, err := loadWorlds(getenv, cfg, *dbTimeout, logger)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	db.SetMaxOpenConns(4)
-	db.SetMaxIdleConns(2)
-	db.SetConnMaxIdleTime(time.Minute)
+
 	// The same client options as the snapshotter's, on every topology (redisconn), with
 	// two changes. No retries: a failed Redis read falls over to MySQL, which is the retry.
 	// And every call on a request's path carries its own -redis-timeout deadline (the
@@ -82,44 +80,67 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer rdb.Close()
 
 	reg := telemetry.Registry()
-	store := snapshot.NewStore(rdb)
-	c := &chain{
-		store:        store,
-		read:         func(ctx context.Context) ([]snapshot.Row, error) { return snapshot.ReadRows(ctx, db, cfg.MaxSnapshot) },
-		pingDB:       db.PingContext,
-		dir:          cfg.StatusDir,
-		ttl:          cfg.TTL,
-		redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
-		now: time.Now, log: logger, metrics: newMetrics(reg),
-	}
-	// The origin reads the probe's settings for one thing: with a probe, answers promise
-	// freshness for one probe interval at most.
-	if cfg.ProbeCapsMaxAge() {
-		c.maxAge = cfg.Probe.Interval
-	}
-	// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
-	// server has drained finishes (or hits refillTimeout) on an open client.
-	defer c.waitRefills()
-	// The debug page makes five Redis calls in a row (ping, TTL, interval, value, record)
-	// under one deadline. Four times -redis-timeout: a healthy Redis answers all five in
-	// well under one, and a hung one costs the operator that wait (400 ms by default),
-	// and a visitor nothing.
-	d := debugDeps{
-		store: store, pingDB: db.PingContext, dir: cfg.StatusDir, ttl: cfg.TTL, interval: cfg.Interval,
-		redisAddr:    cfg.RedisAddr(),
-		dbAddr:       net.JoinHostPort(cfg.DBHost, strconv.Itoa(cfg.DBPort)) + "/" + cfg.DBName,
-		redisTimeout: 4 * *redisTimeout, dbTimeout: *dbTimeout,
+	vecs := newMetricVecs(reg)
+	ws := make([]*world, 0, len(srcs))
+	for _, src := range srcs {
+		db, err := src.openDB()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(2)
+		db.SetConnMaxIdleTime(time.Minute)
+		id, log := src.layout.World, logger
+		if id != "" {
+			log = logger.With("world", id)
+		}
+		store := snapshot.NewWorldStore(rdb, src.layout)
+		c := &chain{
+			layout: src.layout,
+			store:  store,
+			read: func(ctx context.Context) ([]snapshot.Row, error) {
+				return snapshot.ReadTable(ctx, db, src.table, cfg.MaxSnapshot)
+			},
+			pingDB:       db.PingContext,
+			dir:          cfg.StatusDir,
+			ttl:          cfg.TTL,
+			maxAge:       src.maxAge,
+			redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
+			now: time.Now, log: log, metrics: vecs.world(id),
+		}
+		// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
+		// server has drained finishes (or hits refillTimeout) on an open client.
+		defer c.waitRefills()
+		// The debug page makes five Redis calls in a row (ping, TTL, interval, value, record)
+		// under one deadline. Four times -redis-timeout: a healthy Redis answers all five in
+		// well under one, and a hung one costs the operator that wait (400 ms by default),
+		// and a visitor nothing.
+		d := debugDeps{
+			layout: src.layout, store: store, pingDB: db.PingContext, dir: cfg.StatusDir, ttl: cfg.TTL, interval: cfg.Interval,
+			redisAddr: cfg.RedisAddr(), dbAddr: src.dbAddr,
+			redisTimeout: 4 * *redisTimeout, dbTimeout: *dbTimeout,
+		}
+		ws = append(ws, &world{id: id, chain: c, debug: d})
 	}
 
 	ln, err := net.Listen("tcp", cfg.OriginAddr)
 	if err != nil {
 		return fmt.Errorf("ORIGIN_ADDR: %w", err)
 	}
-	logger.Info("started", "addr", ln.Addr().String(), "redis", cfg.RedisAddr(), "mysql", d.dbAddr, "status_dir", cfg.StatusDir)
+	if legacy(ws) {
+		logger.Info("started", "addr", ln.Addr().String(), "redis", cfg.RedisAddr(), "mysql", ws[0].debug.dbAddr, "status_dir", cfg.StatusDir)
+	} else {
+		ids := make([]string, len(ws))
+		for i, wd := range ws {
+			ids[i] = wd.id
+		}
+		logger.Info("started", "addr", ln.Addr().String(), "redis", cfg.RedisAddr(), "worlds", ids, "status_dir", cfg.StatusDir)
+	}
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
-	if err := httpserver.Serve(ctx, ln, NewServer(logger, c, d, reg)); err != nil {
+	if err := httpserver.Serve(ctx, ln, NewServer(logger, ws, reg)); err != nil {
 		return err
 	}
 	logger.Info("stopped")
