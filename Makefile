@@ -5,7 +5,7 @@ BIN     ?= bin
 LDFLAGS := -s -w
 export CGO_ENABLED := 0
 
-.PHONY: all build test lint deps run bench clean deploy-configs
+.PHONY: all build test lint deps run run-worlds bench clean deploy-configs
 
 all: build
 
@@ -29,6 +29,12 @@ run: build
 	./deploy/install-deps.sh run
 	$(GO) build -o $(BIN)/localstack ./dev/localstack
 	exec $(BIN)/localstack -bin $(BIN)
+
+# The same stack with three demo worlds (STATUS_WORLDS_FILE): three schemas, three fake game servers.
+run-worlds: build
+	./deploy/install-deps.sh run
+	$(GO) build -o $(BIN)/localstack ./dev/localstack
+	exec $(BIN)/localstack -bin $(BIN) -worlds
 
 bench: build
 	./deploy/install-deps.sh bench

@@ -22,9 +22,9 @@ import (
 	"statusedge/internal/snapshot"
 )
 
-// runSnapshotter runs the snapshotter loop in process until the test ends, and returns
-// the address it serves /healthz on.
-func runSnapshotter(t *testing.T, env map[string]string) string {
+// runSnapshotter runs the snapshotter loop in process, with the flags in args, until the
+// test ends, and returns the address it serves /healthz on.
+func runSnapshotter(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
 	env["SNAPSHOTTER_ADDR"] = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -32,7 +32,7 @@ func runSnapshotter(t *testing.T, env map[string]string) string {
 	bound := make(chan string, 1)
 	logs := &harnesstest.LogBuffer{}
 	go func() {
-		done <- run(ctx, []string{"snapshotter"}, harnesstest.Env(env), logs, logs, func(addr string) { bound <- addr })
+		done <- run(ctx, append([]string{"snapshotter"}, args...), harnesstest.Env(env), logs, logs, func(addr string) { bound <- addr })
 	}()
 	t.Cleanup(func() {
 		cancel()

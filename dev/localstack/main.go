@@ -43,12 +43,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	fs := flag.NewFlagSet("localstack", flag.ContinueOnError)
 	bin := fs.String("bin", "", "folder holding built snapshotter and origin binaries (default: build them)")
 	dir := fs.String("dir", "", "folder for data, logs and status.json (default: a new temp folder, removed at exit)")
+	withWorlds := fs.Bool("worlds", false, "three demo worlds (STATUS_WORLDS_FILE), each with its own schema and fake game server (`make run-worlds`)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
+	}
+	if *withWorlds && (getenv("DB_HOST") != "" || getenv("GAME_SERVER_ADDR") != "") {
+		return errors.New("-worlds seeds its own schemas and game servers: unset DB_HOST and GAME_SERVER_ADDR")
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "statusedge-")
@@ -94,7 +98,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		sc.Env[players.Env] = harness.DemoPlayersQuery
 	}
 	var game *harness.GameServer
-	if sc.Env["GAME_SERVER_ADDR"] == "" {
+	var worlds []*demoWorld
+	var worldsFile string
+	if *withWorlds {
+		worlds = demoWorlds()
+		if worldsFile, sc.Schemas, err = startWorlds(worlds, *dir); err != nil {
+			return err
+		}
+		defer closeWorlds(worlds)
+		// The snapshotter publishes the worlds; the origin is given the file too.
+		sc.Env["STATUS_WORLDS_FILE"] = worldsFile
+		delete(sc.Env, players.Env) // each world has its own
+	} else if sc.Env["GAME_SERVER_ADDR"] == "" {
 		if game, err = harness.StartGameServer(true); err != nil {
 			return fmt.Errorf("fake game server: %w", err)
 		}
@@ -103,6 +118,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	toggle := make(chan os.Signal, 1)
 	signal.Notify(toggle, syscall.SIGUSR1)
+	for _, w := range worlds {
+		signal.Notify(toggle, w.signal)
+	}
 	defer signal.Stop(toggle)
 	fmt.Fprintln(stdout, "starting MariaDB, Redis, snapshotter, origin and nginx…")
 	s, err := stack.Start(ctx, sc)
@@ -114,8 +132,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		s.Stop()
 		fmt.Fprintln(stdout, "stopped.")
 	}()
-	printURLs(stdout, s, *dir)
-	if game != nil {
+	printURLs(stdout, s, *dir, worlds, worldsFile)
+	if worlds != nil {
+		printToggles(stdout, worlds)
+	} else if game != nil {
 		fmt.Fprintf(stdout, "Fake game server on %s (probed every STATUS_PROBE_INTERVAL, default 15 s).\nTo watch the page flip: kill -USR1 %d  (closes it; again to reopen)\n\n", game.Addr, os.Getpid())
 	} else {
 		fmt.Fprintf(stdout, "Probing GAME_SERVER_ADDR=%s.\n\n", sc.Env["GAME_SERVER_ADDR"])
@@ -127,15 +147,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-toggle:
-			if game == nil {
+		case sig := <-toggle:
+			g := game
+			for _, w := range worlds {
+				if sig == w.signal {
+					g = w.game
+				}
+			}
+			if g == nil {
 				continue
 			}
-			up, err := game.Toggle()
+			up, err := g.Toggle()
 			if err != nil {
 				return fmt.Errorf("reopen the fake game server: %w", err)
 			}
-			fmt.Fprintf(stdout, "fake game server %s: open=%v\n", game.Addr, up)
+			fmt.Fprintf(stdout, "fake game server %s: open=%v\n", g.Addr, up)
 		case <-tick.C:
 			for _, p := range []*harness.Process{s.Origin, s.Snapshotter} {
 				if p.Exited() {
@@ -146,31 +172,44 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 }
 
-func printURLs(w io.Writer, s *stack.Stack, dir string) {
+// printURLs prints where everything is; with worlds, the index and each world's status
+// instead of the one world's status, badge and status.json.
+func printURLs(w io.Writer, s *stack.Stack, dir string, worlds []*demoWorld, worldsFile string) {
 	pub, snap := s.PublicURL(), "http://"+s.Env["SNAPSHOTTER_ADDR"]
 	db := s.Env["DB_HOST"] + ":" + s.Env["DB_PORT"] + "/" + s.Env["DB_NAME"] + " (user " + s.Env["DB_USER"] + ")"
 	if s.MariaDB != nil {
 		db += ", throwaway, seeded with deploy/seed.sql"
 	}
-	rows := [][2]string{
-		{"status page", pub + "/"},
-		{"snapshot (JSON)", pub + "/api/server/status"},
-		{"badge (shields.io)", pub + "/api/server/badge.json"},
-		{"ops debug", pub + "/api/server/status/debug"},
-		{"origin", s.OriginURL() + "/server/status"},
-		{"origin metrics", s.OriginURL() + "/metrics"},
-		{"snapshotter", snap + "/healthz"},
-		{"snapshotter metrics", snap + "/metrics"},
-		{"MySQL", db},
+	rows := [][2]string{{"status page", pub + "/"}}
+	if worlds == nil {
+		rows = append(rows,
+			[2]string{"snapshot (JSON)", pub + "/api/server/status"},
+			[2]string{"badge (shields.io)", pub + "/api/server/badge.json"})
+	} else {
+		rows = append(rows, [2]string{"worlds (JSON)", pub + "/" + snapshot.WorldsDoc + ".json"})
+		for _, d := range worlds {
+			rows = append(rows, [2]string{d.id, pub + snapshot.WorldLayout(d.id).StatusURL()})
+		}
 	}
+	rows = append(rows, [2]string{"ops debug", pub + "/api/server/status/debug"})
+	if worlds == nil {
+		rows = append(rows, [2]string{"origin", s.OriginURL() + "/server/status"})
+	}
+	rows = append(rows,
+		[2]string{"origin metrics", s.OriginURL() + "/metrics"},
+		[2]string{"snapshotter", snap + "/healthz"},
+		[2]string{"snapshotter metrics", snap + "/metrics"},
+		[2]string{"MySQL", db})
 	if q := s.Env[players.Env]; q != "" {
 		rows = append(rows, [2]string{"players query", q})
 	}
-	rows = append(rows,
-		[2]string{"Redis", redacted(s.Env["REDIS_URL"])},
-		[2]string{"status.json", filepath.Join(s.StatusDir, snapshot.FileName)},
-		[2]string{"logs", dir + "/*.log, " + dir + "/nginx/nginx.log"},
-	)
+	rows = append(rows, [2]string{"Redis", redacted(s.Env["REDIS_URL"])})
+	if worlds == nil {
+		rows = append(rows, [2]string{"status.json", filepath.Join(s.StatusDir, snapshot.FileName)})
+	} else {
+		rows = append(rows, [2]string{"worlds file", worldsFile}, [2]string{"STATUS_DIR", s.StatusDir})
+	}
+	rows = append(rows, [2]string{"logs", dir + "/*.log, " + dir + "/nginx/nginx.log"})
 	var b strings.Builder
 	b.WriteString("\nstatusedge is running:\n")
 	for _, r := range rows {

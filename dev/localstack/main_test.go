@@ -26,36 +26,8 @@ import (
 // TestMakeRun starts `make run` as a user would, waits for the public URL, sends SIGTERM
 // to make alone, and checks that every process it started is gone.
 func TestMakeRun(t *testing.T) {
-	root := harnesstest.ModuleRoot(t)
-	addr := func() string { return harnesstest.FreeAddr(t) }
-	public := addr()
-	cmd := exec.Command("make", "--no-print-directory", "run")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "PUBLIC_ADDR="+public, "ORIGIN_ADDR="+addr(), "SNAPSHOTTER_ADDR="+addr(), "BIN="+t.TempDir())
-	logPath := filepath.Join(t.TempDir(), "make-run.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	out := func() string { b, _ := os.ReadFile(logPath); return string(b) }
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-
-	// Building the programs from a cold cache can take minutes on a small shared machine;
-	// the stack itself gets 60 s from when the launcher says it starts it.
-	harnesstest.Eventually(t, 5*time.Minute, harnesstest.Every(250*time.Millisecond, "make run's output"), func(context.Context) error {
-		if o := out(); !strings.Contains(o, "starting MariaDB") {
-			return fmt.Errorf("the stack is not starting yet (building the programs?):\n%s", o)
-		}
-		return nil
-	})
+	m := startMake(t, "run")
+	cmd, out, public := m.cmd, m.out, m.public
 	start := time.Now()
 	url := "http://" + public + "/api/server/status"
 	var body []byte
@@ -137,13 +109,62 @@ func TestMakeRun(t *testing.T) {
 			t.Errorf("%d %s processes under make: %v", n, name, started)
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	m.stop(t, started)
+}
+
+// makeRun is `make <target>` started as a user would, with free loopback addresses.
+type makeRun struct {
+	cmd    *exec.Cmd
+	out    func() string // what it printed so far
+	exited chan error
+	public string // PUBLIC_ADDR
+}
+
+// startMake starts `make target` in its own process group (killed at the test's end)
+// and waits until the launcher says it starts the stack.
+func startMake(t *testing.T, target string, env ...string) *makeRun {
+	t.Helper()
+	addr := func() string { return harnesstest.FreeAddr(t) }
+	m := &makeRun{public: addr(), exited: make(chan error, 1)}
+	m.cmd = exec.Command("make", "--no-print-directory", target)
+	m.cmd.Dir = harnesstest.ModuleRoot(t)
+	m.cmd.Env = append(append(os.Environ(), "PUBLIC_ADDR="+m.public, "ORIGIN_ADDR="+addr(), "SNAPSHOTTER_ADDR="+addr(), "BIN="+t.TempDir()), env...)
+	logPath := filepath.Join(t.TempDir(), "make-"+target+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
+	m.out = func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { m.exited <- m.cmd.Wait() }()
+	t.Cleanup(func() { syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL) })
+
+	// Building the programs from a cold cache can take minutes on a small shared machine;
+	// the stack itself gets 60 s from when the launcher says it starts it.
+	harnesstest.Eventually(t, 5*time.Minute, harnesstest.Every(250*time.Millisecond, "make "+target+"'s output"), func(context.Context) error {
+		if o := m.out(); !strings.Contains(o, "starting MariaDB") {
+			return fmt.Errorf("the stack is not starting yet (building the programs?):\n%s", o)
+		}
+		return nil
+	})
+	return m
+}
+
+// stop sends SIGTERM to make alone and checks that every process in started is gone.
+func (m *makeRun) stop(t *testing.T, started map[int]string) {
+	t.Helper()
+	if err := m.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
+	case <-m.exited:
 	case <-time.After(30 * time.Second):
-		t.Fatal("make run still running 30s after SIGTERM")
+		t.Fatal("make still running 30s after SIGTERM")
 	}
 	harnesstest.Eventually(t, 20*time.Second, harnesstest.Every(100*time.Millisecond, "/proc"), func(context.Context) error {
 		var left []string
@@ -153,10 +174,145 @@ func TestMakeRun(t *testing.T) {
 			}
 		}
 		if len(left) > 0 {
-			return fmt.Errorf("processes outlived make run: %v", left)
+			return fmt.Errorf("processes outlived make: %v", left)
 		}
 		return nil
 	})
+}
+
+// TestMakeRunWorlds starts `make run-worlds`: the index and each world's status are
+// served from disk with that world's own rates and players, every printed URL answers,
+// the printed command closes one world's game server and only that world goes offline,
+// and SIGTERM leaves no process behind.
+func TestMakeRunWorlds(t *testing.T) {
+	m := startMake(t, "run-worlds", "STATUS_PROBE_INTERVAL=1", "STATUS_PROBE_TIMEOUT=1")
+	start := time.Now()
+	type world struct {
+		ID   string `json:"id"`
+		Name struct {
+			EN string `json:"en"`
+			RU string `json:"ru"`
+		} `json:"name"`
+		Online    *bool  `json:"online"`
+		Players   *int   `json:"players"`
+		StatusURL string `json:"status_url"`
+	}
+	want := map[string]struct {
+		exp     float64
+		players int
+		en, ru  string
+	}{
+		"classic-x1": {1, 3, "Classic x1", "Классика x1"},
+		"fast-x50":   {50, 5, "Fast x50", "Быстрый x50"},
+		"pvp-season": {5, 1, "PvP season", "PvP-сезон"},
+	}
+	c := &http.Client{Timeout: 5 * time.Second}
+	getFile := func(path string, v any) error {
+		resp, body, _, err := harnesstest.Send(c, http.MethodGet, "http://"+m.public+path, nil)
+		if err != nil {
+			return fmt.Errorf("%w; make run-worlds says:\n%s", err, m.out())
+		}
+		if resp.StatusCode != 200 || resp.Header.Get("X-Status-Source") != "file" {
+			return fmt.Errorf("%s: %s from %q, want 200 from the file: %s", path, resp.Status, resp.Header.Get("X-Status-Source"), body)
+		}
+		return json.Unmarshal(body, v)
+	}
+	// online is each world's online as its own status document says it; an error until
+	// every world has one with its rates and players.
+	online := func() (map[string]bool, error) {
+		out := map[string]bool{}
+		for id, w := range want {
+			var snap struct {
+				Online  bool `json:"online"`
+				Players *int `json:"players"`
+				Rates   struct {
+					Exp float64 `json:"exp"`
+				} `json:"rates"`
+			}
+			if err := getFile("/api/worlds/"+id+"/status.json", &snap); err != nil {
+				return nil, err
+			}
+			if snap.Rates.Exp != w.exp || snap.Players == nil || *snap.Players != w.players {
+				return nil, fmt.Errorf("%s: exp %v players %v, want %v and %d", id, snap.Rates.Exp, snap.Players, w.exp, w.players)
+			}
+			out[id] = snap.Online
+		}
+		return out, nil
+	}
+	harnesstest.Eventually(t, 60*time.Second, harnesstest.Every(250*time.Millisecond, "the worlds"), func(context.Context) error {
+		var idx struct{ Worlds []world }
+		if err := getFile("/api/worlds.json", &idx); err != nil {
+			return err
+		}
+		if len(idx.Worlds) != len(want) {
+			return fmt.Errorf("the index lists %d worlds, want %d", len(idx.Worlds), len(want))
+		}
+		for _, w := range idx.Worlds {
+			x, ok := want[w.ID]
+			if !ok || w.Name.EN != x.en || w.Name.RU != x.ru || w.Online == nil || !*w.Online || w.Players == nil || *w.Players != x.players ||
+				w.StatusURL != "/api/worlds/"+w.ID+"/status.json" {
+				return fmt.Errorf("index entry %+v, want %+v online", w, x)
+			}
+		}
+		up, err := online()
+		if err != nil {
+			return err
+		}
+		for id, on := range up {
+			if !on {
+				return fmt.Errorf("%s offline", id)
+			}
+		}
+		return nil
+	})
+	t.Logf("make run-worlds: the index and three worlds served from disk after %v", time.Since(start).Round(100*time.Millisecond))
+
+	// The last line printed is the third world's toggle.
+	var toggle string
+	harnesstest.Eventually(t, 5*time.Second, harnesstest.Every(50*time.Millisecond, "make run-worlds' output"), func(context.Context) error {
+		toggle = ""
+		for line := range strings.Lines(m.out()) {
+			if f := strings.Fields(line); len(f) > 2 && f[0] == "fast-x50" && strings.Contains(line, "kill -s RTMIN+") {
+				toggle = strings.Join(f[2:], " ")
+			}
+		}
+		if !strings.Contains(m.out(), "pvp-season") || !strings.Contains(m.out(), "kill -s RTMIN+3") || toggle == "" {
+			return fmt.Errorf("no toggle commands printed:\n%s", m.out())
+		}
+		return nil
+	})
+	urls := printedURLs(m.out())
+	for _, want := range []string{"/api/worlds.json", "/api/worlds/classic-x1/status.json", "/api/worlds/fast-x50/status.json", "/api/worlds/pvp-season/status.json", "/healthz"} {
+		if !slices.ContainsFunc(urls, func(u string) bool { return strings.HasSuffix(u, want) }) {
+			t.Errorf("make run-worlds printed no %s URL:\n%s", want, m.out())
+		}
+	}
+	for _, u := range urls {
+		resp, _, _, err := harnesstest.Send(c, http.MethodGet, u, nil)
+		if err != nil {
+			t.Errorf("GET %s: %v", u, err)
+		} else if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %s", u, resp.Status)
+		}
+	}
+
+	// The printed command closes fast-x50's game server: that world alone goes offline.
+	if out, err := exec.Command("sh", "-c", toggle).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v: %s", toggle, err, out)
+	}
+	closed := time.Now()
+	harnesstest.Eventually(t, 10*time.Second, harnesstest.Every(100*time.Millisecond, "fast-x50"), func(context.Context) error {
+		up, err := online()
+		if err != nil {
+			return err
+		}
+		if up["fast-x50"] || !up["classic-x1"] || !up["pvp-season"] {
+			return fmt.Errorf("online %v, want fast-x50 alone offline", up)
+		}
+		return nil
+	})
+	t.Logf("%q: fast-x50 offline after %v, the others online", toggle, time.Since(closed).Round(100*time.Millisecond))
+	m.stop(t, descendants(t, m.cmd.Process.Pid))
 }
 
 // printedURLs are the http URLs in make run's output, one per line.

@@ -40,9 +40,16 @@ type Config struct {
 	// External servers, as the programs take them; empty starts throwaway ones.
 	DB       map[string]string // DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME
 	RedisURL string
+	// Schemas are more databases created on the throwaway MariaDB (an external one is
+	// never written to), each seeded, before any program starts: the worlds of
+	// `make run-worlds`.
+	Schemas []Schema
 	// Addresses; empty picks free loopback ports.
 	PublicAddr, OriginAddr, SnapshotterAddr string
 }
+
+// Schema is a database the stack creates on its MariaDB, and the SQL it is seeded with.
+type Schema struct{ Name, Seed string }
 
 // Stack is statusedge running on this machine: MariaDB, Redis, snapshotter, origin, nginx.
 type Stack struct {
@@ -84,6 +91,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.Env[k] = v
 	}
 	if len(cfg.DB) > 0 {
+		if len(cfg.Schemas) > 0 {
+			return nil, fmt.Errorf("stack: %d schemas to create, but the MariaDB is external", len(cfg.Schemas))
+		}
 		for k, v := range cfg.DB {
 			s.Env[k] = v
 		}
@@ -102,6 +112,11 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		s.stops = append(s.stops, s.MariaDB.Stop)
 		if err := s.MariaDB.CreateDB(ctx, "tzserver", seed); err != nil {
 			return nil, err
+		}
+		for _, sc := range cfg.Schemas {
+			if err := s.MariaDB.CreateDB(ctx, sc.Name, sc.Seed); err != nil {
+				return nil, err
+			}
 		}
 		s.Env["DB_HOST"], s.Env["DB_PORT"] = s.MariaDB.Host, strconv.Itoa(s.MariaDB.Port)
 		s.Env["DB_USER"], s.Env["DB_NAME"] = "root", "tzserver"

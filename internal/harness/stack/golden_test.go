@@ -1,0 +1,203 @@
+package stack_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/harness/stack"
+)
+
+var update = flag.Bool("update", false, "write testdata/golden-single-world.json from this run")
+
+// golden is what a deployment without a worlds file shows the world: its Redis keys,
+// the files in STATUS_DIR, and the public and origin bodies, with what changes from run
+// to run (times, seq, latencies, ages, block numbers) replaced by placeholders.
+type golden struct {
+	RedisKeys []string          `json:"redis_keys"`
+	Files     []string          `json:"files"`
+	Bodies    map[string]string `json:"bodies"`
+	Sources   map[string]string `json:"sources"` // X-Status-Source of each public URL
+}
+
+var (
+	rfc3339   = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
+	numFields = regexp.MustCompile(`"(seq|latency_ms|age_seconds|duration_ms)":\d+`)
+	blockName = regexp.MustCompile(`^(\d)-\d+\.json$`)
+)
+
+func normalise(b []byte) string {
+	s := rfc3339.ReplaceAllString(string(b), "<time>")
+	return numFields.ReplaceAllString(s, `"$1":<n>`)
+}
+
+// TestGoldenSingleWorld: without a worlds file, the URLs, Redis keys, files and bodies of
+// a deployment are those of the code before worlds existed. The golden file was written
+// by this test (-update) on commit b0db770, before the worlds refactor.
+func TestGoldenSingleWorld(t *testing.T) {
+	ctx := context.Background()
+	bin := t.TempDir()
+	bctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	if err := harness.BuildPrograms(bctx, bin); err != nil {
+		t.Fatal(err)
+	}
+	game := harnesstest.GameServer(t, true)
+	// A probe round every 30 s: the one at start, then nothing moves while this test looks.
+	s, err := stack.Start(ctx, stack.Config{Dir: t.TempDir(), Bin: bin, Interval: 60, TTL: 90, Env: map[string]string{
+		"GAME_SERVER_ADDR": game.Addr, "STATUS_PROBE_INTERVAL": "30", "STATUS_PLAYERS_QUERY": harness.DemoPlayersQuery,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	// Which block levels a window is linked under depends on where its ends fall in a
+	// 10-s block: start the snapshotter 3 s into one, so that neither end is aligned and
+	// the names are those of every run (1-s blocks at both ends, 10-s ones between).
+	time.Sleep(time.Duration(13-time.Now().Unix()%10)%10*time.Second - time.Duration(time.Now().Nanosecond()))
+	if err := s.StartSnapshotter(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("snapshotter log:\n%s", s.Logs("snapshotter"))
+		}
+	})
+
+	c := &http.Client{Timeout: 5 * time.Second}
+	get := func(url string) (string, string, error) {
+		resp, body, _, err := harnesstest.Send(c, http.MethodGet, url, nil)
+		if err != nil {
+			return "", "", err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return "", "", fmt.Errorf("GET %s: %s: %s", url, resp.Status, body)
+		}
+		return string(body), resp.Header.Get("X-Status-Source"), nil
+	}
+	harnesstest.Eventually(t, 30*time.Second, harnesstest.Every(100*time.Millisecond, "the public status"), func(context.Context) error {
+		body, src, err := get(s.PublicURL() + "/api/server/status")
+		switch {
+		case err != nil:
+			return err
+		case src != "file" || !strings.Contains(body, `"players":3`) || !strings.Contains(body, `"probe":[{"ok":true`):
+			return fmt.Errorf("from %q: %s; want the file with players and a probe round", src, body)
+		}
+		return nil
+	})
+	files := func() ([]string, error) {
+		seen := map[string]bool{}
+		err := filepath.WalkDir(s.StatusDir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || path == s.StatusDir {
+				return err
+			}
+			rel, err := filepath.Rel(s.StatusDir, path)
+			if err != nil {
+				return err
+			}
+			dir, name := filepath.Split(rel)
+			if d.IsDir() {
+				name += "/"
+			}
+			seen[dir+blockName.ReplaceAllString(name, "$1-N.json")] = true
+			return nil
+		})
+		return slices.Sorted(func(yield func(string) bool) {
+			for k := range seen {
+				if !yield(k) {
+					return
+				}
+			}
+		}), err
+	}
+	// The folder is settled when two listings a second apart agree.
+	var got golden
+	harnesstest.Eventually(t, 10*time.Second, harnesstest.Every(time.Second, "STATUS_DIR"), func(context.Context) error {
+		now, err := files()
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(now, got.Files) {
+			got.Files = now
+			return fmt.Errorf("STATUS_DIR still changing: %v", now)
+		}
+		return nil
+	})
+
+	rdb := redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
+	defer rdb.Close()
+	keys, err := rdb.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	got.RedisKeys = keys
+	got.Bodies, got.Sources = map[string]string{}, map[string]string{}
+	value, err := rdb.Get(ctx, "server:status").Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Bodies["redis server:status"] = normalise(value)
+	disk, err := os.ReadFile(filepath.Join(s.StatusDir, "status.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.Bodies["STATUS_DIR/status.json"] = normalise(disk)
+	for _, u := range []struct{ name, url string }{
+		{"/api/server/status", s.PublicURL() + "/api/server/status"},
+		{"/status.json", s.PublicURL() + "/status.json"},
+		{"/api/server/badge.json", s.PublicURL() + "/api/server/badge.json"},
+		{"origin /server/status", s.OriginURL() + "/server/status"},
+	} {
+		body, src, err := get(u.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Bodies[u.name] = normalise([]byte(body))
+		if src != "" {
+			got.Sources[u.name] = src
+		}
+	}
+
+	path := filepath.Join("testdata", "golden-single-world.json")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the placeholders' <> stay readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(got); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s:\n%s", path, out)
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (write it with -update on the commit before the worlds refactor)", err)
+	}
+	if string(out) != string(want) {
+		t.Errorf("a deployment without a worlds file differs from %s:\ngot:\n%s\nwant:\n%s", path, out, want)
+	}
+}
