@@ -118,8 +118,11 @@ func (r *refresher) Refresh(ctx context.Context) error {
 // refresh does the work and says which stage failed; the snapshot is the one written.
 func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (snap snapshot.Snapshot, stage string, err error) {
 	dctx, cancel := context.WithTimeout(ctx, r.dbTimeout)
+	start := r.now()
 	rows, err := r.read(dctx)
-	timedOut := errors.Is(dctx.Err(), context.DeadlineExceeded)
+	// The driver's own read timeout (the same -db-timeout) races the context's deadline
+	// and may answer first, before the context says it expired: the time taken tells.
+	timedOut := errors.Is(dctx.Err(), context.DeadlineExceeded) || r.now().Sub(start) >= r.dbTimeout*9/10
 	cancel()
 	if err != nil {
 		if timedOut {
