@@ -96,7 +96,8 @@ func (r *refresher) apply(ctx context.Context, data []byte, via string) {
 		if err := r.Republish(ctx); err != nil {
 			r.log.Warn("follow: put the leader's snapshot back", "via", via, "err", err)
 		}
-		if snap, err := snapshot.Parse(data); err == nil && r.newerRead(snap) {
+		// Counted and shown as any replica's refusal when implausible; never copied.
+		if snap, err := snapshot.Parse(data); err == nil && r.local.Check(data, snap, via) && r.newerRead(snap) {
 			r.kick()
 		}
 		return

@@ -154,12 +154,9 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		}
 		wantOwn(t, r, reg)
 
-		// Another replica's snapshot on the channel is still a copy, and counted; the leader
-		// then puts its own back (a plain put now: the repair runs on Follow's goroutine).
-		r.put = func(ctx context.Context, data []byte, ttl time.Duration) error {
-			_, err := snapshot.NewStore(rdb).PutFenced(ctx, token, data, ttl)
-			return err
-		}
+		// Another replica's snapshot on the channel is a copy, and counted, on a replica
+		// that no longer leads (a leader takes no stranger's snapshot).
+		r.leading = func() bool { return false }
 		_, ownData := r.local.Current()
 		own, err := snapshot.Parse(ownData)
 		if err != nil {

@@ -36,6 +36,8 @@ func TestLeaderPutsItsOwnBackOverAPlausibleForgery(t *testing.T) {
 	if err := rdb.Publish(ctx, snapshot.Channel, data).Err(); err != nil {
 		t.Fatal(err)
 	}
+	// Real, and past the forgery: a copy with a bigger seq than the forgery's is the
+	// leader's put-back, so the forgery can no longer arrive late and replace it.
 	allReal := func(context.Context) error {
 		for _, m := range f.Snapshotters {
 			b, _, err := snapshot.ReadFile(m.StatusDir)
@@ -44,6 +46,9 @@ func TestLeaderPutsItsOwnBackOverAPlausibleForgery(t *testing.T) {
 			}
 			if err := isReal(b, real); err != nil {
 				return fmt.Errorf("%s: status.json: %w", m.Name, err)
+			}
+			if s, err := snapshot.Parse(b); err != nil || s.Seq <= forged.Seq {
+				return fmt.Errorf("%s: status.json seq %d (%v), not yet past the forgery's %d", m.Name, s.Seq, err, forged.Seq)
 			}
 		}
 		body, src, err := edgeGet(f.Edges[0].Addr)

@@ -26,7 +26,11 @@ type localCopy struct {
 	// published, when set, is told after each write (the worlds index); it must not block.
 	published func()
 
-	// mu makes compare-and-publish one step.
+	// pubMu makes compare-and-publish one step; it is held across the file writes (and
+	// the STATUS_DIR lock they wait for), so nothing that answers a request takes it.
+	pubMu sync.Mutex
+	// mu guards the fields below, held for a read or a write of them only: /healthz and
+	// /debug read them while a publish waits for the disk.
 	mu      sync.Mutex
 	good    *snapshot.Snapshot // the snapshot in STATUS_DIR, as this process wrote or found it
 	data    []byte             // its bytes
@@ -65,9 +69,10 @@ func (l *localCopy) Refused() *refusal {
 // Every replica writes through here, with the one Publisher, so every STATUS_DIR holds
 // the same bytes.
 func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if cur := l.good; cur != nil && !snap.Newer(*cur, string(data) == string(l.data)) {
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
+	cur, curData := l.Current()
+	if cur != nil && !snap.Newer(*cur, string(data) == string(curData)) {
 		return false, nil
 	}
 	err = l.pub.Publish(data, snap)
@@ -81,7 +86,9 @@ func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, er
 	if err != nil {
 		return false, err
 	}
+	l.mu.Lock()
 	l.good, l.data = &snap, data
+	l.mu.Unlock()
 	l.metrics.local(snap)
 	if l.published != nil {
 		l.published()
@@ -95,18 +102,27 @@ func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, er
 // The bytes refused last stay refused (a check meets them again every few seconds while
 // they stay in Redis): counted and logged once.
 func (l *localCopy) Copy(data []byte, snap snapshot.Snapshot, via string) (wrote bool, err error) {
+	if !l.Check(data, snap, via) {
+		return false, nil
+	}
+	return l.Publish(data, snap)
+}
+
+// Check says whether a snapshot read from Redis may be taken: false for the bytes refused
+// last, and for an implausible snapshot, which it records, counts and logs.
+func (l *localCopy) Check(data []byte, snap snapshot.Snapshot, via string) bool {
 	sum := sha256.Sum256(data)
 	l.mu.Lock()
 	again := l.refused != nil && l.refusedSum == sum
 	l.mu.Unlock()
 	if again {
-		return false, nil
+		return false
 	}
 	if err := snap.Plausible(l.now(), l.ttl); err != nil {
 		l.refuse(via, sum, snap, err)
-		return false, nil
+		return false
 	}
-	return l.Publish(data, snap)
+	return true
 }
 
 func (l *localCopy) refuse(via string, sum [32]byte, snap snapshot.Snapshot, err error) {

@@ -51,9 +51,10 @@ type refresher struct {
 	base      *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
 	seen      *snapshot.ProbeRound   // the probe's last round; nil until one ran
 	seq       int64                  // the last publish's seq; under composeMu
+	ignored   string                 // why the live interval was last ignored, as warned
 	// kicked asks Loop for a read before its due time (kick); capacity 1.
-	kicked chan struct{}
-	nextDue   time.Time              // when the fleet's next refresh is due, as last computed
+	kicked  chan struct{}
+	nextDue time.Time // when the fleet's next refresh is due, as last computed
 	// sent are the last bytes this replica put into Redis itself, newest last. They come
 	// back on lease.Channel and in server:status, and are no copy of another replica's:
 	// Follow skips them. Several, because a message can arrive after the next put.
@@ -302,7 +303,16 @@ func (r *refresher) nextInterval(ctx context.Context, configured time.Duration) 
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
 	defer cancel()
 	in := r.store.Interval(rctx, configured, r.ttl)
+	// Reread every 2 s: said when the reason changes, not each time.
+	why := ""
 	if in.Ignored != nil {
+		why = in.Ignored.Error()
+	}
+	r.mu.Lock()
+	news := why != r.ignored
+	r.ignored = why
+	r.mu.Unlock()
+	if news && why != "" {
 		r.log.Warn("interval override ignored", "err", in.Ignored, "interval_seconds", in.Every.Seconds())
 	}
 	return in.Every

@@ -243,24 +243,17 @@ func getJSON[T any](ctx context.Context, rdb redis.UniversalClient, key string) 
 	return v, true, nil
 }
 
-// IntervalOverride reads config:status_interval (a world's own key, else the global one)
-// as it is stored; set is false when the key is absent, key says which was read.
-// ResolveInterval decides what it means.
-func (s *Store) IntervalOverride(ctx context.Context) (value string, set bool, key string, err error) {
-	for _, key := range []string{s.keys.Interval, s.keys.DefaultInterval} {
-		if key == "" {
-			continue
-		}
-		v, err := s.rdb.Get(ctx, key).Result()
-		if errors.Is(err, redis.Nil) {
-			continue
-		}
-		if err != nil {
-			return "", false, key, fmt.Errorf("redis get %s: %w", key, err)
-		}
-		return v, true, key, nil
+// IntervalOverride reads one live-interval key as it is stored; set is false when it is
+// absent. ResolveInterval decides what it means.
+func (s *Store) IntervalOverride(ctx context.Context, key string) (value string, set bool, err error) {
+	v, err := s.rdb.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
 	}
-	return "", false, s.keys.Interval, nil
+	if err != nil {
+		return "", false, fmt.Errorf("redis get %s: %w", key, err)
+	}
+	return v, true, nil
 }
 
 // Interval is the refresh interval in force and where it comes from.
@@ -303,10 +296,26 @@ func ResolveInterval(configured, ttl time.Duration, key, value string, set bool,
 	return keep
 }
 
-// Interval reads config:status_interval and resolves it against configured and ttl.
+// Interval reads config:status_interval and resolves it against configured and ttl. A
+// world's own key comes first; when it is absent or ignored (with its reason kept), the
+// global key is next.
 func (s *Store) Interval(ctx context.Context, configured, ttl time.Duration) Interval {
-	v, set, key, err := s.IntervalOverride(ctx)
-	return ResolveInterval(configured, ttl, key, v, set, err)
+	var ignored error
+	for _, key := range []string{s.keys.Interval, s.keys.DefaultInterval} {
+		if key == "" {
+			continue
+		}
+		v, set, err := s.IntervalOverride(ctx, key)
+		in := ResolveInterval(configured, ttl, key, v, set, err)
+		if in.Ignored != nil {
+			ignored = errors.Join(ignored, in.Ignored)
+		}
+		if in.Override {
+			in.Ignored = ignored
+			return in
+		}
+	}
+	return Interval{Every: configured, Key: s.keys.Interval, Ignored: ignored}
 }
 
 // Ping checks reachability.

@@ -73,7 +73,9 @@ type World struct {
 }
 
 var (
-	idRule     = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+	// A first character that is not "-": the id is a segment of its documents' paths,
+	// and the edge contract's segments start with [a-z0-9] (nginx.DocPattern).
+	idRule     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 	tableRule  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 	schemaRule = regexp.MustCompile(`^[A-Za-z0-9_$-]{1,64}$`)
 
@@ -230,7 +232,7 @@ func (y worldYAML) world(base config.Config) (World, error) {
 	case y.ID == "":
 		return World{}, errors.New("id: missing; want [a-z0-9-], 1 to 32 characters")
 	case !idRule.MatchString(y.ID):
-		return World{}, fmt.Errorf("id %q: want [a-z0-9-], 1 to 32 characters", y.ID)
+		return World{}, fmt.Errorf(`id %q: want [a-z0-9-], 1 to 32 characters, the first not "-"`, y.ID)
 	}
 	for _, n := range []struct{ field, v string }{{"name.en", w.Name.EN}, {"name.ru", w.Name.RU}} {
 		if err := checkName(n.v); err != nil {
