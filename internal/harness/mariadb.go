@@ -61,7 +61,36 @@ func StartMariaDB(dir string) (*MariaDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MariaDB{Host: "127.0.0.1", Port: port, Dir: dir, Process: p}, nil
+	m := &MariaDB{Host: "127.0.0.1", Port: port, Dir: dir, Process: p}
+	// Listening is not answering: on a loaded machine mariadbd accepts a moment before
+	// it completes a handshake, and a first statement then fails "invalid connection".
+	if err := m.waitAnswering(60 * time.Second); err != nil {
+		m.Stop()
+		return nil, err
+	}
+	return m, nil
+}
+
+// waitAnswering waits until the server completes a handshake and a ping.
+func (m *MariaDB) waitAnswering(within time.Duration) error {
+	root, err := m.Root("")
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	deadline := time.Now().Add(within)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := root.PingContext(ctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("mariadbd listening on %s but not answering within %v: %w", m.Addr(), within, err)
+		}
+		time.Sleep(50 * time.Millisecond) // polls the server, which has no signal to wait on
+	}
 }
 
 // Addr is host:port.
