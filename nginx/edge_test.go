@@ -26,12 +26,22 @@ import (
 	"statusedge/nginx"
 )
 
-// buildPrograms builds the snapshotter and origin for one test (Go's build cache makes
-// every build after the first cheap).
+// programs are the snapshotter and origin, built once for this test process.
+var programs harness.Programs
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	programs.Cleanup()
+	os.Exit(code)
+}
+
+// buildPrograms is the folder of the built snapshotter and origin (built on first use).
 func buildPrograms(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	if err := harness.BuildPrograms(context.Background(), dir); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir, err := programs.Dir(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return dir

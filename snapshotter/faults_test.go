@@ -155,6 +155,9 @@ func waitProbedFromDisk(t *testing.T, c *http.Client, addr string, within time.D
 // queued on waking share the updated_at of what Redis holds: the order between them is
 // the probe round's alone.
 func TestFleetPublicRoundsNeverGoBack(t *testing.T) {
+	// A minute of scripted waiting on servers of its own, asserting order only: it runs
+	// beside the package's other parallel tests.
+	t.Parallel()
 	const (
 		interval, ttl, lease, probeEvery = 60, 180, 3, 1
 		watch                            = 60 * time.Second

@@ -29,12 +29,22 @@ const (
 )
 
 // fleetBin builds the programs once per test.
+// programs are the snapshotter and origin, built once for this test process.
+var programs harness.Programs
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	programs.Cleanup()
+	os.Exit(code)
+}
+
+// fleetBin is the folder of the built snapshotter and origin (built on first use).
 func fleetBin(t *testing.T) string {
 	t.Helper()
-	bin := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := harness.BuildPrograms(ctx, bin); err != nil {
+	bin, err := programs.Dir(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return bin

@@ -313,6 +313,7 @@ func hungRead(lastError string) bool {
 // MariaDB) for five intervals: MariaDB's Com_select grows by one read per world per
 // interval, fleet-wide, each read being the constants and the players count.
 func TestWorldsFleet(t *testing.T) {
+	t.Parallel() // servers of its own, and a count that no other test's load can change
 	bin := fleetBin(t)
 	db := demoDB(t)
 	r, _ := watchedRedis(t)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // BuildFlags are the go build flags of `make build` and deploy/Dockerfile (a deploy test
@@ -64,4 +65,30 @@ func DemoSeed() (string, error) {
 		return "", fmt.Errorf("demo seed: %w", err)
 	}
 	return string(b), nil
+}
+
+// Programs builds the snapshotter and origin once for a test process, on the first Dir,
+// so that a package's many stacks share one build (a link takes seconds under -race's
+// load); Cleanup, from TestMain, removes it.
+type Programs struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// Dir is the folder holding the built programs.
+func (p *Programs) Dir(ctx context.Context) (string, error) {
+	p.once.Do(func() {
+		if p.dir, p.err = os.MkdirTemp("", "statusedge-programs-"); p.err == nil {
+			p.err = BuildPrograms(ctx, p.dir)
+		}
+	})
+	return p.dir, p.err
+}
+
+// Cleanup removes the built programs, if any were built.
+func (p *Programs) Cleanup() {
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
+	}
 }
