@@ -16,8 +16,11 @@ deps:
 	./deploy/install-deps.sh test
 
 # lint first: a vet or staticcheck finding fails CI before the slow tests start.
+# go test runs packages in the order given, two at a time: the two longest first, so that
+# they start at once rather than last (CI's time, issue 20).
+TEST_FIRST := ./snapshotter/ ./nginx/
 test: deps lint
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 20m $(TEST_FIRST) $$($(GO) list ./... | grep -v -e '/snapshotter$$' -e '/nginx$$')
 
 lint:
 	$(GO) vet ./...

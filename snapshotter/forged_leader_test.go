@@ -16,6 +16,7 @@ import (
 // a check and keep it (before: the leader republished the forgery, fenced, until its
 // next read, 600 s here).
 func TestLeaderPutsItsOwnBackOverAPlausibleForgery(t *testing.T) {
+	t.Parallel() // servers of its own
 	bin := fleetBin(t)
 	db := demoDB(t)
 	r, rdb := watchedRedis(t)

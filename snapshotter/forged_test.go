@@ -42,6 +42,7 @@ func isReal(b []byte, real snapshot.Snapshot) error {
 // and each replica's /debug names the refusal. A forged status.json found at start is
 // moved aside, not served.
 func TestForgedFutureSnapshotRefused(t *testing.T) {
+	t.Parallel() // servers of its own
 	bin := fleetBin(t)
 	db := demoDB(t)
 	r, rdb := watchedRedis(t)

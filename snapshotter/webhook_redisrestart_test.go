@@ -17,6 +17,7 @@ import (
 // once (before: a replica that won the race found no server:status:webhook, took the
 // offline verdict for a baseline and sent nothing).
 func TestPendingWebhookSurvivesEmptyRedisRestart(t *testing.T) {
+	t.Parallel() // servers of its own
 	bin := fleetBin(t)
 	db := demoDB(t)
 	r, rdb := watchedRedis(t)
