@@ -17,6 +17,7 @@ import (
 // The old one is resumed with its back-off timer long due: it asks whether it still
 // leads before posting, and delivers nothing more.
 func TestPausedLeaderDoesNotResendWebhook(t *testing.T) {
+	t.Parallel() // servers of its own; it counts messages, it times nothing
 	bin := fleetBin(t)
 	db := demoDB(t)
 	r, rdb := watchedRedis(t)

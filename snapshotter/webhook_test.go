@@ -108,6 +108,7 @@ func waitRounds(t *testing.T, store *snapshot.Store, after time.Duration, online
 // the other takes the lease, the webhook recovers: exactly one offline message is
 // delivered, none twice, with the id the old leader's attempts carried.
 func TestWebhookPendingSurvivesLeaderChange(t *testing.T) {
+	t.Parallel() // servers of its own; it counts messages, it times nothing
 	bin := fleetBin(t)
 	for _, stop := range []struct {
 		name string
