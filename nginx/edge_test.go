@@ -36,16 +36,7 @@ func TestMain(m *testing.M) {
 }
 
 // buildPrograms is the folder of the built snapshotter and origin (built on first use).
-func buildPrograms(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	dir, err := programs.Dir(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+func buildPrograms(t *testing.T) string { return harnesstest.Built(t, &programs) }
 
 func startStack(t *testing.T, cfg stack.Config) *stack.Stack {
 	t.Helper()

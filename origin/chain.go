@@ -89,15 +89,15 @@ type chain struct {
 	// before it closes the Redis client under them.
 	refills sync.WaitGroup
 
-	mu         sync.Mutex
-	last       *servable // last snapshot served from Redis or MySQL
-	lastDB     *servable // last snapshot read from MySQL, at lastDBAt
-	lastDBAt   time.Time
-	dbErr      error // last MySQL failure, while within dbBackoff of dbErrAt
-	dbErrAt    time.Time
-	fallbacks  []snapshot.Fallback // from this process's own last MySQL read
-	refused    *refusal            // the last implausible snapshot met
-	refusedSum [32]byte            // its bytes' hash, so that it is logged once
+	mu        sync.Mutex
+	last      *servable // last snapshot served from Redis or MySQL
+	lastDB    *servable // last snapshot read from MySQL, at lastDBAt
+	lastDBAt  time.Time
+	dbErr     error // last MySQL failure, while within dbBackoff of dbErrAt
+	dbErrAt   time.Time
+	fallbacks []snapshot.Fallback // from this process's own last MySQL read
+	// refused remembers the implausible snapshots met (snapshot.Gate); it has its own lock.
+	refused snapshot.Gate
 }
 
 // Status returns the best answer, or errNoStatus.
@@ -136,7 +136,7 @@ func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 	if last != nil && bytes.Equal(last.data, data) {
 		k = *last
 	} else {
-		if c.refusedAgain(data) {
+		if c.refused.Again(data) {
 			c.metrics.redis.WithLabelValues("refused").Inc()
 			return servable{}, false
 		}
@@ -146,9 +146,8 @@ func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 			c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", c.layout.Status, "err", err)
 			return servable{}, false
 		}
-		if err := snap.Plausible(c.now(), c.ttl); err != nil {
+		if c.refuse(data, snap, "redis") {
 			c.metrics.redis.WithLabelValues("refused").Inc()
-			c.refuse("redis", data, snap, err)
 			return servable{}, false
 		}
 		k = newServable(data, snap)
@@ -262,7 +261,7 @@ func (c *chain) lastKnown() (servable, bool) {
 		return *last, true
 	}
 	data, _, err := c.layout.ReadFile(c.dir)
-	if err != nil || c.refusedAgain(data) {
+	if err != nil || c.refused.Again(data) {
 		return servable{}, false
 	}
 	snap, err := snapshot.Parse(data)
@@ -270,46 +269,21 @@ func (c *chain) lastKnown() (servable, bool) {
 		c.log.Warn("unreadable status copy, not served", "dir", c.dir, "file", c.layout.StatusFile, "err", err)
 		return servable{}, false
 	}
-	if err := snap.Plausible(c.now(), c.ttl); err != nil {
-		c.refuse("file", data, snap, err)
+	if c.refuse(data, snap, "file") {
 		return servable{}, false
 	}
 	return newServable(data, snap), true
 }
 
-// refusal is a snapshot the origin would not serve, and why (debug output).
-type refusal struct {
-	At        time.Time `json:"at"`
-	From      string    `json:"from"` // redis or file
-	Reason    string    `json:"reason"`
-	Error     string    `json:"error"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Seq       int64     `json:"seq,omitempty"`
-}
-
-// refusedAgain says whether data are the bytes refused last: they stay refused once the
-// clock has caught up with them (a forgery dated a minute ahead is not served a minute
-// later) and are not parsed again for every request.
-func (c *chain) refusedAgain(data []byte) bool {
-	sum := sha256.Sum256(data)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.refused != nil && c.refusedSum == sum
-}
-
-// refuse counts, records and logs a refusal of an implausible snapshot.
-func (c *chain) refuse(from string, data []byte, snap snapshot.Snapshot, err error) {
-	reason := "other"
-	var im *snapshot.Implausible
-	if errors.As(err, &im) {
-		reason = im.Reason
+// refuse reports whether snap (data, read from via) is implausible, and then counts and
+// logs its refusal (snapshot.Gate remembers it).
+func (c *chain) refuse(data []byte, snap snapshot.Snapshot, via string) bool {
+	r := c.refused.Check(data, snap, c.now(), c.ttl, via)
+	if r != nil {
+		c.metrics.refused.WithLabelValues(r.Reason).Inc()
+		c.log.Warn("snapshot refused, not served", "via", via, "reason", r.Reason, "err", r.Error)
 	}
-	c.metrics.refused.WithLabelValues(reason).Inc()
-	c.mu.Lock()
-	c.refusedSum = sha256.Sum256(data)
-	c.refused = &refusal{At: c.now().UTC(), From: from, Reason: reason, Error: err.Error(), UpdatedAt: snap.UpdatedAt, Seq: snap.Seq}
-	c.mu.Unlock()
-	c.log.Warn("snapshot refused, not served", "from", from, "reason", reason, "err", err)
+	return r != nil
 }
 
 // chainView is what the chain knows, for the debug page: a copy taken under its lock, so
@@ -319,13 +293,13 @@ type chainView struct {
 	last      *servable // newest snapshot this process has served, if any
 	dbErr     error     // last MySQL failure, nil once a read succeeds
 	fallbacks []snapshot.Fallback
-	refused   *refusal
+	refused   *snapshot.Refusal
 }
 
 func (c *chain) view() chainView {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := chainView{at: c.now(), dbErr: c.dbErr, fallbacks: slices.Clone(c.fallbacks), refused: c.refused}
+	v := chainView{at: c.now(), dbErr: c.dbErr, fallbacks: slices.Clone(c.fallbacks), refused: c.refused.Last()}
 	if c.last != nil {
 		last := *c.last
 		v.last = &last

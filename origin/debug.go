@@ -42,8 +42,8 @@ type debugInfo struct {
 	// RedisRefused says why the snapshot in Redis is not served (snapshot.Plausible:
 	// dated ahead of this clock, or too long a window); LastRefused is the last one this
 	// process refused, from Redis or status.json.
-	RedisRefused string   `json:"redis_refused,omitempty"`
-	LastRefused  *refusal `json:"last_refused,omitempty"`
+	RedisRefused string            `json:"redis_refused,omitempty"`
+	LastRefused  *snapshot.Refusal `json:"last_refused,omitempty"`
 }
 
 // probeState is the snapshot's online, checked_at and players, and the probe's last round

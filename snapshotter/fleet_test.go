@@ -39,16 +39,7 @@ func TestMain(m *testing.M) {
 }
 
 // fleetBin is the folder of the built snapshotter and origin (built on first use).
-func fleetBin(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin, err := programs.Dir(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bin
-}
+func fleetBin(t *testing.T) string { return harnesstest.Built(t, &programs) }
 
 // fleetEnv points the programs at db and the Redis variables in redisEnv.
 func fleetEnv(db *harness.MariaDB, redisEnv map[string]string) map[string]string {

@@ -17,21 +17,13 @@ import (
 // next read, 600 s here).
 func TestLeaderPutsItsOwnBackOverAPlausibleForgery(t *testing.T) {
 	t.Parallel() // servers of its own
-	bin := fleetBin(t)
-	db := demoDB(t)
-	r, rdb := watchedRedis(t)
-	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
-	const ttl = 900 * time.Second
-	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", "900"
-	f := startFleet(t, bin, env, 2, 1)
-	realData, real := newerSnapshot(t, rdb, time.Time{}, 10*time.Second)
-	sameEverywhere(t, f, realData, 5*time.Second)
+	f, rdb, real := forgeryFleet(t, 1)
 
-	forged := forge(real, 0, ttl)
+	forged := forge(real, 0, forgeTTL)
 	data := forged.Encode()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := rdb.Set(ctx, snapshot.KeyStatus, data, ttl).Err(); err != nil {
+	if err := rdb.Set(ctx, snapshot.KeyStatus, data, forgeTTL).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := rdb.Publish(ctx, snapshot.Channel, data).Err(); err != nil {

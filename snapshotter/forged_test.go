@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"statusedge/internal/harness/harnesstest"
+	hstack "statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -35,6 +39,28 @@ func isReal(b []byte, real snapshot.Snapshot) error {
 	return nil
 }
 
+// forgeTTL is the fleet's STATUS_CACHE_TTL in the forgery tests.
+const forgeTTL = 900 * time.Second
+
+// forgeryFleet is two snapshotters (edges of them with nginx) on a 600-s interval, with
+// the first snapshot in every STATUS_DIR: the forgery tests' stage, where nothing moves
+// by itself while they watch.
+func forgeryFleet(t *testing.T, edges int) (*hstack.Fleet, *redis.Client, snapshot.Snapshot) {
+	t.Helper()
+	bin := fleetBin(t)
+	db := demoDB(t)
+	r, rdb := watchedRedis(t)
+	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
+	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", strconv.Itoa(int(forgeTTL/time.Second))
+	f := startFleet(t, bin, env, 2, edges)
+	realData, real := newerSnapshot(t, rdb, time.Time{}, 10*time.Second)
+	if real.Players != nil {
+		t.Fatalf("the demo database counts players (%d): isReal wants none", *real.Players)
+	}
+	sameEverywhere(t, f, realData, 5*time.Second)
+	return f, rdb, real
+}
+
 // TestForgedFutureSnapshotRefused: a snapshot dated ahead of the clock, SET in Redis and
 // announced on the channel (anyone with write access to a shared Redis, or a leader whose
 // clock jumped), is refused by every replica and by the origin, and stays refused once
@@ -43,26 +69,15 @@ func isReal(b []byte, real snapshot.Snapshot) error {
 // moved aside, not served.
 func TestForgedFutureSnapshotRefused(t *testing.T) {
 	t.Parallel() // servers of its own
-	bin := fleetBin(t)
-	db := demoDB(t)
-	r, rdb := watchedRedis(t)
-	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
-	const ttl = 900 * time.Second
-	env["STATUS_UPDATE_INTERVAL"], env["STATUS_CACHE_TTL"] = "600", "900"
-	f := startFleet(t, bin, env, 2, 2)
-	realData, real := newerSnapshot(t, rdb, time.Time{}, 10*time.Second)
-	if real.Players != nil {
-		t.Fatalf("the demo database counts players (%d): isReal wants none", *real.Players)
-	}
-	sameEverywhere(t, f, realData, 5*time.Second)
+	f, rdb, real := forgeryFleet(t, 2)
 
 	// Dated 8 s ahead: beyond the skew now, within it 3 s later, when it must still be refused.
 	const ahead = 8 * time.Second
-	forged := forge(real, ahead, ttl)
+	forged := forge(real, ahead, forgeTTL)
 	data := forged.Encode()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := rdb.Set(ctx, snapshot.KeyStatus, data, ttl).Err(); err != nil {
+	if err := rdb.Set(ctx, snapshot.KeyStatus, data, forgeTTL).Err(); err != nil {
 		t.Fatal(err)
 	}
 	if err := rdb.Publish(ctx, snapshot.Channel, data).Err(); err != nil {
@@ -130,7 +145,7 @@ func TestForgedFutureSnapshotRefused(t *testing.T) {
 	if err := m.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	forged = forge(real, time.Hour, ttl)
+	forged = forge(real, time.Hour, forgeTTL)
 	if err := snapshot.WriteFile(m.StatusDir, forged.Encode()); err != nil {
 		t.Fatal(err)
 	}

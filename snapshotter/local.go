@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -31,23 +30,12 @@ type localCopy struct {
 	pubMu sync.Mutex
 	// mu guards the fields below, held for a read or a write of them only: /healthz and
 	// /debug read them while a publish waits for the disk.
-	mu      sync.Mutex
-	good    *snapshot.Snapshot // the snapshot in STATUS_DIR, as this process wrote or found it
-	data    []byte             // its bytes
-	refused *refusal           // the last snapshot refused, for /healthz and /debug
-	// refusedSum is its bytes' hash: those bytes stay refused once the clock has caught
-	// up with them, or a forgery dated a minute ahead would be taken a minute later.
-	refusedSum [32]byte
-}
-
-// refusal is a snapshot that was not taken, and why.
-type refusal struct {
-	At        time.Time `json:"at"`
-	Via       string    `json:"via"` // message, check (from Redis) or start (STATUS_DIR)
-	Reason    string    `json:"reason"`
-	Error     string    `json:"error"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
-	Seq       int64     `json:"seq,omitempty"`
+	mu   sync.Mutex
+	good *snapshot.Snapshot // the snapshot in STATUS_DIR, as this process wrote or found it
+	data []byte             // its bytes
+	// refused keeps what was refused (snapshot.Gate): the last refusal, for /healthz and
+	// /debug, and its bytes, which stay refused.
+	refused snapshot.Gate
 }
 
 // Current is the snapshot STATUS_DIR holds, as this process wrote or found it; nil
@@ -59,11 +47,7 @@ func (l *localCopy) Current() (*snapshot.Snapshot, []byte) {
 }
 
 // Refused is the last snapshot refused; nil when none was.
-func (l *localCopy) Refused() *refusal {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.refused
-}
+func (l *localCopy) Refused() *snapshot.Refusal { return l.refused.Last() }
 
 // Publish writes data to STATUS_DIR unless what is there is newer (snapshot.Newer).
 // Every replica writes through here, with the one Publisher, so every STATUS_DIR holds
@@ -111,32 +95,20 @@ func (l *localCopy) Copy(data []byte, snap snapshot.Snapshot, via string) (wrote
 // Check says whether a snapshot read from Redis may be taken: false for the bytes refused
 // last, and for an implausible snapshot, which it records, counts and logs.
 func (l *localCopy) Check(data []byte, snap snapshot.Snapshot, via string) bool {
-	sum := sha256.Sum256(data)
-	l.mu.Lock()
-	again := l.refused != nil && l.refusedSum == sum
-	l.mu.Unlock()
-	if again {
+	if l.refused.Again(data) {
 		return false
 	}
-	if err := snap.Plausible(l.now(), l.ttl); err != nil {
-		l.refuse(via, sum, snap, err)
-		return false
+	r := l.refused.Check(data, snap, l.now(), l.ttl, via)
+	if r != nil {
+		l.refusedNews(r)
 	}
-	return true
+	return r == nil
 }
 
-func (l *localCopy) refuse(via string, sum [32]byte, snap snapshot.Snapshot, err error) {
-	reason := "other"
-	var im *snapshot.Implausible
-	if errors.As(err, &im) {
-		reason = im.Reason
-	}
-	l.mu.Lock()
-	l.refused = &refusal{At: l.now().UTC(), Via: via, Reason: reason, Error: err.Error(), UpdatedAt: snap.UpdatedAt, Seq: snap.Seq}
-	l.refusedSum = sum
-	l.mu.Unlock()
-	l.metrics.refused.WithLabelValues(reason).Inc()
-	l.log.Warn("snapshot refused", "via", via, "reason", reason, "err", err)
+// refusedNews counts and logs a new refusal.
+func (l *localCopy) refusedNews(r *snapshot.Refusal) {
+	l.metrics.refused.WithLabelValues(r.Reason).Inc()
+	l.log.Warn("snapshot refused", "via", r.Via, "reason", r.Reason, "err", r.Error)
 }
 
 // Recover makes STATUS_DIR consistent at start (snapshot.Publisher.Recover); a
@@ -145,7 +117,7 @@ func (l *localCopy) Recover() error {
 	err := l.pub.Recover(l.now(), l.ttl)
 	var im *snapshot.Implausible
 	if errors.As(err, &im) {
-		l.refuse("start", [32]byte{}, snapshot.Snapshot{}, im)
+		l.refusedNews(l.refused.Refuse(nil, snapshot.Snapshot{}, l.now(), "start", im))
 		return nil
 	}
 	return err

@@ -278,7 +278,7 @@ type health struct {
 	LastProbe *snapshot.ProbeRound `json:"last_probe,omitempty"`
 	// LastRefused is the last snapshot refused as implausible (dated ahead of this
 	// clock, or claiming too long a window), from Redis or in STATUS_DIR at start.
-	LastRefused *refusal `json:"last_refused,omitempty"`
+	LastRefused *snapshot.Refusal `json:"last_refused,omitempty"`
 }
 
 // Health is healthy while the snapshot in STATUS_DIR is fresh: the one notion of

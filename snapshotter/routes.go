@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"statusedge/internal/snapshot"
 )
 
 // NewServer serves the snapshotter's health, role and metrics. One world without a worlds
@@ -65,13 +67,13 @@ type debugInfo struct {
 
 // worldDebug is one world's part of /debug.
 type worldDebug struct {
-	World           string     `json:"world,omitempty"`
-	LocalUpdatedAt  *time.Time `json:"local_updated_at"`
-	LocalAgeSeconds *int64     `json:"local_age_seconds"`
-	LocalFresh      bool       `json:"local_fresh"`
-	NextRefreshDue  *time.Time `json:"next_refresh_due"`
-	LastRefused     *refusal   `json:"last_refused,omitempty"`
-	LastError       string     `json:"last_error,omitempty"`
+	World           string            `json:"world,omitempty"`
+	LocalUpdatedAt  *time.Time        `json:"local_updated_at"`
+	LocalAgeSeconds *int64            `json:"local_age_seconds"`
+	LocalFresh      bool              `json:"local_fresh"`
+	NextRefreshDue  *time.Time        `json:"next_refresh_due"`
+	LastRefused     *snapshot.Refusal `json:"last_refused,omitempty"`
+	LastError       string            `json:"last_error,omitempty"`
 	// Online is the probe's verdict on this replica (the leader's), absent without one.
 	Online *bool `json:"probe_online,omitempty"`
 }

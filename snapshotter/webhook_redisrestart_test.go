@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"statusedge/internal/harness/harnesstest"
-	"statusedge/internal/snapshot"
 )
 
 // TestPendingWebhookSurvivesEmptyRedisRestart: an offline message is in retry (503) when
@@ -19,25 +18,8 @@ import (
 func TestPendingWebhookSurvivesEmptyRedisRestart(t *testing.T) {
 	t.Parallel() // servers of its own
 	bin := fleetBin(t)
-	db := demoDB(t)
-	r, rdb := watchedRedis(t)
-	g := harnesstest.GameServer(t, true)
-	rc, url := newReceiver(t, http.StatusServiceUnavailable)
-	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
-	env["GAME_SERVER_ADDR"], env["GAME_SERVER_PROBE"] = g.Addr, "tcp"
-	env["STATUS_PROBE_INTERVAL"], env["STATUS_PROBE_TIMEOUT"], env["STATUS_PROBE_FAILURES"] = "1", "1", "2"
-	env["STATUS_WEBHOOK_URL"] = url
-	f := startFleet(t, bin, env, 2, 0)
-	store := snapshot.NewStore(rdb)
-	old := leaderOf(t, f, 10*time.Second)
-	waitRounds(t, store, 0, new(true), 10*time.Second)
-	g.Close()
-	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(20*time.Millisecond, "posts"), func(context.Context) error {
-		if n, _ := rc.counts(); n < 2 {
-			return fmt.Errorf("%d POSTs", n)
-		}
-		return nil
-	})
+	ir := startInRetry(t, bin)
+	f, r, rc, store, old := ir.f, ir.redis, ir.rc, ir.store, ir.leader
 	if err := r.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	hstack "statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
@@ -121,7 +122,19 @@ func TestWebhookPendingSurvivesLeaderChange(t *testing.T) {
 	}
 }
 
-func pendingAtLeaderChange(t *testing.T, bin string, stop func(*hstack.Member) error) {
+// inRetry is a fleet of two snapshotters probing one game server, with a webhook that
+// answers 503: the game server has gone down, and the leader's offline message is in
+// retry (an attempt and a retry seen).
+type inRetry struct {
+	f      *hstack.Fleet
+	redis  *harness.Redis
+	rc     *receiver
+	store  *snapshot.Store
+	leader *hstack.Member
+}
+
+func startInRetry(t *testing.T, bin string) inRetry {
+	t.Helper()
 	db := demoDB(t)
 	r, rdb := watchedRedis(t)
 	g := harnesstest.GameServer(t, true)
@@ -132,17 +145,21 @@ func pendingAtLeaderChange(t *testing.T, bin string, stop func(*hstack.Member) e
 	env["STATUS_WEBHOOK_URL"] = url
 	f := startFleet(t, bin, env, 2, 0)
 	store := snapshot.NewStore(rdb)
-
-	old := leaderOf(t, f, 10*time.Second)
+	leader := leaderOf(t, f, 10*time.Second)
 	waitRounds(t, store, 0, new(true), 10*time.Second) // the leader has seen the server online
 	g.Close()
-	// The first attempt and at least one retry: the message is in retry at the leader.
 	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(20*time.Millisecond, "the receiver's count"), func(context.Context) error {
 		if n, _ := rc.counts(); n < 2 {
 			return fmt.Errorf("%d POSTs so far, want 2 (an attempt and a retry)", n)
 		}
 		return nil
 	})
+	return inRetry{f: f, redis: r, rc: rc, store: store, leader: leader}
+}
+
+func pendingAtLeaderChange(t *testing.T, bin string, stop func(*hstack.Member) error) {
+	ir := startInRetry(t, bin)
+	f, rc, store, old := ir.f, ir.rc, ir.store, ir.leader
 	stopped := time.Now()
 	if err := stop(old); err != nil {
 		t.Fatal(err)
@@ -213,7 +230,8 @@ func TestWebhookFlappingIsDamped(t *testing.T) {
 		if err := g.Open(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Second + time.Duration(rnd.Int64N(int64(1500*time.Millisecond)))) // drives the flapping
+		// The sleeps are the flapping under test: the game server's up and down spells.
+		time.Sleep(time.Second + time.Duration(rnd.Int64N(int64(1500*time.Millisecond))))
 		g.Close()
 		time.Sleep(2*time.Second + time.Duration(rnd.Int64N(int64(1500*time.Millisecond))))
 		cycles++

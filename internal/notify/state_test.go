@@ -160,7 +160,7 @@ func (p *prober) rounds(secs int, up func(sec int) bool) {
 			p.seen, p.online, p.since = true, online, time.Now()
 		}
 		p.n.Observe(Event{Online: online, At: p.since, Targets: []probe.Result{{Addr: "127.0.0.1:7777", OK: online}}})
-		time.Sleep(time.Second)
+		time.Sleep(time.Second) // the round's second, on synctest's fake clock
 	}
 	synctest.Wait()
 }
@@ -275,14 +275,14 @@ func TestStateRule(t *testing.T) {
 			if down.posts() < 2 || len(down.delivered()) != 0 {
 				t.Fatalf("%d POSTs to the failing webhook, want an attempt and retries", down.posts())
 			}
-			st, _ := store.get()
-			if st.Pending == nil || st.Pending.Online || st.Pending.ID == "" || !st.Pending.At.Equal(start) {
+			st, ok := store.get()
+			if !ok || st.Pending == nil || st.Pending.Online || st.Pending.ID == "" || !st.Pending.At.Equal(start) {
 				t.Fatalf("key after the old leader = %+v, want the offline pending", st)
 			}
 			if !strings.Contains(old.logs.String(), "the next leader sends it") {
 				t.Errorf("the old leader's log does not say the message is left pending:\n%s", old.logs)
 			}
-			time.Sleep(3 * time.Second) // the lease changes hands
+			time.Sleep(3 * time.Second) // the lease changes hands (fake clock: the gap under test)
 			up := &fakeHook{}
 			next := lead(t, up, store, time.Minute)
 			(&prober{n: next.n}).rounds(30, steady(false)) // its own rounds start later
@@ -290,7 +290,7 @@ func TestStateRule(t *testing.T) {
 			if len(d) != 1 || d[0].online || d[0].id != st.Pending.ID || !d[0].at.Equal(start) {
 				t.Fatalf("new leader delivered %+v, want one offline with id %s telling +0s", d, st.Pending.ID)
 			}
-			if st, _ := store.get(); st.Online || st.ID != d[0].id || st.Pending != nil || st.DeliveredAt.IsZero() {
+			if st, ok := store.get(); !ok || st.Online || st.ID != d[0].id || st.Pending != nil || st.DeliveredAt.IsZero() {
 				t.Errorf("key after delivery = %+v, want offline delivered", st)
 			}
 		})
@@ -321,12 +321,12 @@ func TestStateRule(t *testing.T) {
 			if d := hook.delivered(); len(d) != 1 || d[0].online {
 				t.Fatalf("delivered %+v with Redis down, want the offline", d)
 			}
-			if st, _ := store.get(); !st.Online {
+			if st, ok := store.get(); !ok || !st.Online {
 				t.Fatalf("key = %+v while Redis is down, want it untouched", st)
 			}
 			store.setDown(false)
 			p.rounds(1, steady(false))
-			if st, _ := store.get(); st.Online || st.ID != hook.delivered()[0].id {
+			if st, ok := store.get(); !ok || st.Online || st.ID != hook.delivered()[0].id {
 				t.Fatalf("key = %+v after Redis is back, want the offline delivered", st)
 			}
 			if hook.posts() != 1 {

@@ -1,7 +1,10 @@
 package snapshot
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -69,3 +72,61 @@ func (s Snapshot) Newer(cur Snapshot, sameBytes bool) bool {
 // NextSeq is the seq of a publish at now that follows one of seq last: now in
 // milliseconds, or one more than last when the clock has not passed it.
 func NextSeq(last int64, now time.Time) int64 { return max(last+1, now.UnixMilli()) }
+
+// Refusal is a snapshot refused as implausible, and why: what /healthz and the debug
+// pages show as last_refused.
+type Refusal struct {
+	At        time.Time `json:"at"`
+	Via       string    `json:"via"` // where it was read: message, check, start, redis, file
+	Reason    string    `json:"reason"`
+	Error     string    `json:"error"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	Seq       int64     `json:"seq,omitempty"`
+}
+
+// Gate is a reader's Plausible check with a memory: the bytes refused last stay refused
+// once the clock has caught up with their date (a forgery dated a minute ahead is not
+// taken a minute later), and are not parsed or logged again each time they are met.
+type Gate struct {
+	mu   sync.Mutex
+	last *Refusal
+	sum  [32]byte
+}
+
+// Again reports whether data are the bytes refused last.
+func (g *Gate) Again(data []byte) bool {
+	sum := sha256.Sum256(data)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.last != nil && g.sum == sum
+}
+
+// Check refuses snap (data, its bytes) when it is not Plausible at now for ttl, and
+// remembers it; nil when it may be taken.
+func (g *Gate) Check(data []byte, snap Snapshot, now time.Time, ttl time.Duration, via string) *Refusal {
+	err := snap.Plausible(now, ttl)
+	if err == nil {
+		return nil
+	}
+	return g.Refuse(data, snap, now, via, err)
+}
+
+// Refuse remembers a refusal of data for err (an *Implausible gives its reason).
+func (g *Gate) Refuse(data []byte, snap Snapshot, now time.Time, via string, err error) *Refusal {
+	r := &Refusal{At: now.UTC(), Via: via, Reason: "other", Error: err.Error(), UpdatedAt: snap.UpdatedAt, Seq: snap.Seq}
+	var im *Implausible
+	if errors.As(err, &im) {
+		r.Reason = im.Reason
+	}
+	g.mu.Lock()
+	g.last, g.sum = r, sha256.Sum256(data)
+	g.mu.Unlock()
+	return r
+}
+
+// Last is the last refusal; nil before any.
+func (g *Gate) Last() *Refusal {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.last
+}

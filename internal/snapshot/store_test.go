@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/notify"
 	"statusedge/internal/snapshot"
@@ -53,11 +54,18 @@ func TestResolveInterval(t *testing.T) {
 	}
 }
 
-// TestStoreAgainstRedis: the typed expiry and the interval read from a real Redis.
-func TestStoreAgainstRedis(t *testing.T) {
+// testRedis is a throwaway Redis for one test and a client with deadlines.
+func testRedis(t *testing.T) (*harness.Redis, *redis.Client) {
+	t.Helper()
 	r := harnesstest.Redis(t)
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
 	t.Cleanup(func() { rdb.Close() })
+	return r, rdb
+}
+
+// TestStoreAgainstRedis: the typed expiry and the interval read from a real Redis.
+func TestStoreAgainstRedis(t *testing.T) {
+	r, rdb := testRedis(t)
 	s := snapshot.NewStore(rdb)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -97,9 +105,7 @@ func TestStoreAgainstRedis(t *testing.T) {
 // TestWebhookStateAgainstRedis: the webhook's state round-trips through
 // server:status:webhook as the JSON docs/spec.md gives, without expiry; absent, it says so.
 func TestWebhookStateAgainstRedis(t *testing.T) {
-	r := harnesstest.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
-	t.Cleanup(func() { rdb.Close() })
+	r, rdb := testRedis(t)
 	s := snapshot.NewStore(rdb)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -136,9 +142,7 @@ func TestWebhookStateAgainstRedis(t *testing.T) {
 // TestWorldStoreKeys: a world's store writes only its own keys, in one hash slot; its live
 // interval is its own key, else the global one.
 func TestWorldStoreKeys(t *testing.T) {
-	r := harnesstest.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
-	t.Cleanup(func() { rdb.Close() })
+	_, rdb := testRedis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	l := snapshot.WorldLayout("x50")
@@ -192,4 +196,25 @@ func hashTag(key string) string {
 		}
 	}
 	return key
+}
+
+// A world's own live-interval key that is invalid must not hide a valid
+// global config:status_interval (spec: "config:status_interval:<id>, else config:status_interval").
+func TestBadWorldIntervalFallsBackToGlobal(t *testing.T) {
+	_, rdb := testRedis(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l := snapshot.WorldLayout("x50")
+	s := snapshot.NewWorldStore(rdb, l)
+	if err := rdb.Set(ctx, snapshot.KeyInterval, "30", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"bogus", "3", "120"} { // not a number, below 5, not below the TTL
+		if err := rdb.Set(ctx, l.Interval, bad, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if in := s.Interval(ctx, time.Minute, 90*time.Second); in.Every != 30*time.Second {
+			t.Errorf("world key %q (ignored) with global 30: interval %v (from %s), want the global 30s", bad, in.Every, in.Key)
+		}
+	}
 }

@@ -106,3 +106,16 @@ func GameServer(t testing.TB, speak bool) *harness.GameServer {
 	t.Cleanup(g.Close)
 	return g
 }
+
+// Built is the folder of p's programs, built on the first call of the test process
+// (harness.Programs), or the test fails.
+func Built(t testing.TB, p *harness.Programs) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir, err := p.Dir(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

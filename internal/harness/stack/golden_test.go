@@ -68,7 +68,8 @@ func TestGoldenSingleWorld(t *testing.T) {
 	t.Cleanup(s.Stop)
 	// Which block levels a window is linked under depends on where its ends fall in a
 	// 10-s block: start the snapshotter 3 s into one, so that neither end is aligned and
-	// the names are those of every run (1-s blocks at both ends, 10-s ones between).
+	// the names are those of every run (1-s blocks at both ends, 10-s ones between). The
+	// wait is for a point of the wall clock, which nothing signals.
 	time.Sleep(time.Duration(13-time.Now().Unix()%10)%10*time.Second - time.Duration(time.Now().Nanosecond()))
 	if err := s.StartSnapshotter(); err != nil {
 		t.Fatal(err)
