@@ -1,0 +1,78 @@
+// Package history records every minute of a world as up, down, maintenance or no data,
+// in Redis, and builds from the record the history document: days, uptime, incidents.
+package history
+
+import (
+	"time"
+
+	"statusedge/internal/maintenance"
+)
+
+// State is one minute's record: two bits in Redis. The order is the precedence when two
+// writers record one minute differently: the bigger state wins (maintenance over down
+// over up over nothing), so a minute is counted once whatever the order of the writes.
+type State uint8
+
+const (
+	NoData      State = 0
+	Up          State = 1
+	Down        State = 2
+	Maintenance State = 3
+)
+
+// Day is one UTC day's minutes; today's counts only the minutes up to now.
+type Day struct {
+	Date        string `json:"date"` // YYYY-MM-DD, UTC
+	Up          int    `json:"up"`
+	Down        int    `json:"down"`
+	Maintenance int    `json:"maintenance"`
+	NoData      int    `json:"no_data"`
+	// Uptime is 100 * (1 - down/(up+down)), floored to two decimals; null when up+down is 0.
+	Uptime *float64 `json:"uptime"`
+}
+
+// Uptime is the uptime of the last 24 h, 7, 30 and 90 days (minutes ending now), by Day's
+// formula; null where no minute was up or down.
+type Uptime struct {
+	H24 *float64 `json:"24h"`
+	D7  *float64 `json:"7d"`
+	D30 *float64 `json:"30d"`
+	D90 *float64 `json:"90d"`
+}
+
+// Incident is one offline period outside maintenance: a run of down minutes (no-data
+// minutes between two down ones join them, and are not counted as down).
+type Incident struct {
+	ID        string     `json:"id"` // its first minute, UTC: 20061102T1504Z
+	StartedAt time.Time  `json:"started_at"`
+	EndedAt   *time.Time `json:"ended_at"` // null while ongoing: the first minute not down
+	// Minutes is EndedAt (or now, while ongoing) less StartedAt, in whole minutes.
+	Minutes int `json:"duration_minutes"`
+	Ongoing bool `json:"ongoing"`
+	// Title and Updates are the operator's (snapshotter incident ...); null and [] without.
+	Title   *maintenance.Text `json:"title"`
+	Updates []Update          `json:"updates"`
+}
+
+// Update is an operator's message on an incident.
+type Update struct {
+	At      time.Time        `json:"at"`
+	Message maintenance.Text `json:"message"`
+}
+
+// Planned is the maintenance part of the history document.
+type Planned struct {
+	Active   *maintenance.Window  `json:"active"`
+	Upcoming []maintenance.Window `json:"upcoming"` // starting within maintenance.Announce
+}
+
+// Document is the history document (/api/server/history.json, or a world's
+// /api/worlds/<id>/history.json).
+type Document struct {
+	World       string     `json:"world"` // "" without a worlds file
+	GeneratedAt time.Time  `json:"generated_at"`
+	Days        []Day      `json:"days"` // 90, oldest first; the last is today so far
+	Uptime      Uptime     `json:"uptime"`
+	Incidents   []Incident `json:"incidents"` // of the last 90 days, newest first
+	Maintenance Planned    `json:"maintenance"`
+}
