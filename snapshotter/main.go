@@ -25,6 +25,7 @@ import (
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/publish"
+	"statusedge/internal/statuspage"
 	"statusedge/internal/telemetry"
 	"statusedge/nginx"
 )
@@ -41,6 +42,9 @@ func main() {
 // run is the snapshotter. listening, when not nil, is told the address the health server
 // bound, so that tests can run it on 127.0.0.1:0.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, listening func(addr string)) error {
+	if len(args) > 1 && (args[1] == "maintenance" || args[1] == "incident") {
+		return command(ctx, args[1], args[2:], getenv, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("snapshotter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	once := fs.Bool("once", false, "refresh once and exit: 0 on success, 1 with the reason")
@@ -97,6 +101,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}, playersQuery, webhookURL, probeCfg, probing)
 	setups, err := loadWorlds(getenv, cfg, legacy)
 	if err != nil {
+		return err
+	}
+	if err := loadPlans(getenv, setups); err != nil {
 		return err
 	}
 	rdb := cfg.Redis.Client(*redisTimeout)
@@ -174,6 +181,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// SIGTERM, or when the server fails. A leader finishes its refreshes in progress and
 	// releases the lease before Run returns.
 	g, gctx := errgroup.WithContext(ctx)
+	hist := &historian{worlds: ws, pub: publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), ttl: cfg.TTL,
+		timeout: *redisTimeout, page: statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"},
+		now: time.Now, log: logger}
+	g.Go(func() error { hist.Run(gctx); return nil })
 	if idx != nil {
 		idx.worlds = ws
 		g.Go(func() error { idx.Run(gctx); return nil })

@@ -59,7 +59,9 @@ func (w *watcher) report(ctx context.Context, rep probe.Report) {
 		if w.notifier != nil {
 			// Every round, not only flips: the notifier sends what differs from what was
 			// delivered, which a new leader learns only from its own rounds.
-			w.notifier.Observe(notify.Event{Online: online, At: w.since, Targets: rep.Results})
+			// In a planned window the readers hear of the window, not of the flips.
+			active, _ := w.r.plan(rep.At)
+			w.notifier.Observe(notify.Event{Online: online, At: w.since, Targets: rep.Results, Maintenance: active})
 		}
 	}
 	// The publish in progress at shutdown finishes within its own deadlines.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 )
 
@@ -41,6 +42,9 @@ type refresher struct {
 	metrics      *metrics
 	// players reads STATUS_PLAYERS_QUERY's count with each database read; nil without one.
 	players func(context.Context) (int64, error)
+	// plan says which maintenance window is active at a moment and which is announced
+	// next; nil: none ever.
+	plan func(now time.Time) (active, next *maintenance.Window)
 
 	// composeMu orders the database loop's and the probe's writes: each composes the
 	// newest of both (the last read plus the probe's last round) and writes it whole.
@@ -157,7 +161,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	r.base = &base
 	seen := r.seen
 	r.mu.Unlock()
-	snap = withProbe(snap, seen)
+	snap = r.compose(snap, seen)
 	snap.Seq = r.nextSeq()
 	data := snap.Encode()
 
@@ -212,6 +216,16 @@ func (r *refresher) kick() {
 	}
 }
 
+// compose is a database read as published now: with the probe's last round and the
+// planned maintenance of the moment.
+func (r *refresher) compose(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
+	s = withProbe(s, seen)
+	if r.plan == nil {
+		return s.WithPlan(nil, nil)
+	}
+	return s.WithPlan(r.plan(r.now()))
+}
+
 // withProbe applies the probe's last round, if any, to a database read.
 func withProbe(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
 	if seen == nil {
@@ -243,7 +257,7 @@ func (r *refresher) Republish(ctx context.Context) error {
 	if left <= 0 {
 		return nil
 	}
-	snap := withProbe(*base, seen)
+	snap := r.compose(*base, seen)
 	snap.Seq = r.nextSeq()
 	data := snap.Encode()
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)

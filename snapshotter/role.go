@@ -104,9 +104,18 @@ func (r *role) PublishTo(store fencedStore) func(ctx context.Context, data []byt
 }
 
 // Publish stores data as the world's snapshot (store's keys) with this leadership's
-// fencing token. A replica that does not lead, or whose token Redis refuses, gets
-// errNotLeader and steps down; an isolated one gets errIsolated.
+// fencing token (Fenced).
 func (r *role) Publish(ctx context.Context, store fencedStore, data []byte, ttl time.Duration) error {
+	return r.Fenced(ctx, func(ctx context.Context, token int64) (bool, error) {
+		return store.PutFenced(ctx, token, data, ttl)
+	})
+}
+
+// Fenced runs a leader's write (a snapshot, a minute of history) with this leadership's
+// fencing token; write reports whether Redis accepted the token. A replica that does not
+// lead, or whose token Redis refuses, gets errNotLeader and steps down; an isolated one
+// gets errIsolated and writes nothing.
+func (r *role) Fenced(ctx context.Context, write func(ctx context.Context, token int64) (bool, error)) error {
 	r.mu.Lock()
 	token, ok, isolated := r.token, r.token > 0 && r.now().Before(r.until), r.isolated
 	r.mu.Unlock()
@@ -116,7 +125,7 @@ func (r *role) Publish(ctx context.Context, store fencedStore, data []byte, ttl 
 	if !ok {
 		return errNotLeader
 	}
-	accepted, err := store.PutFenced(ctx, token, data, ttl)
+	accepted, err := write(ctx, token)
 	if err != nil {
 		return err
 	}

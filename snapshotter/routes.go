@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"statusedge/internal/history"
 	"statusedge/internal/snapshot"
 )
 
@@ -19,6 +20,13 @@ func NewServer(logger *slog.Logger, ws []*world, ro *role, gatherer prometheus.G
 	mux.HandleFunc("GET /healthz", handleHealthz(logger, ws))
 	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	// Internal only, like the rest of SNAPSHOTTER_ADDR: an operator's title and message
+	// on an incident (the command line's `snapshotter incident note` does the same).
+	stores := make(map[string]*history.Store, len(ws))
+	for _, w := range ws {
+		stores[w.setup.layout.World] = w.hist
+	}
+	mux.HandleFunc("POST /incidents/notes", incidentNoteHandler(logger, stores, time.Now))
 	return mux
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/probe"
@@ -27,6 +29,8 @@ type worldSetup struct {
 	probe   probe.Config
 	probing bool
 	webhook string // "" for none
+	// planned is the world's part of the maintenance file (STATUS_MAINTENANCE_FILE).
+	planned maintenance.Schedule
 }
 
 // world is one game world's part of the snapshotter: its database pool, its refresher
@@ -39,6 +43,9 @@ type world struct {
 	r       *refresher
 	w       *watcher // nil without a probe
 	metrics *metrics
+	hist    *history.Store
+	plan    *plan
+	minutes *minutes // nil for -once
 }
 
 // worldDeps are what every world is built with.
@@ -97,7 +104,14 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	if d.role != nil {
 		r.put, r.leading = d.role.PublishTo(store), d.role.Acting
 	}
-	wd := &world{setup: s, db: db, r: r, metrics: m}
+	wd := &world{setup: s, db: db, r: r, metrics: m, hist: history.NewStore(d.rdb, history.Keys{
+		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence,
+	})}
+	wd.plan = &plan{file: s.planned, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), timeout: d.redisTimeout, log: log}
+	r.plan = wd.plan.At
+	if d.role != nil {
+		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)
+	}
 	if s.probing && d.role != nil {
 		wd.w = &watcher{loop: probe.NewLoop(s.probe, time.Now), r: r, log: log, metrics: d.vecs.probe(s.layout.World)}
 		if s.webhook != "" {
@@ -129,7 +143,7 @@ func (w *world) start() {
 
 // tasks are what the world's leader runs: the refresh loop and, with a probe, the probe.
 func (w *world) tasks(interval time.Duration) []func(context.Context) {
-	t := []func(context.Context){func(ctx context.Context) { w.r.Loop(ctx, interval) }}
+	t := []func(context.Context){func(ctx context.Context) { w.r.Loop(ctx, interval) }, w.minutes.Run}
 	if w.w != nil {
 		t = append(t, w.w.Run)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"statusedge/internal/config"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
 	"statusedge/internal/worlds"
@@ -33,4 +34,21 @@ func loadWorlds(getenv func(string) string, cfg config.Config, legacy worldSetup
 		}
 	}
 	return out, nil
+}
+
+// loadPlans gives each world its windows of the maintenance file (STATUS_MAINTENANCE_FILE;
+// none without one). A bad file stops the snapshotter at start, like a bad worlds file.
+func loadPlans(getenv func(string) string, setups []worldSetup) error {
+	ids := make([]string, len(setups))
+	for i, s := range setups {
+		ids[i] = s.layout.World
+	}
+	plans, err := maintenance.LoadFile(getenv(maintenance.Env), ids)
+	if err != nil {
+		return err
+	}
+	for i := range setups {
+		setups[i].planned = plans[setups[i].layout.World]
+	}
+	return nil
 }

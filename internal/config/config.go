@@ -15,11 +15,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/envvar"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/probe"
@@ -84,6 +87,9 @@ type Config struct {
 	Probing bool
 	// WorldsFile is STATUS_WORLDS_FILE (internal/worlds reads it); empty: one world.
 	WorldsFile string
+	// PageName and PageURL are STATUS_PAGE_NAME and STATUS_PAGE_URL: the `page` of the
+	// Statuspage documents (its name, and the public status page's address or "").
+	PageName, PageURL string
 
 	redisSecrets []string // REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD: for Redact
 }
@@ -91,7 +97,7 @@ type Config struct {
 // Names lists every environment variable the programs read: Load's, then those the
 // players query and the webhook own.
 func Names() []string {
-	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv, WorldsEnv})
+	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv, WorldsEnv, maintenance.Env})
 }
 
 // WorldsEnv names the worlds file (internal/worlds reads it; named here, which that
@@ -103,7 +109,8 @@ func loadNames() []string {
 	return slices.Concat([]string{"DB_HOST", "DB_PORT", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_NAME", "REDIS_URL",
 		"REDIS_PASSWORD", "REDIS_SENTINEL_ADDRS", "REDIS_MASTER_NAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS",
 		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR",
-		"STATUS_LEASE", "STATUS_NGINX_CONF", "STATUS_MAX_SNAPSHOT_BYTES"}, ProbeNames())
+		"STATUS_LEASE", "STATUS_NGINX_CONF", "STATUS_MAX_SNAPSHOT_BYTES",
+		"STATUS_PAGE_NAME", "STATUS_PAGE_URL"}, ProbeNames())
 }
 
 // ProbeNames lists the probe's variables, which Load reads into Config.Probe.
@@ -206,6 +213,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	c.WorldsFile = e.value(WorldsEnv)
+	if c.PageName, c.PageURL, err = loadPage(e); err != nil {
+		return Config{}, err
+	}
 	// nginx resolves a relative root under its own prefix, the programs under their
 	// working folder: only an absolute STATUS_DIR means one folder to both.
 	if !filepath.IsAbs(c.StatusDir) {
@@ -361,3 +371,23 @@ func (c Config) ProbeCapsMaxAge() bool { return c.Probing || c.WorldsFile != "" 
 // RedisAddr describes the Redis connection (topology and addresses) without any
 // password, safe to show in logs and debug output.
 func (c Config) RedisAddr() string { return c.Redis.String() }
+
+// loadPage reads STATUS_PAGE_NAME (1 to 100 printable characters) and STATUS_PAGE_URL
+// (empty, or an absolute http or https URL).
+func loadPage(e getter) (name, pageURL string, err error) {
+	name = e.get("STATUS_PAGE_NAME", DefaultPageName)
+	if n := utf8.RuneCountInString(name); n > 100 || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return "", "", fmt.Errorf("STATUS_PAGE_NAME=%q: want 1 to 100 printable characters", name)
+	}
+	pageURL = e.value("STATUS_PAGE_URL")
+	if pageURL != "" {
+		u, err := url.Parse(pageURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return "", "", fmt.Errorf("STATUS_PAGE_URL=%q: want an absolute http or https URL, or nothing", pageURL)
+		}
+	}
+	return name, pageURL, nil
+}
+
+// DefaultPageName is STATUS_PAGE_NAME's default.
+const DefaultPageName = "Game server status"

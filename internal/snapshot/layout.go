@@ -20,6 +20,26 @@ type Layout struct {
 	// The documents nginx serves, and their canonical copies in STATUS_DIR.
 	StatusDoc, BadgeDoc   string
 	StatusFile, BadgeFile string
+	// History: the minutes' day keys (a prefix: <History>YYYYMMDD), the incidents'
+	// notes, and the command line's maintenance windows, all in the fence's hash slot; the
+	// history document and the uptime badges (HistoryDoc's folder's siblings).
+	History, IncidentNotes, Maintenance string
+	HistoryDoc                          string
+	UptimeDocs                          [3]string // 24 h, 7 d, 30 d
+}
+
+// UptimeSpans are the uptime badges' spans, in the order of Layout.UptimeDocs.
+func UptimeSpans() [3]string { return [3]string{"24h", "7d", "30d"} }
+
+// withHistory fills the history's keys under tag (the fence's hash tag) and its
+// documents beside the status document's folder (base: "api/server" or a world's).
+func (l Layout) withHistory(tag, base string) Layout {
+	l.History, l.IncidentNotes, l.Maintenance = tag+":history:", tag+":incidents", tag+":maintenance"
+	l.HistoryDoc = base + "/history"
+	for i, span := range UptimeSpans() {
+		l.UptimeDocs[i] = base + "/uptime-" + span
+	}
+	return l
 }
 
 // KeyFence is Legacy's fence, in server:status's hash slot (the hash tag is the key's own
@@ -32,7 +52,7 @@ func Legacy() Layout {
 		Status: KeyStatus, LastRefresh: KeyLastRefresh, ProbeRound: KeyProbeRound, Webhook: KeyWebhook,
 		Fence: KeyFence, Channel: Channel, Interval: KeyInterval,
 		StatusDoc: nginx.StatusDoc, BadgeDoc: nginx.BadgeDoc, StatusFile: FileName, BadgeFile: BadgeFileName,
-	}
+	}.withHistory("{"+KeyStatus+"}", "api/server")
 }
 
 // WorldsDoc is the index of every world (/api/worlds.json), and WorldsFile its copy.
@@ -52,8 +72,11 @@ func WorldLayout(id string) Layout {
 		Interval: KeyInterval + ":" + id, DefaultInterval: KeyInterval,
 		StatusDoc: WorldsDoc + "/" + id + "/status", BadgeDoc: WorldsDoc + "/" + id + "/badge",
 		StatusFile: "status-" + id + ".json", BadgeFile: "badge-" + id + ".json",
-	}
+	}.withHistory(tag, WorldsDoc+"/"+id)
 }
+
+// HistoryURL is the public URL of the layout's history document.
+func (l Layout) HistoryURL() string { return "/" + l.HistoryDoc + ".json" }
 
 // StatusURL is the public URL of the layout's status document.
 func (l Layout) StatusURL() string { return "/" + l.StatusDoc + ".json" }

@@ -47,5 +47,5 @@ func (s Snapshot) WithProbe(r ProbeRound) Snapshot {
 	for i, t := range r.Targets {
 		s.Probe[i] = ProbeTarget{OK: t.OK, LatencyMS: t.LatencyMS}
 	}
-	return s
+	return s.WithPlan(s.Maintenance, s.NextMaintenance)
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"statusedge/internal/maintenance"
 )
 
 // Row is one row of the `constants` table. Value and Description may be NULL.
@@ -51,8 +53,38 @@ type Snapshot struct {
 	Seq int64 `json:"seq"`
 	// Probe is the last round, one entry per target in the order configured; empty
 	// without a probe. Addresses and errors stay out of it (ProbeRound has them).
-	Probe []ProbeTarget     `json:"probe"`
-	Meta  map[string]string `json:"_meta"`
+	Probe []ProbeTarget `json:"probe"`
+	// Status is what a reader shows: "maintenance" while a planned window is active,
+	// else "online" or "offline" as Online says (Online still tells what the probe sees).
+	Status string `json:"status"`
+	// Maintenance is the window active at the publish; NextMaintenance the next one
+	// starting within maintenance.Announce. Null outside one, and without any.
+	Maintenance     *maintenance.Window `json:"maintenance"`
+	NextMaintenance *maintenance.Window `json:"next_maintenance"`
+	Meta            map[string]string   `json:"_meta"`
+}
+
+// The values of Snapshot.Status.
+const (
+	StatusOnline      = "online"
+	StatusOffline     = "offline"
+	StatusMaintenance = "maintenance"
+)
+
+// WithPlan returns s under the planned maintenance known at the publish: active is the
+// window holding the moment (nil outside one), next the next announced one. Status
+// follows Online outside a window.
+func (s Snapshot) WithPlan(active, next *maintenance.Window) Snapshot {
+	s.Maintenance, s.NextMaintenance = active, next
+	switch {
+	case active != nil:
+		s.Status = StatusMaintenance
+	case s.Online:
+		s.Status = StatusOnline
+	default:
+		s.Status = StatusOffline
+	}
+	return s
 }
 
 // Fallback says that a known constant took its default, and why.
@@ -118,7 +150,7 @@ func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) 
 		}
 	}
 	s.Online = s.ServerStatus != 0
-	return s, fallbacks
+	return s.WithPlan(nil, nil), fallbacks
 }
 
 func parseNumber(s string) (float64, error) {
@@ -151,17 +183,20 @@ func (s Snapshot) Encode() []byte {
 // so that garbage in Redis or on disk is never served as a status.
 func Parse(data []byte) (Snapshot, error) {
 	var raw struct {
-		ServerStatus *float64          `json:"server_status"`
-		Rates        *Rates            `json:"rates"`
-		ClientStatus *float64          `json:"client_status"`
-		UpdatedAt    time.Time         `json:"updated_at"`
-		FreshUntil   time.Time         `json:"fresh_until"`
-		Online       *bool             `json:"online"`
-		Players      *int64            `json:"players"`
-		CheckedAt    time.Time         `json:"checked_at"`
-		Seq          int64             `json:"seq"`
-		Probe        []ProbeTarget     `json:"probe"`
-		Meta         map[string]string `json:"_meta"`
+		ServerStatus *float64            `json:"server_status"`
+		Rates        *Rates              `json:"rates"`
+		ClientStatus *float64            `json:"client_status"`
+		UpdatedAt    time.Time           `json:"updated_at"`
+		FreshUntil   time.Time           `json:"fresh_until"`
+		Online       *bool               `json:"online"`
+		Players      *int64              `json:"players"`
+		CheckedAt    time.Time           `json:"checked_at"`
+		Seq          int64               `json:"seq"`
+		Probe        []ProbeTarget       `json:"probe"`
+		Status       string              `json:"status"`
+		Maintenance  *maintenance.Window `json:"maintenance"`
+		Next         *maintenance.Window `json:"next_maintenance"`
+		Meta         map[string]string   `json:"_meta"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return Snapshot{}, fmt.Errorf("parse snapshot: %w", err)
@@ -188,6 +223,12 @@ func Parse(data []byte) (Snapshot, error) {
 	}
 	if s.Probe == nil {
 		s.Probe = []ProbeTarget{}
+	}
+	// A snapshot written before status existed, or with a status that contradicts its
+	// own fields, reads as its fields say.
+	s = s.WithPlan(raw.Maintenance, raw.Next)
+	if raw.Status != "" && raw.Status != s.Status {
+		return Snapshot{}, fmt.Errorf("parse snapshot: status %q contradicts online and maintenance", raw.Status)
 	}
 	return s, nil
 }

@@ -82,7 +82,8 @@ func TestEncodeMatchesContract(t *testing.T) {
 	got := string(s.Encode())
 	want := `{"server_status":1,"rates":{"exp":2.5,"pvp":1,"pve":1,"color_mob":1,"skill":1},"client_status":256,` +
 		`"updated_at":"2026-11-26T12:00:00Z","fresh_until":"2026-11-26T12:15:00Z",` +
-		`"online":true,"players":null,"checked_at":"2026-11-26T12:00:00Z","seq":1795694400000,"probe":[],"_meta":{"RateExp":"XP rate","ServerStatus":"Сервер <онлайн>"}}`
+		`"online":true,"players":null,"checked_at":"2026-11-26T12:00:00Z","seq":1795694400000,"probe":[],` +
+		`"status":"online","maintenance":null,"next_maintenance":null,"_meta":{"RateExp":"XP rate","ServerStatus":"Сервер <онлайн>"}}`
 	if got != want {
 		t.Errorf("Encode =\n%s\nwant\n%s", got, want)
 	}

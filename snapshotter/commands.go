@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/config"
+	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
+)
+
+// command runs an operator's subcommand (`snapshotter maintenance ...`,
+// `snapshotter incident ...`) against the deployment the environment describes: its
+// Redis and its worlds (STATUS_WORLDS_FILE), with no lease and no database.
+func command(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	setups, err := loadWorlds(getenv, cfg, legacySetup(nil, "", "", cfg.Probe, false))
+	if err != nil {
+		return err
+	}
+	if err := loadPlans(getenv, setups); err != nil {
+		return err
+	}
+	const timeout = 5 * time.Second
+	rdb := cfg.Redis.Client(timeout)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	switch name {
+	case "maintenance":
+		stores := map[string]*maintenance.Store{}
+		files := map[string]maintenance.Schedule{}
+		for _, s := range setups {
+			stores[s.layout.World] = maintenance.NewStore(rdb, s.layout.Maintenance)
+			files[s.layout.World] = s.planned
+		}
+		return maintenanceCommand(ctx, args, stores, files, time.Now, stdout, stderr)
+	case "incident":
+		return incidentCommand(ctx, args, historyStores(rdb, setups), time.Now, stdout, stderr)
+	}
+	return fmt.Errorf("unknown command %q", name)
+}
+
+// historyStores are the worlds' records by world id ("" without a worlds file).
+func historyStores(rdb redis.UniversalClient, setups []worldSetup) map[string]*history.Store {
+	out := make(map[string]*history.Store, len(setups))
+	for _, s := range setups {
+		out[s.layout.World] = history.NewStore(rdb, history.Keys{Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence})
+	}
+	return out
+}

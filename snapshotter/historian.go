@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
+	"statusedge/internal/publish"
+	"statusedge/internal/snapshot"
+	"statusedge/internal/statuspage"
+)
+
+// historian publishes, on every replica, the documents made from the minutes' record:
+// each world's history and uptime badges, and the Statuspage documents of all worlds.
+// It reads Redis (the record, the incidents' notes) and this replica's own status copies,
+// never the database. A document goes out again when its content changes (at least every
+// minute: today's counts move), for STATUS_CACHE_TTL; past that (no snapshotter alive)
+// nginx serves its last body, no-cache, whose generated_at tells its age.
+type historian struct {
+	worlds  []*world
+	pub     *publish.Publisher
+	ttl     time.Duration
+	timeout time.Duration // each Redis call
+	page    statuspage.Page
+	now     func() time.Time
+	log     *slog.Logger
+
+	mu   sync.Mutex
+	sent map[string]sent // the last publish of each document
+	took time.Duration   // the last pass's build time, for /debug and the note
+}
+
+// historyEvery is the historian's pace: a minute's flip, a note or a window shows in the
+// documents within it.
+const historyEvery = 10 * time.Second
+
+// Run publishes at start and every historyEvery until ctx ends; every replica's plans are
+// read again on the same pace.
+func (h *historian) Run(ctx context.Context) {
+	t := time.NewTicker(historyEvery)
+	defer t.Stop()
+	polled := time.Time{}
+	for {
+		if now := h.now(); now.Sub(polled) >= pollEvery {
+			h.poll(ctx)
+			polled = now
+		}
+		h.publish(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// poll reads every world's command-line windows.
+func (h *historian) poll(ctx context.Context) {
+	var g errgroup.Group
+	g.SetLimit(8)
+	for _, w := range h.worlds {
+		g.Go(func() error { w.plan.poll(ctx); return nil })
+	}
+	_ = g.Wait()
+}
+
+// view is one world as the documents see it.
+type view struct {
+	w      *world
+	snap   *snapshot.Snapshot
+	doc    history.Document
+	ok     bool // the record was read
+	active *maintenance.Window
+	next   []maintenance.Window
+}
+
+// publish builds and publishes every document once.
+func (h *historian) publish(ctx context.Context) {
+	now := h.now().UTC()
+	start := time.Now()
+	views := make([]view, len(h.worlds))
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i, w := range h.worlds {
+		g.Go(func() error {
+			views[i] = h.build(ctx, w, now)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	h.mu.Lock()
+	h.took = time.Since(start)
+	h.mu.Unlock()
+	for _, v := range views {
+		if !v.ok {
+			continue // the last documents stand, and go stale on their own
+		}
+		l := v.w.setup.layout
+		body := encode(v.doc)
+		timeless := v.doc
+		timeless.GeneratedAt = time.Time{}
+		h.send(publish.Document{Path: l.HistoryDoc, Body: body, From: now, Until: now.Add(h.ttl), Modified: now, Stale: body}, encode(timeless))
+		for i, span := range snapshot.UptimeSpans() {
+			pct := []*float64{v.doc.Uptime.H24, v.doc.Uptime.D7, v.doc.Uptime.D30}[i]
+			b := history.UptimeBadge("uptime "+span, pct)
+			h.send(publish.Document{Path: l.UptimeDocs[i], Body: b, From: now, Until: now.Add(h.ttl), Modified: now, Stale: b}, b)
+		}
+	}
+	for path, body := range statuspage.Documents(statuspageInput(h.page, views, now)) {
+		h.send(publish.Document{Path: path, Body: body, From: now, Until: now.Add(h.ttl), Modified: now, Stale: body}, body)
+	}
+}
+
+// build reads one world's record and makes its history document.
+func (h *historian) build(ctx context.Context, w *world, now time.Time) view {
+	v := view{w: w}
+	v.snap, _ = w.r.local.Current()
+	s := w.plan.schedule()
+	v.active, v.next = s.Active(now), s.Upcoming(now)
+	rctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	cells, err := w.hist.Minutes(rctx, history.Start(now), now.Truncate(time.Minute).Add(time.Minute))
+	if err != nil {
+		w.r.log.Warn("read the history", "err", err)
+		return v
+	}
+	notes, err := w.hist.Notes(rctx)
+	if err != nil {
+		w.r.log.Warn("read the incidents' notes", "err", err)
+		return v
+	}
+	v.doc, v.ok = history.Build(w.setup.layout.World, now, cells, notes, v.active, v.next), true
+	return v
+}
+
+// send publishes d unless its content (key: d's body without what alone changes with
+// the time of the pass) is what was last sent less than half its window ago: the window
+// is renewed before it ends, and nothing else is written again.
+func (h *historian) send(d publish.Document, key []byte) {
+	h.mu.Lock()
+	if h.sent == nil {
+		h.sent = map[string]sent{}
+	}
+	last := h.sent[d.Path]
+	h.mu.Unlock()
+	if bytes.Equal(last.key, key) && d.From.Sub(last.at) < h.ttl/2 {
+		return
+	}
+	if err := h.pub.Publish(d); err != nil {
+		h.log.Error("publish", "doc", d.Path, "err", err)
+		return
+	}
+	h.mu.Lock()
+	h.sent[d.Path] = sent{key: key, at: d.From}
+	h.mu.Unlock()
+}
+
+// sent is a document's last publish.
+type sent struct {
+	key []byte
+	at  time.Time
+}
+
+// encode is a document's JSON; its values (times, numbers, strings) always encode.
+func encode(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic("encode a document: " + err.Error())
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"statusedge/internal/maintenance"
+)
+
+// plan is one world's planned maintenance as this replica knows it: the maintenance
+// file's windows (STATUS_MAINTENANCE_FILE, read at start) and the command line's (in
+// Redis, read again every pollEvery). Every replica keeps one: the leader to publish the
+// status and record the minutes, every replica for the documents it builds.
+type plan struct {
+	file    maintenance.Schedule
+	store   *maintenance.Store
+	timeout time.Duration
+	log     *slog.Logger
+
+	mu  sync.Mutex
+	cli []maintenance.Window // the command line's windows as last read
+	err error                // the last read's error; the windows before it stay
+}
+
+// pollEvery is how often the command line's windows are read: "maintenance now" shows
+// within it.
+const pollEvery = 5 * time.Second
+
+// At is the window active at now (nil outside one) and the next one announced (starting
+// within maintenance.Announce; nil when none).
+func (p *plan) At(now time.Time) (active, next *maintenance.Window) {
+	s := p.schedule()
+	if up := s.Upcoming(now); len(up) > 0 {
+		next = &up[0]
+	}
+	return s.Active(now), next
+}
+
+// schedule is the file's windows with the command line's.
+func (p *plan) schedule() maintenance.Schedule {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.file.With(p.cli...)
+}
+
+// poll reads the command line's windows once. A failed read keeps the last windows:
+// a window is never cut short by a Redis hiccup.
+func (p *plan) poll(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	ws, err := p.store.Windows(ctx)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err != nil {
+		if p.err == nil {
+			p.log.Warn("read the command line's maintenance windows: the last ones stand", "err", err)
+		}
+		p.err = err
+		return
+	}
+	p.cli, p.err = ws, nil
+}
+
+// windowKey tells two windows apart: a change of the active or the next window is news
+// for the status.
+func windowKey(w *maintenance.Window) string {
+	if w == nil {
+		return ""
+	}
+	return w.From.UTC().Format(time.RFC3339Nano) + "/" + w.Until.UTC().Format(time.RFC3339Nano)
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
+	"statusedge/internal/snapshot"
+)
+
+// minutes is a world's leader task beside the refresh and the probe: every second it
+// records the minute's state in the history (fenced, like the snapshot: a deposed leader
+// writes no minute), and republishes the status when the planned maintenance changes
+// (a window starts or ends, or the next one is announced). No database read: the state is
+// what the published status says.
+type minutes struct {
+	rec  *history.Recorder
+	r    *refresher
+	plan *plan
+	now  func() time.Time
+	log  *slog.Logger
+}
+
+// newMinutes records into store with role's token.
+func newMinutes(r *refresher, p *plan, store *history.Store, ro *role, timeout time.Duration, log *slog.Logger) *minutes {
+	write := func(ctx context.Context, minute time.Time, st history.State) (bool, error) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		err := ro.Fenced(ctx, func(ctx context.Context, token int64) (bool, error) {
+			return store.Record(ctx, token, minute, st)
+		})
+		return err == nil, err
+	}
+	return &minutes{rec: history.NewRecorder(write), r: r, plan: p, now: time.Now, log: log}
+}
+
+// tick is how often the minute's state is looked at: a flip is in the record within it.
+const tick = time.Second
+
+// Run records until ctx ends (the term ends).
+func (m *minutes) Run(ctx context.Context) {
+	m.rec.Reset() // what an earlier term wrote is the record's, merged by Record
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	var warned bool
+	for {
+		err := m.step(ctx)
+		switch {
+		case err == nil:
+			warned = false
+		case errors.Is(err, errNotLeader), errors.Is(err, errIsolated), ctx.Err() != nil:
+			// Said by the role; the minute stays no data.
+		case !warned:
+			m.log.Warn("record the minute in the history", "err", err)
+			warned = true
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// step republishes the status if the plan changed, then records the minute.
+func (m *minutes) step(ctx context.Context) error {
+	now := m.now()
+	active, next := m.plan.At(now)
+	cur, _ := m.r.local.Current()
+	if cur != nil && cur.Fresh(now) && (windowKey(cur.Maintenance) != windowKey(active) || windowKey(cur.NextMaintenance) != windowKey(next)) {
+		if err := m.r.Republish(context.WithoutCancel(ctx)); err != nil {
+			return err
+		}
+		cur, _ = m.r.local.Current()
+	}
+	return m.rec.Observe(ctx, now, stateOf(now, active, cur))
+}
+
+// stateOf is the minute's state from what the status says at now: maintenance while a
+// window is active, whatever the probe sees; no data without a current status (nothing is
+// known, which is never up nor down).
+func stateOf(now time.Time, active *maintenance.Window, cur *snapshot.Snapshot) history.State {
+	switch {
+	case active != nil:
+		return history.Maintenance
+	case cur == nil || !cur.Fresh(now):
+		return history.NoData
+	case cur.Online:
+		return history.Up
+	default:
+		return history.Down
+	}
+}

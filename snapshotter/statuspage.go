@@ -1,0 +1,165 @@
+package main
+
+import (
+	"strconv"
+	"time"
+
+	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
+	"statusedge/internal/snapshot"
+	"statusedge/internal/statuspage"
+)
+
+// statuspageInput is what the Statuspage documents say of the worlds: one component per
+// world, its incidents and its maintenance windows, each as this replica's copies and the
+// record say at now. The page's updated_at is the newest change among them, so the
+// documents change only when something does.
+func statuspageInput(page statuspage.Page, views []view, now time.Time) statuspage.Input {
+	in := statuspage.Input{Page: page}
+	in.Page.UpdatedAt = time.Time{}
+	for i, v := range views {
+		c := component(v, i, now)
+		in.Components = append(in.Components, c)
+		for _, inc := range v.doc.Incidents {
+			in.Incidents = append(in.Incidents, incident(c, inc, now))
+		}
+		if v.active != nil {
+			in.Maintenances = append(in.Maintenances, planned(c, *v.active, statuspage.MaintenanceInProgress))
+		}
+		for _, w := range v.next {
+			in.Maintenances = append(in.Maintenances, planned(c, w, statuspage.MaintenanceScheduled))
+		}
+		if c.UpdatedAt.After(in.Page.UpdatedAt) {
+			in.Page.UpdatedAt = c.UpdatedAt
+		}
+	}
+	if in.Page.UpdatedAt.IsZero() {
+		in.Page.UpdatedAt = history.Start(now)
+	}
+	return in
+}
+
+// component is a world as a Statuspage component. Its status: under maintenance in a
+// window; operational when its current status says online; an outage when offline,
+// partial when some of the probe's targets still answer; degraded performance when no
+// current status exists (nothing known: the one Statuspage value that claims neither up
+// nor down).
+func component(v view, position int, now time.Time) statuspage.Component {
+	l := v.w.setup.layout
+	c := statuspage.Component{ID: componentID(l), Name: v.w.setup.nameEN, Position: position + 1}
+	if c.Name == "" {
+		c.Name = "Game server"
+	}
+	s := v.snap
+	switch {
+	case v.active != nil:
+		c.Status, c.Description = statuspage.UnderMaintenance, v.active.Message.EN
+	case s == nil || !s.Fresh(now):
+		c.Status, c.Description = statuspage.DegradedPerformance, "Status unknown: no current status was published."
+	case s.Online:
+		c.Status = statuspage.Operational
+	case someAnswer(s):
+		c.Status = statuspage.PartialOutage
+	default:
+		c.Status = statuspage.MajorOutage
+	}
+	// created_at: the first minute of the record; updated_at: the last change the record
+	// or the plan tells (an incident's start or end, a window's start).
+	c.CreatedAt, c.UpdatedAt = firstRecorded(v.doc, now), time.Time{}
+	for _, inc := range v.doc.Incidents {
+		if t := inc.StartedAt; t.After(c.UpdatedAt) {
+			c.UpdatedAt = t
+		}
+		if inc.EndedAt != nil && inc.EndedAt.After(c.UpdatedAt) {
+			c.UpdatedAt = *inc.EndedAt
+		}
+	}
+	if v.active != nil && v.active.From.After(c.UpdatedAt) {
+		c.UpdatedAt = v.active.From
+	}
+	if c.UpdatedAt.Before(c.CreatedAt) {
+		c.UpdatedAt = c.CreatedAt
+	}
+	return c
+}
+
+func componentID(l snapshot.Layout) string {
+	if l.World == "" {
+		return "server"
+	}
+	return l.World
+}
+
+// someAnswer reports whether any probe target answered in the last round.
+func someAnswer(s *snapshot.Snapshot) bool {
+	for _, t := range s.Probe {
+		if t.OK {
+			return true
+		}
+	}
+	return false
+}
+
+// firstRecorded is the first day with any minute recorded, else now's day.
+func firstRecorded(doc history.Document, now time.Time) time.Time {
+	for _, d := range doc.Days {
+		if d.Up+d.Down+d.Maintenance > 0 {
+			if t, err := time.Parse(time.DateOnly, d.Date); err == nil {
+				return t
+			}
+		}
+	}
+	return now.Truncate(24 * time.Hour)
+}
+
+// incident is a history incident as a Statuspage incident of component c: investigating
+// while ongoing (identified once an operator wrote), resolved after; its updates are the
+// operator's messages between the start and, once over, the end.
+func incident(c statuspage.Component, inc history.Incident, now time.Time) statuspage.Incident {
+	name := c.Name + " is offline"
+	if inc.Title != nil && inc.Title.EN != "" {
+		name = inc.Title.EN
+	}
+	status := statuspage.Investigating
+	if len(inc.Updates) > 0 {
+		status = statuspage.Identified
+	}
+	affected := func(from, to statuspage.ComponentStatus) []statuspage.Affected {
+		return []statuspage.Affected{{Code: c.ID, Name: c.Name, OldStatus: from, NewStatus: to}}
+	}
+	id := c.ID + "-" + inc.ID
+	ups := []statuspage.Update{{ID: id + "-0", Status: statuspage.Investigating, Body: c.Name + " stopped answering.",
+		CreatedAt: inc.StartedAt, DisplayAt: inc.StartedAt, Affected: affected(statuspage.Operational, statuspage.MajorOutage)}}
+	for i, u := range inc.Updates {
+		ups = append(ups, statuspage.Update{ID: id + "-" + strconv.Itoa(i+1), Status: statuspage.Identified, Body: u.Message.EN,
+			CreatedAt: u.At, DisplayAt: u.At, Affected: affected(statuspage.MajorOutage, statuspage.MajorOutage)})
+	}
+	out := statuspage.Incident{ID: id, Name: name, Status: status, Impact: statuspage.ImpactMajor,
+		CreatedAt: inc.StartedAt, StartedAt: inc.StartedAt, UpdatedAt: ups[len(ups)-1].CreatedAt, Components: []string{c.ID}}
+	if inc.EndedAt != nil {
+		end := *inc.EndedAt
+		out.Status, out.ResolvedAt, out.UpdatedAt = statuspage.Resolved, &end, end
+		ups = append(ups, statuspage.Update{ID: id + "-end", Status: statuspage.Resolved, Body: c.Name + " is back online.",
+			CreatedAt: end, DisplayAt: end, Affected: affected(statuspage.MajorOutage, statuspage.Operational)})
+	}
+	// Newest first, as Statuspage lists them.
+	for i, j := 0, len(ups)-1; i < j; i, j = i+1, j-1 {
+		ups[i], ups[j] = ups[j], ups[i]
+	}
+	out.Updates = ups
+	return out
+}
+
+// planned is a maintenance window of component c.
+func planned(c statuspage.Component, w maintenance.Window, status statuspage.MaintenanceStatus) statuspage.Maintenance {
+	id := c.ID + "-m" + strconv.FormatInt(w.From.Unix(), 10)
+	name := w.Message.EN
+	if name == "" {
+		name = "Planned maintenance"
+	}
+	inc := statuspage.Incident{ID: id, Name: name, Status: statuspage.IncidentStatus(status), Impact: statuspage.ImpactMaintenance,
+		CreatedAt: w.From.Add(-24 * time.Hour), StartedAt: w.From, UpdatedAt: w.From, Components: []string{c.ID},
+		Updates: []statuspage.Update{{ID: id + "-0", Status: statuspage.IncidentStatus(status), Body: name, CreatedAt: w.From, DisplayAt: w.From,
+			Affected: []statuspage.Affected{{Code: c.ID, Name: c.Name, OldStatus: statuspage.Operational, NewStatus: statuspage.UnderMaintenance}}}}}
+	return statuspage.Maintenance{Incident: inc, ScheduledFor: w.From, ScheduledUntil: w.Until, Status: status}
+}
