@@ -57,7 +57,11 @@ type indexWorld struct {
 	UpdatedAt  *time.Time `json:"updated_at"`
 	FreshUntil *time.Time `json:"fresh_until"`
 	CheckedAt  *time.Time `json:"checked_at"`
-	StatusURL  string     `json:"status_url"`
+	// Status is the document's status (online, offline or maintenance); null before the
+	// world's first snapshot.
+	Status     *string `json:"status"`
+	StatusURL  string  `json:"status_url"`
+	HistoryURL string  `json:"history_url"`
 }
 
 type worldNames struct {
@@ -71,9 +75,11 @@ func (x *index) body() []byte {
 		Worlds []indexWorld `json:"worlds"`
 	}{Worlds: make([]indexWorld, 0, len(x.worlds))}
 	for _, w := range x.worlds {
-		e := indexWorld{ID: w.setup.layout.World, Name: worldNames{w.setup.nameEN, w.setup.nameRU}, StatusURL: w.setup.layout.StatusURL()}
+		e := indexWorld{ID: w.setup.layout.World, Name: worldNames{w.setup.nameEN, w.setup.nameRU}, StatusURL: w.setup.layout.StatusURL(),
+			HistoryURL: w.setup.layout.HistoryURL()}
 		if s, _ := w.r.local.Current(); s != nil {
 			e.Online, e.Players, e.UpdatedAt, e.FreshUntil, e.CheckedAt = &s.Online, s.Players, &s.UpdatedAt, &s.FreshUntil, &s.CheckedAt
+			e.Status = &s.Status
 		}
 		out.Worlds = append(out.Worlds, e)
 	}

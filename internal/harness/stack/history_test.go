@@ -1,0 +1,260 @@
+package stack_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"statusedge/internal/harness"
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/harness/stack"
+	"statusedge/internal/history"
+	"statusedge/internal/snapshot"
+)
+
+// hooks stands in for Discord: it keeps every message's text.
+type hooks struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func newHooks(t *testing.T) (*hooks, string) {
+	t.Helper()
+	h := &hooks{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		var m struct {
+			Content string `json:"content"`
+		}
+		if err == nil {
+			err = json.Unmarshal(b, &m)
+		}
+		if err != nil || m.Content == "" {
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		h.mu.Lock()
+		h.msgs = append(h.msgs, m.Content)
+		h.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	return h, srv.URL + "/hook"
+}
+
+func (h *hooks) all() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.msgs...)
+}
+
+// count is how many messages mention every word.
+func (h *hooks) count(words ...string) int {
+	n := 0
+	for _, m := range h.all() {
+		m = strings.ToLower(m)
+		all := true
+		for _, w := range words {
+			all = all && strings.Contains(m, w)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
+// TestOutageHistoryAndMaintenance runs the whole stack with two worlds, each with its own
+// game server and webhook, and takes both game servers down for three minutes; "planned"
+// is inside a maintenance window started from the command line for it. "plain" gets one
+// incident of 3 minutes (plus or minus one: the minutes of the close and of the reopening
+// hold down rounds), an offline and an online message; "planned" gets no incident, says
+// maintenance while down, and its webhook hears "maintenance started" and "ended" and no
+// offline. None of it reads MySQL: Com_select does not move.
+func TestOutageHistoryAndMaintenance(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	bin := built(t)
+	seed := harnesstest.DemoSeed(t)
+	var worlds strings.Builder
+	worlds.WriteString("worlds:\n")
+	games := map[string]*harness.GameServer{}
+	hooksOf := map[string]*hooks{}
+	var schemas []stack.Schema
+	for _, id := range []string{"plain", "planned"} {
+		games[id] = harnesstest.GameServer(t, true)
+		var url string
+		hooksOf[id], url = newHooks(t)
+		schemas = append(schemas, stack.Schema{Name: "tz_" + id, Seed: seed})
+		fmt.Fprintf(&worlds, "  - id: %s\n    name: {en: \"World %s\", ru: \"Мир %s\"}\n    database: {schema: tz_%s}\n    game_server: {addr: [\"%s\"]}\n    webhook_url: \"%s\"\n",
+			id, id, id, id, games[id].Addr, url)
+	}
+	file := filepath.Join(t.TempDir(), "worlds.yml")
+	if err := os.WriteFile(file, []byte(worlds.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// One read at start and none after (a 10-minute interval): the record adds none.
+	s, err := stack.Start(ctx, stack.Config{Dir: t.TempDir(), Bin: bin, Interval: 600, TTL: 900, Schemas: schemas, Snapshotter: true,
+		Env: map[string]string{"STATUS_WORLDS_FILE": file, "STATUS_PROBE_INTERVAL": "1", "STATUS_PROBE_FAILURES": "2", "STATUS_WEBHOOK_MIN_GAP": "0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("snapshotter log:\n%s", s.Logs("snapshotter"))
+		}
+	})
+	c := &http.Client{Timeout: 5 * time.Second}
+	getJSON := func(path string, v any) error {
+		resp, body, _, err := harnesstest.Send(c, http.MethodGet, s.PublicURL()+path, nil)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: %s", path, resp.Status)
+		}
+		return json.Unmarshal(body, v)
+	}
+	status := func(id string) (snapshot.Snapshot, error) {
+		var raw json.RawMessage
+		if err := getJSON("/api/worlds/"+id+"/status.json", &raw); err != nil {
+			return snapshot.Snapshot{}, err
+		}
+		return snapshot.Parse(raw)
+	}
+	for id := range games {
+		harnesstest.Eventually(t, 30*time.Second, harnesstest.Every(200*time.Millisecond, id+"'s history"), func(context.Context) error {
+			var doc history.Document
+			if err := getJSON("/api/worlds/"+id+"/history.json", &doc); err != nil {
+				return err
+			}
+			if u := doc.Uptime.H24; u == nil || *u != 100 {
+				return fmt.Errorf("uptime 24h %v, want 100 once a minute is recorded up", u)
+			}
+			return nil
+		})
+	}
+	before, err := s.MariaDB.Selects(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The window: from now until the test ends it, after the outage.
+	out, err := s.Run(ctx, "snapshotter", []string{"maintenance", "start", "-world", "planned",
+		"-until", time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339), "-message-en", "Weekly restart", "-message-ru", "Еженедельный перезапуск"})
+	if err != nil {
+		t.Fatalf("maintenance start: %v\n%s", err, out)
+	}
+	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(200*time.Millisecond, "planned's status"), func(context.Context) error {
+		st, err := status("planned")
+		if err != nil {
+			return err
+		}
+		if st.Status != snapshot.StatusMaintenance || st.Maintenance == nil || st.Maintenance.Message.EN != "Weekly restart" {
+			return fmt.Errorf("status %q, window %+v; want maintenance with its message", st.Status, st.Maintenance)
+		}
+		return nil
+	})
+	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(200*time.Millisecond, "planned's webhook"), func(context.Context) error {
+		if n := hooksOf["planned"].count("maintenance", "start"); n != 1 {
+			return fmt.Errorf("%d \"maintenance started\" messages: %q", n, hooksOf["planned"].all())
+		}
+		return nil
+	})
+
+	for _, g := range games {
+		g.Close()
+	}
+	closed := time.Now()
+	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(200*time.Millisecond, "the outage in the status"), func(context.Context) error {
+		for id := range games {
+			st, err := status(id)
+			if err != nil {
+				return err
+			}
+			want := map[string]string{"plain": snapshot.StatusOffline, "planned": snapshot.StatusMaintenance}[id]
+			if st.Online || st.Status != want {
+				return fmt.Errorf("%s: online %v status %q, want offline and %q", id, st.Online, st.Status, want)
+			}
+		}
+		return nil
+	})
+	// Three minutes down, by the wall clock: what the record counts is minutes.
+	time.Sleep(time.Until(closed.Add(3 * time.Minute)))
+	for _, g := range games {
+		if err := g.Open(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(200*time.Millisecond, "plain back online"), func(context.Context) error {
+		st, err := status("plain")
+		if err != nil {
+			return err
+		}
+		if !st.Online {
+			return fmt.Errorf("plain still offline")
+		}
+		return nil
+	})
+	if out, err := s.Run(ctx, "snapshotter", []string{"maintenance", "end", "-world", "planned"}); err != nil {
+		t.Fatalf("maintenance end: %v\n%s", err, out)
+	}
+
+	var plain history.Document
+	harnesstest.Eventually(t, 90*time.Second, harnesstest.Every(time.Second, "plain's incident"), func(context.Context) error {
+		if err := getJSON("/api/worlds/plain/history.json", &plain); err != nil {
+			return err
+		}
+		if len(plain.Incidents) != 1 || plain.Incidents[0].Ongoing {
+			return fmt.Errorf("incidents %+v, want one that ended", plain.Incidents)
+		}
+		return nil
+	})
+	if m := plain.Incidents[0].Minutes; m < 2 || m > 4 {
+		t.Errorf("plain's incident lasted %d minutes, want 3 ± 1: %+v", m, plain.Incidents[0])
+	}
+	harnesstest.Eventually(t, 60*time.Second, harnesstest.Every(time.Second, "planned after the window"), func(context.Context) error {
+		var doc history.Document
+		if err := getJSON("/api/worlds/planned/history.json", &doc); err != nil {
+			return err
+		}
+		st, err := status("planned")
+		switch {
+		case err != nil:
+			return err
+		case st.Status != snapshot.StatusOnline:
+			return fmt.Errorf("planned's status %q after the window, want online", st.Status)
+		case len(doc.Incidents) != 0:
+			return fmt.Errorf("planned has incidents %+v, want none inside its window", doc.Incidents)
+		case doc.Days[len(doc.Days)-1].Maintenance < 3:
+			return fmt.Errorf("planned's day %+v, want at least 3 minutes in maintenance", doc.Days[len(doc.Days)-1])
+		case hooksOf["planned"].count("maintenance", "end") != 1:
+			return fmt.Errorf("planned's messages %q, want one \"maintenance ended\"", hooksOf["planned"].all())
+		}
+		return nil
+	})
+	if n := hooksOf["planned"].count("offline"); n != 0 {
+		t.Errorf("planned's webhook heard offline %d times: %q", n, hooksOf["planned"].all())
+	}
+	if n := hooksOf["plain"].count("offline"); n != 1 {
+		t.Errorf("plain's webhook heard offline %d times, want 1: %q", n, hooksOf["plain"].all())
+	}
+	after, err := s.MariaDB.Selects(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != before {
+		t.Errorf("Com_select moved by %d during the outage and the window: the record and the documents must read no database", after-before)
+	}
+	t.Logf("plain: incident %+v; planned: %d messages %q; Com_select %d -> %d", plain.Incidents[0], len(hooksOf["planned"].all()), hooksOf["planned"].all(), before, after)
+}
