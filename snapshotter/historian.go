@@ -71,6 +71,13 @@ func (h *historian) poll(ctx context.Context) {
 	_ = g.Wait()
 }
 
+// Took is how long the last pass took to read the record and build the documents.
+func (h *historian) Took() time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.took
+}
+
 // view is one world as the documents see it.
 type view struct {
 	w      *world

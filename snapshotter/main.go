@@ -191,7 +191,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	g.Go(func() error { ro.Run(gctx); return nil })
 	g.Go(func() error { follow(gctx, rdb, rs, cfg.Interval, followCheck(cfg.Lease)); return nil })
-	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, ws, ro, reg)) })
+	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, ws, ro, hist, reg)) })
 	if err := g.Wait(); err != nil {
 		return err
 	}

@@ -10,15 +10,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 )
 
 // NewServer serves the snapshotter's health, role and metrics. One world without a worlds
 // file answers as it always has; with a file, each answer lists every world.
-func NewServer(logger *slog.Logger, ws []*world, ro *role, gatherer prometheus.Gatherer) http.Handler {
+func NewServer(logger *slog.Logger, ws []*world, ro *role, hist *historian, gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", handleHealthz(logger, ws))
-	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro))
+	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro, hist))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	// Internal only, like the rest of SNAPSHOTTER_ADDR: an operator's title and message
 	// on an incident (the command line's `snapshotter incident note` does the same).
@@ -71,6 +72,9 @@ type debugInfo struct {
 	worldDebug
 	// Worlds is every world's view, with a worlds file (the fields above are then empty).
 	Worlds []worldDebug `json:"worlds,omitempty"`
+	// HistoryBuildMS is how long the historian's last pass took to read the record and
+	// build every world's history (publishing left out).
+	HistoryBuildMS float64 `json:"history_build_ms"`
 }
 
 // worldDebug is one world's part of /debug.
@@ -84,12 +88,17 @@ type worldDebug struct {
 	LastError       string            `json:"last_error,omitempty"`
 	// Online is the probe's verdict on this replica (the leader's), absent without one.
 	Online *bool `json:"probe_online,omitempty"`
+	// Maintenance is the window active now, and NextMaintenance the next announced one,
+	// as this replica's plan says.
+	Maintenance     *maintenance.Window `json:"maintenance,omitempty"`
+	NextMaintenance *maintenance.Window `json:"next_maintenance,omitempty"`
 }
 
 func (wd *world) debug(now time.Time) worldDebug {
 	d := worldDebug{World: wd.setup.layout.World}
 	d.LocalUpdatedAt, d.LocalAgeSeconds, d.LocalFresh = wd.r.local.View(now)
 	d.LastRefused = wd.r.local.Refused()
+	d.Maintenance, d.NextMaintenance = wd.plan.At(now)
 	if due := wd.r.NextDue(); !due.IsZero() {
 		due = due.UTC()
 		d.NextRefreshDue = &due
@@ -102,10 +111,10 @@ func (wd *world) debug(now time.Time) worldDebug {
 	return d
 }
 
-func handleDebug(logger *slog.Logger, ws []*world, ro *role) http.HandlerFunc {
+func handleDebug(logger *slog.Logger, ws []*world, ro *role, hist *historian) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := time.Now()
-		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context())}
+		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}
 		if legacy(ws) {
 			info.worldDebug = ws[0].debug(now)
 			info.LastError, info.Online = "", nil // today's shape: /healthz has these
