@@ -35,7 +35,6 @@ import (
 //	scheduled maintenance  every incident field as above, and:
 //	                       status: filled (scheduled, in_progress, verifying, completed)
 //	                       impact: filled, "maintenance" when not given
-//	                       started_at: filled, scheduled_for when not given
 //	                       scheduled_for, scheduled_until: filled
 //	                       scheduled_auto_in_progress, scheduled_auto_completed: constant true
 //	                       (statusedge's windows start and end by the clock)
@@ -58,9 +57,9 @@ const MaxIncidents = 50
 
 // Documents are the five bodies by path (StatusPath, SummaryPath, ComponentsPath,
 // IncidentsPath, MaintenancesPath). Components are in Position order; incidents newest
-// first by created_at; maintenances newest first by scheduled_for; updates newest first
-// by created_at. summary.json lists only unresolved incidents and the maintenances
-// scheduled, in progress or verifying.
+// first by created_at; updates newest first by created_at; maintenances newest first by
+// scheduled_for in scheduled-maintenances.json. summary.json lists only the unresolved
+// incidents, and the maintenances scheduled, in progress or verifying, soonest first.
 func Documents(in Input) map[string][]byte {
 	page := pageJSON{in.Page.ID, in.Page.Name, in.Page.URL, in.Page.TimeZone, stamp(in.Page.UpdatedAt)}
 	ind, desc := Indicator(in)
@@ -102,6 +101,9 @@ func Documents(in Input) map[string][]byte {
 			active = append(active, j)
 		}
 	}
+	// summary.json says what is on now and next: the soonest first, so that a reader
+	// that shows only the first shows the one in progress.
+	slices.Reverse(active)
 
 	return map[string][]byte{
 		StatusPath: encode(struct {
@@ -201,9 +203,6 @@ func maintenance(page Page, byID map[string]componentJSON, m Maintenance) mainte
 	inc := m.Incident
 	if inc.Impact == "" {
 		inc.Impact = ImpactMaintenance
-	}
-	if inc.StartedAt.IsZero() {
-		inc.StartedAt = m.ScheduledFor
 	}
 	return maintenanceJSON{
 		incidentJSON:   incident(page, byID, inc, string(m.Status)),

@@ -110,8 +110,7 @@ type Affected struct {
 }
 
 // Maintenance is a scheduled maintenance: an incident with a window and its own status.
-// The embedded Incident's Status is not used; its Impact "" is written as "maintenance",
-// its StartedAt zero as ScheduledFor.
+// The embedded Incident's Status is not used; its Impact "" is written as "maintenance".
 type Maintenance struct {
 	Incident
 	ScheduledFor, ScheduledUntil time.Time
