@@ -24,10 +24,10 @@ func statuspageInput(page statuspage.Page, views []view, now time.Time) statuspa
 			in.Incidents = append(in.Incidents, incident(c, inc, now))
 		}
 		if v.active != nil {
-			in.Maintenances = append(in.Maintenances, planned(c, *v.active, statuspage.MaintenanceInProgress))
+			in.Maintenances = append(in.Maintenances, planned(c, *v.active, statuspage.InProgress))
 		}
 		for _, w := range v.next {
-			in.Maintenances = append(in.Maintenances, planned(c, w, statuspage.MaintenanceScheduled))
+			in.Maintenances = append(in.Maintenances, planned(c, w, statuspage.Scheduled))
 		}
 		if c.UpdatedAt.After(in.Page.UpdatedAt) {
 			in.Page.UpdatedAt = c.UpdatedAt
