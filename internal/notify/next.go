@@ -45,6 +45,23 @@ func (st *State) next(cur Event, now time.Time) *Pending {
 	return nil
 }
 
+// follow keeps the window told of as the operator edits it (its end, its message),
+// so that its end is told with what it became; it says whether st changed.
+func (st *State) follow(cur Event) bool {
+	w, told := cur.Maintenance, st.Window
+	if w == nil || told == nil || !w.From.Equal(told.From) {
+		return false
+	}
+	// Equal rather than ==: a recurring window is computed again each round, with a
+	// Location of its own, and must not count as an edit.
+	if w.Until.Equal(told.Until) && w.Message == told.Message && w.Recurring == told.Recurring {
+		return false
+	}
+	edited := *w
+	st.Window = &edited
+	return true
+}
+
 // same says whether p and q tell the same thing, so that a pending message keeps its id
 // (and its given-up mark) for as long as it is the one the readers need.
 func (p *Pending) same(q *Pending) bool {

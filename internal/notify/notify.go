@@ -341,6 +341,9 @@ func (n *Notifier) step(ctx context.Context) time.Duration {
 		// repeat a message or swallow one. Try Redis again at the next verdict.
 		return 0
 	}
+	if n.st.follow(cur) {
+		n.save(ctx)
+	}
 	want := n.st.next(cur, n.opts.Now())
 	p := n.st.Pending
 	if p != nil && (want == nil || !p.same(want)) {
@@ -371,7 +374,11 @@ func (n *Notifier) step(ctx context.Context) time.Duration {
 			return wait
 		}
 	}
-	n.deliver(ctx, *p, cur.Targets)
+	if n.deliver(ctx, *p, cur.Targets) {
+		// Another message may be due at once: the next window's start after the end of
+		// the one it replaced, or the flip the window held back.
+		return n.step(ctx)
+	}
 	return 0
 }
 
@@ -448,20 +455,20 @@ func (n *Notifier) leading() bool { return n.opts.Leading == nil || n.opts.Leadi
 // deliver posts p, retrying transport errors, 5xx and 429 with capped exponential
 // back-off, until it is acknowledged, refused, given up, withdrawn (the readers no
 // longer need it: the state went back to what was delivered, or a window began or
-// ended, during a back-off) or ctx ends.
-func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Result) {
+// ended, during a back-off) or ctx ends. It says whether the webhook acknowledged p.
+func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Result) bool {
 	m := p.message(targets)
 	for attempt := 1; ; attempt++ {
 		if !n.leading() {
 			n.logger.Info("webhook message left to the next leader: this replica no longer leads", "kind", p.Kind, "online", p.Online, "id", p.ID)
-			return
+			return false
 		}
 		retry, wait, err := n.post(ctx, m, p.ID)
 		if err == nil {
 			n.st.told(p, n.opts.Now())
 			n.logger.Info("webhook delivered", "kind", p.Kind, "online", p.Online, "attempt", attempt, "id", p.ID)
 			n.save(ctx)
-			return
+			return true
 		}
 		if n.opts.Failed != nil {
 			n.opts.Failed()
@@ -480,7 +487,7 @@ func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Resul
 				n.st.Window, n.st.Pending = nil, nil
 			}
 			n.save(ctx)
-			return
+			return false
 		}
 		if wait <= 0 {
 			wait = min(n.opts.MinBackoff<<(attempt-1), n.opts.MaxBackoff)
@@ -490,7 +497,7 @@ func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Resul
 		}
 		n.logger.Warn("webhook failed; will retry", "kind", p.Kind, "online", p.Online, "attempt", attempt, "retry_in", wait.String(), "err", err)
 		if !n.backOff(ctx, p, wait) {
-			return
+			return false
 		}
 	}
 }
