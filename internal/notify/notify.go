@@ -517,6 +517,12 @@ func (n *Notifier) backOff(ctx context.Context, p Pending, wait time.Duration) b
 		case <-n.wake:
 			if cur, ok := n.latest(); ok {
 				if want := n.st.next(cur, n.opts.Now()); want == nil || !p.same(want) {
+					// Woken again, so that Run's next step tells what is needed now (a
+					// window's start) without waiting for the next round.
+					select {
+					case n.wake <- struct{}{}:
+					default:
+					}
 					return false
 				}
 			}
