@@ -1,10 +1,10 @@
 // Package notify posts the game server's online/offline flips, and the start and end of
 // planned maintenance in their place, to STATUS_WEBHOOK_URL, in a body that Discord and
-// Slack incoming webhooks accept as it is. The probe and the
-// snapshot never wait for it: Observe only records the latest verdict, and one goroutine
-// (Run) compares it with what the readers were last told (kept in Redis, so that it
-// survives a change of leader), sends the difference at most once per minimum gap, and
-// retries while the webhook is down.
+// Slack incoming webhooks accept as it is. The probe and the snapshot never wait for it:
+// Observe only records the latest verdict, and one goroutine (Run) compares it with what
+// the readers were last told (kept in Redis, so that it survives a change of leader),
+// sends the difference (a flip at most once per minimum gap; a window's start and end on
+// time), and retries while the webhook is down.
 package notify
 
 import (
@@ -94,8 +94,8 @@ type Options struct {
 	MinBackoff  time.Duration // wait before the first retry, doubled after each (1 s)
 	MaxBackoff  time.Duration // cap on the wait, and on a 429's Retry-After (1 min)
 	MaxAttempts int           // attempts per message before it is given up (10)
-	// MinGap is STATUS_WEBHOOK_MIN_GAP: the least time from one delivered message to the
-	// next send (0: no gap).
+	// MinGap is STATUS_WEBHOOK_MIN_GAP: the least time from one delivered message (of any
+	// kind) to the next flip's send (0: no gap). A window's start and end do not wait.
 	MinGap time.Duration
 	// State keeps what was delivered across leaders (nil: this process's memory only).
 	State StateStore
