@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"statusedge/internal/maintenance"
 	"statusedge/internal/probe"
 )
 
@@ -17,6 +18,17 @@ type message struct {
 	Online  bool           `json:"online"`
 	At      string         `json:"at"`
 	Targets []probe.Result `json:"targets"`
+	// Maintenance is set on the start and end of a window only, so that a flip's body
+	// stays what it was.
+	Maintenance *windowBody `json:"maintenance,omitempty"`
+}
+
+// windowBody is a maintenance message's window, for receivers that read fields.
+type windowBody struct {
+	Event   Kind             `json:"event"` // maintenance_started or maintenance_ended
+	From    string           `json:"from"`
+	Until   string           `json:"until"`
+	Message maintenance.Text `json:"message"`
 }
 
 // maxSentence keeps the sentence under Discord's 2000-character limit on content, which
@@ -30,6 +42,43 @@ func newMessage(e Event) message {
 		targets = []probe.Result{} // "targets": [] rather than null
 	}
 	return message{Content: s, Text: s, Online: e.Online, At: e.At.UTC().Format(time.RFC3339), Targets: targets}
+}
+
+// message is p's body, with the round's targets.
+func (p Pending) message(targets []probe.Result) message {
+	m := newMessage(Event{Online: p.Online, At: p.At, Targets: targets})
+	if p.Kind == Flip || p.Window == nil {
+		return m
+	}
+	w := p.Window
+	m.Content = MaintenanceSentence(p.Kind, *w)
+	m.Text = m.Content
+	m.Maintenance = &windowBody{Event: p.Kind, From: w.From.UTC().Format(time.RFC3339), Until: w.Until.UTC().Format(time.RFC3339), Message: w.Message}
+	return m
+}
+
+// MaintenanceSentence is the human line of a window's start or end, e.g. "Game server
+// maintenance started, until 2026-12-02 14:30 UTC: Weekly restart / Еженедельный
+// перезапуск", or "Game server maintenance ended". The end is in UTC: a channel's
+// readers are in every time zone, and the page shows each his own.
+func MaintenanceSentence(k Kind, w maintenance.Window) string {
+	if k == MaintenanceEnded {
+		return "Game server maintenance ended"
+	}
+	s := "Game server maintenance started, until " + w.Until.UTC().Format("2006-01-02 15:04 UTC")
+	var texts []string
+	for _, t := range []string{w.Message.EN, w.Message.RU} {
+		if t = strings.TrimSpace(t); t != "" {
+			texts = append(texts, t)
+		}
+	}
+	if len(texts) > 0 {
+		s += ": " + strings.Join(texts, " / ")
+	}
+	if len(s) > maxSentence {
+		s = strings.ToValidUTF8(s[:maxSentence], "") + "…"
+	}
+	return s
 }
 
 // Sentence is the human line of a flip, e.g. "Game server is OFFLINE (127.0.0.1:7777

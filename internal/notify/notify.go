@@ -1,9 +1,10 @@
-// Package notify posts the game server's online/offline flips to STATUS_WEBHOOK_URL, in
-// a body that Discord and Slack incoming webhooks accept as it is. The probe and the
-// snapshot never wait for it: Observe only records the latest verdict, and one goroutine
-// (Run) compares it with what the readers were last told (kept in Redis, so that it
-// survives a change of leader), sends the difference at most once per minimum gap, and
-// retries while the webhook is down.
+// Package notify posts the game server's online/offline flips, and the start and end of
+// planned maintenance in their place, to STATUS_WEBHOOK_URL, in a body that Discord and
+// Slack incoming webhooks accept as it is. The probe and the snapshot never wait for it:
+// Observe only records the latest verdict, and one goroutine (Run) compares it with what
+// the readers were last told (kept in Redis, so that it survives a change of leader),
+// sends the difference (a flip at most once per minimum gap; a window's start and end on
+// time), and retries while the webhook is down.
 package notify
 
 import (
@@ -23,15 +24,20 @@ import (
 	"time"
 
 	"statusedge/internal/envvar"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/probe"
 )
 
 // Event is the probe's verdict: online or not, since when (the flip time the message
-// tells), and the round that says so.
+// tells), and the round that says so; and the maintenance window active at that round.
 type Event struct {
 	Online  bool
 	At      time.Time
 	Targets []probe.Result
+	// Maintenance is the window active at the round (nil outside one). While it is set the
+	// readers are told "maintenance started" once, and no flip; when it is gone, or
+	// another window (another From) replaces it, "maintenance ended".
+	Maintenance *maintenance.Window
 }
 
 // State is what the webhook's readers were last told, and the message on its way to
@@ -45,7 +51,15 @@ type State struct {
 	// it. Zero for the first verdict of a deployment, which is saved, never sent.
 	DeliveredAt time.Time `json:"delivered_at,omitzero"`
 	ID          string    `json:"id,omitempty"`
-	// Pending is the message that differs from Online and is not acknowledged yet
+	// Window is the maintenance window whose start the readers were told and whose end
+	// not yet; nil for none (and in a State saved before windows existed). Online and At
+	// stay what they were told before it: the flips resume against them after it.
+	Window *maintenance.Window `json:"window,omitempty"`
+	// Announced is the From of the last window whose start was told: a window is
+	// announced once, by this leader or the next, even when it is seen again after its
+	// end was told (a leader whose clock is a little behind).
+	Announced time.Time `json:"announced,omitzero"`
+	// Pending is the message that the readers need and have not acknowledged yet
 	// (waiting for the gap's end, or in retry); a new leader sends it with the same At
 	// and ID, so a receiver can drop the rare double.
 	Pending *Pending `json:"pending,omitempty"`
@@ -53,9 +67,15 @@ type State struct {
 
 // Pending is a message not yet acknowledged.
 type Pending struct {
-	Online bool      `json:"online"`
-	At     time.Time `json:"at"`
-	ID     string    `json:"id"`
+	Kind Kind `json:"kind,omitempty"`
+	// Online is the flip's verdict; for a maintenance message, what the probe said when
+	// it was composed (the body's "online").
+	Online bool `json:"online"`
+	// At is when the flip happened, or the window started or ended.
+	At time.Time `json:"at"`
+	ID string    `json:"id"`
+	// Window is the window a maintenance message tells of.
+	Window *maintenance.Window `json:"window,omitempty"`
 	// GaveUp: the webhook refused it (4xx, 3xx) or every attempt failed; it is not sent
 	// again, by this leader or the next, until the state changes.
 	GaveUp bool `json:"gave_up,omitempty"`
@@ -74,8 +94,8 @@ type Options struct {
 	MinBackoff  time.Duration // wait before the first retry, doubled after each (1 s)
 	MaxBackoff  time.Duration // cap on the wait, and on a 429's Retry-After (1 min)
 	MaxAttempts int           // attempts per message before it is given up (10)
-	// MinGap is STATUS_WEBHOOK_MIN_GAP: the least time from one delivered message to the
-	// next send (0: no gap).
+	// MinGap is STATUS_WEBHOOK_MIN_GAP: the least time from one delivered message (of any
+	// kind) to the next flip's send (0: no gap). A window's start and end do not wait.
 	MinGap time.Duration
 	// State keeps what was delivered across leaders (nil: this process's memory only).
 	State StateStore
@@ -214,6 +234,10 @@ func (n *Notifier) String() string { return "webhook notifier" }
 // not deliver is sent by the next, and flaps in between messages cost nothing.
 func (n *Notifier) Observe(e Event) {
 	e.Targets = append([]probe.Result(nil), e.Targets...) // the caller may reuse its slice
+	if e.Maintenance != nil {
+		w := *e.Maintenance // nor may the caller's edits reach a message in flight
+		e.Maintenance = &w
+	}
 	n.mu.Lock()
 	n.current = &e
 	n.mu.Unlock()
@@ -275,14 +299,14 @@ func (n *Notifier) leave() {
 	switch {
 	case p == nil || p.GaveUp:
 	case n.dirty:
-		n.logger.Warn("webhook message not delivered at the end of this term, and not saved: Redis did not answer", "online", p.Online, "id", p.ID)
+		n.logger.Warn("webhook message not delivered at the end of this term, and not saved: Redis did not answer", "kind", p.Kind, "online", p.Online, "id", p.ID)
 	case n.leading():
 		// Still leading (shutdown): saved again, in case Redis lost it since (a restart
 		// of an empty Redis), so that the next leader finds it.
 		n.save(context.Background())
-		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "online", p.Online, "id", p.ID)
+		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "kind", p.Kind, "online", p.Online, "id", p.ID)
 	default:
-		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "online", p.Online, "id", p.ID)
+		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "kind", p.Kind, "online", p.Online, "id", p.ID)
 	}
 }
 
@@ -304,46 +328,70 @@ func (n *Notifier) step(ctx context.Context) time.Duration {
 	}
 	if n.baseline {
 		// A fresh deployment: its first verdict is not a flip (as before the state was
-		// kept), so it is recorded as what the readers know, and sent to nobody.
+		// kept), so it is recorded as what the readers know, and sent to nobody. A window
+		// active already is not recorded: the readers were told nothing of it, and are
+		// below.
 		n.st = State{Online: cur.Online, At: cur.At}
 		n.known, n.baseline = true, false
 		n.logger.Info("webhook state recorded from the first verdict; nothing sent", "online", cur.Online)
 		n.save(ctx)
-		return 0
 	}
 	if !n.known {
 		// Neither Redis nor this process knows what the readers were told: a guess would
 		// repeat a message or swallow one. Try Redis again at the next verdict.
 		return 0
 	}
-	if cur.Online == n.st.Online {
-		if p := n.st.Pending; p != nil {
-			n.logger.Info("webhook message withdrawn: the game server is back to what was last delivered", "online", p.Online, "id", p.ID, "gave_up", p.GaveUp)
-			n.st.Pending = nil
+	if n.st.follow(cur) {
+		n.save(ctx)
+	}
+	want := n.st.next(cur, n.opts.Now())
+	p := n.st.Pending
+	if p != nil && (want == nil || !p.same(want)) {
+		n.withdraw(*p, want)
+		n.st.Pending, p = nil, nil
+		if want == nil {
 			n.save(ctx)
 		}
+	}
+	if want == nil {
 		return 0
 	}
-	p := n.st.Pending
-	if p == nil || p.Online != cur.Online {
-		p = &Pending{Online: cur.Online, At: cur.At, ID: rand.Text()}
+	if p == nil {
+		want.ID = rand.Text()
+		p = want
 		n.st.Pending = p
 		n.save(ctx) // before the first attempt: the next leader must know of it
 	}
 	if p.GaveUp {
 		return 0
 	}
-	if n.opts.MinGap > 0 && !n.st.DeliveredAt.IsZero() {
+	if n.opts.MinGap > 0 && p.gapped() && !n.st.DeliveredAt.IsZero() {
 		if wait := n.st.DeliveredAt.Add(n.opts.MinGap).Sub(n.opts.Now()); wait > 0 {
 			if n.held != p.ID {
 				n.held = p.ID
-				n.logger.Info("webhook message held until the minimum gap ends", "online", p.Online, "id", p.ID, "send_in", wait.Round(time.Millisecond).String())
+				n.logger.Info("webhook message held until the minimum gap ends", "kind", p.Kind, "online", p.Online, "id", p.ID, "send_in", wait.Round(time.Millisecond).String())
 			}
 			return wait
 		}
 	}
-	n.deliver(ctx, *p, cur.Targets)
+	if n.deliver(ctx, *p, cur.Targets) {
+		// Another message may be due at once: the next window's start after the end of
+		// the one it replaced, or the flip the window held back.
+		return n.step(ctx)
+	}
 	return 0
+}
+
+// withdraw logs why p is no longer sent: want (nil: nothing) is what the readers need now.
+func (n *Notifier) withdraw(p Pending, want *Pending) {
+	why := "the game server is back to what was last delivered"
+	switch {
+	case p.Kind != Flip:
+		why = "the maintenance window it tells of is over or replaced"
+	case want != nil && want.Kind != Flip:
+		why = "a maintenance window is told instead"
+	}
+	n.logger.Info("webhook message withdrawn: "+why, "kind", p.Kind, "online", p.Online, "id", p.ID, "gave_up", p.GaveUp)
 }
 
 // load reads the State from the store. When Redis does not answer, a process that knows
@@ -405,35 +453,41 @@ func (n *Notifier) save(ctx context.Context) {
 func (n *Notifier) leading() bool { return n.opts.Leading == nil || n.opts.Leading() }
 
 // deliver posts p, retrying transport errors, 5xx and 429 with capped exponential
-// back-off, until it is acknowledged, refused, given up, withdrawn (the state went back
-// to what was delivered during a back-off) or ctx ends.
-func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Result) {
-	e := Event{Online: p.Online, At: p.At, Targets: targets}
+// back-off, until it is acknowledged, refused, given up, withdrawn (the readers no
+// longer need it: the state went back to what was delivered, or a window began or
+// ended, during a back-off) or ctx ends. It says whether the webhook acknowledged p.
+func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Result) bool {
+	m := p.message(targets)
 	for attempt := 1; ; attempt++ {
 		if !n.leading() {
-			n.logger.Info("webhook message left to the next leader: this replica no longer leads", "online", p.Online, "id", p.ID)
-			return
+			n.logger.Info("webhook message left to the next leader: this replica no longer leads", "kind", p.Kind, "online", p.Online, "id", p.ID)
+			return false
 		}
-		retry, wait, err := n.post(ctx, e, p.ID)
+		retry, wait, err := n.post(ctx, m, p.ID)
 		if err == nil {
-			n.st = State{Online: p.Online, At: p.At, DeliveredAt: n.opts.Now(), ID: p.ID}
-			n.logger.Info("webhook delivered", "online", e.Online, "attempt", attempt, "id", p.ID)
+			n.st.told(p, n.opts.Now())
+			n.logger.Info("webhook delivered", "kind", p.Kind, "online", p.Online, "attempt", attempt, "id", p.ID)
 			n.save(ctx)
-			return
+			return true
 		}
 		if n.opts.Failed != nil {
 			n.opts.Failed()
 		}
 		if !retry || attempt >= n.opts.MaxAttempts {
 			if !retry {
-				n.logger.Error("webhook refused the message; not retrying", "online", e.Online, "attempt", attempt, "err", err)
+				n.logger.Error("webhook refused the message; not retrying", "kind", p.Kind, "online", p.Online, "attempt", attempt, "err", err)
 			} else {
-				n.logger.Error("webhook failed; giving up on this message", "online", e.Online, "attempts", attempt, "err", err)
+				n.logger.Error("webhook failed; giving up on this message", "kind", p.Kind, "online", p.Online, "attempts", attempt, "err", err)
 			}
 			p.GaveUp = true
 			n.st.Pending = &p
+			if p.Kind == MaintenanceEnded {
+				// Not kept pending: the window would stand in the way of the next one and
+				// of the flips after it for good.
+				n.st.Window, n.st.Pending = nil, nil
+			}
 			n.save(ctx)
-			return
+			return false
 		}
 		if wait <= 0 {
 			wait = min(n.opts.MinBackoff<<(attempt-1), n.opts.MaxBackoff)
@@ -441,17 +495,17 @@ func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Resul
 				wait = n.opts.MaxBackoff
 			}
 		}
-		n.logger.Warn("webhook failed; will retry", "online", e.Online, "attempt", attempt, "retry_in", wait.String(), "err", err)
-		if !n.backOff(ctx, wait) {
-			return
+		n.logger.Warn("webhook failed; will retry", "kind", p.Kind, "online", p.Online, "attempt", attempt, "retry_in", wait.String(), "err", err)
+		if !n.backOff(ctx, p, wait) {
+			return false
 		}
 	}
 }
 
-// backOff waits before a retry; false when the message is no longer to be sent: ctx
-// ended (it stays pending in the store) or the verdict went back to what was delivered
-// (withdrawn at the next step).
-func (n *Notifier) backOff(ctx context.Context, wait time.Duration) bool {
+// backOff waits before a retry; false when p is no longer to be sent: ctx ended (it
+// stays pending in the store) or the readers no longer need it (withdrawn at the next
+// step).
+func (n *Notifier) backOff(ctx context.Context, p Pending, wait time.Duration) bool {
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
@@ -461,24 +515,32 @@ func (n *Notifier) backOff(ctx context.Context, wait time.Duration) bool {
 		case <-t.C:
 			return true
 		case <-n.wake:
-			if cur, ok := n.latest(); ok && cur.Online == n.st.Online {
-				return false
+			if cur, ok := n.latest(); ok {
+				if want := n.st.next(cur, n.opts.Now()); want == nil || !p.same(want) {
+					// Woken again, so that Run's next step tells what is needed now (a
+					// window's start) without waiting for the next round.
+					select {
+					case n.wake <- struct{}{}:
+					default:
+					}
+					return false
+				}
 			}
 		}
 	}
 }
 
-// Send posts e once, without retries and without touching the State. The error never
-// contains the URL.
+// Send posts e's online or offline message once (its Maintenance aside), without
+// retries and without touching the State. The error never contains the URL.
 func (n *Notifier) Send(ctx context.Context, e Event) error {
-	_, _, err := n.post(ctx, e, rand.Text())
+	_, _, err := n.post(ctx, newMessage(e), rand.Text())
 	return err
 }
 
 // post makes one attempt. retry says whether a later attempt may succeed; wait is the
 // server's Retry-After when it gave one.
-func (n *Notifier) post(ctx context.Context, e Event, id string) (retry bool, wait time.Duration, err error) {
-	body, err := json.Marshal(newMessage(e))
+func (n *Notifier) post(ctx context.Context, m message, id string) (retry bool, wait time.Duration, err error) {
+	body, err := json.Marshal(m)
 	if err != nil {
 		return false, 0, fmt.Errorf("encode webhook message: %w", err)
 	}

@@ -14,8 +14,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/probe"
 )
 
@@ -158,7 +160,7 @@ func receive(t *testing.T, reqs <-chan request) request {
 	}
 }
 
-func checkBody(t *testing.T, r request, want Event) {
+func checkBody(t *testing.T, r request, want message) {
 	t.Helper()
 	if r.method != http.MethodPost || r.path != token || r.contentType != "application/json" {
 		t.Errorf("request %s %s (%s), want POST %s (application/json)", r.method, r.path, r.contentType, token)
@@ -167,7 +169,7 @@ func checkBody(t *testing.T, r request, want Event) {
 	if err := json.Unmarshal(r.body, &got); err != nil {
 		t.Fatalf("body is not JSON: %v\n%s", err, r.body)
 	}
-	wantBody, err := json.Marshal(newMessage(want))
+	wantBody, err := json.Marshal(want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,23 +196,32 @@ func jsonEqual(t *testing.T, a, b any) bool {
 }
 
 // TestBody pins the exact bytes a webhook receives: Discord's content and Slack's text
-// carry the same sentence, beside the structured fields.
+// carry the same sentence, beside the structured fields; a flip's body has no
+// "maintenance", a window's start and end have it.
 func TestBody(t *testing.T) {
+	msk := time.FixedZone("MSK", 3*3600)
+	w := maintenance.Window{From: at.In(msk), Until: at.Add(150 * time.Minute).In(msk), Message: maintenance.Text{EN: "Weekly restart", RU: "Еженедельный перезапуск"}, Recurring: true}
 	tests := []struct {
 		name string
-		e    Event
+		m    message
 		want string
 	}{
-		{"offline", offline(at.Add(90 * time.Minute).In(time.FixedZone("MSK", 3*3600))),
+		{"offline", newMessage(offline(at.Add(90 * time.Minute).In(msk))),
 			`{"content":"Game server is OFFLINE (127.0.0.1:7777 unreachable: connection refused)","text":"Game server is OFFLINE (127.0.0.1:7777 unreachable: connection refused)","online":false,"at":"2026-11-26T13:30:00Z","targets":[{"addr":"127.0.0.1:7777","ok":false,"latency_ms":0,"error":"connection refused"},{"addr":"127.0.0.1:7778","ok":true,"latency_ms":2,"error":""}]}`},
-		{"online", online(at),
+		{"online", newMessage(online(at)),
 			`{"content":"Game server is ONLINE (127.0.0.1:7777 answered in 12 ms)","text":"Game server is ONLINE (127.0.0.1:7777 answered in 12 ms)","online":true,"at":"2026-11-26T12:00:00Z","targets":[{"addr":"127.0.0.1:7777","ok":true,"latency_ms":12,"error":""}]}`},
-		{"no targets", Event{Online: false, At: at},
+		{"no targets", newMessage(Event{Online: false, At: at}),
 			`{"content":"Game server is OFFLINE","text":"Game server is OFFLINE","online":false,"at":"2026-11-26T12:00:00Z","targets":[]}`},
+		{"maintenance started", Pending{Kind: MaintenanceStarted, At: w.From, Window: &w}.message(offline(at).Targets[:1]),
+			`{"content":"Game server maintenance started, until 2026-11-26 14:30 UTC: Weekly restart / Еженедельный перезапуск","text":"Game server maintenance started, until 2026-11-26 14:30 UTC: Weekly restart / Еженедельный перезапуск","online":false,"at":"2026-11-26T12:00:00Z","targets":[{"addr":"127.0.0.1:7777","ok":false,"latency_ms":0,"error":"connection refused"}],"maintenance":{"event":"maintenance_started","from":"2026-11-26T12:00:00Z","until":"2026-11-26T14:30:00Z","message":{"en":"Weekly restart","ru":"Еженедельный перезапуск"}}}`},
+		{"maintenance ended", Pending{Kind: MaintenanceEnded, Online: true, At: w.Until, Window: &w}.message(nil),
+			`{"content":"Game server maintenance ended","text":"Game server maintenance ended","online":true,"at":"2026-11-26T14:30:00Z","targets":[],"maintenance":{"event":"maintenance_ended","from":"2026-11-26T12:00:00Z","until":"2026-11-26T14:30:00Z","message":{"en":"Weekly restart","ru":"Еженедельный перезапуск"}}}`},
+		{"maintenance without a message", Pending{Kind: MaintenanceStarted, At: at, Window: &maintenance.Window{From: at, Until: at.Add(time.Hour)}}.message(nil),
+			`{"content":"Game server maintenance started, until 2026-11-26 13:00 UTC","text":"Game server maintenance started, until 2026-11-26 13:00 UTC","online":false,"at":"2026-11-26T12:00:00Z","targets":[],"maintenance":{"event":"maintenance_started","from":"2026-11-26T12:00:00Z","until":"2026-11-26T13:00:00Z","message":{"en":"","ru":""}}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := json.Marshal(newMessage(tt.e))
+			b, err := json.Marshal(tt.m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,6 +241,37 @@ func TestSentenceFitsDiscord(t *testing.T) {
 	if s := Sentence(e); len([]rune(s)) > 2000 || !strings.HasPrefix(s, "Game server is OFFLINE (") {
 		t.Errorf("sentence of %d characters: %.80s…", len([]rune(s)), s)
 	}
+	long := strings.Repeat("Перезапуск ", 300) // an operator's message is not ours to bound
+	w := maintenance.Window{From: at, Until: at.Add(time.Hour), Message: maintenance.Text{EN: long, RU: long}}
+	if s := MaintenanceSentence(MaintenanceStarted, w); len([]rune(s)) > 2000 || !strings.HasPrefix(s, "Game server maintenance started, until ") || !utf8.ValidString(s) {
+		t.Errorf("maintenance sentence of %d characters: %.80s…", len([]rune(s)), s)
+	}
+}
+
+// TestMaintenanceOnTheWire: a window's start and end reach a real HTTP receiver as
+// Discord/Slack bodies; no offline while it is active; the offline follows its end when
+// the game server is still down (no gap here).
+func TestMaintenanceOnTheWire(t *testing.T) {
+	reqs := make(chan request, 10)
+	n, logs := start(t, recording(reqs, func(int) int { return http.StatusNoContent }), Options{Now: func() time.Time { return at.Add(3 * time.Hour) }})
+	w := maintenance.Window{From: at, Until: at.Add(2 * time.Hour), Message: maintenance.Text{EN: "Weekly restart", RU: "Еженедельный перезапуск"}}
+	in := offline(at.Add(time.Minute))
+	in.Maintenance = &w
+	n.Observe(in)
+	checkBody(t, receive(t, reqs), Pending{Kind: MaintenanceStarted, At: at, Window: &w}.message(in.Targets))
+	logs.waitLog(t, "webhook delivered")
+	n.Observe(in) // the next round, still inside: nothing
+	after := offline(at.Add(time.Minute))
+	n.Observe(after)
+	checkBody(t, receive(t, reqs), Pending{Kind: MaintenanceEnded, At: w.Until, Window: &w}.message(after.Targets))
+	checkBody(t, receive(t, reqs), newMessage(after))
+	logs.waitLog(t, "webhook delivered")
+	logs.waitLog(t, "webhook delivered")
+	select {
+	case r := <-reqs:
+		t.Errorf("an extra request: %s", r.body)
+	default:
+	}
 }
 
 // TestOnePostPerFlip: each flip is one POST with its own body, and nothing else is sent.
@@ -239,7 +281,7 @@ func TestOnePostPerFlip(t *testing.T) {
 	flips := []Event{offline(at), online(at.Add(time.Minute)), offline(at.Add(2 * time.Minute))}
 	for _, e := range flips {
 		n.Observe(e)
-		checkBody(t, receive(t, reqs), e)
+		checkBody(t, receive(t, reqs), newMessage(e))
 		logs.waitLog(t, "webhook delivered")
 	}
 	select {
@@ -261,7 +303,7 @@ func TestRetryOn500(t *testing.T) {
 	e := offline(at)
 	n.Observe(e)
 	for range 3 {
-		checkBody(t, receive(t, reqs), e)
+		checkBody(t, receive(t, reqs), newMessage(e))
 	}
 	logs.waitLog(t, "webhook delivered")
 	if got := logs.String(); strings.Count(got, "will retry") != 2 || !strings.Contains(got, `"attempt":3`) {
@@ -303,14 +345,14 @@ func TestNoRetryOn4xx(t *testing.T) {
 	// offline is a new message.
 	first, second := offline(at), offline(at.Add(2*time.Minute))
 	n.Observe(first)
-	checkBody(t, receive(t, reqs), first)
+	checkBody(t, receive(t, reqs), newMessage(first))
 	logs.waitLog(t, "webhook refused the message; not retrying")
 	n.Observe(offline(at))
 	n.Observe(online(at.Add(time.Minute)))
 	logs.waitLog(t, "webhook message withdrawn: the game server is back to what was last delivered")
 	n.Observe(second)
-	checkBody(t, receive(t, reqs), second) // 429
-	checkBody(t, receive(t, reqs), second) // retried
+	checkBody(t, receive(t, reqs), newMessage(second)) // 429
+	checkBody(t, receive(t, reqs), newMessage(second)) // retried
 	logs.waitLog(t, "webhook delivered")
 	if got := logs.String(); !strings.Contains(got, "webhook answered 404") {
 		t.Errorf("the 404 is not logged:\n%s", got)
@@ -339,7 +381,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		self = srv.URL + token
 		n, logs := startURL(t, srv.URL+token, Options{})
 		n.Observe(offline(at))
-		checkBody(t, receive(t, reqs), offline(at))
+		checkBody(t, receive(t, reqs), newMessage(offline(at)))
 		logs.waitLog(t, "webhook refused the message; not retrying")
 		if !strings.Contains(logs.String(), "webhook answered 307") {
 			t.Errorf("the 307 is not logged:\n%s", logs.String())
@@ -378,7 +420,7 @@ func TestHungWebhook(t *testing.T) {
 
 	a, b, c := offline(at), online(at.Add(time.Minute)), offline(at.Add(2*time.Minute))
 	n.Observe(a)
-	checkBody(t, receive(t, reqs), a) // in flight, and the webhook hangs
+	checkBody(t, receive(t, reqs), newMessage(a)) // in flight, and the webhook hangs
 	returned := make(chan struct{})
 	go func() {
 		n.Observe(b)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/probe"
 )
 
@@ -61,6 +62,8 @@ func (m *memStore) setDown(down bool) {
 
 // sent is one POST as the fake webhook saw it.
 type sent struct {
+	kind   Kind // from the body's "maintenance" ("": a flip)
+	from   time.Time
 	online bool
 	at     time.Time // the body's "at"
 	id     string
@@ -94,7 +97,14 @@ func (f *fakeHook) RoundTrip(r *http.Request) (*http.Response, error) {
 	if f.status != nil {
 		code = f.status(len(f.got) + 1)
 	}
-	f.got = append(f.got, sent{m.Online, when, r.Header.Get(IDHeader), time.Now(), code})
+	s := sent{online: m.Online, at: when, id: r.Header.Get(IDHeader), when: time.Now(), status: code}
+	if m.Maintenance != nil {
+		if s.from, err = time.Parse(time.RFC3339, m.Maintenance.From); err != nil {
+			return nil, err
+		}
+		s.kind = m.Maintenance.Event
+	}
+	f.got = append(f.got, s)
 	return &http.Response{StatusCode: code, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
 }
 
@@ -144,12 +154,14 @@ func lead(t *testing.T, hook *fakeHook, store StateStore, gap time.Duration) *le
 	return l
 }
 
-// prober stands in for the watcher: a verdict every second, with since when it holds.
+// prober stands in for the watcher: a verdict every second, with since when it holds,
+// and the window of windows active at the round.
 type prober struct {
-	n      *Notifier
-	seen   bool
-	online bool
-	since  time.Time
+	n       *Notifier
+	seen    bool
+	online  bool
+	since   time.Time
+	windows []maintenance.Window
 }
 
 // rounds observes up for secs rounds of one second each, then lets the notifier settle.
@@ -159,7 +171,13 @@ func (p *prober) rounds(secs int, up func(sec int) bool) {
 		if !p.seen || online != p.online {
 			p.seen, p.online, p.since = true, online, time.Now()
 		}
-		p.n.Observe(Event{Online: online, At: p.since, Targets: []probe.Result{{Addr: "127.0.0.1:7777", OK: online}}})
+		e := Event{Online: online, At: p.since, Targets: []probe.Result{{Addr: "127.0.0.1:7777", OK: online}}}
+		for _, w := range p.windows {
+			if now := time.Now(); !now.Before(w.From) && now.Before(w.Until) {
+				e.Maintenance = &w
+			}
+		}
+		p.n.Observe(e)
 		time.Sleep(time.Second) // the round's second, on synctest's fake clock
 	}
 	synctest.Wait()
