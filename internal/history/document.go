@@ -47,7 +47,7 @@ type Incident struct {
 	StartedAt time.Time  `json:"started_at"`
 	EndedAt   *time.Time `json:"ended_at"` // null while ongoing: the first minute not down
 	// Minutes is EndedAt (or now, while ongoing) less StartedAt, in whole minutes.
-	Minutes int `json:"duration_minutes"`
+	Minutes int  `json:"duration_minutes"`
 	Ongoing bool `json:"ongoing"`
 	// Title and Updates are the operator's (snapshotter incident ...); null and [] without.
 	Title   *maintenance.Text `json:"title"`

@@ -1,0 +1,228 @@
+package history
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/maintenance"
+)
+
+// Keep is how long the record is kept: a day's key lives until the end of its day plus
+// Keep, and an incident's note until its start is Keep old.
+const Keep = 90 * 24 * time.Hour
+
+// Days is how many UTC days the history document shows, today included.
+const Days = 90
+
+// minutesPerDay is the number of two-bit cells in one day key (360 bytes when full).
+const minutesPerDay = 24 * 60
+
+// IDLayout formats an incident's ID from its first minute (UTC).
+const IDLayout = "20060102T1504Z"
+
+// Keys are where one world's history is kept. They must share one hash tag, so that the
+// fenced write (day key and fence in one script) and the MGET of the days run on Redis
+// Cluster: e.g. Days "{world:x1}:history:", Notes "{world:x1}:incidents", Fence
+// "{world:x1}:fence" (the snapshot's own fence, so the same lease token guards both).
+type Keys struct {
+	Days  string // a day's key is Days + "YYYYMMDD" (its UTC date)
+	Notes string // a hash of incident notes (JSON Note) by incident ID
+	Fence string // the world's fence: fenced writes raise it, the lease issues tokens from it
+}
+
+// Note is what an operator attached to an incident.
+type Note struct {
+	Title   *maintenance.Text `json:"title"`
+	Updates []Update          `json:"updates"`
+}
+
+// Store is one world's minute record and incident notes in Redis.
+type Store struct {
+	rdb    redis.UniversalClient
+	keys   Keys
+	record *redis.Script
+}
+
+// NewStore wraps a client for the keys k; the client's options carry the deadlines.
+func NewStore(rdb redis.UniversalClient, k Keys) *Store {
+	return &Store{rdb: rdb, keys: k, record: redis.NewScript(recordScript)}
+}
+
+// recordScript merges a minute's state into its day key unless a bigger token holds the
+// fence, and raises the fence to the token it accepted (as the snapshot's fenced put
+// does). The bigger state wins, so two writers of one minute leave the same cell in any
+// order. A day key is made whole (360 zero bytes: all NoData) at its first write: grown
+// by BITFIELD minute after minute, Redis over-allocates it (584 bytes a full day in
+// MEMORY USAGE, against 456). KEYS: day, fence. ARGV: token, minute of the day, state,
+// expiry (unix seconds).
+const recordScript = `
+local token = tonumber(ARGV[1])
+local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
+if token < fence then
+  return 0
+end
+if token > fence then
+  redis.call('SET', KEYS[2], ARGV[1])
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SET', KEYS[1], string.rep('\0', 360))
+end
+local at = '#' .. ARGV[2]
+local st = tonumber(ARGV[3])
+local cur = redis.call('BITFIELD', KEYS[1], 'GET', 'u2', at)[1]
+if st > cur then
+  redis.call('BITFIELD', KEYS[1], 'SET', 'u2', at, st)
+end
+redis.call('EXPIREAT', KEYS[1], ARGV[4])
+return 1
+`
+
+// dayStart is midnight (UTC) of t's day.
+func dayStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func (s *Store) dayKey(day time.Time) string { return s.keys.Days + day.Format("20060102") }
+
+// Record merges st into the cell of minute (UTC, truncated) unless the fence holds a
+// bigger token than token; accepted is false when it was refused: a newer leader exists.
+func (s *Store) Record(ctx context.Context, token int64, minute time.Time, st State) (accepted bool, err error) {
+	if token < 1 {
+		return false, fmt.Errorf("record minute: token %d: tokens start at 1", token)
+	}
+	if st > Maintenance {
+		return false, fmt.Errorf("record minute: state %d: want 0 to 3", st)
+	}
+	minute = minute.UTC().Truncate(time.Minute)
+	day := dayStart(minute)
+	key := s.dayKey(day)
+	expire := day.Add(24*time.Hour + Keep).Unix()
+	n, err := s.record.Run(ctx, s.rdb, []string{key, s.keys.Fence}, token, int(minute.Sub(day)/time.Minute), int(st), expire).Int64()
+	if err != nil {
+		return false, fmt.Errorf("record minute %s: %w", key, err)
+	}
+	return n == 1, nil
+}
+
+// Minutes reads the cells of [from, to) (minute-aligned UTC), one State per minute, in one
+// MGET of the day keys; a missing key (or the unwritten end of one) is NoData.
+func (s *Store) Minutes(ctx context.Context, from, to time.Time) ([]State, error) {
+	from, to = from.UTC().Truncate(time.Minute), to.UTC().Truncate(time.Minute)
+	if !to.After(from) {
+		return []State{}, nil
+	}
+	first := dayStart(from)
+	var keys []string
+	for d := first; d.Before(to); d = d.Add(24 * time.Hour) {
+		keys = append(keys, s.dayKey(d))
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read minutes %s: %w", keys[0], err)
+	}
+	skip := int(from.Sub(first) / time.Minute)
+	out := make([]State, int(to.Sub(from)/time.Minute))
+	for i := range out {
+		m := skip + i
+		v, _ := vals[m/minutesPerDay].(string) // nil: no key, all NoData
+		out[i] = cell(v, m%minutesPerDay)
+	}
+	return out, nil
+}
+
+// cell is the state at minute m of a day key's bytes: BITFIELD u2 #m is the two bits at
+// bit offset 2m, counted from the first byte's most significant bit.
+func cell(day string, m int) State {
+	if m/4 >= len(day) {
+		return NoData
+	}
+	return State(day[m/4]>>(6-2*(m%4))) & 3
+}
+
+// Notes reads every incident's note, by incident ID.
+func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
+	raw, err := s.rdb.HGetAll(ctx, s.keys.Notes).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read notes %s: %w", s.keys.Notes, err)
+	}
+	notes := make(map[string]Note, len(raw))
+	for id, v := range raw {
+		var n Note
+		if err := json.Unmarshal([]byte(v), &n); err != nil {
+			return nil, fmt.Errorf("read note %s: %w", id, err)
+		}
+		if n.Updates == nil {
+			n.Updates = []Update{}
+		}
+		notes[id] = n
+	}
+	return notes, nil
+}
+
+// AddNote sets (or replaces) the title of incident id when title is given and appends an
+// update saying msg at at when msg is given. It also drops the notes of incidents that
+// started Keep before at: their minutes are gone from the record.
+func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.Text, at time.Time) error {
+	if _, err := time.Parse(IDLayout, id); err != nil {
+		return fmt.Errorf("add note: incident id %q: want its first minute as %s", id, IDLayout)
+	}
+	// WATCH makes the read-modify-write safe against an operator writing at the same time;
+	// a conflict is tried again a few times, then reported.
+	update := func(tx *redis.Tx) error {
+		old, err := tx.HGetAll(ctx, s.keys.Notes).Result()
+		if err != nil {
+			return err
+		}
+		var n Note
+		if v, ok := old[id]; ok {
+			if err := json.Unmarshal([]byte(v), &n); err != nil {
+				return fmt.Errorf("note %s: %w", id, err)
+			}
+		}
+		if title != nil {
+			t := *title
+			n.Title = &t
+		}
+		if n.Updates == nil {
+			n.Updates = []Update{}
+		}
+		if msg != nil {
+			n.Updates = append(n.Updates, Update{At: at.UTC(), Message: *msg})
+		}
+		b, err := json.Marshal(n)
+		if err != nil {
+			return err
+		}
+		var stale []string
+		for k := range old {
+			if started, err := time.Parse(IDLayout, k); err == nil && at.Sub(started) > Keep {
+				stale = append(stale, k)
+			}
+		}
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, s.keys.Notes, id, b)
+			if len(stale) > 0 {
+				p.HDel(ctx, s.keys.Notes, stale...)
+			}
+			return nil
+		})
+		return err
+	}
+	for range 5 {
+		err := s.rdb.Watch(ctx, update, s.keys.Notes)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("add note %s: %w", id, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("add note %s: %s kept changing", id, s.keys.Notes)
+}

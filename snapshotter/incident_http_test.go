@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"statusedge/internal/history"
+)
+
+func TestIncidentNoteHandler(t *testing.T) {
+	now := time.Now()
+	stores, worlds := incidentStores(t, now, []string{"eu1", "us1"}, "eu1")
+	w := worlds["eu1"]
+	srv := httptest.NewServer(incidentNoteHandler(slog.New(slog.NewJSONHandler(io.Discard, nil)), stores, func() time.Time { return now }))
+	t.Cleanup(srv.Close)
+	msg := `"message":{"en":"Back soon","ru":"Скоро вернёмся"}`
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		// in is in the answer's body
+		in string
+	}{
+		{"the ongoing one by default", `{"world":"eu1",` + msg + `}`, 200, `"id":"` + w.ongoing + `"`},
+		{"a past one with a title", `{"world":"eu1","id":"` + w.past + `","title":{"en":"Restart","ru":"Перезапуск"}}`, 200, `"title":{"en":"Restart","ru":"Перезапуск"}`},
+		{"latest", `{"world":"eu1","id":"latest",` + msg + `}`, 200, `"ongoing":true`},
+		{"half a title", `{"world":"eu1","title":{"en":"Restart"}}`, 400, `"error":"title: en and ru go together: give both"`},
+		{"nothing to note", `{"world":"eu1"}`, 400, "nothing to note"},
+		{"message too long", `{"world":"eu1","message":{"en":"a","ru":"` + strings.Repeat("б", 2001) + `"}}`, 400, "message.ru: 2001 characters, at most 2000"},
+		{"no world", `{` + msg + `}`, 400, "which world?"},
+		{"unknown world", `{"world":"ru1",` + msg + `}`, 404, `no world \"ru1\"`},
+		{"no ongoing incident", `{"world":"us1",` + msg + `}`, 404, "no incident is ongoing"},
+		{"unknown id", `{"world":"eu1","id":"20200101T0000Z",` + msg + `}`, 404, "no incident 20200101T0000Z"},
+		{"misspelt key", `{"world":"eu1","titel":{"en":"a","ru":"б"}}`, 400, `unknown field \"titel\"`},
+		{"not JSON", `world=eu1`, 400, "read note: invalid character"},
+		{"two objects", `{"world":"eu1",` + msg + `}{}`, 400, "want one JSON object"},
+		{"over 64 KiB", `{"world":"eu1","message":{"en":"` + strings.Repeat("a", 64<<10) + `","ru":"б"}}`, 413, "request body too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Post(srv.URL, "application/json", strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.in) || resp.Header.Get("Content-Type") != "application/json" {
+				t.Errorf("%d %s %s, want %d with %s", resp.StatusCode, resp.Header.Get("Content-Type"), b, tt.status, tt.in)
+			}
+			if resp.StatusCode != 200 {
+				var e map[string]string
+				if err := json.Unmarshal(b, &e); err != nil || len(e) != 1 || e["error"] == "" {
+					t.Errorf("error body %s: want {\"error\": ...}", b)
+				}
+			}
+		})
+	}
+
+	// The answer is the incident as the history document shows it, note attached.
+	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(`{"world":"eu1","id":"`+w.ongoing+`","message":{"en":"Fixed","ru":"Исправлено"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var inc history.Incident
+	if err := json.NewDecoder(resp.Body).Decode(&inc); err != nil {
+		t.Fatal(err)
+	}
+	if inc.ID != w.ongoing || !inc.Ongoing || inc.Minutes != 3 || inc.EndedAt != nil || len(inc.Updates) != 3 || inc.Updates[2].Message.RU != "Исправлено" {
+		t.Errorf("incident %+v", inc)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	notes, err := w.store.Notes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notes) != 2 || len(notes[w.ongoing].Updates) != 3 || notes[w.past].Title == nil {
+		t.Errorf("notes in Redis: %+v", notes)
+	}
+}
