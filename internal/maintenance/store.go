@@ -1,0 +1,139 @@
+package maintenance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// keep is how long a command-line window is kept after it ends: long enough for the
+// history document to name the last week's maintenance, short enough that the value
+// stays small.
+const keep = 7 * 24 * time.Hour
+
+// maxStored bounds the windows of one key, as maxWindows bounds the file.
+const maxStored = 100
+
+// attempts bounds the optimistic retries of a write: each retry means another operator
+// wrote in between, so a few are plenty.
+const attempts = 10
+
+// Store keeps a world's command-line windows in Redis, as one JSON list under one key.
+// Writes read, change and write it in a WATCH/MULTI transaction, so two operators adding
+// windows at once both keep theirs.
+type Store struct {
+	rdb redis.UniversalClient
+	key string
+}
+
+// NewStore is the store of windows under key, e.g. "{world:x1}:maintenance".
+func NewStore(rdb redis.UniversalClient, key string) *Store {
+	return &Store{rdb: rdb, key: key}
+}
+
+// Windows are the stored windows, sorted by From; none when the key is absent.
+func (s *Store) Windows(ctx context.Context) ([]Window, error) {
+	return read(ctx, s.rdb, s.key)
+}
+
+func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
+	b, err := c.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
+	}
+	var ws []Window
+	if err := json.Unmarshal(b, &ws); err != nil {
+		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
+	}
+	return ws, nil
+}
+
+// Add stores w (its message trimmed; Recurring false). It refuses a window that does not
+// end after it starts, has ended by now, or lasts more than 7 days; and it drops the
+// stored windows that ended more than 7 days before now.
+func (s *Store) Add(ctx context.Context, w Window, now time.Time) error {
+	msg, err := checkText(w.Message)
+	if err != nil {
+		return fmt.Errorf("add maintenance: message %w", err)
+	}
+	w = Window{From: w.From, Until: w.Until, Message: msg}
+	if err := checkSpan(w); err != nil {
+		return fmt.Errorf("add maintenance: until: %w", err)
+	}
+	if !w.Until.After(now) {
+		return fmt.Errorf("add maintenance: until %s: not after now (%s)", w.Until.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	_, err = s.update(ctx, func(ws []Window) ([]Window, bool, error) {
+		ws = slices.DeleteFunc(ws, func(o Window) bool { return o.Until.Before(now.Add(-keep)) })
+		if len(ws) >= maxStored {
+			return nil, false, fmt.Errorf("%d windows stored, at most %d", len(ws), maxStored)
+		}
+		return append(ws, w), true, nil
+	})
+	if err != nil {
+		return fmt.Errorf("add maintenance: %w", err)
+	}
+	return nil
+}
+
+// End cuts every stored window holding now so that it ends at now, and says whether one
+// did. Windows that start later are kept: ending today's maintenance does not cancel
+// Friday's.
+func (s *Store) End(ctx context.Context, now time.Time) (ended bool, err error) {
+	ended, err = s.update(ctx, func(ws []Window) ([]Window, bool, error) {
+		cut := false
+		for i, w := range ws {
+			if !w.From.After(now) && w.Until.After(now) {
+				ws[i].Until, cut = now, true
+			}
+		}
+		// A window cut at its own start would be empty: nothing to keep.
+		ws = slices.DeleteFunc(ws, func(w Window) bool { return !w.Until.After(w.From) })
+		return ws, cut, nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("end maintenance: %w", err)
+	}
+	return ended, nil
+}
+
+// update applies change to the stored windows in a transaction, retried when another
+// writer changed the key in between. change says whether it changed anything; nothing
+// is written if not.
+func (s *Store) update(ctx context.Context, change func([]Window) ([]Window, bool, error)) (bool, error) {
+	for range attempts {
+		changed := false
+		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			ws, err := read(ctx, tx, s.key)
+			if err != nil {
+				return err
+			}
+			ws, changed, err = change(ws)
+			if err != nil || !changed {
+				return err
+			}
+			slices.SortStableFunc(ws, func(a, b Window) int { return a.From.Compare(b.From) })
+			b, err := json.Marshal(ws)
+			if err != nil {
+				return err
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				return p.Set(ctx, s.key, b, 0).Err()
+			})
+			return err
+		}, s.key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		return changed, err
+	}
+	return false, fmt.Errorf("%s changed by other writers %d times in a row", s.key, attempts)
+}
