@@ -95,14 +95,16 @@ func uptime(up, down int) *float64 {
 
 // incidents are the runs of Down minutes among the n minutes from start, newest first. A
 // NoData minute between two Down ones joins them (nobody watched; the outage most likely
-// went on) without counting as down; Up or Maintenance ends a run.
+// went on) without counting as down; Up or Maintenance ends a run. A run followed by
+// nothing but NoData up to now is ongoing: nobody saw it end (the current minute, not
+// yet recorded, or no snapshotter since), and an end it did not have is never claimed.
 func incidents(start, nowMin time.Time, n int, at func(int) State, notes map[string]Note) []Incident {
 	out := []Incident{}
-	add := func(first, last int) {
+	add := func(first, last int, open bool) {
 		inc := Incident{StartedAt: start.Add(time.Duration(first) * time.Minute), Updates: []Update{}}
 		inc.ID = inc.StartedAt.Format(IDLayout)
 		end := nowMin.Add(time.Minute)
-		if last == n-1 {
+		if open {
 			inc.Ongoing = true
 		} else {
 			e := start.Add(time.Duration(last+1) * time.Minute)
@@ -127,13 +129,13 @@ func incidents(start, nowMin time.Time, n int, at func(int) State, notes map[str
 			last = i
 		case Up, Maintenance:
 			if first >= 0 {
-				add(first, last)
+				add(first, last, false)
 				first = -1
 			}
 		}
 	}
 	if first >= 0 {
-		add(first, last)
+		add(first, last, true)
 	}
 	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 		out[i], out[j] = out[j], out[i]

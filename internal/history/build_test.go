@@ -94,8 +94,11 @@ func TestBuild(t *testing.T) {
 			[4]int{7, 3, 0, 745}, [4]string{"70", "70", "70", "70"}, []string{"12:29-12:31 2", "12:25-12:26 1"}},
 		{"no data between downs joins them, not counted as down", []run{{U, 1}, {D, 2}, {N, 3}, {D, 2}, {U, 1}},
 			[4]int{2, 4, 0, 749}, [4]string{"33.33", "33.33", "33.33", "33.33"}, []string{"12:27-12:34 7"}},
-		{"no data ending a run closes it", []run{{U, 1}, {D, 2}, {N, 3}},
-			[4]int{1, 2, 0, 752}, [4]string{"33.33", "33.33", "33.33", "33.33"}, []string{"12:30-12:32 2"}},
+		// Nobody saw it end: the current minute not recorded yet, or no snapshotter since.
+		{"no data up to now keeps a run open", []run{{U, 1}, {D, 2}, {N, 3}},
+			[4]int{1, 2, 0, 752}, [4]string{"33.33", "33.33", "33.33", "33.33"}, []string{"12:30- 5 ongoing"}},
+		{"no data then up closes a run after its last down minute", []run{{U, 1}, {D, 2}, {N, 3}, {U, 1}},
+			[4]int{2, 2, 0, 751}, [4]string{"50", "50", "50", "50"}, []string{"12:29-12:31 2"}},
 		{"maintenance left out", []run{{U, 6}, {M, 10}},
 			[4]int{6, 0, 10, 739}, [4]string{"100", "100", "100", "100"}, nil},
 		{"maintenance ends a run", []run{{D, 2}, {M, 3}, {D, 1}, {U, 1}},
