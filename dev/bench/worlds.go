@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
@@ -67,6 +69,12 @@ func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, 
 		if err := s.MariaDB.CreateDB(ctx, "tz_"+id, seed); err != nil {
 			return err
 		}
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: s.Redis.Addr()})
+	defer rdb.Close()
+	perWorld, err := fillHistory(ctx, rdb, ids, time.Now())
+	if err != nil {
+		return err
 	}
 	if err := s.StartSnapshotter(); err != nil {
 		return err
@@ -128,6 +136,12 @@ func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, 
 		(cpu1-cpu0)/intervals, 100*(cpu1-cpu0)/time.Since(start).Seconds(), intervals)
 	fmt.Fprintf(stdout, "  snapshotter RSS: %.1f MB now, %.1f MB peak\n", float64(rss(pid, "VmRSS:"))/1e6, float64(peakRSS(pid))/1e6)
 	fmt.Fprintf(stdout, "  files in STATUS_DIR: %d (%.1f per world)\n", files, float64(files)/float64(n))
+	builds, err := historyBuild(ctx, s.Env["SNAPSHOTTER_ADDR"], 5, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  history: 90 days a world, %d B of Redis per world (MEMORY USAGE); a pass reading and building all %d worlds' documents: median %.1f ms [%.1f-%.1f] over %d passes\n",
+		perWorld, n, builds[len(builds)/2], builds[0], builds[len(builds)-1], len(builds))
 
 	paths := []path{
 		{name: "1 ceiling: bare try_files+expires", url: bare.url},
