@@ -16,6 +16,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"statusedge/internal/statuspage/schematest"
+
 	"statusedge/nginx"
 )
 
@@ -35,25 +37,10 @@ func schemaOf() map[string]string {
 // compile compiles the schema of every document, by path.
 func compile(t *testing.T) map[string]*jsonschema.Schema {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	out := map[string]*jsonschema.Schema{}
-	for path, name := range schemaOf() {
-		s, err := c.Compile(filepath.Join("schema", name+".schema.json"))
-		if err != nil {
-			t.Fatalf("compile schema %s: %v", name, err)
-		}
-		out[path] = s
-	}
-	return out
+	return schematest.Schemas(t, "schema", slices.Collect(maps.Keys(schemaOf()))...)
 }
 
-func validate(s *jsonschema.Schema, body []byte) error {
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("parse: %w", err)
-	}
-	return s.Validate(v)
-}
+func validate(s *jsonschema.Schema, body []byte) error { return schematest.Validate(s, body) }
 
 // TestDocumentsValidate: the five documents of each situation validate against the
 // schemas, and summary.json is its golden sample in testdata.

@@ -19,6 +19,8 @@ import (
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/history"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/statuspage"
+	"statusedge/internal/statuspage/schematest"
 )
 
 // hooks stands in for Discord: it keeps every message's text.
@@ -125,6 +127,38 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 		}
 		return json.Unmarshal(body, v)
 	}
+	// The Statuspage documents, each checked against its schema, and the roll-up and
+	// the unresolved incidents summary.json says.
+	docSchemas := schematest.Schemas(t, filepath.Join(harnesstest.ModuleRoot(t), "internal", "statuspage", "schema"),
+		statuspage.StatusPath, statuspage.SummaryPath, statuspage.ComponentsPath, statuspage.IncidentsPath, statuspage.MaintenancesPath)
+	statuspageSays := func(indicator string, unresolved int) {
+		t.Helper()
+		harnesstest.Eventually(t, 30*time.Second, harnesstest.Every(time.Second, "the Statuspage documents"), func(context.Context) error {
+			for doc, schema := range docSchemas {
+				resp, body, _, err := harnesstest.Send(c, http.MethodGet, s.PublicURL()+"/"+doc+".json", nil)
+				if err != nil {
+					return err
+				}
+				if resp.StatusCode != http.StatusOK {
+					return fmt.Errorf("GET /%s.json: %s", doc, resp.Status)
+				}
+				if err := schematest.Validate(schema, body); err != nil {
+					t.Fatalf("/%s.json does not validate: %v\n%s", doc, err, body)
+				}
+			}
+			var sum struct {
+				Status    struct{ Indicator string }
+				Incidents []struct{ Name string }
+			}
+			if err := getJSON("/"+statuspage.SummaryPath+".json", &sum); err != nil {
+				return err
+			}
+			if sum.Status.Indicator != indicator || len(sum.Incidents) != unresolved {
+				return fmt.Errorf("summary.json: indicator %q with %d unresolved incidents, want %q with %d", sum.Status.Indicator, len(sum.Incidents), indicator, unresolved)
+			}
+			return nil
+		})
+	}
 	status := func(id string) (snapshot.Snapshot, error) {
 		var raw json.RawMessage
 		if err := getJSON("/api/worlds/"+id+"/status.json", &raw); err != nil {
@@ -144,6 +178,7 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 			return nil
 		})
 	}
+	statuspageSays("none", 0)
 	before, err := s.MariaDB.Selects(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -172,6 +207,7 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 		return nil
 	})
 
+	statuspageSays("maintenance", 0)
 	for _, g := range games {
 		g.Close()
 	}
@@ -189,6 +225,7 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 		}
 		return nil
 	})
+	statuspageSays("major", 1) // one of two worlds down, the other in maintenance
 	// Three minutes down, by the wall clock: what the record counts is minutes.
 	time.Sleep(time.Until(closed.Add(3 * time.Minute)))
 	for _, g := range games {
@@ -243,6 +280,7 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 		}
 		return nil
 	})
+	statuspageSays("none", 0)
 	if n := hooksOf["planned"].count("offline"); n != 0 {
 		t.Errorf("planned's webhook heard offline %d times: %q", n, hooksOf["planned"].all())
 	}
