@@ -213,7 +213,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	c.WorldsFile = e.value(WorldsEnv)
-	if c.PageName, c.PageURL, err = loadPage(e); err != nil {
+	if c.PageName, c.PageURL, err = loadPage(e, c.PublicAddr); err != nil {
 		return Config{}, err
 	}
 	// nginx resolves a relative root under its own prefix, the programs under their
@@ -373,18 +373,17 @@ func (c Config) ProbeCapsMaxAge() bool { return c.Probing || c.WorldsFile != "" 
 func (c Config) RedisAddr() string { return c.Redis.String() }
 
 // loadPage reads STATUS_PAGE_NAME (1 to 100 printable characters) and STATUS_PAGE_URL
-// (empty, or an absolute http or https URL).
-func loadPage(e getter) (name, pageURL string, err error) {
+// (an absolute http or https URL; by default nginx's own address, PUBLIC_ADDR: every
+// Statuspage document names its page by a URL, and links to incidents from it).
+func loadPage(e getter, publicAddr string) (name, pageURL string, err error) {
 	name = e.get("STATUS_PAGE_NAME", DefaultPageName)
 	if n := utf8.RuneCountInString(name); n > 100 || strings.IndexFunc(name, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
 		return "", "", fmt.Errorf("STATUS_PAGE_NAME=%q: want 1 to 100 printable characters", name)
 	}
-	pageURL = e.value("STATUS_PAGE_URL")
-	if pageURL != "" {
-		u, err := url.Parse(pageURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", "", fmt.Errorf("STATUS_PAGE_URL=%q: want an absolute http or https URL, or nothing", pageURL)
-		}
+	pageURL = strings.TrimRight(e.get("STATUS_PAGE_URL", "http://"+publicAddr), "/")
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", "", fmt.Errorf("STATUS_PAGE_URL=%q: want an absolute http or https URL", pageURL)
 	}
 	return name, pageURL, nil
 }

@@ -43,6 +43,10 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{map[string]string{"ORIGIN_ADDR": "8091"}, "ORIGIN_ADDR"},
 		{map[string]string{"DB_PASSWORD_FILE": "/nonexistent/secret"}, "DB_PASSWORD_FILE"},
 		{map[string]string{"STATUS_LEASE": "0"}, "STATUS_LEASE"},
+		{map[string]string{"STATUS_PAGE_URL": "status.example.com"}, "STATUS_PAGE_URL"},
+		{map[string]string{"STATUS_PAGE_URL": "ftp://status.example.com"}, "STATUS_PAGE_URL"},
+		{map[string]string{"STATUS_PAGE_NAME": strings.Repeat("x", 101)}, "STATUS_PAGE_NAME"},
+		{map[string]string{"STATUS_PAGE_NAME": "line\nbreak"}, "STATUS_PAGE_NAME"},
 		{map[string]string{"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379"}, "REDIS_MASTER_NAME"},
 		{map[string]string{"REDIS_CLUSTER_ADDRS": "nohost"}, "REDIS_CLUSTER_ADDRS"},
 	}
@@ -190,7 +194,7 @@ func TestNamesAreRead(t *testing.T) {
 		"DB_PASSWORD_FILE": pw, "STATUS_LEASE": "7",
 		"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379", "REDIS_CLUSTER_ADDRS": "10.0.0.1:7000,10.0.0.2:7000",
 		"GAME_SERVER_ADDR": "h:1", "GAME_SERVER_PROBE": "banner", "STATUS_PROBE_INTERVAL": "30", "STATUS_PROBE_TIMEOUT": "2",
-		"STATUS_PROBE_FAILURES": "3"}
+		"STATUS_PROBE_FAILURES": "3", "STATUS_PAGE_URL": "https://status.example.com"}
 	// Variables that mean something only with a partner.
 	partners := map[string]map[string]string{
 		"REDIS_SENTINEL_ADDRS":    {"REDIS_MASTER_NAME": "m"},
