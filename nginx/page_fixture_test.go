@@ -206,12 +206,12 @@ func singleSite(t *testing.T, s *snapshot.Snapshot, status string, active, next 
 	return w
 }
 
-// openAt opens url at width (mobile emulation below 600 px) and waits for state and for
+// openAt opens url at width (a phone, with mobile emulation, below 480 px) and waits for state and for
 // the history section (or its "no history yet").
 func openAt(t *testing.T, tab context.Context, url string, width int64, state string) {
 	t.Helper()
 	vp := chromedp.EmulateViewport(width, 900)
-	if width < 600 {
+	if width < 480 {
 		vp = chromedp.EmulateViewport(width, 780, chromedp.EmulateMobile)
 	}
 	if err := chromedp.Do(tab, vp, chromedp.Navigate(url)); err != nil {

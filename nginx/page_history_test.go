@@ -239,3 +239,83 @@ func fitsPhone(t *testing.T, tab context.Context) {
 		t.Errorf("at 360 px %d uptime figures overflow their column", n)
 	}
 }
+
+// TestStatusPageWorldsHistory: with three worlds each card has its own history, compact:
+// the uptime figures, 90 days in two rows, the two newest incidents and how many more,
+// since when an offline world is down, the next window; a world without a history
+// document says "no history yet"; one legend for all. English at 1280 px, Russian at 360.
+func TestStatusPageWorldsHistory(t *testing.T) {
+	now := time.Now()
+	w := threeWorlds(t, now)
+	x1, x50 := mixedHistory(now, 0), mixedHistory(now, 47*time.Minute)
+	loc := visitorLoc(t)
+	for _, tt := range []struct {
+		tx    historyTexts
+		width int64
+		more  string
+	}{
+		{englishTexts(), 1280, "2 earlier incidents not shown"},
+		{russianTexts(), 360, "Не показано более ранних инцидентов: 2"},
+	} {
+		tx := tt.tx
+		t.Run(tx.lang, func(t *testing.T) {
+			tab := browser(t, tx.lang)
+			inVisitorZone(t, tab)
+			viewWorlds(t, tab, w.url+"/", tt.width, "x1", "x50", "pvp-season")
+			for k, v := range map[string]*float64{"24h": x1.Uptime.H24, "7d": x1.Uptime.D7, "30d": x1.Uptime.D30, "90d": x1.Uptime.D90} {
+				if got := seen(t, tab, "#world-x1 .uptime-"+k+" dd"); got != pctText(*v, tx.lang) {
+					t.Errorf("x1 uptime %s = %q, want %q", k, got, pctText(*v, tx.lang))
+				}
+			}
+			for _, id := range []string{"x1", "x50"} {
+				if n := eval[int](t, tab, `document.querySelectorAll("#world-`+id+` .bar .day").length`); n != 90 {
+					t.Errorf("%s: %d days, want 90", id, n)
+				}
+				if n := eval[int](t, tab, `document.querySelectorAll("#world-`+id+` .incident").length`); n != 2 {
+					t.Errorf("%s: %d incidents shown, want the two newest", id, n)
+				}
+				if got := seen(t, tab, "#world-"+id+" .next"); !strings.HasPrefix(got, tx.planned) || !strings.Contains(got, clockIn(nextWeekly(now).From, loc, tx.lang)) {
+					t.Errorf("%s next window = %q", id, got)
+				}
+			}
+			if got := seen(t, tab, "#world-x1 .more"); got != tt.more {
+				t.Errorf("x1 more = %q, want %q", got, tt.more)
+			}
+			if got := seen(t, tab, "#world-x1 .since"); got != "" {
+				t.Errorf("online x1 says since %q", got)
+			}
+			start := x50.Incidents[0].StartedAt
+			if got := seen(t, tab, "#world-x50 .since"); !strings.Contains(got, clockIn(start, loc, tx.lang)) || !strings.HasSuffix(got, "(47"+tx.minutes+")") {
+				t.Errorf("x50 since = %q, want %s and (47%s)", got, clockIn(start, loc, tx.lang), tx.minutes)
+			}
+			if got := seen(t, tab, "#world-x50 .incident .title"); got != say(tx, x50.Incidents[0].Title.EN, x50.Incidents[0].Title.RU) {
+				t.Errorf("x50 newest incident = %q", got)
+			}
+			if got := eval[string](t, tab, `document.querySelector("#world-x50 .incident").dataset.ongoing`); got != "true" {
+				t.Errorf("x50 newest incident ongoing = %q", got)
+			}
+			if got := seen(t, tab, "#world-pvp-season .no-history"); got != say(tx, "No history yet.", "Истории пока нет.") {
+				t.Errorf("pvp-season without a history = %q", got)
+			}
+			if got := seen(t, tab, "#world-pvp-season .next"); got != "" {
+				t.Errorf("stale pvp-season announces %q", got)
+			}
+			if n := eval[int](t, tab, `document.querySelectorAll("#worlds-legend li").length`); n != 7 {
+				t.Errorf("legend has %d entries, want 7", n)
+			}
+			if n := eval[int](t, tab, `document.querySelectorAll(".card .legend").length`); n != 0 {
+				t.Errorf("%d legends in the cards, want the one above them", n)
+			}
+			day20 := `#world-x50 .bar .day[data-date="` + dayAgo(now, 20) + `"]`
+			if err := chromedp.Do(tab, chromedp.Focus(day20)); err != nil {
+				t.Fatal(err)
+			}
+			if tip := strings.Split(seen(t, tab, "#world-x50 .tip"), "\n"); len(tip) != 3 || tip[1] != tx.uptime+pctText(79.16, tx.lang) || tip[2] != tx.down+"5"+tx.hours {
+				t.Errorf("x50 tooltip of 20 days ago = %q", tip)
+			}
+			if tt.width < 600 {
+				fitsPhone(t, tab)
+			}
+		})
+	}
+}
