@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -143,6 +144,16 @@ func TestStatusPageHistory(t *testing.T) {
 			}
 			if got := strings.Split(seen(t, tab, "main .tip"), "\n"); len(got) != 3 || got[1] != tx.maintOnly || got[2] != tx.maint+"2"+tx.hours {
 				t.Errorf("tooltip of a maintenance day = %q, want %q, %q", got, tx.maintOnly, tx.maint+"2"+tx.hours)
+			}
+
+			// Hovering shows the day under the pointer.
+			day20 := `main .bar .day[data-date="` + dayAgo(now, 20) + `"]`
+			xy := eval[[2]float64](t, tab, `(r => [r.left + r.width / 2, r.top + r.height / 2])(document.querySelector(`+jsString(day20)+`).getBoundingClientRect())`)
+			if err := chromedp.Do(tab, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, xy[0], xy[1])); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Split(seen(t, tab, "main .tip"), "\n"); len(got) != 3 || got[1] != tx.uptime+pctText(79.16, tx.lang) || got[2] != tx.down+"5"+tx.hours {
+				t.Errorf("tooltip under the pointer on 20 days ago = %q, want %s, %s", got, tx.uptime+pctText(79.16, tx.lang), tx.down+"5"+tx.hours)
 			}
 
 			// For screen readers: the sentence, the bar's name, one label per cell.
