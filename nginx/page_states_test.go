@@ -262,3 +262,56 @@ func TestStatusPageLanguageSwitch(t *testing.T) {
 		t.Errorf("remembered language = %q, want en", got)
 	}
 }
+
+// TestStatusPageWorldsMaintenance: a world whose status document says maintenance (its
+// index entry says only online: false) is a blue card with the banner, counted neither
+// online nor stale, and said apart under the summary. Beside it a world whose history
+// has no minute recorded yet: "—" for every uptime, grey days, no incidents.
+func TestStatusPageWorldsMaintenance(t *testing.T) {
+	now := time.Now()
+	w := startWorldsSite(t)
+	w.world(t, "x1", "Classic x1", "Классика x1", worldSnap(time.Minute, true, 3, rates()))
+	empty := history.Document{GeneratedAt: now, Days: mixedDays(now, 0), Incidents: []history.Incident{}}
+	for i := range empty.Days {
+		empty.Days[i] = history.Day{Date: empty.Days[i].Date, NoData: 1440}
+	}
+	w.publishHistory(t, "api/worlds/x1/history", empty)
+	win, h := maintenanceNow(now)
+	s := worldSnap(time.Minute, false, -1, rates())
+	l := snapshot.WorldLayout("x50")
+	w.publishStatus(t, l, *s, statusDoc(t, *s, "maintenance", &win, nil))
+	w.publishHistory(t, "api/worlds/x50/history", h)
+	w.index = append(w.index, indexEntry{ID: "x50", Name: map[string]string{"en": "Fast x50", "ru": "Быстрый x50"}, StatusURL: l.StatusURL(),
+		Online: &s.Online, UpdatedAt: &s.UpdatedAt, FreshUntil: &s.FreshUntil, CheckedAt: &s.CheckedAt})
+	w.publishIndex(t)
+	tab := browser(t, "en-US")
+	inVisitorZone(t, tab)
+	viewWorlds(t, tab, w.url+"/", 1280, "x1", "x50")
+	waitShown(t, tab, `#world-x50[data-state="maintenance"]`)
+	for sel, want := range map[string]string{
+		"#summary":                    "1 of 2 worlds online",
+		"#summary-maint":              "1 world in maintenance",
+		"#summary-stale":              "",
+		"#world-x50 .state":           "Maintenance",
+		"#world-x50 .banner strong":   "Maintenance in progress",
+		"#world-x50 .banner .message": win.Message.EN,
+		"#world-x50 .banner .until":   "Until " + clockIn(win.Until, visitorLoc(t), "en"),
+		"#world-x50 .since":           "",
+		"#world-x1 .banner":           "",
+		"#world-x1 .uptimes":          "24 hours\n—\n7 days\n—\n30 days\n—\n90 days\n—",
+		"#world-x1 .quiet":            "No incidents in the last 90 days.",
+	} {
+		if got := seen(t, tab, sel); got != want {
+			t.Errorf("%s = %q, want %q", sel, got, want)
+		}
+	}
+	if got := eval[string](t, tab, `document.querySelector("#world-x1 .uptime-24h dd").getAttribute("aria-label")`); got != "No data" {
+		t.Errorf("a null uptime's label = %q, want No data", got)
+	}
+	if n := eval[int](t, tab, `document.querySelectorAll("#world-x1 .bar .day.none").length`); n != 90 {
+		t.Errorf("%d grey days, want 90", n)
+	}
+	if got := eval[string](t, tab, `getComputedStyle(document.querySelector("#world-x50 .state"), "::before").backgroundColor`); got != "rgb(76, 141, 255)" {
+		t.Errorf("maintenance light = %s, want blue", got)
+	}
+}
