@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -104,15 +103,6 @@ func TestStatusPageShowsSeededValues(t *testing.T) {
 	}
 	if stale, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.dataset.stale`)); stale != "false" {
 		t.Errorf("fresh snapshot shown as stale")
-	}
-	if path := os.Getenv("STATUSEDGE_SCREENSHOT"); path != "" {
-		png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

@@ -39,6 +39,7 @@ type indexEntry struct {
 	FreshUntil *time.Time        `json:"fresh_until"`
 	CheckedAt  *time.Time        `json:"checked_at"`
 	StatusURL  string            `json:"status_url"`
+	HistoryURL string            `json:"history_url,omitempty"` // the page derives it from the id without
 }
 
 func startWorldsSite(t *testing.T) *worldsSite {
@@ -103,18 +104,23 @@ func worldSnap(age time.Duration, online bool, players int64, rates snapshot.Rat
 
 // threeWorlds publishes x1 online, x50 offline (the probe's verdict, current) and
 // pvp-season stale (read 20 minutes ago, online then: its window ended 5 minutes ago).
-func threeWorlds(t *testing.T) *worldsSite {
+// x1 has 90 days of mixed history (its index entry names it), x50 the same with an
+// ongoing incident of 47 minutes (found by its id), pvp-season none yet.
+func threeWorlds(t *testing.T, now time.Time) *worldsSite {
 	t.Helper()
 	w := startWorldsSite(t)
 	w.world(t, "x1", "Classic x1", "Классика x1", worldSnap(2*time.Minute, true, 3, snapshot.Rates{Exp: 1, PvP: 1, PvE: 1, ColorMob: 1, Skill: 1}))
 	w.world(t, "x50", "Fast x50", "Быстрый x50", worldSnap(4*time.Minute, false, 0, snapshot.Rates{Exp: 50, PvP: 2, PvE: 25, ColorMob: 5, Skill: 10}))
 	w.world(t, "pvp-season", "PvP season", "PvP-сезон", worldSnap(20*time.Minute, true, 7, snapshot.Rates{Exp: 5, PvP: 3, PvE: 1.5, ColorMob: 1, Skill: 2.5}))
+	w.index[0].HistoryURL = "/api/worlds/x1/history.json"
+	w.publishHistory(t, "api/worlds/x1/history", mixedHistory(now, 0))
+	w.publishHistory(t, "api/worlds/x50/history", mixedHistory(now, 47*time.Minute))
 	w.publishIndex(t)
 	return w
 }
 
 // viewWorlds opens the page at a width (mobile emulation below 600 px) and waits until
-// every world with a status document shows its rates.
+// every world with a status document shows its rates and its history (or "no history yet").
 func viewWorlds(t *testing.T, tab context.Context, url string, width int64, rated ...string) {
 	t.Helper()
 	vp := chromedp.EmulateViewport(width, 720)
@@ -128,7 +134,7 @@ func viewWorlds(t *testing.T, tab context.Context, url string, width int64, rate
 	defer cancel()
 	waits := []chromedp.Action[chromedp.Void]{chromedp.WaitVisible(`body[data-view="worlds"][data-state="ready"] #cards .card`)}
 	for _, id := range rated {
-		waits = append(waits, chromedp.WaitVisible(`#world-`+id+` .rate-exp`))
+		waits = append(waits, chromedp.WaitVisible(`#world-`+id+` .rate-exp`), chromedp.WaitVisible(`#world-`+id+` .history`))
 	}
 	if err := chromedp.Do(ctx, waits...); err != nil {
 		got, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.body.outerHTML`))
@@ -167,7 +173,7 @@ func screenshot(t *testing.T, tab context.Context, name string) {
 // rates and age, under "1 of 3 worlds online": online counts only worlds whose status is
 // current. In English and Russian, three columns at 1280 px and one at 360 px.
 func TestStatusPageWorlds(t *testing.T) {
-	w := threeWorlds(t)
+	w := threeWorlds(t, time.Now())
 	type card struct{ name, state, text, players, exp string }
 	for _, tt := range []struct {
 		lang, file       string
