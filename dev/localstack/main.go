@@ -132,7 +132,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		s.Stop()
 		fmt.Fprintln(stdout, "stopped.")
 	}()
-	printURLs(stdout, s, *dir, worlds, worldsFile)
+	printURLs(stdout, s, *dir, *bin, worlds, worldsFile)
 	if worlds != nil {
 		printToggles(stdout, worlds)
 	} else if game != nil {
@@ -174,7 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 // printURLs prints where everything is; with worlds, the index and each world's status
 // instead of the one world's status, badge and status.json.
-func printURLs(w io.Writer, s *stack.Stack, dir string, worlds []*demoWorld, worldsFile string) {
+func printURLs(w io.Writer, s *stack.Stack, dir, bin string, worlds []*demoWorld, worldsFile string) {
 	pub, snap := s.PublicURL(), "http://"+s.Env["SNAPSHOTTER_ADDR"]
 	db := s.Env["DB_HOST"] + ":" + s.Env["DB_PORT"] + "/" + s.Env["DB_NAME"] + " (user " + s.Env["DB_USER"] + ")"
 	if s.MariaDB != nil {
@@ -191,7 +191,12 @@ func printURLs(w io.Writer, s *stack.Stack, dir string, worlds []*demoWorld, wor
 			rows = append(rows, [2]string{d.id, pub + snapshot.WorldLayout(d.id).StatusURL()})
 		}
 	}
-	rows = append(rows, [2]string{"ops debug", pub + "/api/server/status/debug"})
+	hist := snapshot.Legacy().HistoryURL()
+	if worlds != nil {
+		hist = snapshot.WorldLayout(worlds[0].id).HistoryURL()
+	}
+	rows = append(rows, [2]string{"history (JSON)", pub + hist}, [2]string{"Statuspage API", pub + "/api/v2/summary.json"},
+		[2]string{"ops debug", pub + "/api/server/status/debug"})
 	if worlds == nil {
 		rows = append(rows, [2]string{"origin", s.OriginURL() + "/server/status"})
 	}
@@ -215,6 +220,15 @@ func printURLs(w io.Writer, s *stack.Stack, dir string, worlds []*demoWorld, wor
 	for _, r := range rows {
 		fmt.Fprintf(&b, "  %-20s %s\n", r[0], r[1])
 	}
+	// The operator's commands run against this stack's Redis (and worlds file).
+	env := "REDIS_URL=" + s.Env["REDIS_URL"]
+	world := ""
+	if worlds != nil {
+		env += " STATUS_WORLDS_FILE=" + worldsFile
+		world = " -world " + worlds[0].id
+	}
+	fmt.Fprintf(&b, "\nPlanned maintenance from now until a time (HH:MM, local), and a note on the ongoing incident:\n  %s %s/snapshotter maintenance start%s -until HH:MM -message-en 'Restart' -message-ru 'Перезапуск'\n  %s %s/snapshotter incident note%s -message-en 'Looking into it' -message-ru 'Разбираемся'\n",
+		env, bin, world, env, bin, world)
 	b.WriteString("\nCtrl-C stops everything.")
 	fmt.Fprintln(w, b.String())
 }
