@@ -193,7 +193,6 @@ func Parse(data []byte) (Snapshot, error) {
 		CheckedAt    time.Time           `json:"checked_at"`
 		Seq          int64               `json:"seq"`
 		Probe        []ProbeTarget       `json:"probe"`
-		Status       string              `json:"status"`
 		Maintenance  *maintenance.Window `json:"maintenance"`
 		Next         *maintenance.Window `json:"next_maintenance"`
 		Meta         map[string]string   `json:"_meta"`
@@ -224,13 +223,9 @@ func Parse(data []byte) (Snapshot, error) {
 	if s.Probe == nil {
 		s.Probe = []ProbeTarget{}
 	}
-	// A snapshot written before status existed, or with a status that contradicts its
-	// own fields, reads as its fields say.
-	s = s.WithPlan(raw.Maintenance, raw.Next)
-	if raw.Status != "" && raw.Status != s.Status {
-		return Snapshot{}, fmt.Errorf("parse snapshot: status %q contradicts online and maintenance", raw.Status)
-	}
-	return s, nil
+	// status is derived, never taken: a snapshot written before it existed, or whose
+	// status contradicts its fields, reads as its fields say (and is written so again).
+	return s.WithPlan(raw.Maintenance, raw.Next), nil
 }
 
 // Fresh reports whether the snapshot may still be presented as current at now.
