@@ -1,10 +1,8 @@
 package maintenance
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"reflect"
@@ -17,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"statusedge/internal/yamlfile"
 )
 
 // Env names the maintenance file.
@@ -97,35 +97,13 @@ func schedules(worlds []string) map[string]Schedule {
 }
 
 func parse(data []byte, worlds []string) (map[string]Schedule, error) {
-	// Read twice, as internal/worlds does: into a node tree, to tell a file that is not
-	// YAML from a wrong one and to find the window a decoding error's line is in, then
-	// into the structs with KnownFields.
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty; want a mapping holding windows: (a list, [] for none)")
-		}
-		return nil, fmt.Errorf("not YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	var next yaml.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		if err == nil {
-			return nil, errors.New("holds more than one YAML document (---); want one")
-		}
-		return nil, fmt.Errorf("not YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
-		return nil, errors.New("not a maintenance file; want a mapping holding windows: (a list)")
-	}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
 	var f fileYAML
-	if err := strict.Decode(&f); err != nil {
-		if te := (*yaml.TypeError)(nil); errors.As(err, &te) && len(te.Errors) > 0 {
-			return nil, typeError(te.Errors[0], root.Content[0])
-		}
-		return nil, fmt.Errorf("not YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	top, err := yamlfile.Decode(data, "maintenance file", "a mapping holding windows: (a list, [] for none)", &f)
+	if te := (*yaml.TypeError)(nil); errors.As(err, &te) {
+		return nil, typeError(te.Errors[0], top)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if len(f.Windows) > maxWindows {
 		return nil, fmt.Errorf("windows: %d listed, at most %d", len(f.Windows), maxWindows)

@@ -82,7 +82,7 @@ func TestLoadFileErrors(t *testing.T) {
 	}{
 		{"empty", "", worlds, "empty; want a mapping holding windows: (a list, [] for none)"},
 		{"not yaml", "windows: [", worlds, "not YAML: line 1: did not find expected node content"},
-		{"not a mapping", "- a\n", worlds, "not a maintenance file; want a mapping holding windows: (a list)"},
+		{"not a mapping", "- a\n", worlds, "not a maintenance file; want a mapping holding windows: (a list, [] for none)"},
 		{"two documents", "windows: []\n---\nwindows: []\n", worlds, "holds more than one YAML document (---); want one"},
 		{"unknown top key", "window: []\n", worlds, `unknown key "window" (line 1); want windows`},
 		{"unknown window key", "windows:\n  - {at: \"04:00\", duration: 2h, time_zone: UTC, " + msg + "}\n  - {weekday: [monday]}\n", worlds,

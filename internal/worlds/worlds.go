@@ -7,10 +7,8 @@
 package worlds
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"reflect"
@@ -22,6 +20,8 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"go.yaml.in/yaml/v3"
+
+	"statusedge/internal/yamlfile"
 
 	"statusedge/internal/config"
 	"statusedge/internal/envvar"
@@ -163,35 +163,13 @@ func Parse(name string, data []byte, base config.Config) ([]World, error) {
 }
 
 func parse(data []byte, base config.Config) ([]World, error) {
-	// The file is read twice: into a node tree, to tell a file that is not YAML from a
-	// wrong one and to find which world a decoding error's line falls in, then into the
-	// structs with KnownFields.
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty; want a mapping holding worlds: (a list)")
-		}
-		return nil, fmt.Errorf("not YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	var next yaml.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		if err == nil {
-			return nil, errors.New("holds more than one YAML document (---); want one")
-		}
-		return nil, fmt.Errorf("not YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
-		return nil, errors.New("not a worlds file; want a mapping holding worlds: (a list)")
-	}
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
 	var f fileYAML
-	if err := strict.Decode(&f); err != nil {
-		if te := (*yaml.TypeError)(nil); errors.As(err, &te) && len(te.Errors) > 0 {
-			return nil, typeError(te.Errors[0], root.Content[0])
-		}
-		return nil, fmt.Errorf("not YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	top, err := yamlfile.Decode(data, "worlds file", "a mapping holding worlds: (a list)", &f)
+	if te := (*yaml.TypeError)(nil); errors.As(err, &te) {
+		return nil, typeError(te.Errors[0], top)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if len(f.Worlds) == 0 {
 		return nil, errors.New("worlds: empty or missing; list at least one world")
