@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -33,10 +32,6 @@ const (
 
 var (
 	atRule = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])$`)
-
-	// The shape of yaml's decoding errors (go.yaml.in/yaml/v3's decode.go).
-	yamlLine    = regexp.MustCompile(`^line (\d+): (.*)$`)
-	yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
 )
 
 // The file's shape, decoded with KnownFields so that a typo in a key is refused, not
@@ -305,46 +300,12 @@ func checkText(t Text) (Text, error) {
 // type maintenance.windowYAML") into one that names the window and the field. doc is the
 // file's top mapping.
 func typeError(msg string, doc *yaml.Node) error {
-	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
-	what := fmt.Sprintf("%s (line %d)", msg, line)
-	if m := yamlUnknown.FindStringSubmatch(msg); m != nil {
-		section, keys := sectionOf(m[2])
-		what = fmt.Sprintf("unknown key %q (line %d); want %s", m[1], line, keys)
-		if section != "" {
-			what = section + ": " + what
-		}
-	}
+	line, what, _ := yamlfile.Explain(msg, []yamlfile.Section{{V: fileYAML{}}, {V: windowYAML{}}, {Name: "message", V: Text{}}},
+		"deploy/maintenance.example.yml", false)
 	if i := windowAt(doc, line); i >= 0 {
 		return fmt.Errorf("window #%d: %s", i+1, what)
 	}
 	return errors.New(what)
-}
-
-// sectionOf names the part of the file a decoded type is, and the keys it takes.
-func sectionOf(typeName string) (section, keys string) {
-	for _, s := range []struct {
-		name string
-		v    any
-	}{{"", fileYAML{}}, {"", windowYAML{}}, {"message", Text{}}} {
-		t := reflect.TypeOf(s.v)
-		if t.String() != typeName {
-			continue
-		}
-		var names []string
-		for f := range t.Fields() {
-			tag := f.Tag.Get("yaml")
-			if tag == "" {
-				tag = f.Tag.Get("json") // Text: yaml reads its fields by their lowercased names, as its json tags
-			}
-			names = append(names, strings.Split(tag, ",")[0])
-		}
-		return s.name, strings.Join(names, ", ")
-	}
-	return "", "a key of the documented shape (deploy/maintenance.example.yml)"
 }
 
 // windowAt is the index of the entry of windows: that holds line, or -1.

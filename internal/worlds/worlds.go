@@ -11,9 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -78,11 +76,6 @@ var (
 	idRule     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 	tableRule  = regexp.MustCompile(`^[A-Za-z0-9_]{1,64}$`)
 	schemaRule = regexp.MustCompile(`^[A-Za-z0-9_$-]{1,64}$`)
-
-	// The shape of yaml's decoding errors (go.yaml.in/yaml/v3's decode.go).
-	yamlQuoted  = regexp.MustCompile(" `[^`]*`")
-	yamlLine    = regexp.MustCompile(`^line (\d+): (.*)$`)
-	yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
 )
 
 // The file's shape. Each struct is decoded with KnownFields, so a key it does not list
@@ -322,25 +315,11 @@ func (g *gameServerYAML) apply(w *World, env probe.Config) error {
 // type worlds.databaseYAML") into one that names the world and the field. doc is the
 // file's top mapping.
 func typeError(msg string, doc *yaml.Node) error {
-	// yaml quotes up to 7 characters of a value it could not decode: maybe of a DSN.
-	msg = yamlQuoted.ReplaceAllString(msg, "")
-	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
-	what := fmt.Sprintf("%s (line %d)", msg, line)
-	topLevel := false
-	if m := yamlUnknown.FindStringSubmatch(msg); m != nil {
-		section, keys := sectionOf(m[2])
-		what = fmt.Sprintf("unknown key %q (line %d); want %s", m[1], line, keys)
-		if section != "" {
-			what = section + ": " + what
-		}
-		topLevel = m[2] == reflect.TypeFor[fileYAML]().String()
-	}
+	// A DSN or a webhook URL may be what yaml could not decode: no value is quoted.
+	line, what, top := yamlfile.Explain(msg, []yamlfile.Section{{V: fileYAML{}}, {V: worldYAML{}}, {Name: "name", V: Names{}},
+		{Name: "database", V: databaseYAML{}}, {Name: "game_server", V: gameServerYAML{}}}, "deploy/worlds.example.yml", true)
 	i, w := worldAt(doc, line)
-	if w == nil || topLevel {
+	if w == nil || top {
 		return errors.New(what)
 	}
 	id := ""
@@ -350,25 +329,6 @@ func typeError(msg string, doc *yaml.Node) error {
 		}
 	}
 	return fmt.Errorf("%s: %s", worldLabel(i, id), what)
-}
-
-// sectionOf names the part of the file a decoded type is, and the keys it takes.
-func sectionOf(typeName string) (section, keys string) {
-	for _, s := range []struct {
-		name string
-		v    any
-	}{{"", fileYAML{}}, {"", worldYAML{}}, {"name", Names{}}, {"database", databaseYAML{}}, {"game_server", gameServerYAML{}}} {
-		t := reflect.TypeOf(s.v)
-		if t.String() != typeName {
-			continue
-		}
-		var names []string
-		for f := range t.Fields() {
-			names = append(names, strings.Split(f.Tag.Get("yaml"), ",")[0])
-		}
-		return s.name, strings.Join(names, ", ")
-	}
-	return "", "a key of the documented shape (deploy/worlds.example.yml)"
 }
 
 // worldAt finds the entry of worlds: that holds line, and its index; nil when the line
