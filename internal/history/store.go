@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/maintenance"
+	"statusedge/internal/snapshot"
 )
 
 // Keep is how long the record is kept: a day's key lives until the end of its day plus
@@ -60,15 +61,7 @@ func NewStore(rdb redis.UniversalClient, k Keys) *Store {
 // by BITFIELD minute after minute, Redis over-allocates it (584 bytes a full day in
 // MEMORY USAGE, against 456). KEYS: day, fence. ARGV: token, minute of the day, state,
 // expiry (unix seconds).
-const recordScript = `
-local token = tonumber(ARGV[1])
-local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
-if token < fence then
-  return 0
-end
-if token > fence then
-  redis.call('SET', KEYS[2], ARGV[1])
-end
+const recordScript = snapshot.FenceLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('SET', KEYS[1], string.rep('\0', 360))
 end

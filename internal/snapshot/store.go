@@ -100,7 +100,16 @@ func (s *Store) Put(ctx context.Context, data []byte, ttl time.Duration) error {
 // putFencedScript writes the snapshot unless a bigger token exists, raises the fence to
 // the token it accepted, and announces the bytes. KEYS: status, fence. ARGV: token,
 // TTL seconds, data, channel.
-const putFencedScript = `
+const putFencedScript = FenceLua + `
+redis.call('SETEX', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[3])
+return 1
+`
+
+// FenceLua opens every fenced write's script (the snapshot's, a minute of history): a
+// token (ARGV[1]) below the world's fence (KEYS[2]) is refused with 0, a bigger one
+// raises the fence, so that once a newer leader wrote, no older one writes again.
+const FenceLua = `
 local token = tonumber(ARGV[1])
 local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
 if token < fence then
@@ -108,11 +117,7 @@ if token < fence then
 end
 if token > fence then
   redis.call('SET', KEYS[2], ARGV[1])
-end
-redis.call('SETEX', KEYS[1], ARGV[2], ARGV[3])
-redis.call('PUBLISH', ARGV[4], ARGV[3])
-return 1
-`
+end`
 
 // PutFenced stores data as server:status for ttl unless fenceKey holds a bigger token
 // than token (internal/lease issues the tokens and names the key, in server:status's
