@@ -105,8 +105,10 @@ func (h *historian) publish(ctx context.Context) {
 	h.mu.Lock()
 	h.took = time.Since(start)
 	h.mu.Unlock()
+	complete := true
 	for _, v := range views {
 		if !v.ok {
+			complete = false
 			continue // the last documents stand, and go stale on their own
 		}
 		l := v.w.setup.layout
@@ -119,6 +121,9 @@ func (h *historian) publish(ctx context.Context) {
 			b := history.UptimeBadge("uptime "+span, pct)
 			h.send(publish.Document{Path: l.UptimeDocs[i], Body: b, From: now, Until: now.Add(h.ttl), Modified: now, Stale: b}, b)
 		}
+	}
+	if !complete {
+		return // a world's incidents unread would vanish from the Statuspage documents
 	}
 	for path, body := range statuspage.Documents(statuspageInput(h.page, views, now)) {
 		h.send(publish.Document{Path: path, Body: body, From: now, Until: now.Add(h.ttl), Modified: now, Stale: body}, body)
