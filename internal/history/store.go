@@ -145,7 +145,10 @@ func cell(day string, m int) State {
 	return State(day[m/4]>>(6-2*(m%4))) & 3
 }
 
-// Notes reads every incident's note, by incident ID.
+// Notes reads every incident's note, by incident ID. A note that is not a Note's JSON
+// (written by hand, or by another program) is left out rather than failing the read:
+// one bad field would otherwise freeze every document built from the record, and
+// refuse every operator's note, until someone edited Redis by hand.
 func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	raw, err := s.rdb.HGetAll(ctx, s.keys.Notes).Result()
 	if err != nil {
@@ -153,17 +156,32 @@ func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	}
 	notes := make(map[string]Note, len(raw))
 	for id, v := range raw {
-		var n Note
-		if err := json.Unmarshal([]byte(v), &n); err != nil {
-			return nil, fmt.Errorf("read note %s: %w", id, err)
+		n, ok := decodeNote(v)
+		if ok {
+			notes[id] = n
 		}
-		if n.Updates == nil {
-			n.Updates = []Update{}
-		}
-		notes[id] = n
 	}
 	return notes, nil
 }
+
+// decodeNote is v as a Note (Updates [] rather than null); ok is false when v is not one.
+func decodeNote(v string) (n Note, ok bool) {
+	if err := json.Unmarshal([]byte(v), &n); err != nil {
+		return Note{Updates: []Update{}}, false
+	}
+	if n.Updates == nil {
+		n.Updates = []Update{}
+	}
+	return n, true
+}
+
+// MaxUpdates bounds an incident's updates: each is a paragraph of the public page and of
+// every history document, which a script posting in a loop would otherwise grow
+// without end.
+const MaxUpdates = 50
+
+// ErrTooManyUpdates is AddNote's error when the incident holds MaxUpdates updates.
+var ErrTooManyUpdates = fmt.Errorf("the incident holds %d updates, the most it takes", MaxUpdates)
 
 // AddNote sets (or replaces) the title of incident id when title is given and appends an
 // update saying msg at at when msg is given. It also drops the notes of incidents that
@@ -179,20 +197,16 @@ func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.
 		if err != nil {
 			return err
 		}
-		var n Note
-		if v, ok := old[id]; ok {
-			if err := json.Unmarshal([]byte(v), &n); err != nil {
-				return fmt.Errorf("note %s: %w", id, err)
-			}
-		}
+		// An unreadable note is replaced: writing a note is how an operator repairs it.
+		n, _ := decodeNote(old[id])
 		if title != nil {
 			t := *title
 			n.Title = &t
 		}
-		if n.Updates == nil {
-			n.Updates = []Update{}
-		}
 		if msg != nil {
+			if len(n.Updates) >= MaxUpdates {
+				return ErrTooManyUpdates
+			}
 			n.Updates = append(n.Updates, Update{At: at.UTC(), Message: *msg})
 		}
 		b, err := json.Marshal(n)

@@ -300,3 +300,63 @@ func TestLeaderChangeMidMinute(t *testing.T) {
 		})
 	}
 }
+
+// TestNotesUnreadable: a note that is not a note's JSON (written by hand) is left out of
+// Notes, which still reads the others, and a note written on its incident replaces it.
+// Before, one such field failed every read: the history document froze and every
+// operator's note was refused.
+func TestNotesUnreadable(t *testing.T) {
+	s, rdb := testStore(t)
+	ctx := testContext(t)
+	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	const bad, good = "20260310T1000Z", "20260310T1100Z"
+	title := &maintenance.Text{EN: "Login server down", RU: "Сервер входа недоступен"}
+	if err := s.AddNote(ctx, good, title, nil, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(ctx, testKeys.Notes, bad, "not json").Err(); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := s.Notes(ctx)
+	if err != nil {
+		t.Fatalf("Notes with one unreadable field: %v", err)
+	}
+	if _, ok := notes[bad]; ok || notes[good].Title == nil {
+		t.Errorf("notes %+v: want %s alone", notes, good)
+	}
+	if err := s.AddNote(ctx, bad, title, nil, at); err != nil {
+		t.Fatalf("AddNote over an unreadable note: %v", err)
+	}
+	if notes, err := s.Notes(ctx); err != nil || notes[bad].Title == nil || notes[bad].Updates == nil {
+		t.Errorf("the replaced note %+v, %v", notes[bad], err)
+	}
+}
+
+// TestNoteUpdatesBounded: an incident takes MaxUpdates updates; the next is refused
+// with ErrTooManyUpdates and the note is unchanged, while its title can still change.
+func TestNoteUpdatesBounded(t *testing.T) {
+	s, _ := testStore(t)
+	ctx := testContext(t)
+	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	const id = "20260310T1100Z"
+	msg := &maintenance.Text{EN: "Still down", RU: "Всё ещё недоступен"}
+	for i := range history.MaxUpdates {
+		if err := s.AddNote(ctx, id, nil, msg, at.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AddNote(ctx, id, nil, msg, at.Add(time.Hour)); !errors.Is(err, history.ErrTooManyUpdates) {
+		t.Errorf("update %d: %v, want ErrTooManyUpdates", history.MaxUpdates+1, err)
+	}
+	title := &maintenance.Text{EN: "Login server down", RU: "Сервер входа недоступен"}
+	if err := s.AddNote(ctx, id, title, nil, at.Add(time.Hour)); err != nil {
+		t.Errorf("a title on a full incident: %v", err)
+	}
+	notes, err := s.Notes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := notes[id]; len(n.Updates) != history.MaxUpdates || n.Title == nil {
+		t.Errorf("%d updates, title %v; want %d and the title", len(n.Updates), n.Title, history.MaxUpdates)
+	}
+}
