@@ -111,7 +111,9 @@ func (s *Store) Record(ctx context.Context, token int64, minute time.Time, st St
 }
 
 // Minutes reads the cells of [from, to) (minute-aligned UTC), one State per minute, in one
-// MGET of the day keys; a missing key (or the unwritten end of one) is NoData.
+// round trip: a GETRANGE of each day key's 360 bytes, pipelined, so that a key grown past
+// its size by hand costs no more to read than a whole day (an MGET would fetch all of it,
+// every pass, on every replica). A missing key (or the unwritten end of one) is NoData.
 func (s *Store) Minutes(ctx context.Context, from, to time.Time) ([]State, error) {
 	from, to = from.UTC().Truncate(time.Minute), to.UTC().Truncate(time.Minute)
 	if !to.After(from) {
@@ -122,16 +124,30 @@ func (s *Store) Minutes(ctx context.Context, from, to time.Time) ([]State, error
 	for d := first; d.Before(to); d = d.Add(24 * time.Hour) {
 		keys = append(keys, s.dayKey(d))
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.GetRange(ctx, k, 0, minutesPerDay/4-1)
+		}
+		return nil
+	})
+	// Redis's refusal of one key (not a string: WRONGTYPE) makes that day NoData, as
+	// MGET's nil did; anything else (the connection, the deadline) fails the read.
+	if _, refused := errors.AsType[redis.Error](err); err != nil && !refused {
 		return nil, fmt.Errorf("read minutes %s: %w", keys[0], err)
+	}
+	vals := make([]string, len(keys))
+	for i, c := range cmds {
+		if _, refused := errors.AsType[redis.Error](c.Err()); c.Err() != nil && !refused {
+			return nil, fmt.Errorf("read minutes %s: %w", keys[i], c.Err())
+		}
+		vals[i] = c.Val() // "" for a missing or refused key: all NoData
 	}
 	skip := int(from.Sub(first) / time.Minute)
 	out := make([]State, int(to.Sub(from)/time.Minute))
 	for i := range out {
 		m := skip + i
-		v, _ := vals[m/minutesPerDay].(string) // nil: no key, all NoData
-		out[i] = cell(v, m%minutesPerDay)
+		out[i] = cell(vals[m/minutesPerDay], m%minutesPerDay)
 	}
 	return out, nil
 }

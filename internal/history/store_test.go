@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -358,5 +360,37 @@ func TestNoteUpdatesBounded(t *testing.T) {
 	}
 	if n := notes[id]; len(n.Updates) != history.MaxUpdates || n.Title == nil {
 		t.Errorf("%d updates, title %v; want %d and the title", len(n.Updates), n.Title, history.MaxUpdates)
+	}
+}
+
+// TestMinutesOddKeys: a day key that is not what Record writes (grown to megabytes, or
+// not a string) reads as its first 360 bytes, or as NoData, and the read costs about
+// what a day costs: before, the MGET fetched the whole value on every pass of every
+// replica (64 MB took a snapshotter from 24 to 155 MB), and a day that is not a string
+// was read as NoData only by MGET's grace.
+func TestMinutesOddKeys(t *testing.T) {
+	s, rdb := testStore(t)
+	ctx := testContext(t)
+	day := today().AddDate(0, 0, -2)
+	big := testKeys.Days + day.Format("20060102")
+	// 0x55: every minute Up, 8 MB of it.
+	if err := rdb.Set(ctx, big, strings.Repeat("U", 8<<20), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	odd := testKeys.Days + day.AddDate(0, 0, 1).Format("20060102")
+	if err := rdb.HSet(ctx, odd, "x", "y").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := minutes(t, ctx, s, day, 2*1440)
+	runtime.ReadMemStats(&after)
+	for i, st := range got {
+		if want := map[bool]history.State{true: history.Up, false: history.NoData}[i < 1440]; st != want {
+			t.Fatalf("minute %d: %v, want %v", i, st, want)
+		}
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("reading two days allocated %d bytes: the oversized key was read whole", n)
 	}
 }
