@@ -104,7 +104,9 @@ func (s *Store) Record(ctx context.Context, token int64, minute time.Time, st St
 }
 
 // Minutes reads the cells of [from, to) (minute-aligned UTC), one State per minute, in one
-// MGET of the day keys; a missing key (or the unwritten end of one) is NoData.
+// round trip: a GETRANGE of each day key's 360 bytes, pipelined, so that a key grown past
+// its size by hand costs no more to read than a whole day (an MGET would fetch all of it,
+// every pass, on every replica). A missing key (or the unwritten end of one) is NoData.
 func (s *Store) Minutes(ctx context.Context, from, to time.Time) ([]State, error) {
 	from, to = from.UTC().Truncate(time.Minute), to.UTC().Truncate(time.Minute)
 	if !to.After(from) {
@@ -115,16 +117,30 @@ func (s *Store) Minutes(ctx context.Context, from, to time.Time) ([]State, error
 	for d := first; d.Before(to); d = d.Add(24 * time.Hour) {
 		keys = append(keys, s.dayKey(d))
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.GetRange(ctx, k, 0, minutesPerDay/4-1)
+		}
+		return nil
+	})
+	// Redis's refusal of one key (not a string: WRONGTYPE) makes that day NoData, as
+	// MGET's nil did; anything else (the connection, the deadline) fails the read.
+	if _, refused := errors.AsType[redis.Error](err); err != nil && !refused {
 		return nil, fmt.Errorf("read minutes %s: %w", keys[0], err)
+	}
+	vals := make([]string, len(keys))
+	for i, c := range cmds {
+		if _, refused := errors.AsType[redis.Error](c.Err()); c.Err() != nil && !refused {
+			return nil, fmt.Errorf("read minutes %s: %w", keys[i], c.Err())
+		}
+		vals[i] = c.Val() // "" for a missing or refused key: all NoData
 	}
 	skip := int(from.Sub(first) / time.Minute)
 	out := make([]State, int(to.Sub(from)/time.Minute))
 	for i := range out {
 		m := skip + i
-		v, _ := vals[m/minutesPerDay].(string) // nil: no key, all NoData
-		out[i] = cell(v, m%minutesPerDay)
+		out[i] = cell(vals[m/minutesPerDay], m%minutesPerDay)
 	}
 	return out, nil
 }
@@ -138,7 +154,10 @@ func cell(day string, m int) State {
 	return State(day[m/4]>>(6-2*(m%4))) & 3
 }
 
-// Notes reads every incident's note, by incident ID.
+// Notes reads every incident's note, by incident ID. A note that is not a Note's JSON
+// (written by hand, or by another program) is left out rather than failing the read:
+// one bad field would otherwise freeze every document built from the record, and
+// refuse every operator's note, until someone edited Redis by hand.
 func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	raw, err := s.rdb.HGetAll(ctx, s.keys.Notes).Result()
 	if err != nil {
@@ -146,17 +165,32 @@ func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	}
 	notes := make(map[string]Note, len(raw))
 	for id, v := range raw {
-		var n Note
-		if err := json.Unmarshal([]byte(v), &n); err != nil {
-			return nil, fmt.Errorf("read note %s: %w", id, err)
+		n, ok := decodeNote(v)
+		if ok {
+			notes[id] = n
 		}
-		if n.Updates == nil {
-			n.Updates = []Update{}
-		}
-		notes[id] = n
 	}
 	return notes, nil
 }
+
+// decodeNote is v as a Note (Updates [] rather than null); ok is false when v is not one.
+func decodeNote(v string) (n Note, ok bool) {
+	if err := json.Unmarshal([]byte(v), &n); err != nil {
+		return Note{Updates: []Update{}}, false
+	}
+	if n.Updates == nil {
+		n.Updates = []Update{}
+	}
+	return n, true
+}
+
+// MaxUpdates bounds an incident's updates: each is a paragraph of the public page and of
+// every history document, which a script posting in a loop would otherwise grow
+// without end.
+const MaxUpdates = 50
+
+// ErrTooManyUpdates is AddNote's error when the incident holds MaxUpdates updates.
+var ErrTooManyUpdates = fmt.Errorf("the incident holds %d updates, the most it takes", MaxUpdates)
 
 // AddNote sets (or replaces) the title of incident id when title is given and appends an
 // update saying msg at at when msg is given. It also drops the notes of incidents that
@@ -172,20 +206,16 @@ func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.
 		if err != nil {
 			return err
 		}
-		var n Note
-		if v, ok := old[id]; ok {
-			if err := json.Unmarshal([]byte(v), &n); err != nil {
-				return fmt.Errorf("note %s: %w", id, err)
-			}
-		}
+		// An unreadable note is replaced: writing a note is how an operator repairs it.
+		n, _ := decodeNote(old[id])
 		if title != nil {
 			t := *title
 			n.Title = &t
 		}
-		if n.Updates == nil {
-			n.Updates = []Update{}
-		}
 		if msg != nil {
+			if len(n.Updates) >= MaxUpdates {
+				return ErrTooManyUpdates
+			}
 			n.Updates = append(n.Updates, Update{At: at.UTC(), Message: *msg})
 		}
 		b, err := json.Marshal(n)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -298,5 +300,97 @@ func TestLeaderChangeMidMinute(t *testing.T) {
 				t.Errorf("today %+v: want the one minute counted once", today)
 			}
 		})
+	}
+}
+
+// TestNotesUnreadable: a note that is not a note's JSON (written by hand) is left out of
+// Notes, which still reads the others, and a note written on its incident replaces it.
+// Before, one such field failed every read: the history document froze and every
+// operator's note was refused.
+func TestNotesUnreadable(t *testing.T) {
+	s, rdb := testStore(t)
+	ctx := testContext(t)
+	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	const bad, good = "20260310T1000Z", "20260310T1100Z"
+	title := &maintenance.Text{EN: "Login server down", RU: "Сервер входа недоступен"}
+	if err := s.AddNote(ctx, good, title, nil, at); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(ctx, testKeys.Notes, bad, "not json").Err(); err != nil {
+		t.Fatal(err)
+	}
+	notes, err := s.Notes(ctx)
+	if err != nil {
+		t.Fatalf("Notes with one unreadable field: %v", err)
+	}
+	if _, ok := notes[bad]; ok || notes[good].Title == nil {
+		t.Errorf("notes %+v: want %s alone", notes, good)
+	}
+	if err := s.AddNote(ctx, bad, title, nil, at); err != nil {
+		t.Fatalf("AddNote over an unreadable note: %v", err)
+	}
+	if notes, err := s.Notes(ctx); err != nil || notes[bad].Title == nil || notes[bad].Updates == nil {
+		t.Errorf("the replaced note %+v, %v", notes[bad], err)
+	}
+}
+
+// TestNoteUpdatesBounded: an incident takes MaxUpdates updates; the next is refused
+// with ErrTooManyUpdates and the note is unchanged, while its title can still change.
+func TestNoteUpdatesBounded(t *testing.T) {
+	s, _ := testStore(t)
+	ctx := testContext(t)
+	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	const id = "20260310T1100Z"
+	msg := &maintenance.Text{EN: "Still down", RU: "Всё ещё недоступен"}
+	for i := range history.MaxUpdates {
+		if err := s.AddNote(ctx, id, nil, msg, at.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AddNote(ctx, id, nil, msg, at.Add(time.Hour)); !errors.Is(err, history.ErrTooManyUpdates) {
+		t.Errorf("update %d: %v, want ErrTooManyUpdates", history.MaxUpdates+1, err)
+	}
+	title := &maintenance.Text{EN: "Login server down", RU: "Сервер входа недоступен"}
+	if err := s.AddNote(ctx, id, title, nil, at.Add(time.Hour)); err != nil {
+		t.Errorf("a title on a full incident: %v", err)
+	}
+	notes, err := s.Notes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := notes[id]; len(n.Updates) != history.MaxUpdates || n.Title == nil {
+		t.Errorf("%d updates, title %v; want %d and the title", len(n.Updates), n.Title, history.MaxUpdates)
+	}
+}
+
+// TestMinutesOddKeys: a day key that is not what Record writes (grown to megabytes, or
+// not a string) reads as its first 360 bytes, or as NoData, and the read costs about
+// what a day costs: before, the MGET fetched the whole value on every pass of every
+// replica (64 MB took a snapshotter from 24 to 155 MB), and a day that is not a string
+// was read as NoData only by MGET's grace.
+func TestMinutesOddKeys(t *testing.T) {
+	s, rdb := testStore(t)
+	ctx := testContext(t)
+	day := today().AddDate(0, 0, -2)
+	big := testKeys.Days + day.Format("20060102")
+	// 0x55: every minute Up, 8 MB of it.
+	if err := rdb.Set(ctx, big, strings.Repeat("U", 8<<20), 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	odd := testKeys.Days + day.AddDate(0, 0, 1).Format("20060102")
+	if err := rdb.HSet(ctx, odd, "x", "y").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := minutes(t, ctx, s, day, 2*1440)
+	runtime.ReadMemStats(&after)
+	for i, st := range got {
+		if want := map[bool]history.State{true: history.Up, false: history.NoData}[i < 1440]; st != want {
+			t.Fatalf("minute %d: %v, want %v", i, st, want)
+		}
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("reading two days allocated %d bytes: the oversized key was read whole", n)
 	}
 }

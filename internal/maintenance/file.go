@@ -260,7 +260,30 @@ func (y windowYAML) recurring(msg Text) (Recurring, error) {
 			r.Weekdays = append(r.Weekdays, wd)
 		}
 	}
+	// A window as long as the time to its next start never ends: the status would say
+	// maintenance for good, and every outage would be hidden. The hour spares the night a
+	// clock moves back (a 23 h day).
+	if gap := r.shortestGap(); d > gap-time.Hour {
+		return Recurring{}, fmt.Errorf("duration %q: the next start is %s later, so the window would never end; want at most %s", y.Duration, gap, gap-time.Hour)
+	}
 	return r, nil
+}
+
+// shortestGap is the least time between two starts of r by the calendar: a day for a
+// daily window, else the fewest days from one listed weekday to the next.
+func (r Recurring) shortestGap() time.Duration {
+	if len(r.Weekdays) == 0 {
+		return 24 * time.Hour
+	}
+	days := 7
+	for _, a := range r.Weekdays {
+		for _, b := range r.Weekdays {
+			if gap := (int(b) - int(a) + 7) % 7; gap > 0 {
+				days = min(days, gap)
+			}
+		}
+	}
+	return time.Duration(days) * 24 * time.Hour
 }
 
 // parseWeekday reads an English weekday, whole or its first three letters, in any case.

@@ -53,7 +53,14 @@ func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
 	if err := json.Unmarshal(b, &ws); err != nil {
 		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
 	}
-	return ws, nil
+	// Add writes no window that ends before it starts, lasts past MaxDuration or lacks a
+	// language; one found here was written by hand, and taken as is it could hold the
+	// status at maintenance for years and record every minute as maintenance. It is left
+	// out, and the next write drops it.
+	return slices.DeleteFunc(ws, func(w Window) bool {
+		_, err := checkText(w.Message)
+		return err != nil || checkSpan(w) != nil
+	}), nil
 }
 
 // Add stores w (its message trimmed; Recurring false). It refuses a window that does not

@@ -207,3 +207,36 @@ func TestStoreUnreadable(t *testing.T) {
 		t.Errorf("key now %q, %v; want it untouched", raw, err)
 	}
 }
+
+// TestStoreDropsImpossible: windows Add never writes (written into Redis by hand) are
+// left out of Windows: a years-long one would otherwise hold the status at maintenance,
+// and every minute recorded as maintenance, for years. The next write drops them.
+func TestStoreDropsImpossible(t *testing.T) {
+	s, rdb, ctx := testStore(t)
+	const raw = `[` +
+		`{"from":"2020-01-01T00:00:00Z","until":"2040-01-01T00:00:00Z","message":{"en":"Years","ru":"Годы"}},` +
+		`{"from":"2026-12-02T12:00:00Z","until":"2026-12-02T11:00:00Z","message":{"en":"Backwards","ru":"Назад"}},` +
+		`{"from":"2026-12-02T09:00:00Z","until":"2026-12-02T11:00:00Z","message":{"en":"","ru":""}},` +
+		`{"from":"2026-12-02T09:30:00Z","until":"2026-12-02T10:30:00Z","message":{"en":"Restart","ru":"Перезапуск"}}]`
+	if err := rdb.Set(ctx, key, raw, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := s.Windows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 1 || ws[0].Message != msg {
+		t.Errorf("windows %+v, want the Restart one alone", ws)
+	}
+	now := utc("2026-12-02T10:00:00Z")
+	if ended, err := s.End(ctx, now); err != nil || !ended {
+		t.Fatalf("End = %v, %v", ended, err)
+	}
+	stored, err := rdb.Get(ctx, key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stored, "Years") || strings.Contains(stored, "Backwards") || strings.Count(stored, `"from"`) != 1 {
+		t.Errorf("key after End: %s; want the Restart window alone", stored)
+	}
+}
