@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 )
 
@@ -84,7 +85,10 @@ type chain struct {
 	now     func() time.Time
 	log     *slog.Logger
 	metrics *metrics
-	flight  singleflight.Group
+	// plan is the world's planned maintenance at a moment, for a snapshot built from
+	// MySQL (the leader's own carry it already); nil: none.
+	plan   func(ctx context.Context, now time.Time) (active, next *maintenance.Window)
+	flight singleflight.Group
 	// refills are the Redis writes running beside the answers; run waits for them
 	// before it closes the Redis client under them.
 	refills sync.WaitGroup
@@ -198,6 +202,9 @@ func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 		}
 		c.metrics.mysql.WithLabelValues("ok").Inc()
 		snap, fallbacks := snapshot.Build(rows, c.now(), c.ttl)
+		if c.plan != nil {
+			snap = snap.WithPlan(c.plan(dctx, c.now()))
+		}
 		k := newServable(snap.Encode(), snap)
 		c.mu.Lock()
 		c.dbErr, c.fallbacks = nil, fallbacks
@@ -213,6 +220,24 @@ func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 		return servable{}, err
 	}
 	return v.(servable), nil
+}
+
+// planOf is a world's plan for its MySQL answers: the maintenance file's windows, and the
+// command line's when Redis gives them within timeout (the MySQL path often runs because
+// Redis does not answer: then the file's alone).
+func planOf(file maintenance.Schedule, store *maintenance.Store, timeout time.Duration) func(context.Context, time.Time) (active, next *maintenance.Window) {
+	return func(ctx context.Context, now time.Time) (active, next *maintenance.Window) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		s := file
+		if cli, err := store.Windows(ctx); err == nil {
+			s = s.With(cli...)
+		}
+		if up := s.Upcoming(now); len(up) > 0 {
+			next = &up[0]
+		}
+		return s.Active(now), next
+	}
 }
 
 // refillTimeout bounds a Redis refill. It is off every request's path, so it can be

@@ -18,6 +18,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
 	"statusedge/nginx"
@@ -67,6 +68,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(srcs))
+	for i, src := range srcs {
+		ids[i] = src.layout.World
+	}
+	plans, err := maintenance.LoadFile(getenv(maintenance.Env), ids)
+	if err != nil {
+		return err
+	}
 
 	// The same client options as the snapshotter's, on every topology (redisconn), with
 	// two changes. No retries: a failed Redis read falls over to MySQL, which is the retry.
@@ -108,6 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			maxAge:       src.maxAge,
 			redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 			now: time.Now, log: log, metrics: vecs.world(id),
+			plan: planOf(plans[id], maintenance.NewStore(rdb, src.layout.Maintenance), *redisTimeout),
 		}
 		// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
 		// server has drained finishes (or hits refillTimeout) on an open client.

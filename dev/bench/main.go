@@ -241,7 +241,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	if err := waitHealthy("http://" + s.Env["SNAPSHOTTER_ADDR"] + "/healthz"); err != nil {
-		return err
+		return fmt.Errorf("%w\n%s", err, s.Logs("snapshotter"))
 	}
 	rep.SnapshotterPeakRSS = peakRSS(s.Snapshotter.Pid())
 
