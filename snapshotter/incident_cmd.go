@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"statusedge/internal/history"
@@ -65,6 +66,11 @@ func checkText(what string, t *maintenance.Text, limit int) error {
 	for _, l := range [2]struct{ lang, s string }{{"en", t.EN}, {"ru", t.RU}} {
 		if n := utf8.RuneCountInString(l.s); n > limit {
 			return badNote("%s.%s: %d characters, at most %d", what, l.lang, n, limit)
+		}
+		// Shown on the page and in an operator's terminal (incident list): no control
+		// characters (escape sequences), no line breaks, one line of text.
+		if i := strings.IndexFunc(l.s, func(r rune) bool { return !unicode.IsPrint(r) }); i >= 0 {
+			return badNote("%s.%s: a control character or line break at byte %d: want one line of printable text", what, l.lang, i)
 		}
 	}
 	return nil
@@ -155,7 +161,9 @@ func addIncidentNote(ctx context.Context, stores map[string]*history.Store, now 
 	if err != nil {
 		return history.Incident{}, err
 	}
-	if err := s.AddNote(ctx, inc.ID, q.Title, q.Message, now); err != nil {
+	if err := s.AddNote(ctx, inc.ID, q.Title, q.Message, now); errors.Is(err, history.ErrTooManyUpdates) {
+		return history.Incident{}, &incidentError{http.StatusConflict, "incident " + inc.ID + ": " + err.Error()}
+	} else if err != nil {
 		return history.Incident{}, err
 	}
 	notes, err := s.Notes(ctx)

@@ -39,6 +39,7 @@ func TestIncidentNoteHandler(t *testing.T) {
 		{"no ongoing incident", `{"world":"us1",` + msg + `}`, 404, "no incident is ongoing"},
 		{"unknown id", `{"world":"eu1","id":"20200101T0000Z",` + msg + `}`, 404, "no incident 20200101T0000Z"},
 		{"misspelt key", `{"world":"eu1","titel":{"en":"a","ru":"б"}}`, 400, `unknown field \"titel\"`},
+		{"an escape sequence", `{"world":"eu1","message":{"en":"a\u001b[31mred","ru":"б"}}`, 400, "message.en: a control character or line break"},
 		{"not JSON", `world=eu1`, 400, "read note: invalid character"},
 		{"two objects", `{"world":"eu1",` + msg + `}{}`, 400, "want one JSON object"},
 		{"over 64 KiB", `{"world":"eu1","message":{"en":"` + strings.Repeat("a", 64<<10) + `","ru":"б"}}`, 413, "request body too large"},
@@ -87,5 +88,25 @@ func TestIncidentNoteHandler(t *testing.T) {
 	}
 	if len(notes) != 2 || len(notes[w.ongoing].Updates) != 3 || notes[w.past].Title == nil {
 		t.Errorf("notes in Redis: %+v", notes)
+	}
+}
+
+// TestNotesFromThisHostOnly: the notes endpoint, public text on the page, answers only
+// loopback callers, wherever SNAPSHOTTER_ADDR listens.
+func TestNotesFromThisHostOnly(t *testing.T) {
+	called := false
+	h := loopbackOnly(slog.New(slog.DiscardHandler), func(http.ResponseWriter, *http.Request) { called = true })
+	for _, tt := range []struct {
+		remote string
+		want   int
+	}{{"10.0.0.5:41000", http.StatusForbidden}, {"[2001:db8::1]:41000", http.StatusForbidden}, {"127.0.0.1:41000", http.StatusOK}, {"[::1]:41000", http.StatusOK}} {
+		called = false
+		req := httptest.NewRequest(http.MethodPost, "/incidents/notes", strings.NewReader("{}"))
+		req.RemoteAddr = tt.remote
+		rec := httptest.NewRecorder()
+		h(rec, req)
+		if rec.Code != tt.want || called != (tt.want == http.StatusOK) {
+			t.Errorf("from %s: %d (handler called %v), want %d", tt.remote, rec.Code, called, tt.want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -21,14 +22,28 @@ func NewServer(logger *slog.Logger, ws []*world, ro *role, hist *historian, gath
 	mux.HandleFunc("GET /healthz", handleHealthz(logger, ws))
 	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro, hist))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-	// Internal only, like the rest of SNAPSHOTTER_ADDR: an operator's title and message
-	// on an incident (the command line's `snapshotter incident note` does the same).
+	// An operator's title and message on an incident, public text on the status page:
+	// from this host only (loopback), even where SNAPSHOTTER_ADDR listens wider for
+	// metrics scrapes (compose binds 0.0.0.0). `snapshotter incident note` does the same
+	// from anywhere that reaches Redis.
 	stores := make(map[string]*history.Store, len(ws))
 	for _, w := range ws {
 		stores[w.setup.layout.World] = w.hist
 	}
-	mux.HandleFunc("POST /incidents/notes", incidentNoteHandler(logger, stores, time.Now))
+	mux.HandleFunc("POST /incidents/notes", loopbackOnly(logger, incidentNoteHandler(logger, stores, time.Now)))
 	return mux
+}
+
+// loopbackOnly answers 403 to any request that does not come from a loopback address.
+func loopbackOnly(logger *slog.Logger, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			writeNoteJSON(logger, w, http.StatusForbidden, map[string]string{"error": "from this host only (loopback); or use `snapshotter incident note`"})
+			return
+		}
+		next(w, r)
+	}
 }
 
 // legacy reports whether ws is the one world of a deployment without a worlds file.

@@ -150,16 +150,26 @@ func incident(c statuspage.Component, inc history.Incident, now time.Time) statu
 	return out
 }
 
-// planned is a maintenance window of component c.
+// planned is a maintenance window of component c: announced (created, with its first
+// update) maintenance.Announce before it starts, never later than it is known to have
+// been; in progress from its start, with an update saying so.
 func planned(c statuspage.Component, w maintenance.Window, status statuspage.MaintenanceStatus) statuspage.Maintenance {
 	id := c.ID + "-m" + strconv.FormatInt(w.From.Unix(), 10)
 	name := w.Message.EN
 	if name == "" {
 		name = "Planned maintenance"
 	}
+	announced := w.From.Add(-maintenance.Announce)
+	affected := []statuspage.Affected{{Code: c.ID, Name: c.Name, OldStatus: statuspage.Operational, NewStatus: statuspage.UnderMaintenance}}
+	ups := []statuspage.Update{{ID: id + "-0", Status: statuspage.IncidentStatus(statuspage.Scheduled), Body: name,
+		CreatedAt: announced, DisplayAt: announced, Affected: affected}}
+	updated := announced
+	if status == statuspage.InProgress {
+		ups = append([]statuspage.Update{{ID: id + "-1", Status: statuspage.IncidentStatus(statuspage.InProgress), Body: "The maintenance is in progress.",
+			CreatedAt: w.From, DisplayAt: w.From, Affected: affected}}, ups...)
+		updated = w.From
+	}
 	inc := statuspage.Incident{ID: id, Name: name, Status: statuspage.IncidentStatus(status), Impact: statuspage.ImpactMaintenance,
-		CreatedAt: w.From.Add(-24 * time.Hour), StartedAt: w.From, UpdatedAt: w.From, Components: []string{c.ID},
-		Updates: []statuspage.Update{{ID: id + "-0", Status: statuspage.IncidentStatus(status), Body: name, CreatedAt: w.From, DisplayAt: w.From,
-			Affected: []statuspage.Affected{{Code: c.ID, Name: c.Name, OldStatus: statuspage.Operational, NewStatus: statuspage.UnderMaintenance}}}}}
+		CreatedAt: announced, StartedAt: w.From, UpdatedAt: updated, Components: []string{c.ID}, Updates: ups}
 	return statuspage.Maintenance{Incident: inc, ScheduledFor: w.From, ScheduledUntil: w.Until, Status: status}
 }

@@ -23,6 +23,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/snapshot"
@@ -87,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	// The probe: GAME_SERVER_ADDR when set, else a fake game server owned here.
 	sc.Env = map[string]string{}
-	for _, k := range append(config.ProbeNames(), players.Env, notify.Env, notify.GapEnv) {
+	for _, k := range append(config.ProbeNames(), players.Env, notify.Env, notify.GapEnv, maintenance.Env, "STATUS_PAGE_NAME", "STATUS_PAGE_URL") {
 		if v := getenv(k); v != "" {
 			sc.Env[k] = v
 		}
