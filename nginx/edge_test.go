@@ -26,11 +26,16 @@ import (
 	"statusedge/nginx"
 )
 
-// programs are the snapshotter and origin, built once for this test process.
-var programs harness.Programs
+// programs are the snapshotter and origin, built once for this test process, and
+// chromium its browsers (page_test.go).
+var (
+	programs harness.Programs
+	chromium browsers
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	chromium.stop()
 	programs.Cleanup()
 	os.Exit(code)
 }

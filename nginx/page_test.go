@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,27 +18,70 @@ import (
 	"statusedge/nginx"
 )
 
-// browser starts Debian's headless Chromium for one test; lang sets the page's language.
-func browser(t *testing.T, lang string) context.Context {
+// browsers are the headless Chromium processes of this test process, one per language
+// (the language is a flag of the process), started on first use and shared: each test
+// gets its own tab in its own browser context (storage, cache, emulation apart), which
+// costs a fraction of a Chromium start.
+type browsers struct {
+	mu    sync.Mutex
+	roots map[string]context.Context
+	stops []func()
+}
+
+// tab is a new tab, in a browser context of its own, of lang's browser.
+func (b *browsers) tab(t *testing.T, lang string) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium not found: install it with `apt-get install chromium` (or run `make deps` as root)")
+	b.mu.Lock()
+	root, ok := b.roots[lang]
+	if !ok {
+		path, err := exec.LookPath("chromium")
+		if err != nil {
+			b.mu.Unlock()
+			t.Fatal("chromium not found: install it with `apt-get install chromium` (or run `make deps` as root)")
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path), chromedp.NoSandbox,
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("lang", lang),
+			chromedp.Flag("accept-lang", lang),
+			chromedp.Env("LANGUAGE="+lang),
+			chromedp.WindowSize(560, 720),
+		)
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		var cancelRoot context.CancelFunc
+		root, cancelRoot = chromedp.NewContext(actx)
+		if err := chromedp.Do(root); err != nil { // starts the browser
+			cancelRoot()
+			cancelAlloc()
+			b.mu.Unlock()
+			t.Fatalf("start chromium: %v", err)
+		}
+		if b.roots == nil {
+			b.roots = map[string]context.Context{}
+		}
+		b.roots[lang] = root
+		b.stops = append(b.stops, func() { cancelRoot(); cancelAlloc() })
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", lang),
-		chromedp.Flag("accept-lang", lang),
-		chromedp.Env("LANGUAGE="+lang),
-		chromedp.WindowSize(560, 720),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	tab, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	b.mu.Unlock()
+	tab, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
 	return tab
 }
+
+// stop ends every browser.
+func (b *browsers) stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.stops {
+		s()
+	}
+	b.roots, b.stops = nil, nil
+}
+
+// browser is a tab of Debian's headless Chromium for one test; lang sets the page's
+// language.
+func browser(t *testing.T, lang string) context.Context { t.Helper(); return chromium.tab(t, lang) }
 
 // view opens url and waits until the page reaches state; it returns the status text.
 func view(t *testing.T, tab context.Context, url, state string) string {
