@@ -108,10 +108,12 @@ func GameServer(t testing.TB, speak bool) *harness.GameServer {
 }
 
 // Built is the folder of p's programs, built on the first call of the test process
-// (harness.Programs), or the test fails.
+// (harness.Programs), or the test fails. The bound allows for an empty Go build cache on
+// 2 cores while `make test` compiles every package's race build beside it: 3 minutes
+// were not enough there.
 func Built(t testing.TB, p *harness.Programs) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	dir, err := p.Dir(ctx)
 	if err != nil {
