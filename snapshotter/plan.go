@@ -24,8 +24,9 @@ type plan struct {
 	err error                // the last read's error; the windows before it stay
 }
 
-// pollEvery is how often the command line's windows are read: "maintenance now" shows
-// within it.
+// pollEvery is the least time between two reads of the command line's windows; the
+// historian reads them with each of its passes (historyEvery), so "maintenance now"
+// shows within a pass.
 const pollEvery = 5 * time.Second
 
 // At is the window active at now (nil outside one) and the next one announced (starting
