@@ -299,16 +299,20 @@ func TestStampedeThroughNginx(t *testing.T) {
 	api := s.PublicURL() + "/api/server/status"
 	selects0, origin0 := selects(t, s), originRequests(t, s)
 	c := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 500}}
+	start := time.Now()
 	replies := harnesstest.Concurrently(t, 500, func(int) (reply, error) { return send(c, "GET", api, nil) })
+	// nginx keeps an origin answer for the second it was fetched in: a burst that spans
+	// more seconds (a loaded machine) rightly makes one origin request per second.
+	seconds := int(time.Now().Unix()-start.Unix()) + 1
 	for i, r := range replies {
 		if r.code != 200 || r.source() != "origin" {
 			t.Fatalf("request %d: %s", i, describe(r))
 		}
 	}
 	sel, org := selects(t, s)-selects0, originRequests(t, s)-origin0
-	t.Logf("500 concurrent requests, no file, empty Redis: %d MySQL SELECTs, %d origin requests", sel, org)
-	if sel > 1 || org > 3 || org < 1 {
-		t.Errorf("%d SELECTs and %d origin requests, want at most 1 and a few", sel, org)
+	t.Logf("500 concurrent requests over %d s, no file, empty Redis: %d MySQL SELECTs, %d origin requests", seconds, sel, org)
+	if sel > 1 || org > seconds+2 || org < 1 {
+		t.Errorf("%d SELECTs and %d origin requests in %d s, want at most 1 and a few (one a second, and a lock's timeout or two)", sel, org, seconds)
 	}
 }
 
