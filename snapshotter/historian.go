@@ -41,17 +41,13 @@ type historian struct {
 // documents within it.
 const historyEvery = 10 * time.Second
 
-// Run publishes at start and every historyEvery until ctx ends; every replica's plans are
-// read again on the same pace.
+// Run publishes at start and every historyEvery until ctx ends; every pass first reads
+// the worlds' command-line windows again.
 func (h *historian) Run(ctx context.Context) {
 	t := time.NewTicker(historyEvery)
 	defer t.Stop()
-	polled := time.Time{}
 	for {
-		if now := h.now(); now.Sub(polled) >= pollEvery {
-			h.poll(ctx)
-			polled = now
-		}
+		h.poll(ctx)
 		h.publish(ctx)
 		select {
 		case <-ctx.Done():

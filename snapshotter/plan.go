@@ -11,7 +11,7 @@ import (
 
 // plan is one world's planned maintenance as this replica knows it: the maintenance
 // file's windows (STATUS_MAINTENANCE_FILE, read at start) and the command line's (in
-// Redis, read again every pollEvery). Every replica keeps one: the leader to publish the
+// Redis, read again with each of the historian's passes, every historyEvery). Every replica keeps one: the leader to publish the
 // status and record the minutes, every replica for the documents it builds.
 type plan struct {
 	file    maintenance.Schedule
@@ -23,11 +23,6 @@ type plan struct {
 	cli []maintenance.Window // the command line's windows as last read
 	err error                // the last read's error; the windows before it stay
 }
-
-// pollEvery is the least time between two reads of the command line's windows; the
-// historian reads them with each of its passes (historyEvery), so "maintenance now"
-// shows within a pass.
-const pollEvery = 5 * time.Second
 
 // At is the window active at now (nil outside one) and the next one announced (starting
 // within maintenance.Announce; nil when none).

@@ -29,6 +29,12 @@ func testClient(t *testing.T, addr string) *redis.Client {
 }
 
 // testStore is a Store on a throwaway Redis, and a client to look at its keys.
+// storeOnly is a store on a throwaway Redis, for tests that read it only through the store.
+func storeOnly(t *testing.T) *history.Store {
+	t.Helper()
+	return history.NewStore(testClient(t, harnesstest.Redis(t).Addr()), testKeys)
+}
+
 func testStore(t *testing.T) (*history.Store, *redis.Client) {
 	t.Helper()
 	rdb := testClient(t, harnesstest.Redis(t).Addr())
@@ -72,7 +78,7 @@ func minutes(t *testing.T, ctx context.Context, s *history.Store, from time.Time
 // TestRecordMergeOrderIndependent: whatever the order of the writes of one minute, its
 // cell holds the biggest state written.
 func TestRecordMergeOrderIndependent(t *testing.T) {
-	s, _ := testStore(t)
+	s := storeOnly(t)
 	ctx := testContext(t)
 	U, D, M := history.Up, history.Down, history.Maintenance
 	orders := [][]history.State{{U}, {D}, {M}, {U, D}, {D, U}, {D, M}, {M, D}, {U, M, D}, {M, U, D}, {D, U, M}, {U, U}}
@@ -158,7 +164,7 @@ func TestRecordExpireAt(t *testing.T) {
 
 // TestMinutesAcrossDays: one MGET reads across midnights, a missing day is NoData.
 func TestMinutesAcrossDays(t *testing.T) {
-	s, _ := testStore(t)
+	s := storeOnly(t)
 	ctx := testContext(t)
 	day := today().Add(-48 * time.Hour)
 	writes := map[time.Duration]history.State{
@@ -260,7 +266,7 @@ func TestLeaderChangeMidMinute(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := testStore(t)
+			s := storeOnly(t)
 			ctx := testContext(t)
 			now := time.Now().UTC()
 			rec := func(token int64) *history.Recorder {
@@ -337,7 +343,7 @@ func TestNotesUnreadable(t *testing.T) {
 // TestNoteUpdatesBounded: an incident takes MaxUpdates updates; the next is refused
 // with ErrTooManyUpdates and the note is unchanged, while its title can still change.
 func TestNoteUpdatesBounded(t *testing.T) {
-	s, _ := testStore(t)
+	s := storeOnly(t)
 	ctx := testContext(t)
 	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	const id = "20260310T1100Z"

@@ -241,7 +241,7 @@ func TestMaintenanceEdges(t *testing.T) {
 			// MaxBackoff 8 s: the offline's retry is due at +1 s, the window starts at +0.5 s.
 			l := lead(t, hook, toldOnline(), 0)
 			l.n.Observe(Event{Online: false, At: start})
-			time.Sleep(500 * time.Millisecond)
+			time.Sleep(500 * time.Millisecond) // synctest's fake clock: to the window's start
 			w := window(start, 0, 30)
 			l.n.Observe(Event{Online: false, At: start, Maintenance: &w})
 			synctest.Wait()
