@@ -168,7 +168,7 @@ func TestMaintenanceRefuses(t *testing.T) {
 		{"until passed", single, append([]string{"start", "-from", "2026-12-02T10:00:00Z", "-until", "2026-12-02T11:00:00Z"}, msg...),
 			"maintenance start: status page: add maintenance: until 2026-12-02T11:00:00Z: not after now (2026-12-02T12:00:00Z)"},
 		{"over 7 days", single, append([]string{"start", "-until", "2026-12-09T12:00:01Z"}, msg...),
-			"maintenance start: status page: add maintenance: until: 168h0m1s after from, at most 168h0m0s (7 days)"},
+			"maintenance start: status page: add maintenance: until: 7 days 1 s after from, at most 7 days"},
 		{"no russian message", single, []string{"start", "-until", "14:30", "-message-en", "Restart"},
 			"maintenance start: status page: add maintenance: message ru: missing; want the message in English (en) and Russian (ru)"},
 		{"stray argument", single, []string{"list", "now"}, `maintenance list: unexpected argument "now"`},

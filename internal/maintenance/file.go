@@ -208,7 +208,7 @@ func checkSpan(w Window) error {
 	case d <= 0:
 		return errors.New("not after from; want a window that ends after it starts")
 	case d > MaxDuration:
-		return fmt.Errorf("%s after from, at most %s (7 days)", d, MaxDuration)
+		return fmt.Errorf("%s after from, at most %s", Human(d), Human(MaxDuration))
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (y windowYAML) recurring(msg Text) (Recurring, error) {
 	case err != nil:
 		return Recurring{}, fmt.Errorf("duration %q: want a Go duration such as 2h or 90m", y.Duration)
 	case d < minDuration || d > MaxDuration:
-		return Recurring{}, fmt.Errorf("duration %q: want %s to %s (7 days)", y.Duration, minDuration, MaxDuration)
+		return Recurring{}, fmt.Errorf("duration %q: want %s to %s", y.Duration, Human(minDuration), Human(MaxDuration))
 	}
 	r.Duration = d
 	if y.TimeZone == "" {
@@ -264,7 +264,7 @@ func (y windowYAML) recurring(msg Text) (Recurring, error) {
 	// maintenance for good, and every outage would be hidden. The hour spares the night a
 	// clock moves back (a 23 h day).
 	if gap := r.shortestGap(); d > gap-time.Hour {
-		return Recurring{}, fmt.Errorf("duration %q: the next start is %s later, so the window would never end; want at most %s", y.Duration, gap, gap-time.Hour)
+		return Recurring{}, fmt.Errorf("duration %q: the next start is %s later, so the window would never end; want at most %s", y.Duration, Human(gap), Human(gap-time.Hour))
 	}
 	return r, nil
 }
