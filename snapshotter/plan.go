@@ -6,15 +6,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"statusedge/internal/maintenance"
 )
 
 // plan is one world's planned maintenance as this replica knows it: the maintenance
-// file's windows (STATUS_MAINTENANCE_FILE, read at start) and the command line's (in
-// Redis, read again with each of the historian's passes, every historyEvery). Every replica keeps one: the leader to publish the
-// status and record the minutes, every replica for the documents it builds.
+// file's windows (STATUS_MAINTENANCE_FILE, read at start and again when it changes, within
+// maintenance.Reread) and the command line's (in Redis, read again with each of the
+// historian's passes, every historyEvery). Every replica keeps one: the leader to publish
+// the status and record the minutes, every replica for the documents it builds.
 type plan struct {
-	file    maintenance.Schedule
+	files   *maintenance.FileWatch // shared by the worlds
+	world   string
 	store   *maintenance.Store
 	timeout time.Duration
 	log     *slog.Logger
@@ -38,7 +42,7 @@ func (p *plan) At(now time.Time) (active, next *maintenance.Window) {
 func (p *plan) schedule() maintenance.Schedule {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.file.With(p.cli...)
+	return p.files.Schedule(p.world).With(p.cli...)
 }
 
 // poll reads the command line's windows once. A failed read keeps the last windows:
@@ -66,4 +70,19 @@ func windowKey(w *maintenance.Window) string {
 		return ""
 	}
 	return w.From.UTC().Format(time.RFC3339Nano) + "/" + w.Until.UTC().Format(time.RFC3339Nano)
+}
+
+// watchPlans rereads the maintenance file every maintenance.Reread until ctx ends, and
+// says so once per change: a new plan in force, or why the last good one stands (also
+// in refused and /debug). The leader's next tick republishes the status with it.
+func watchPlans(ctx context.Context, files *maintenance.FileWatch, log *slog.Logger, refused prometheus.Gauge) {
+	files.Run(ctx, func(err error) {
+		if err != nil {
+			refused.Set(1)
+			log.Warn("maintenance file refused: the last good plan stays in force", "err", err)
+			return
+		}
+		refused.Set(0)
+		log.Info("maintenance file read again: its windows are in force")
+	})
 }

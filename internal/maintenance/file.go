@@ -3,7 +3,6 @@ package maintenance
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -64,10 +63,7 @@ func LoadFile(path string, worlds []string) (map[string]Schedule, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-			err = pe.Err // the path is in the prefix already
-		}
-		return nil, fmt.Errorf("%s %s: %w", Env, path, err)
+		return nil, fileErr(path, err)
 	}
 	return ParseFile(path, data, worlds)
 }
