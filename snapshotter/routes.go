@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -30,20 +29,8 @@ func NewServer(logger *slog.Logger, ws []*world, ro *role, hist *historian, gath
 	for _, w := range ws {
 		stores[w.setup.layout.World] = w.hist
 	}
-	mux.HandleFunc("POST /incidents/notes", loopbackOnly(logger, incidentNoteHandler(logger, stores, time.Now)))
+	mux.HandleFunc("POST /incidents/notes", operatorOnly(logger, incidentNoteHandler(logger, stores, time.Now)))
 	return mux
-}
-
-// loopbackOnly answers 403 to any request that does not come from a loopback address.
-func loopbackOnly(logger *slog.Logger, next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			writeNoteJSON(logger, w, http.StatusForbidden, map[string]string{"error": "from this host only (loopback); or use `snapshotter incident note`"})
-			return
-		}
-		next(w, r)
-	}
 }
 
 // legacy reports whether ws is the one world of a deployment without a worlds file.
