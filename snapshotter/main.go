@@ -187,7 +187,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		timeout: *redisTimeout, page: statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"},
 		now: time.Now, log: logger}
 	g.Go(func() error { hist.Run(gctx); return nil })
-	g.Go(func() error { watchPlans(gctx, plans, logger, vecs.planRefused); return nil })
+	g.Go(func() error { plans.Run(gctx, logger, vecs.planRefused); return nil })
 	if idx != nil {
 		idx.worlds = ws
 		g.Go(func() error { idx.Run(gctx); return nil })

@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"statusedge/internal/maintenance"
 )
 
@@ -70,19 +68,4 @@ func windowKey(w *maintenance.Window) string {
 		return ""
 	}
 	return w.From.UTC().Format(time.RFC3339Nano) + "/" + w.Until.UTC().Format(time.RFC3339Nano)
-}
-
-// watchPlans rereads the maintenance file every maintenance.Reread until ctx ends, and
-// says so once per change: a new plan in force, or why the last good one stands (also
-// in refused and /debug). The leader's next tick republishes the status with it.
-func watchPlans(ctx context.Context, files *maintenance.FileWatch, log *slog.Logger, refused prometheus.Gauge) {
-	files.Run(ctx, func(err error) {
-		if err != nil {
-			refused.Set(1)
-			log.Warn("maintenance file refused: the last good plan stays in force", "err", err)
-			return
-		}
-		refused.Set(0)
-		log.Info("maintenance file read again: its windows are in force")
-	})
 }

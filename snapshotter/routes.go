@@ -77,6 +77,9 @@ type debugInfo struct {
 	// HistoryBuildMS is how long the historian's last pass took to read the record and
 	// build every world's history (publishing left out).
 	HistoryBuildMS float64 `json:"history_build_ms"`
+	// MaintenanceFileError is why the maintenance file as it stands is refused: the last
+	// good plan stays in force until it is good again.
+	MaintenanceFileError string `json:"maintenance_file_error,omitempty"`
 }
 
 // worldDebug is one world's part of /debug.
@@ -117,6 +120,9 @@ func handleDebug(logger *slog.Logger, ws []*world, ro *role, hist *historian) ht
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := time.Now()
 		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}
+		if err := ws[0].plan.files.Err(); err != nil {
+			info.MaintenanceFileError = err.Error()
+		}
 		if legacy(ws) {
 			info.worldDebug = ws[0].debug(now)
 			info.LastError, info.Online = "", nil // today's shape: /healthz has these

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -143,9 +144,13 @@ func (f *FileWatch) moved(info fs.FileInfo) bool {
 		last.Size() != info.Size() || f.now().Sub(info.ModTime()) < racy
 }
 
-// Run checks the file every Reread until ctx ends, and tells report of every change:
-// err nil for a new plan in force, else why the last good one stands.
-func (f *FileWatch) Run(ctx context.Context, report func(err error)) {
+// Gauge is where Run says whether the file as it stands is refused (1) or in force (0):
+// a Prometheus gauge.
+type Gauge interface{ Set(float64) }
+
+// Run checks the file every Reread until ctx ends, and says so once per change in log and
+// refused: a new plan in force, or why the last good one stands.
+func (f *FileWatch) Run(ctx context.Context, log *slog.Logger, refused Gauge) {
 	if f == nil || f.path == "" {
 		return
 	}
@@ -157,8 +162,15 @@ func (f *FileWatch) Run(ctx context.Context, report func(err error)) {
 			return
 		case <-t.C:
 		}
-		if changed, err := f.Check(); changed {
-			report(err)
+		changed, err := f.Check()
+		switch {
+		case !changed:
+		case err != nil:
+			refused.Set(1)
+			log.Warn("maintenance file refused: the last good plan stays in force", "err", err)
+		default:
+			refused.Set(0)
+			log.Info("maintenance file read again: its windows are in force")
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package maintenance_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,24 +108,35 @@ func TestFileWatchRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(t.Context())
-		var reports []error
+		var log bytes.Buffer
+		g := &gauge{}
 		done := make(chan struct{})
-		go func() { f.Run(ctx, func(err error) { reports = append(reports, err) }); close(done) }()
+		go func() { f.Run(ctx, slog.New(slog.NewTextHandler(&log, nil)), g); close(done) }()
 		replace(t, path, "windows: {}\n")
 		time.Sleep(maintenance.Reread)
 		synctest.Wait()
-		if len(reports) != 1 || reports[0] == nil {
-			t.Fatalf("after a bad edit and one pass: reports %v, want one error", reports)
+		if n := strings.Count(log.String(), "maintenance file refused"); n != 1 || g.v != 1 {
+			t.Fatalf("after a bad edit and one pass: %d lines, gauge %v; want 1, 1\n%s", n, g.v, log.String())
 		}
 		time.Sleep(5 * maintenance.Reread)
 		synctest.Wait()
-		if len(reports) != 1 {
-			t.Fatalf("five passes later: reports %v, want the one", reports)
+		if n := strings.Count(log.String(), "maintenance file refused"); n != 1 {
+			t.Fatalf("five passes later: %d lines, want the one", n)
+		}
+		replace(t, path, "windows: []\n")
+		time.Sleep(maintenance.Reread)
+		synctest.Wait()
+		if !strings.Contains(log.String(), "maintenance file read again") || g.v != 0 {
+			t.Fatalf("a good file again: gauge %v, log\n%s", g.v, log.String())
 		}
 		cancel()
 		<-done
 	})
 }
+
+type gauge struct{ v float64 }
+
+func (g *gauge) Set(v float64) { g.v = v }
 
 // TestWatchFileNoPath: no file, no windows, nothing to check.
 func TestWatchFileNoPath(t *testing.T) {
