@@ -222,14 +222,14 @@ func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 	return v.(servable), nil
 }
 
-// planOf is a world's plan for its MySQL answers: the maintenance file's windows, and the
-// command line's when Redis gives them within timeout (the MySQL path often runs because
-// Redis does not answer: then the file's alone).
-func planOf(file maintenance.Schedule, store *maintenance.Store, timeout time.Duration) func(context.Context, time.Time) (active, next *maintenance.Window) {
+// planOf is a world's plan for its MySQL answers: the maintenance file's windows as last
+// read well, and the command line's when Redis gives them within timeout (the MySQL path
+// often runs because Redis does not answer: then the file's alone).
+func planOf(files *maintenance.FileWatch, world string, store *maintenance.Store, timeout time.Duration) func(context.Context, time.Time) (active, next *maintenance.Window) {
 	return func(ctx context.Context, now time.Time) (active, next *maintenance.Window) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		s := file
+		s := files.Schedule(world)
 		if cli, err := store.Windows(ctx); err == nil {
 			s = s.With(cli...)
 		}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 )
 
@@ -44,6 +45,9 @@ type debugInfo struct {
 	// process refused, from Redis or status.json.
 	RedisRefused string            `json:"redis_refused,omitempty"`
 	LastRefused  *snapshot.Refusal `json:"last_refused,omitempty"`
+	// MaintenanceFileError is why the maintenance file as it stands is refused: the last
+	// good plan stays in force (for the answers built from MySQL) until it is good again.
+	MaintenanceFileError string `json:"maintenance_file_error,omitempty"`
 }
 
 // probeState is the snapshot's online, checked_at and players, and the probe's last round
@@ -90,6 +94,7 @@ type debugDeps struct {
 	// can wait longer for it than a visitor for the status.
 	redisTimeout time.Duration
 	dbTimeout    time.Duration
+	plans        *maintenance.FileWatch
 }
 
 func handleDebug(logger *slog.Logger, c *chain, d debugDeps) http.HandlerFunc {
@@ -111,6 +116,9 @@ func (d debugDeps) collect(ctx context.Context, v chainView) debugInfo {
 		Interval: seconds(d.interval), IntervalFrom: "STATUS_UPDATE_INTERVAL"}
 	info.Redis.Addr, info.MySQL.Addr = d.redisAddr, d.dbAddr
 	info.LastRefused = v.refused
+	if err := d.plans.Err(); err != nil {
+		info.MaintenanceFileError = err.Error()
+	}
 	if v.dbErr != nil {
 		info.OriginDBError = v.dbErr.Error()
 	}

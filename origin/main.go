@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -72,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for i, src := range srcs {
 		ids[i] = src.layout.World
 	}
-	plans, err := maintenance.LoadFile(getenv(maintenance.Env), ids)
+	plans, err := maintenance.WatchFile(getenv(maintenance.Env), ids, time.Now)
 	if err != nil {
 		return err
 	}
@@ -117,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			maxAge:       src.maxAge,
 			redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 			now: time.Now, log: log, metrics: vecs.world(id),
-			plan: planOf(plans[id], maintenance.NewStore(rdb, src.layout.Maintenance), *redisTimeout),
+			plan: planOf(plans, id, maintenance.NewStore(rdb, src.layout.Maintenance), *redisTimeout),
 		}
 		// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
 		// server has drained finishes (or hits refillTimeout) on an open client.
@@ -129,7 +130,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		d := debugDeps{
 			layout: src.layout, store: store, pingDB: db.PingContext, dir: cfg.StatusDir, ttl: cfg.TTL, interval: cfg.Interval,
 			redisAddr: cfg.RedisAddr(), dbAddr: src.dbAddr,
-			redisTimeout: 4 * *redisTimeout, dbTimeout: *dbTimeout,
+			redisTimeout: 4 * *redisTimeout, dbTimeout: *dbTimeout, plans: plans,
 		}
 		ws = append(ws, &world{id: id, chain: c, debug: d})
 	}
@@ -150,6 +151,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if listening != nil {
 		listening(ln.Addr().String())
 	}
+	// The maintenance file is read again when it changes, for the answers built from MySQL.
+	planCtx, stopPlans := context.WithCancel(ctx)
+	var watching sync.WaitGroup
+	watching.Go(func() { plans.Run(planCtx, logger, vecs.planRefused) })
+	defer watching.Wait()
+	defer stopPlans()
 	if err := httpserver.Serve(ctx, ln, NewServer(logger, ws, reg)); err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ type metricVecs struct {
 	mysql    *prometheus.CounterVec   // by world: ok, error, suppressed (inside the back-off window)
 	duration *prometheus.HistogramVec // by route and code: the server's, not a world's
 	refused  *prometheus.CounterVec   // implausible snapshots, by world and reason
+	// planRefused is 1 while the maintenance file as it stands is refused.
+	planRefused prometheus.Gauge
 }
 
 // metrics are one chain's series (curried from metricVecs by its world), and the
@@ -50,9 +52,10 @@ func newMetricVecs(reg prometheus.Registerer) *metricVecs {
 			Name: "statusedge_origin_request_duration_seconds", Help: "Request latency by route and status code.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route", "code"}),
-		refused: telemetry.RefusedSnapshots(w...),
+		refused:     telemetry.RefusedSnapshots(w...),
+		planRefused: telemetry.MaintenanceFileRefused(),
 	}
-	reg.MustRegister(v.answers, v.redis, v.mysql, v.duration, v.refused)
+	reg.MustRegister(v.answers, v.redis, v.mysql, v.duration, v.refused, v.planRefused)
 	return v
 }
 

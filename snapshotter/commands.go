@@ -25,9 +25,6 @@ func command(ctx context.Context, name string, args []string, getenv func(string
 	if err != nil {
 		return err
 	}
-	if err := loadPlans(getenv, setups); err != nil {
-		return err
-	}
 	const timeout = 5 * time.Second
 	rdb := cfg.Redis.Client(timeout)
 	defer rdb.Close()
@@ -35,14 +32,17 @@ func command(ctx context.Context, name string, args []string, getenv func(string
 	defer cancel()
 	switch name {
 	case "maintenance":
+		// The file's windows are only shown (list) and named (end): a missing or bad file
+		// is said, and the command line's windows are still started, ended and listed.
+		plans, fileErr := loadPlans(getenv, setups)
 		stores := map[string]*maintenance.Store{}
 		files := map[string]maintenance.Schedule{}
 		for _, s := range setups {
 			stores[s.layout.World] = maintenance.NewStore(rdb, s.layout.Maintenance)
-			files[s.layout.World] = s.planned
+			files[s.layout.World] = plans.Schedule(s.layout.World)
 		}
-		return maintenanceCommand(ctx, args, stores, files, time.Now, stdout, stderr)
-	case "incident":
+		return maintenanceCommand(ctx, args, stores, files, fileErr, time.Now, stdout, stderr)
+	case "incident": // no maintenance file needed, nor read
 		return incidentCommand(ctx, args, historyStores(rdb, setups), time.Now, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q", name)

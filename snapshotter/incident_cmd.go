@@ -210,7 +210,7 @@ func incidentCommand(ctx context.Context, args []string, stores map[string]*hist
 		if err != nil {
 			return fmt.Errorf("incident note: %w", err)
 		}
-		fmt.Fprintf(stdout, "noted incident %s (%d updates)\n", inc.ID, len(inc.Updates))
+		fmt.Fprintf(stdout, "noted incident %s (%s)\n", inc.ID, updates(len(inc.Updates)))
 		return printIncidents(stdout, []history.Incident{inc})
 	case "list":
 		if err := parseIncidentFlags(fs, args[1:]); err != nil {
@@ -231,6 +231,17 @@ func incidentCommand(ctx context.Context, args []string, stores map[string]*hist
 		return printIncidents(stdout, incs)
 	}
 	return fmt.Errorf("incident %q: %s", args[0], usage)
+}
+
+// updates counts an incident's updates in words: "no updates", "1 update", "2 updates".
+func updates(n int) string {
+	switch n {
+	case 0:
+		return "no updates"
+	case 1:
+		return "1 update"
+	}
+	return fmt.Sprintf("%d updates", n)
 }
 
 // parseIncidentFlags parses args and refuses words left over: a value without its flag

@@ -82,11 +82,11 @@ func TestIncidentCommandWithoutWorlds(t *testing.T) {
 		out, err string
 	}{
 		{"note on the ongoing one by default", []string{"note", "-title-en", "Login down", "-title-ru", "Вход недоступен", "-message-en", "Looking", "-message-ru", "Смотрим"},
-			"noted incident " + w.ongoing + " (1 updates)", ""},
+			"noted incident " + w.ongoing + " (1 update)", ""},
 		{"latest is the ongoing one", []string{"note", "-id", "latest", "-message-en", "Still", "-message-ru", "Всё ещё"},
 			"noted incident " + w.ongoing + " (2 updates)", ""},
 		{"a past one by id, title only", []string{"note", "-id", w.past, "-title-en", "Restart", "-title-ru", "Перезапуск"},
-			"noted incident " + w.past + " (0 updates)", ""},
+			"noted incident " + w.past + " (no updates)", ""},
 		{"list", []string{"list"}, "Login down / Вход недоступен", ""},
 		{"title without Russian", []string{"note", "-title-en", "Down"}, "", "title: en and ru go together"},
 		{"message without English", []string{"note", "-message-ru", "Упал"}, "", "message: en and ru go together"},

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"statusedge/internal/history"
@@ -49,6 +52,53 @@ func incidentNoteHandler(logger *slog.Logger, stores map[string]*history.Store, 
 		logger.Info("incident note", "world", q.World, "id", inc.ID, "title", q.Title != nil, "message", q.Message != nil)
 		writeNoteJSON(logger, w, http.StatusOK, inc)
 	}
+}
+
+// operatorOnly lets through only a tool on this host: a loopback caller (403 otherwise),
+// naming this host (Host localhost, 127.x or [::1], any port; 403 otherwise: a
+// DNS-rebinding name points a visitor's browser here), sent by no web page (403 for any
+// Origin, or Sec-Fetch-Site cross-site or same-site: a page open in an operator's browser
+// can post to loopback), with a JSON body (415 otherwise: a page can send text/plain
+// without asking first, never application/json).
+func operatorOnly(logger *slog.Logger, next http.HandlerFunc) http.HandlerFunc {
+	refuse := func(w http.ResponseWriter, status int, msg string) {
+		writeNoteJSON(logger, w, status, map[string]string{"error": msg})
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			refuse(w, http.StatusForbidden, "from this host only (loopback); or use `snapshotter incident note`")
+			return
+		}
+		if !loopbackName(r.Host) {
+			refuse(w, http.StatusForbidden, "Host must name this host (localhost, 127.0.0.1 or [::1])")
+			return
+		}
+		if site := r.Header.Get("Sec-Fetch-Site"); r.Header.Get("Origin") != "" || site == "cross-site" || site == "same-site" {
+			refuse(w, http.StatusForbidden, "not from a web page: a request with Origin or Sec-Fetch-Site is refused; use curl or `snapshotter incident note`")
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			refuse(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+			return
+		}
+		next(w, r)
+	}
+}
+
+// loopbackName says whether a Host header names this host: localhost or a loopback
+// address, with or without a port.
+func loopbackName(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func writeNoteJSON(logger *slog.Logger, w http.ResponseWriter, status int, body any) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,18 +96,95 @@ func TestIncidentNoteHandler(t *testing.T) {
 // loopback callers, wherever SNAPSHOTTER_ADDR listens.
 func TestNotesFromThisHostOnly(t *testing.T) {
 	called := false
-	h := loopbackOnly(slog.New(slog.DiscardHandler), func(http.ResponseWriter, *http.Request) { called = true })
+	h := operatorOnly(slog.New(slog.DiscardHandler), func(http.ResponseWriter, *http.Request) { called = true })
 	for _, tt := range []struct {
 		remote string
 		want   int
 	}{{"10.0.0.5:41000", http.StatusForbidden}, {"[2001:db8::1]:41000", http.StatusForbidden}, {"127.0.0.1:41000", http.StatusOK}, {"[::1]:41000", http.StatusOK}} {
 		called = false
 		req := httptest.NewRequest(http.MethodPost, "/incidents/notes", strings.NewReader("{}"))
-		req.RemoteAddr = tt.remote
+		req.RemoteAddr, req.Host = tt.remote, "127.0.0.1:8092"
+		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
 		h(rec, req)
 		if rec.Code != tt.want || called != (tt.want == http.StatusOK) {
 			t.Errorf("from %s: %d (handler called %v), want %d", tt.remote, rec.Code, called, tt.want)
 		}
+	}
+}
+
+// TestNotesRefuseWebPages: issue 27's cross-site post (text/plain, Origin
+// https://evil.example) and every other request a web page can send is refused before it
+// reaches Redis; a tool's (curl's) request still lands. Real handler, real Redis.
+func TestNotesRefuseWebPages(t *testing.T) {
+	now := time.Now()
+	stores, worlds := incidentStores(t, now, []string{""}, "")
+	w := worlds[""]
+	logger := slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(operatorOnly(logger, incidentNoteHandler(logger, stores, func() time.Time { return now })))
+	t.Cleanup(srv.Close)
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"id":"ongoing","message":{"en":"Hacked","ru":"Взломано"}}`
+	tests := []struct {
+		name    string
+		host    string // "" keeps 127.0.0.1:port
+		headers map[string]string
+		status  int
+	}{
+		{"text/plain from evil.example", "", map[string]string{"Content-Type": "text/plain", "Origin": "https://evil.example"}, 403},
+		{"JSON from evil.example", "", map[string]string{"Content-Type": "application/json", "Origin": "https://evil.example"}, 403},
+		{"JSON from a sandboxed page", "", map[string]string{"Content-Type": "application/json", "Origin": "null"}, 403},
+		{"cross-site fetch", "", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, 403},
+		{"same-site fetch", "", map[string]string{"Content-Type": "application/json", "Sec-Fetch-Site": "same-site"}, 403},
+		{"a DNS-rebinding name", "status.evil.example:" + port, map[string]string{"Content-Type": "application/json"}, 403},
+		{"text/plain", "", map[string]string{"Content-Type": "text/plain"}, 415},
+		{"a form", "", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, 415},
+		{"no Content-Type", "", nil, 415},
+		{"JSON with a charset", "", map[string]string{"Content-Type": "application/json; charset=utf-8"}, 200},
+		{"Host localhost", "localhost:" + port, map[string]string{"Content-Type": "application/json"}, 200},
+		{"Host [::1]", "[::1]:" + port, map[string]string{"Content-Type": "application/json"}, 200},
+		{"Host 127.0.0.2, no port", "127.0.0.2", map[string]string{"Content-Type": "application/json"}, 200},
+	}
+	accepted := 0
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.status || !strings.Contains(string(b), map[bool]string{true: `"id"`, false: `"error"`}[tt.status == 200]) {
+				t.Errorf("%d %s, want %d", resp.StatusCode, b, tt.status)
+			}
+			if resp.StatusCode == 200 {
+				accepted++
+			}
+		})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	notes, err := w.store.Notes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(notes[w.ongoing].Updates); got != accepted || accepted != 4 {
+		t.Errorf("%d updates in Redis, %d requests accepted; want 4 of each", got, accepted)
 	}
 }

@@ -103,7 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if err := loadPlans(getenv, setups); err != nil {
+	plans, err := loadPlans(getenv, setups)
+	if err != nil {
 		return err
 	}
 	rdb := cfg.Redis.Client(*redisTimeout)
@@ -112,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	reg := telemetry.Registry()
 	vecs := newMetricVecs(reg)
 	deps := worldDeps{dir: cfg.StatusDir, ttl: cfg.TTL, maxAge: maxAge, maxSnapshot: cfg.MaxSnapshot,
-		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, rdb: rdb, vecs: vecs, log: logger}
+		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, rdb: rdb, vecs: vecs, log: logger, plans: plans}
 
 	if *once {
 		// A plain SETEX per world, as an operator's forced refresh.
@@ -186,6 +187,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		timeout: *redisTimeout, page: statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"},
 		now: time.Now, log: logger}
 	g.Go(func() error { hist.Run(gctx); return nil })
+	g.Go(func() error { plans.Run(gctx, logger, vecs.planRefused); return nil })
 	if idx != nil {
 		idx.worlds = ws
 		g.Go(func() error { idx.Run(gctx); return nil })

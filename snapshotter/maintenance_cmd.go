@@ -20,6 +20,10 @@ import (
 // get an error, not a hang, when Redis is away.
 const maintenanceTimeout = 10 * time.Second
 
+// fileEditBound is the longest an edit of the maintenance file takes to reach the status
+// (a Reread, then the leader's next tick), with room: the contract's one probe round.
+const fileEditBound = 5 * time.Second
+
 // listSpan is how far ahead `maintenance list` looks.
 const listSpan = 7 * 24 * time.Hour
 
@@ -30,12 +34,15 @@ var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])$`)
 // (file and command-line windows of the next 7 days and the active one). args are those
 // after "maintenance". stores are by world id ("" only without a worlds file, where
 // -world is refused; with one, -world is required: an id or "all"); files are the
-// maintenance file's schedules by world id (nil without a file).
+// maintenance file's schedules by world id (nil without a file); fileErr is why the file
+// could not be read (its windows are then left out, and the command says so on stderr).
 //
 // HH:MM is the next such wall time in -tz (default: now's zone, the local zone of TZ),
-// after now for -from and after the start for -until, so "until 14:30" at 15:00 means
-// tomorrow: the resolved window is printed in UTC and in the zone for the operator to see.
-func maintenanceCommand(ctx context.Context, args []string, stores map[string]*maintenance.Store, files map[string]maintenance.Schedule, now func() time.Time, stdout, stderr io.Writer) error {
+// after now for -from and after the start for -until; an -until that would lie more than
+// 12 h after the start ("until 13:00" typed at 14:02, 23 h) is refused as a slip, with the
+// RFC 3339 time and the -for that would say it. -for 90m is the end as a duration. The
+// resolved window is printed in UTC and in the zone for the operator to see.
+func maintenanceCommand(ctx context.Context, args []string, stores map[string]*maintenance.Store, files map[string]maintenance.Schedule, fileErr error, now func() time.Time, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("maintenance: want start, end or list")
 	}
@@ -44,10 +51,12 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 	world := fs.String("world", "", `the world's id, or "all" (only with a worlds file)`)
 	tz := fs.String("tz", "", "the IANA zone of HH:MM times and of the times printed (default: the local zone, TZ)")
 	var from, until, en, ru *string
+	var length *time.Duration
 	switch args[0] {
 	case "start":
 		from = fs.String("from", "now", "start: now, HH:MM or RFC 3339")
-		until = fs.String("until", "", "end: HH:MM or RFC 3339 (required)")
+		until = fs.String("until", "", "end: HH:MM (at most 12 h after the start) or RFC 3339 (this or -for)")
+		length = fs.Duration("for", 0, "end: this long after the start, such as 90m (this or -until)")
 		en = fs.String("message-en", "", "the message in English (required)")
 		ru = fs.String("message-ru", "", "the message in Russian (required)")
 	case "end", "list":
@@ -59,6 +68,9 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("maintenance %s: unexpected argument %q", args[0], fs.Arg(0))
+	}
+	if fileErr != nil {
+		fmt.Fprintf(stderr, "maintenance %s: the maintenance file's windows are left out: %v\n", args[0], fileErr)
 	}
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "world" })
@@ -77,7 +89,7 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 	defer cancel()
 	switch args[0] {
 	case "start":
-		w, err := resolveWindow(*from, *until, t, loc)
+		w, err := resolveWindow(*from, *until, *length, t, loc)
 		if err != nil {
 			return fmt.Errorf("maintenance start: %w", err)
 		}
@@ -102,7 +114,8 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 			// The file's windows are the file's: say so, or the operator wonders why the
 			// page still says maintenance.
 			if w := files[id].Active(t); w != nil {
-				fmt.Fprintf(stdout, "%s: a window of the maintenance file holds now, %s; edit %s to end it\n", worldLabel(id), span(*w, loc), maintenance.Env)
+				fmt.Fprintf(stdout, "%s: a window of the maintenance file holds now, %s; to end it, edit %s: the running programs read it again and the status follows within %s, no restart\n",
+					worldLabel(id), span(*w, loc), maintenance.Env, maintenance.Human(fileEditBound))
 			}
 		}
 	case "list":
@@ -135,8 +148,13 @@ func maintenanceWorlds(world string, set bool, stores map[string]*maintenance.St
 	return []string{world}, nil
 }
 
-// resolveWindow reads -from and -until at now in loc.
-func resolveWindow(from, until string, now time.Time, loc *time.Location) (maintenance.Window, error) {
+// slip is how far after the start an HH:MM -until may lie: "until 13:00" typed at 14:02
+// is a time just past, not a window of 23 hours, and an overnight window ("until 06:00"
+// at 22:00) is within it.
+const slip = 12 * time.Hour
+
+// resolveWindow reads -from and -until (or -for) at now in loc.
+func resolveWindow(from, until string, length time.Duration, now time.Time, loc *time.Location) (maintenance.Window, error) {
 	var w maintenance.Window
 	var err error
 	if from == "now" {
@@ -144,14 +162,33 @@ func resolveWindow(from, until string, now time.Time, loc *time.Location) (maint
 	} else if w.From, err = readTime("-from", from, now, loc); err != nil {
 		return w, err
 	}
-	if until == "" {
-		return w, errors.New("-until: missing; want HH:MM or an RFC 3339 time")
+	switch {
+	case until != "" && length != 0:
+		return w, errors.New("-until and -for: give one of them")
+	case length < 0:
+		return w, fmt.Errorf("-for %s: want a positive duration such as 90m", length)
+	case length > 0:
+		w.Until = w.From.Add(length)
+		return w, nil
+	case until == "":
+		return w, errors.New("-until: missing; want HH:MM or an RFC 3339 time (or -for 90m)")
 	}
 	// -from 14:00 -until 16:00 at 15:00 is tomorrow's 14:00 to 16:00: the end follows the start.
-	if w.Until, err = readTime("-until", until, later(now, w.From), loc); err != nil {
+	start := later(now, w.From)
+	if w.Until, err = readTime("-until", until, start, loc); err != nil {
 		return w, err
 	}
+	if d := w.Until.Sub(start); hhmm.MatchString(until) && d > slip {
+		return w, fmt.Errorf("-until %s: the next %s is %s, %s after the start (more than %s: a time already past today?); if that end is meant, give -until %s or -for %s",
+			until, until, stamp(w.Until, loc), maintenance.Human(d), maintenance.Human(slip), w.Until.In(loc).Format(time.RFC3339), flagDuration(d))
+	}
 	return w, nil
+}
+
+// flagDuration is d as -for takes it, to the minute ("22h58m").
+func flagDuration(d time.Duration) string {
+	d = d.Truncate(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 func later(a, b time.Time) time.Time {

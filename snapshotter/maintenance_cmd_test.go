@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +59,7 @@ func mustZone(t *testing.T, name string) *time.Location {
 // runMaintenance runs the command at now and returns its output.
 func runMaintenance(ctx context.Context, stores map[string]*maintenance.Store, files map[string]maintenance.Schedule, now time.Time, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
-	err := maintenanceCommand(ctx, args, stores, files, func() time.Time { return now }, &out, &errOut)
+	err := maintenanceCommand(ctx, args, stores, files, nil, func() time.Time { return now }, &out, &errOut)
 	return out.String(), err
 }
 
@@ -89,9 +90,15 @@ func TestMaintenanceStartResolvesWallTimes(t *testing.T) {
 		stored string
 		at     string // now, if not the default
 	}{
-		{"until 14:30 at 15:00 is tomorrow", []string{"-until", "14:30", "-tz", "Europe/Moscow"},
+		{"until 14:30 tomorrow said in full", []string{"-until", "2026-12-03T14:30:00+03:00", "-tz", "Europe/Moscow"},
 			"status page: maintenance from 2026-12-02 12:00 UTC until 2026-12-03 11:30 UTC (Europe/Moscow: 2026-12-02 15:00 MSK until 2026-12-03 14:30 MSK)\n",
 			"2026-12-02T12:00:00Z..2026-12-03T11:30:00Z Restart/Перезапуск", ""},
+		{"for 90m", []string{"-for", "90m"},
+			"status page: maintenance from 2026-12-02 12:00 UTC until 2026-12-02 13:30 UTC\n",
+			"2026-12-02T12:00:00Z..2026-12-02T13:30:00Z Restart/Перезапуск", ""},
+		{"until 01:00 at 23:00 is tonight's", []string{"-until", "01:00", "-tz", "Europe/Moscow"},
+			"status page: maintenance from 2026-12-02 20:00 UTC until 2026-12-02 22:00 UTC (Europe/Moscow: 2026-12-02 23:00 MSK until 2026-12-03 01:00 MSK)\n",
+			"2026-12-02T20:00:00Z..2026-12-02T22:00:00Z Restart/Перезапуск", "2026-12-02T20:00:00Z"},
 		{"from 16:00 until 18:00 is today", []string{"-from", "16:00", "-until", "18:00", "-tz", "Europe/Moscow"},
 			"status page: maintenance from 2026-12-02 13:00 UTC until 2026-12-02 15:00 UTC (Europe/Moscow: 2026-12-02 16:00 MSK until 2026-12-02 18:00 MSK)\n",
 			"2026-12-02T13:00:00Z..2026-12-02T15:00:00Z Restart/Перезапуск", ""},
@@ -158,7 +165,13 @@ func TestMaintenanceRefuses(t *testing.T) {
 			"maintenance start: -world: required with a worlds file; want one of x1, x50, or all"},
 		{"unknown world", worlds, []string{"end", "-world", "x2"},
 			`maintenance end: -world "x2": not a world of the worlds file; want one of x1, x50, or all`},
-		{"no -until", single, append([]string{"start"}, msg...), "maintenance start: -until: missing; want HH:MM or an RFC 3339 time"},
+		{"no -until", single, append([]string{"start"}, msg...), "maintenance start: -until: missing; want HH:MM or an RFC 3339 time (or -for 90m)"},
+		// Issue 27: "-until 13:00" typed at 14:02 made a window of 23 hours without a word.
+		{"until 11:02 at 12:00: a time just past", single, append([]string{"start", "-until", "11:02"}, msg...),
+			"maintenance start: -until 11:02: the next 11:02 is 2026-12-03 11:02 UTC, 23 h 2 min after the start (more than 12 h: a time already past today?); " +
+				"if that end is meant, give -until 2026-12-03T11:02:00Z or -for 23h02m"},
+		{"-until and -for", single, append([]string{"start", "-until", "14:30", "-for", "1h"}, msg...), "maintenance start: -until and -for: give one of them"},
+		{"negative -for", single, append([]string{"start", "-for", "-1h"}, msg...), "maintenance start: -for -1h0m0s: want a positive duration such as 90m"},
 		{"bad -until", single, append([]string{"start", "-until", "25:00"}, msg...),
 			`maintenance start: -until "25:00": want HH:MM (00:00 to 23:59) or an RFC 3339 time such as 2026-12-10T14:30:00+03:00`},
 		{"bad -from", single, append([]string{"start", "-from", "soon", "-until", "14:30"}, msg...),
@@ -168,7 +181,7 @@ func TestMaintenanceRefuses(t *testing.T) {
 		{"until passed", single, append([]string{"start", "-from", "2026-12-02T10:00:00Z", "-until", "2026-12-02T11:00:00Z"}, msg...),
 			"maintenance start: status page: add maintenance: until 2026-12-02T11:00:00Z: not after now (2026-12-02T12:00:00Z)"},
 		{"over 7 days", single, append([]string{"start", "-until", "2026-12-09T12:00:01Z"}, msg...),
-			"maintenance start: status page: add maintenance: until: 168h0m1s after from, at most 168h0m0s (7 days)"},
+			"maintenance start: status page: add maintenance: until: 7 days 1 s after from, at most 7 days"},
 		{"no russian message", single, []string{"start", "-until", "14:30", "-message-en", "Restart"},
 			"maintenance start: status page: add maintenance: message ru: missing; want the message in English (en) and Russian (ru)"},
 		{"stray argument", single, []string{"list", "now"}, `maintenance list: unexpected argument "now"`},
@@ -273,8 +286,53 @@ func TestMaintenanceEndLeavesTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "status page: no command-line window holds now\n" +
-		"status page: a window of the maintenance file holds now, from 2026-12-02 04:00 UTC until 2026-12-02 06:00 UTC; edit STATUS_MAINTENANCE_FILE to end it\n"
+		"status page: a window of the maintenance file holds now, from 2026-12-02 04:00 UTC until 2026-12-02 06:00 UTC; to end it, edit STATUS_MAINTENANCE_FILE: the running programs read it again and the status follows within 5 s, no restart\n"
 	if out != want {
 		t.Errorf("end printed\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestMaintenanceUntilPastIsRefused: issue 27's case, "-until 13:00" typed at 14:02 in
+// Moscow, is refused with the end it would have meant, in full and as -for.
+func TestMaintenanceUntilPastIsRefused(t *testing.T) {
+	stores, ctx := maintenanceStores(t, "")
+	now := mustTime(t, "2026-12-02T11:02:00Z") // 14:02 in Moscow
+	_, err := runMaintenance(ctx, stores, nil, now, "start", "-until", "13:00", "-tz", "Europe/Moscow", "-message-en", "Restart", "-message-ru", "Перезапуск")
+	want := "maintenance start: -until 13:00: the next 13:00 is 2026-12-03 13:00 MSK, 22 h 58 min after the start (more than 12 h: a time already past today?); " +
+		"if that end is meant, give -until 2026-12-03T13:00:00+03:00 or -for 22h58m"
+	if err == nil || err.Error() != want {
+		t.Fatalf("got  %v\nwant %s", err, want)
+	}
+	if got := storedSpans(t, ctx, stores[""]); got != "" {
+		t.Errorf("stored %s, want nothing", got)
+	}
+}
+
+// TestMaintenanceCommandsWithoutTheFile: a missing maintenance file (STATUS_MAINTENANCE_FILE
+// set) stops none of the commands: list says so and lists the command line's windows, end
+// ends them, and incident list needs no file at all.
+func TestMaintenanceCommandsWithoutTheFile(t *testing.T) {
+	r := harnesstest.Redis(t)
+	missing := filepath.Join(t.TempDir(), "maintenance.yml")
+	env := harnesstest.Env(map[string]string{"REDIS_URL": r.URL(), "STATUS_DIR": t.TempDir(), "STATUS_NGINX_CONF": "none", maintenance.Env: missing})
+	cmd := func(args ...string) (string, string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), append([]string{"snapshotter"}, args...), env, &out, &errOut, nil); err != nil {
+			t.Fatalf("%v: %v\n%s%s", args, err, out.String(), errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+	cmd("maintenance", "start", "-for", "1h", "-message-en", "Restart", "-message-ru", "Перезапуск")
+	out, errOut := cmd("maintenance", "list")
+	if !strings.Contains(out, "active: from") || !strings.Contains(out, "[command line]") ||
+		!strings.Contains(errOut, "the maintenance file's windows are left out: STATUS_MAINTENANCE_FILE "+missing+": no such file or directory") {
+		t.Errorf("list without the file printed\n%s\nand on stderr\n%s", out, errOut)
+	}
+	if out, _ := cmd("maintenance", "end"); !strings.Contains(out, "status page: maintenance ended at") {
+		t.Errorf("end without the file printed %q", out)
+	}
+	if out, errOut := cmd("incident", "list"); out != "no incidents in the last 90 days\n" || errOut != "" {
+		t.Errorf("incident list without the file printed %q, stderr %q", out, errOut)
 	}
 }

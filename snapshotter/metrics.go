@@ -22,6 +22,7 @@ type metricVecs struct {
 	probeFlips, webhookFailures           *prometheus.CounterVec
 	leader                                prometheus.Gauge
 	leaderChanges                         prometheus.Counter
+	planRefused                           prometheus.Gauge
 }
 
 // metrics are one world's series (curried from metricVecs), and the fleet's role.
@@ -71,9 +72,10 @@ func newMetricVecs(reg prometheus.Registerer) *metricVecs {
 		leaderChanges: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "statusedge_snapshotter_leadership_gained_total", Help: "Times this replica became the leader.",
 		}),
+		planRefused: telemetry.MaintenanceFileRefused(),
 	}
 	reg.MustRegister(v.refused, v.refreshes, v.failures, v.duration, v.lastSuccess, v.leader, v.leaderChanges,
-		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures)
+		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures, v.planRefused)
 	return v
 }
 

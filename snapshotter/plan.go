@@ -10,11 +10,13 @@ import (
 )
 
 // plan is one world's planned maintenance as this replica knows it: the maintenance
-// file's windows (STATUS_MAINTENANCE_FILE, read at start) and the command line's (in
-// Redis, read again with each of the historian's passes, every historyEvery). Every replica keeps one: the leader to publish the
-// status and record the minutes, every replica for the documents it builds.
+// file's windows (STATUS_MAINTENANCE_FILE, read at start and again when it changes, within
+// maintenance.Reread) and the command line's (in Redis, read again with each of the
+// historian's passes, every historyEvery). Every replica keeps one: the leader to publish
+// the status and record the minutes, every replica for the documents it builds.
 type plan struct {
-	file    maintenance.Schedule
+	files   *maintenance.FileWatch // shared by the worlds
+	world   string
 	store   *maintenance.Store
 	timeout time.Duration
 	log     *slog.Logger
@@ -38,7 +40,7 @@ func (p *plan) At(now time.Time) (active, next *maintenance.Window) {
 func (p *plan) schedule() maintenance.Schedule {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.file.With(p.cli...)
+	return p.files.Schedule(p.world).With(p.cli...)
 }
 
 // poll reads the command line's windows once. A failed read keeps the last windows:

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -30,20 +29,8 @@ func NewServer(logger *slog.Logger, ws []*world, ro *role, hist *historian, gath
 	for _, w := range ws {
 		stores[w.setup.layout.World] = w.hist
 	}
-	mux.HandleFunc("POST /incidents/notes", loopbackOnly(logger, incidentNoteHandler(logger, stores, time.Now)))
+	mux.HandleFunc("POST /incidents/notes", operatorOnly(logger, incidentNoteHandler(logger, stores, time.Now)))
 	return mux
-}
-
-// loopbackOnly answers 403 to any request that does not come from a loopback address.
-func loopbackOnly(logger *slog.Logger, next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			writeNoteJSON(logger, w, http.StatusForbidden, map[string]string{"error": "from this host only (loopback); or use `snapshotter incident note`"})
-			return
-		}
-		next(w, r)
-	}
 }
 
 // legacy reports whether ws is the one world of a deployment without a worlds file.
@@ -90,6 +77,9 @@ type debugInfo struct {
 	// HistoryBuildMS is how long the historian's last pass took to read the record and
 	// build every world's history (publishing left out).
 	HistoryBuildMS float64 `json:"history_build_ms"`
+	// MaintenanceFileError is why the maintenance file as it stands is refused: the last
+	// good plan stays in force until it is good again.
+	MaintenanceFileError string `json:"maintenance_file_error,omitempty"`
 }
 
 // worldDebug is one world's part of /debug.
@@ -130,6 +120,9 @@ func handleDebug(logger *slog.Logger, ws []*world, ro *role, hist *historian) ht
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := time.Now()
 		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}
+		if err := ws[0].plan.files.Err(); err != nil {
+			info.MaintenanceFileError = err.Error()
+		}
 		if legacy(ws) {
 			info.worldDebug = ws[0].debug(now)
 			info.LastError, info.Online = "", nil // today's shape: /healthz has these

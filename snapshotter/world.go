@@ -29,8 +29,6 @@ type worldSetup struct {
 	probe   probe.Config
 	probing bool
 	webhook string // "" for none
-	// planned is the world's part of the maintenance file (STATUS_MAINTENANCE_FILE).
-	planned maintenance.Schedule
 }
 
 // world is one game world's part of the snapshotter: its database pool, its refresher
@@ -65,6 +63,8 @@ type worldDeps struct {
 	// published, when set, is told after every write of a world's STATUS_DIR copy (the
 	// worlds index).
 	published func()
+	// plans is the maintenance file (STATUS_MAINTENANCE_FILE) as last read well.
+	plans *maintenance.FileWatch
 }
 
 // newWorld opens the world's pool and builds its parts; nothing runs yet. Its STATUS_DIR
@@ -107,7 +107,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	wd := &world{setup: s, db: db, r: r, metrics: m, hist: history.NewStore(d.rdb, history.Keys{
 		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence,
 	})}
-	wd.plan = &plan{file: s.planned, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), timeout: d.redisTimeout, log: log}
+	wd.plan = &plan{files: d.plans, world: s.layout.World, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), timeout: d.redisTimeout, log: log}
 	r.plan = wd.plan.At
 	if d.role != nil {
 		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)

@@ -36,19 +36,14 @@ func loadWorlds(getenv func(string) string, cfg config.Config, legacy worldSetup
 	return out, nil
 }
 
-// loadPlans gives each world its windows of the maintenance file (STATUS_MAINTENANCE_FILE;
-// none without one). A bad file stops the snapshotter at start, like a bad worlds file.
-func loadPlans(getenv func(string) string, setups []worldSetup) error {
+// loadPlans reads the maintenance file (STATUS_MAINTENANCE_FILE; no windows without one)
+// for the worlds of setups, and returns its watch, which the running snapshotter checks
+// again every maintenance.Reread. A bad file stops the snapshotter at start, like a bad
+// worlds file.
+func loadPlans(getenv func(string) string, setups []worldSetup) (*maintenance.FileWatch, error) {
 	ids := make([]string, len(setups))
 	for i, s := range setups {
 		ids[i] = s.layout.World
 	}
-	plans, err := maintenance.LoadFile(getenv(maintenance.Env), ids)
-	if err != nil {
-		return err
-	}
-	for i := range setups {
-		setups[i].planned = plans[setups[i].layout.World]
-	}
-	return nil
+	return maintenance.WatchFile(getenv(maintenance.Env), ids, time.Now)
 }

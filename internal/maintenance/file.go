@@ -3,7 +3,6 @@ package maintenance
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"regexp"
 	"slices"
@@ -64,10 +63,7 @@ func LoadFile(path string, worlds []string) (map[string]Schedule, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-			err = pe.Err // the path is in the prefix already
-		}
-		return nil, fmt.Errorf("%s %s: %w", Env, path, err)
+		return nil, fileErr(path, err)
 	}
 	return ParseFile(path, data, worlds)
 }
@@ -208,7 +204,7 @@ func checkSpan(w Window) error {
 	case d <= 0:
 		return errors.New("not after from; want a window that ends after it starts")
 	case d > MaxDuration:
-		return fmt.Errorf("%s after from, at most %s (7 days)", d, MaxDuration)
+		return fmt.Errorf("%s after from, at most %s", Human(d), Human(MaxDuration))
 	}
 	return nil
 }
@@ -232,7 +228,7 @@ func (y windowYAML) recurring(msg Text) (Recurring, error) {
 	case err != nil:
 		return Recurring{}, fmt.Errorf("duration %q: want a Go duration such as 2h or 90m", y.Duration)
 	case d < minDuration || d > MaxDuration:
-		return Recurring{}, fmt.Errorf("duration %q: want %s to %s (7 days)", y.Duration, minDuration, MaxDuration)
+		return Recurring{}, fmt.Errorf("duration %q: want %s to %s", y.Duration, Human(minDuration), Human(MaxDuration))
 	}
 	r.Duration = d
 	if y.TimeZone == "" {
@@ -264,7 +260,7 @@ func (y windowYAML) recurring(msg Text) (Recurring, error) {
 	// maintenance for good, and every outage would be hidden. The hour spares the night a
 	// clock moves back (a 23 h day).
 	if gap := r.shortestGap(); d > gap-time.Hour {
-		return Recurring{}, fmt.Errorf("duration %q: the next start is %s later, so the window would never end; want at most %s", y.Duration, gap, gap-time.Hour)
+		return Recurring{}, fmt.Errorf("duration %q: the next start is %s later, so the window would never end; want at most %s", y.Duration, Human(gap), Human(gap-time.Hour))
 	}
 	return r, nil
 }

@@ -145,16 +145,35 @@ func (s Schedule) Active(now time.Time) *Window {
 }
 
 // Upcoming are the windows starting in (now, now+Announce], sorted by From; never nil,
-// so that a document lists no window as [] rather than null.
+// so that a document lists no window as [] rather than null. A window that starts while
+// maintenance runs without a break from now (inside the active window, or inside one that
+// starts inside it) is left out: it is more of the maintenance under way, and announced as
+// "next" it would promise a return to service before it.
 func (s Schedule) Upcoming(now time.Time) []Window {
 	out := []Window{}
 	end := now.Add(Announce)
+	var busy time.Time // the end of the maintenance running from now; zero: none
+	if a := s.Active(now); a != nil {
+		busy = a.Until
+	}
 	for _, w := range s.Windows(now, end.Add(time.Nanosecond)) {
-		if w.From.After(now) && !w.From.After(end) {
-			out = append(out, w)
+		if !w.From.After(now) || w.From.After(end) {
+			continue
 		}
+		if w.From.Before(busy) {
+			busy = later(busy, w.Until)
+			continue
+		}
+		out = append(out, w)
 	}
 	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // NextChange is the first From or Until after now and at most 8 days ahead, or the zero

@@ -155,7 +155,9 @@ func TestUpcoming(t *testing.T) {
 		{"2026-12-01T00:59:59Z", ""}, // 24 h and 1 s ahead: not yet
 		{"2026-12-01T01:00:00Z", "2026-12-02T01:00:00Z..2026-12-02T03:00:00Z"},
 		{"2026-12-01T03:00:00Z", "2026-12-02T01:00:00Z..2026-12-02T03:00:00Z, 2026-12-02T02:30:00Z..2026-12-02T04:00:00Z once"},
-		{"2026-12-02T01:00:00Z", "2026-12-02T02:30:00Z..2026-12-02T04:00:00Z once"}, // the active one is not upcoming
+		// Neither the active one nor one starting inside it is upcoming: the maintenance
+		// runs on to 04:00 without a break.
+		{"2026-12-02T01:00:00Z", ""},
 		{"2026-12-02T02:30:00Z", ""},
 	}
 	for _, tt := range tests {
@@ -262,4 +264,50 @@ func countActive(s maintenance.Schedule, now func() time.Time, every, span time.
 		active = w != nil
 	}
 	return ticks, starts
+}
+
+// TestUpcomingNotInsideTheActive: a window starting while maintenance runs on from now
+// (inside the active one, or inside one that starts inside it) is never the next one;
+// the first that starts after the run ends is, and so is one starting right at its end.
+func TestUpcomingNotInsideTheActive(t *testing.T) {
+	once := func(from, until string) maintenance.Window {
+		return maintenance.Window{From: utc(from), Until: utc(until), Message: maintenance.Text{EN: "a", RU: "б"}}
+	}
+	s := maintenance.Schedule{OneOff: []maintenance.Window{
+		once("2026-12-02T10:00:00Z", "2026-12-02T14:00:00Z"), // active at 10:30
+		once("2026-12-02T11:00:00Z", "2026-12-02T12:00:00Z"), // inside it
+		once("2026-12-02T13:00:00Z", "2026-12-02T15:00:00Z"), // starts inside, ends after
+		once("2026-12-02T15:00:00Z", "2026-12-02T16:00:00Z"), // starts as the run ends
+		once("2026-12-02T18:00:00Z", "2026-12-02T19:00:00Z"),
+	}}
+	got := spans(s.Upcoming(utc("2026-12-02T10:30:00Z")))
+	if want := "2026-12-02T15:00:00Z..2026-12-02T16:00:00Z once, 2026-12-02T18:00:00Z..2026-12-02T19:00:00Z once"; got != want {
+		t.Errorf("Upcoming at 10:30 = %q\nwant %q", got, want)
+	}
+	// Outside any window, every window ahead is announced.
+	if got := len(s.Upcoming(utc("2026-12-02T09:00:00Z"))); got != 5 {
+		t.Errorf("Upcoming at 09:00: %d windows, want 5", got)
+	}
+}
+
+// TestHuman: durations in an operator's words, never Go's 79473h39m54.125933402s.
+func TestHuman(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{79473*time.Hour + 39*time.Minute + 54125933402, "3311 days 9 h"},
+		{7 * 24 * time.Hour, "7 days"},
+		{7*24*time.Hour + time.Second, "7 days 1 s"},
+		{24 * time.Hour, "1 day"},
+		{22*time.Hour + 58*time.Minute + 3*time.Second, "22 h 58 min"},
+		{90 * time.Second, "1 min 30 s"},
+		{time.Minute, "1 min"},
+		{400 * time.Millisecond, "0 s"},
+		{-2 * time.Hour, "-2 h"},
+	} {
+		if got := maintenance.Human(tt.d); got != tt.want {
+			t.Errorf("Human(%s) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
 }

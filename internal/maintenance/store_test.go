@@ -69,7 +69,7 @@ func TestStoreAddRefuses(t *testing.T) {
 		{"until before from", "2026-12-02T12:00:00Z", "2026-12-02T11:00:00Z", msg, "add maintenance: until: not after from; want a window that ends after it starts"},
 		{"until at from", "2026-12-02T12:00:00Z", "2026-12-02T12:00:00Z", msg, "add maintenance: until: not after from; want a window that ends after it starts"},
 		{"ended", "2026-12-02T08:00:00Z", "2026-12-02T10:00:00Z", msg, "add maintenance: until 2026-12-02T10:00:00Z: not after now (2026-12-02T10:00:00Z)"},
-		{"over 7 days", "2026-12-02T10:00:00Z", "2026-12-09T10:00:01Z", msg, "add maintenance: until: 168h0m1s after from, at most 168h0m0s (7 days)"},
+		{"over 7 days", "2026-12-02T10:00:00Z", "2026-12-09T10:00:01Z", msg, "add maintenance: until: 7 days 1 s after from, at most 7 days"},
 		{"no russian", "2026-12-02T10:00:00Z", "2026-12-02T11:00:00Z", maintenance.Text{EN: "Restart"}, "add maintenance: message ru: missing; want the message in English (en) and Russian (ru)"},
 	}
 	for _, tt := range tests {

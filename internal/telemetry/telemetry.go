@@ -54,6 +54,16 @@ type mysqlLog struct{ l *slog.Logger }
 
 func (m mysqlLog) Print(v ...any) { m.l.Debug(strings.TrimSpace(fmt.Sprint(v...))) }
 
+// MaintenanceFileRefused is 1 while the maintenance file as it stands is refused (bad, or
+// missing) and the program keeps the last good plan in force, else 0: the same series in
+// both programs, as both reread the file.
+func MaintenanceFileRefused() prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "statusedge_maintenance_file_refused",
+		Help: "1 while STATUS_MAINTENANCE_FILE as it stands is refused (bad or missing) and the last good plan stays in force; the reason is in the log and /debug.",
+	})
+}
+
 // RefusedSnapshots counts the snapshots a program refused as implausible
 // (snapshot.Plausible), by reason: the same series in both programs, so one alert
 // covers a forged value in Redis or a clock that ran ahead, wherever it was read.
