@@ -258,13 +258,13 @@ func testAnnounce(t *testing.T, rdb redis.UniversalClient) {
 }
 
 func TestNewRefusesBadArguments(t *testing.T) {
-	if _, err := lease.New(nil, "", time.Second); err == nil {
+	if _, err := lease.New(nil, "", "", "", time.Second); err == nil {
 		t.Error("empty holder accepted")
 	}
-	if _, err := lease.New(nil, "a", 0); err == nil {
+	if _, err := lease.New(nil, "", "a", "", 0); err == nil {
 		t.Error("zero ttl accepted")
 	}
-	if _, err := lease.New(nil, "a", time.Second); err != nil {
+	if _, err := lease.New(nil, "", "a", "", time.Second); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -304,7 +304,7 @@ func timeout(t *testing.T) context.Context {
 
 func newLease(t *testing.T, rdb redis.UniversalClient, holder string, ttl time.Duration) *lease.Lease {
 	t.Helper()
-	l, err := lease.New(rdb, holder, ttl)
+	l, err := lease.New(rdb, "", holder, "", ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
