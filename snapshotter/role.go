@@ -386,15 +386,15 @@ type roleStatus struct {
 	Token          int64  `json:"lease_token,omitempty"`
 	LeaseTTLMillis int64  `json:"lease_ttl_ms,omitempty"`
 	Error          string `json:"lease_error,omitempty"`
-	// Worlds is this replica's worlds-file fingerprint, LeaderWorlds the lease holder's
-	// ("" without a file); WorldsMismatch says they differ.
-	Worlds         string `json:"worlds_fingerprint"`
-	LeaderWorlds   string `json:"lease_worlds_fingerprint"`
-	WorldsMismatch bool   `json:"worlds_file_mismatch"`
+	// WorldsFingerprint is this replica's worlds-file fingerprint, LeaderWorldsFingerprint
+	// the lease holder's ("" without a file); WorldsMismatch says they differ.
+	WorldsFingerprint       string `json:"worlds_fingerprint"`
+	LeaderWorldsFingerprint string `json:"lease_worlds_fingerprint"`
+	WorldsMismatch          bool   `json:"worlds_file_mismatch"`
 }
 
 func (r *role) status(ctx context.Context) roleStatus {
-	s := roleStatus{Role: roleFollower, Worlds: r.worlds}
+	s := roleStatus{Role: roleFollower, WorldsFingerprint: r.worlds}
 	switch {
 	case r.isIsolated():
 		s.Role = roleIsolated
@@ -409,7 +409,7 @@ func (r *role) status(ctx context.Context) roleStatus {
 		s.Error = err.Error()
 	case held:
 		s.Holder, s.Token, s.LeaseTTLMillis = info.Holder, info.Token, info.TTL.Milliseconds()
-		s.LeaderWorlds, s.WorldsMismatch = info.Worlds, info.Worlds != r.worlds
+		s.LeaderWorldsFingerprint, s.WorldsMismatch = info.Worlds, info.Worlds != r.worlds
 	}
 	return s
 }
