@@ -47,7 +47,7 @@ func loadWorlds(getenv func(string) string, cfg config.Config, dbTimeout time.Du
 	path := getenv(worlds.Env)
 	if path == "" {
 		src := worldSource{
-			layout: snapshot.Legacy(), table: snapshot.DefaultTable,
+			layout: snapshot.Deployment(cfg.Deployment).Legacy(), table: snapshot.DefaultTable,
 			openDB: func() (*sql.DB, error) { return cfg.OpenDB(dbTimeout, telemetry.MySQLLogger(logger)) },
 			dbAddr: net.JoinHostPort(cfg.DBHost, strconv.Itoa(cfg.DBPort)) + "/" + cfg.DBName,
 		}
@@ -66,7 +66,7 @@ func loadWorlds(getenv func(string) string, cfg config.Config, dbTimeout time.Du
 	for i, w := range ws {
 		log := logger.With("world", w.ID)
 		out[i] = worldSource{
-			layout: snapshot.WorldLayout(w.ID), table: w.Table, dbAddr: w.DBAddr(cfg),
+			layout: snapshot.Deployment(cfg.Deployment).World(w.ID), table: w.Table, dbAddr: w.DBAddr(cfg),
 			openDB: func() (*sql.DB, error) { return w.OpenDB(cfg, dbTimeout, telemetry.MySQLLogger(log)) },
 		}
 		if w.Probing {

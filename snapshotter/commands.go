@@ -11,6 +11,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/history"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/snapshot"
 )
 
 // command runs an operator's subcommand (`snapshotter maintenance ...`,
@@ -21,7 +22,7 @@ func command(ctx context.Context, name string, args []string, getenv func(string
 	if err != nil {
 		return err
 	}
-	setups, err := loadWorlds(getenv, cfg, legacySetup(nil, "", "", cfg.Probe, false))
+	setups, err := loadWorlds(getenv, cfg, legacySetup(snapshot.Deployment(cfg.Deployment), nil, "", "", cfg.Probe, false))
 	if err != nil {
 		return err
 	}

@@ -11,9 +11,12 @@ import (
 )
 
 // Follow keeps STATUS_DIR current from Redis, on every replica: each snapshot the leader
-// publishes arrives on its world's channel, and every `every` each world's snapshot is
-// read as well, for the messages pub/sub loses (a reconnect, a Redis restart, a follower
-// that subscribed late). Both go through localCopy.Copy, which never puts an older
+// publishes is announced on its world's channel, and every `every` each world's snapshot
+// is read as well, for the messages pub/sub loses (a reconnect, a Redis restart, a
+// follower that subscribed late). A message is only a cue to read the world's own key:
+// channels are server-wide, whatever the db, so another deployment on another db of the
+// same Redis server (with the same STATUS_DEPLOYMENT, or none) publishes on the same
+// channel, and only the key, in this deployment's db, is surely this deployment's. Both go through localCopy.Copy, which never puts an older
 // snapshot over a newer one. What this replica put itself is skipped: the leader writes
 // STATUS_DIR right after its put, and its own message, which can arrive before that, is
 // no follower copy.
@@ -50,7 +53,7 @@ func follow(ctx context.Context, rdb redis.UniversalClient, rs []*refresher, con
 				return
 			}
 			if r := byChannel[m.Channel]; r != nil {
-				r.apply(ctx, []byte(m.Payload), "message")
+				r.reread(ctx, "message")
 			}
 		case <-t.C:
 			checkAll()
@@ -60,21 +63,28 @@ func follow(ctx context.Context, rdb redis.UniversalClient, rs []*refresher, con
 
 // check reads server:status and, on a follower, when the next refresh is due.
 func (r *refresher) check(ctx context.Context, configured time.Duration) {
-	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
-	defer cancel()
-	data, err := r.store.Get(rctx)
-	switch {
-	case errors.Is(err, snapshot.ErrMiss):
-	case err != nil:
-		r.log.Warn("follow: read snapshot", "err", err)
-	default:
-		r.apply(ctx, data, "check")
-	}
+	r.reread(ctx, "check")
 	if r.leading != nil && r.leading() {
 		return // the leader's loop keeps nextDue
 	}
+	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
+	defer cancel()
 	if rec, ok, err := r.store.Record(rctx); err == nil && ok {
 		r.setNextDue(rec.At.Add(r.store.Interval(rctx, configured, r.ttl).Every))
+	}
+}
+
+// reread reads the world's snapshot key and applies what it holds (via: what prompted it).
+func (r *refresher) reread(ctx context.Context, via string) {
+	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
+	data, err := r.store.Get(rctx)
+	cancel()
+	switch {
+	case errors.Is(err, snapshot.ErrMiss):
+	case err != nil:
+		r.log.Warn("follow: read snapshot", "via", via, "err", err)
+	default:
+		r.apply(ctx, data, via)
 	}
 }
 

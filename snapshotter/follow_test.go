@@ -82,7 +82,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 	t.Cleanup(func() { rdb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	l, err := lease.New(rdb, "leader", time.Minute)
+	l, err := lease.New(rdb, "", "leader", "", time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,8 +25,10 @@ import (
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/publish"
+	"statusedge/internal/snapshot"
 	"statusedge/internal/statuspage"
 	"statusedge/internal/telemetry"
+	"statusedge/internal/worlds"
 	"statusedge/nginx"
 )
 
@@ -96,7 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn(notify.Env + " is set without GAME_SERVER_ADDR: the webhook tells probe flips, so it stays silent")
 	}
 
-	legacy := legacySetup(func(timeout time.Duration, log *slog.Logger) (*sql.DB, error) {
+	dep := snapshot.Deployment(cfg.Deployment)
+	legacy := legacySetup(dep, func(timeout time.Duration, log *slog.Logger) (*sql.DB, error) {
 		return cfg.OpenDB(timeout, telemetry.MySQLLogger(log))
 	}, playersQuery, webhookURL, probeCfg, probing)
 	setups, err := loadWorlds(getenv, cfg, legacy)
@@ -137,12 +140,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// publishes into its own STATUS_DIR.
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s:%d:%d", host, os.Getpid(), time.Now().UnixNano())
-	l, err := lease.New(rdb, holder, cfg.Lease)
+	fingerprint, err := worlds.Fingerprint(getenv(worlds.Env))
+	if err != nil {
+		return err
+	}
+	l, err := lease.New(rdb, dep, holder, fingerprint, cfg.Lease)
 	if err != nil {
 		return err
 	}
 	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
 	ro.onChange = vecs.role
+	ro.worlds, ro.onMismatch = fingerprint, vecs.worldsFile
 	deps.role = ro
 	var idx *index
 	if setups[0].layout.World != "" {

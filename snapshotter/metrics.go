@@ -23,6 +23,7 @@ type metricVecs struct {
 	leader                                prometheus.Gauge
 	leaderChanges                         prometheus.Counter
 	planRefused                           prometheus.Gauge
+	worldsMismatch                        prometheus.Gauge
 }
 
 // metrics are one world's series (curried from metricVecs), and the fleet's role.
@@ -73,8 +74,11 @@ func newMetricVecs(reg prometheus.Registerer) *metricVecs {
 			Name: "statusedge_snapshotter_leadership_gained_total", Help: "Times this replica became the leader.",
 		}),
 		planRefused: telemetry.MaintenanceFileRefused(),
+		worldsMismatch: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "statusedge_worlds_file_mismatch", Help: "1 while this replica's worlds file differs from the leader's (its fingerprint in the lease), else 0.",
+		}),
 	}
-	reg.MustRegister(v.refused, v.refreshes, v.failures, v.duration, v.lastSuccess, v.leader, v.leaderChanges,
+	reg.MustRegister(v.worldsMismatch, v.refused, v.refreshes, v.failures, v.duration, v.lastSuccess, v.leader, v.leaderChanges,
 		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures, v.planRefused)
 	return v
 }
@@ -130,4 +134,13 @@ func (v *metricVecs) role(leader bool) {
 		return
 	}
 	v.leader.Set(0)
+}
+
+// worldsFile is told each change of role.compareWorlds's verdict.
+func (v *metricVecs) worldsFile(mismatch bool) {
+	if mismatch {
+		v.worldsMismatch.Set(1)
+		return
+	}
+	v.worldsMismatch.Set(0)
 }

@@ -53,6 +53,11 @@ type role struct {
 	log     *slog.Logger
 	// onChange, when set, is told every change of role (metrics).
 	onChange func(leader bool)
+	// worlds is this replica's worlds-file fingerprint (worlds.Fingerprint), compared
+	// with the leader's in the lease by every follower's attempt; onMismatch, when set,
+	// is told each change of the verdict (metrics), which is logged once per change.
+	worlds     string
+	onMismatch func(mismatch bool)
 
 	mu    sync.Mutex
 	token int64     // 0 while following
@@ -65,6 +70,8 @@ type role struct {
 	isolated bool
 	// stepDown is signalled by Publish when Redis refused the token.
 	stepDown chan struct{}
+	// mismatch: the leader's worlds file differed from this replica's at the last look.
+	mismatch bool
 }
 
 func newRole(l leaseAPI, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *role {
@@ -175,12 +182,40 @@ func (r *role) try(ctx context.Context) (token int64, wait time.Duration) {
 		return token, 0
 	}
 	wait = r.every()
-	if info, held, err := r.lease.Holder(cctx); err == nil && held && info.TTL < wait {
+	info, held, err := r.lease.Holder(cctx)
+	if err == nil && held {
+		r.compareWorlds(info)
+	}
+	if err == nil && held && info.TTL < wait {
 		wait = info.TTL + 5*time.Millisecond
 	} else if err == nil && !held {
 		wait = 0 // released between the two calls
 	}
 	return 0, wait
+}
+
+// compareWorlds compares the leader's worlds-file fingerprint with this replica's, and
+// says so when the verdict changes: each replica publishes only its own file's worlds,
+// so while the files differ, the worlds one of them lacks go unpublished or stale on the
+// replicas that have them (README: a rolling change of the worlds file).
+func (r *role) compareWorlds(leader lease.Info) {
+	mismatch := leader.Worlds != r.worlds
+	r.mu.Lock()
+	changed := mismatch != r.mismatch
+	r.mismatch = mismatch
+	r.mu.Unlock()
+	if !changed {
+		return
+	}
+	if mismatch {
+		r.log.Warn("worlds file differs from the leader's: each replica publishes only the worlds of its own file",
+			"worlds_fingerprint", r.worlds, "leader", leader.Holder, "leader_worlds_fingerprint", leader.Worlds)
+	} else {
+		r.log.Info("worlds file agrees with the leader's again", "worlds_fingerprint", r.worlds)
+	}
+	if r.onMismatch != nil {
+		r.onMismatch(mismatch)
+	}
 }
 
 // lead runs the tasks and renews the lease until it is lost or ctx ends.
@@ -189,6 +224,7 @@ func (r *role) lead(ctx context.Context, token int64) {
 	if r.onChange != nil {
 		r.onChange(true)
 	}
+	r.compareWorlds(lease.Info{Worlds: r.worlds}) // the leader's file is the fleet's
 	select { // a refusal of an earlier term is no news for this one
 	case <-r.stepDown:
 	default:
@@ -350,10 +386,15 @@ type roleStatus struct {
 	Token          int64  `json:"lease_token,omitempty"`
 	LeaseTTLMillis int64  `json:"lease_ttl_ms,omitempty"`
 	Error          string `json:"lease_error,omitempty"`
+	// WorldsFingerprint is this replica's worlds-file fingerprint, LeaderWorldsFingerprint
+	// the lease holder's ("" without a file); WorldsMismatch says they differ.
+	WorldsFingerprint       string `json:"worlds_fingerprint"`
+	LeaderWorldsFingerprint string `json:"lease_worlds_fingerprint"`
+	WorldsMismatch          bool   `json:"worlds_file_mismatch"`
 }
 
 func (r *role) status(ctx context.Context) roleStatus {
-	s := roleStatus{Role: roleFollower}
+	s := roleStatus{Role: roleFollower, WorldsFingerprint: r.worlds}
 	switch {
 	case r.isIsolated():
 		s.Role = roleIsolated
@@ -368,6 +409,7 @@ func (r *role) status(ctx context.Context) roleStatus {
 		s.Error = err.Error()
 	case held:
 		s.Holder, s.Token, s.LeaseTTLMillis = info.Holder, info.Token, info.TTL.Milliseconds()
+		s.LeaderWorldsFingerprint, s.WorldsMismatch = info.Worlds, info.Worlds != r.worlds
 	}
 	return s
 }

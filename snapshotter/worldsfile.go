@@ -26,7 +26,7 @@ func loadWorlds(getenv func(string) string, cfg config.Config, legacy worldSetup
 	out := make([]worldSetup, len(ws))
 	for i, w := range ws {
 		out[i] = worldSetup{
-			layout: snapshot.WorldLayout(w.ID), nameEN: w.Name.EN, nameRU: w.Name.RU,
+			layout: snapshot.Deployment(cfg.Deployment).World(w.ID), nameEN: w.Name.EN, nameRU: w.Name.RU,
 			openDB: func(timeout time.Duration, log *slog.Logger) (*sql.DB, error) {
 				return w.OpenDB(cfg, timeout, telemetry.MySQLLogger(log))
 			},

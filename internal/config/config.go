@@ -90,6 +90,9 @@ type Config struct {
 	// PageName and PageURL are STATUS_PAGE_NAME and STATUS_PAGE_URL: the `page` of the
 	// Statuspage documents (its name, and the public status page's address or "").
 	PageName, PageURL string
+	// Deployment is STATUS_DEPLOYMENT: the name every Redis key and channel carries
+	// (snapshot.Deployment); "" for today's names.
+	Deployment string
 
 	redisSecrets []string // REDIS_PASSWORD, REDIS_SENTINEL_PASSWORD: for Redact
 }
@@ -110,7 +113,7 @@ func loadNames() []string {
 		"REDIS_PASSWORD", "REDIS_SENTINEL_ADDRS", "REDIS_MASTER_NAME", "REDIS_SENTINEL_PASSWORD", "REDIS_CLUSTER_ADDRS",
 		"STATUS_UPDATE_INTERVAL", "STATUS_CACHE_TTL", "STATUS_DIR", "ORIGIN_ADDR", "SNAPSHOTTER_ADDR", "PUBLIC_ADDR",
 		"STATUS_LEASE", "STATUS_NGINX_CONF", "STATUS_MAX_SNAPSHOT_BYTES",
-		"STATUS_PAGE_NAME", "STATUS_PAGE_URL"}, ProbeNames())
+		"STATUS_PAGE_NAME", "STATUS_PAGE_URL", DeploymentEnv}, ProbeNames())
 }
 
 // ProbeNames lists the probe's variables, which Load reads into Config.Probe.
@@ -213,6 +216,10 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	c.WorldsFile = e.value(WorldsEnv)
+	c.Deployment = e.value(DeploymentEnv)
+	if err := checkDeployment(c.Deployment); err != nil {
+		return Config{}, err
+	}
 	if c.PageName, c.PageURL, err = loadPage(e, c.PublicAddr); err != nil {
 		return Config{}, err
 	}

@@ -49,6 +49,11 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		{map[string]string{"STATUS_PAGE_NAME": "line\nbreak"}, "STATUS_PAGE_NAME"},
 		{map[string]string{"REDIS_SENTINEL_ADDRS": "10.0.0.1:26379"}, "REDIS_MASTER_NAME"},
 		{map[string]string{"REDIS_CLUSTER_ADDRS": "nohost"}, "REDIS_CLUSTER_ADDRS"},
+		{map[string]string{"STATUS_DEPLOYMENT": "Prod"}, "STATUS_DEPLOYMENT"},
+		{map[string]string{"STATUS_DEPLOYMENT": "prod:eu"}, "STATUS_DEPLOYMENT"},
+		{map[string]string{"STATUS_DEPLOYMENT": "{prod}"}, "STATUS_DEPLOYMENT"},
+		{map[string]string{"STATUS_DEPLOYMENT": "-prod"}, "STATUS_DEPLOYMENT"},
+		{map[string]string{"STATUS_DEPLOYMENT": strings.Repeat("a", 33)}, "STATUS_DEPLOYMENT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mentions, func(t *testing.T) {

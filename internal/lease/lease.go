@@ -11,8 +11,12 @@
 // {server:status}), so that the Lua scripts that touch two of them at once also run on
 // Redis Cluster, where a script's keys must share one slot:
 //
-//	{server:status}:leader  hash {holder, token}, expiring with the lease
+//	{server:status}:leader  hash {holder, token, worlds}, expiring with the lease
 //	{server:status}:fence   the biggest token issued or published; never expires
+//
+// Those are the default deployment's names; snapshot.Deployment.Fleet names every
+// deployment's ({prod:server:status}:leader ...). worlds is the leader's worlds-file
+// fingerprint, for the followers to compare with their own.
 //
 // Redis replicates asynchronously, so a Sentinel failover can lose the last writes,
 // the fence among them. A leader whose publish is refused must therefore step down or
@@ -31,12 +35,12 @@ import (
 	"statusedge/internal/snapshot"
 )
 
-// Keys and channel. The hash tag is the status key itself: a tag hashes like a key of
-// the same name, so these share server:status's slot by construction.
+// Keys and channel of the default deployment. The hash tag is the status key itself: a
+// tag hashes like a key of the same name, so these share server:status's slot by
+// construction.
 const (
-	hashTag   = "{" + snapshot.KeyStatus + "}"
-	KeyLeader = hashTag + ":leader"
-	KeyFence  = snapshot.KeyFence // hashTag + ":fence"
+	KeyLeader = snapshot.KeyLeader
+	KeyFence  = snapshot.KeyFence
 	// Channel is snapshot.Channel, where the store announces every accepted write.
 	Channel = snapshot.Channel
 )
@@ -56,6 +60,7 @@ if not holder or token < fence then
   token = redis.call('INCR', KEYS[2])
   redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'token', token)
 end
+redis.call('HSET', KEYS[1], 'worlds', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return token
 `
@@ -77,25 +82,31 @@ end
 return 0
 `
 
-// inspectScript reads holder, token and remaining life in one step, so they agree.
+// inspectScript reads holder, token, remaining life and the holder's worlds
+// fingerprint in one step, so they agree.
 const inspectScript = `
-return {redis.call('HGET', KEYS[1], 'holder'), redis.call('HGET', KEYS[1], 'token'), redis.call('PTTL', KEYS[1])}
+return {redis.call('HGET', KEYS[1], 'holder'), redis.call('HGET', KEYS[1], 'token'), redis.call('PTTL', KEYS[1]),
+  redis.call('HGET', KEYS[1], 'worlds')}
 `
 
 // Lease is one replica's handle on the leader lease. Its methods are safe for concurrent
 // use; the deadline of each call is its context's and the client's.
 type Lease struct {
 	rdb    redis.UniversalClient
+	keys   snapshot.FleetKeys
 	holder string
+	worlds string // the holder's worlds-file fingerprint
 	ttl    time.Duration
 
 	acquire, renew, release, inspect *redis.Script
 }
 
-// New returns holder's handle on the lease. holder must be unique to the process (host
-// name plus pid, say): two replicas with one name would both think they lead. ttl is how
-// long the lease outlives its last renewal; at least a millisecond, Redis's resolution.
-func New(rdb redis.UniversalClient, holder string, ttl time.Duration) (*Lease, error) {
+// New returns holder's handle on deployment d's lease. holder must be unique to the
+// process (host name plus pid, say): two replicas with one name would both think they
+// lead. worlds is the fingerprint of the holder's worlds file (worlds.Fingerprint; "" for
+// none), kept in the lease while it leads. ttl is how long the lease outlives its last
+// renewal; at least a millisecond, Redis's resolution.
+func New(rdb redis.UniversalClient, d snapshot.Deployment, holder, worlds string, ttl time.Duration) (*Lease, error) {
 	if holder == "" {
 		return nil, errors.New("lease: empty holder name")
 	}
@@ -103,7 +114,7 @@ func New(rdb redis.UniversalClient, holder string, ttl time.Duration) (*Lease, e
 		return nil, fmt.Errorf("lease: ttl %s: want at least 1ms", ttl)
 	}
 	return &Lease{
-		rdb: rdb, holder: holder, ttl: ttl,
+		rdb: rdb, keys: d.Fleet(), holder: holder, worlds: worlds, ttl: ttl,
 		acquire: redis.NewScript(acquireScript),
 		renew:   redis.NewScript(renewScript),
 		release: redis.NewScript(releaseScript),
@@ -116,9 +127,9 @@ func New(rdb redis.UniversalClient, holder string, ttl time.Duration) (*Lease, e
 // back). ok is false while another holder has it. token is the fencing token for
 // PublishFenced; it stays the same for as long as this holder keeps the lease.
 func (l *Lease) Acquire(ctx context.Context) (token int64, ok bool, err error) {
-	token, err = l.acquire.Run(ctx, l.rdb, []string{KeyLeader, KeyFence}, l.holder, l.ttl.Milliseconds()).Int64()
+	token, err = l.acquire.Run(ctx, l.rdb, []string{l.keys.Leader, l.keys.Fence}, l.holder, l.ttl.Milliseconds(), l.worlds).Int64()
 	if err != nil {
-		return 0, false, fmt.Errorf("acquire lease %s: %w", KeyLeader, err)
+		return 0, false, fmt.Errorf("acquire lease %s: %w", l.keys.Leader, err)
 	}
 	return token, token > 0, nil
 }
@@ -126,9 +137,9 @@ func (l *Lease) Acquire(ctx context.Context) (token int64, ok bool, err error) {
 // Renew extends the lease by ttl from now if this holder still has it. false means it
 // was lost (it expired, maybe taken over): stop acting as leader.
 func (l *Lease) Renew(ctx context.Context) (bool, error) {
-	n, err := l.renew.Run(ctx, l.rdb, []string{KeyLeader}, l.holder, l.ttl.Milliseconds()).Int64()
+	n, err := l.renew.Run(ctx, l.rdb, []string{l.keys.Leader}, l.holder, l.ttl.Milliseconds()).Int64()
 	if err != nil {
-		return false, fmt.Errorf("renew lease %s: %w", KeyLeader, err)
+		return false, fmt.Errorf("renew lease %s: %w", l.keys.Leader, err)
 	}
 	return n == 1, nil
 }
@@ -136,9 +147,9 @@ func (l *Lease) Renew(ctx context.Context) (bool, error) {
 // Release gives the lease up if this holder has it, so that another replica takes over
 // at once rather than after ttl (on shutdown). false means it was not ours to release.
 func (l *Lease) Release(ctx context.Context) (bool, error) {
-	n, err := l.release.Run(ctx, l.rdb, []string{KeyLeader}, l.holder).Int64()
+	n, err := l.release.Run(ctx, l.rdb, []string{l.keys.Leader}, l.holder).Int64()
 	if err != nil {
-		return false, fmt.Errorf("release lease %s: %w", KeyLeader, err)
+		return false, fmt.Errorf("release lease %s: %w", l.keys.Leader, err)
 	}
 	return n == 1, nil
 }
@@ -149,24 +160,30 @@ type Info struct {
 	Holder string
 	Token  int64
 	TTL    time.Duration // left before it expires unless renewed
+	// Worlds is the holder's worlds-file fingerprint ("" for none).
+	Worlds string
 }
+
+// Worlds is this replica's worlds-file fingerprint, as given to New.
+func (l *Lease) Worlds() string { return l.worlds }
 
 // Holder reports who holds the lease; ok is false when nobody does.
 func (l *Lease) Holder(ctx context.Context) (info Info, ok bool, err error) {
-	vals, err := l.inspect.Run(ctx, l.rdb, []string{KeyLeader}).Slice()
+	vals, err := l.inspect.Run(ctx, l.rdb, []string{l.keys.Leader}).Slice()
 	if err != nil {
-		return Info{}, false, fmt.Errorf("read lease %s: %w", KeyLeader, err)
+		return Info{}, false, fmt.Errorf("read lease %s: %w", l.keys.Leader, err)
 	}
-	// A missing field comes back as nil; a missing key has both fields missing.
-	if len(vals) != 3 || vals[0] == nil {
+	// A missing field comes back as nil; a missing key has every field missing.
+	if len(vals) != 4 || vals[0] == nil {
 		return Info{}, false, nil
 	}
 	holder, _ := vals[0].(string)
 	s, _ := vals[1].(string)
 	token, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return Info{}, false, fmt.Errorf("read lease %s: token: %w", KeyLeader, err)
+		return Info{}, false, fmt.Errorf("read lease %s: token: %w", l.keys.Leader, err)
 	}
 	pttl, _ := vals[2].(int64)
-	return Info{Holder: holder, Token: token, TTL: time.Duration(pttl) * time.Millisecond}, true, nil
+	worlds, _ := vals[3].(string)
+	return Info{Holder: holder, Token: token, TTL: time.Duration(pttl) * time.Millisecond, Worlds: worlds}, true, nil
 }

@@ -30,13 +30,17 @@ func TestLeaseCluster(t *testing.T) {
 	rdb := client(t, map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(c.Addrs(), ",")})
 	t.Run("keys share the slot of server:status", func(t *testing.T) {
 		ctx := timeout(t)
-		want, err := rdb.ClusterKeySlot(ctx, snapshot.KeyStatus).Result()
-		if err != nil {
-			t.Fatalf("cluster keyslot: %v", err)
-		}
-		for _, k := range []string{lease.KeyLeader, lease.KeyFence} {
-			if got, err := rdb.ClusterKeySlot(ctx, k).Result(); err != nil || got != want {
-				t.Errorf("cluster keyslot %s = %d, %v; want %d like %s", k, got, err, want, snapshot.KeyStatus)
+		// The default deployment's, and a named one's (its name inside the tag).
+		for _, d := range []snapshot.Deployment{"", "prod"} {
+			l := d.Legacy()
+			want, err := rdb.ClusterKeySlot(ctx, l.Status).Result()
+			if err != nil {
+				t.Fatalf("cluster keyslot: %v", err)
+			}
+			for _, k := range []string{d.Fleet().Leader, d.Fleet().Fence, l.History + "20250101", l.IncidentNotes, l.Maintenance} {
+				if got, err := rdb.ClusterKeySlot(ctx, k).Result(); err != nil || got != want {
+					t.Errorf("cluster keyslot %s = %d, %v; want %d like %s", k, got, err, want, l.Status)
+				}
 			}
 		}
 	})
@@ -258,13 +262,13 @@ func testAnnounce(t *testing.T, rdb redis.UniversalClient) {
 }
 
 func TestNewRefusesBadArguments(t *testing.T) {
-	if _, err := lease.New(nil, "", time.Second); err == nil {
+	if _, err := lease.New(nil, "", "", "", time.Second); err == nil {
 		t.Error("empty holder accepted")
 	}
-	if _, err := lease.New(nil, "a", 0); err == nil {
+	if _, err := lease.New(nil, "", "a", "", 0); err == nil {
 		t.Error("zero ttl accepted")
 	}
-	if _, err := lease.New(nil, "a", time.Second); err != nil {
+	if _, err := lease.New(nil, "", "a", "", time.Second); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -304,7 +308,7 @@ func timeout(t *testing.T) context.Context {
 
 func newLease(t *testing.T, rdb redis.UniversalClient, holder string, ttl time.Duration) *lease.Lease {
 	t.Helper()
-	l, err := lease.New(rdb, holder, ttl)
+	l, err := lease.New(rdb, "", holder, "", ttl)
 	if err != nil {
 		t.Fatal(err)
 	}

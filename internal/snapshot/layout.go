@@ -43,17 +43,70 @@ func (l Layout) withHistory(tag, base string) Layout {
 }
 
 // KeyFence is Legacy's fence, in server:status's hash slot (the hash tag is the key's own
-// name, which hashes alike); internal/lease issues its tokens from it.
-const KeyFence = "{" + KeyStatus + "}:fence"
+// name, which hashes alike); internal/lease issues its tokens from it. KeyLeader is the
+// lease beside it. Both are the default deployment's (Deployment.Fleet).
+const (
+	KeyFence  = "{" + KeyStatus + "}:fence"
+	KeyLeader = "{" + KeyStatus + "}:leader"
+)
 
-// Legacy is the layout of a deployment without a worlds file: today's keys, files and URLs.
-func Legacy() Layout {
-	return Layout{
-		Status: KeyStatus, LastRefresh: KeyLastRefresh, ProbeRound: KeyProbeRound, Webhook: KeyWebhook,
-		Fence: KeyFence, Channel: Channel, Interval: KeyInterval,
-		StatusDoc: nginx.StatusDoc, BadgeDoc: nginx.BadgeDoc, StatusFile: FileName, BadgeFile: BadgeFileName,
-	}.withHistory("{"+KeyStatus+"}", "api/server")
+// Deployment is a deployment's name (STATUS_DEPLOYMENT), the one owner of every Redis key
+// and channel name: each carries it, inside its hash tag where it has one, so that two
+// deployments on one Redis server (one db or several: pub/sub channels span every db, and
+// a Cluster has db 0 only) never read, apply or overwrite each other's data. The empty
+// name, the default, is today's names exactly, so an existing deployment keeps its data.
+// config.Load checks the name ([a-z0-9-], see config.CheckDeployment).
+type Deployment string
+
+// key is name in d: "<d>:<name>", or name itself for the default deployment.
+func (d Deployment) key(name string) string {
+	if d == "" {
+		return name
+	}
+	return string(d) + ":" + name
 }
+
+// tag is the hash tag of name in d: its keys share one Cluster slot.
+func (d Deployment) tag(name string) string { return "{" + d.key(name) + "}" }
+
+// FleetKeys are a deployment's fleet-wide keys, in Legacy's hash slot (the lease's
+// scripts touch two at once): the leader lease (a hash {holder, token, worlds}, expiring
+// with the lease) and the fence its tokens come from (never expires).
+type FleetKeys struct{ Leader, Fence string }
+
+// Fleet is the deployment's lease and fence.
+func (d Deployment) Fleet() FleetKeys {
+	tag := d.tag(KeyStatus)
+	return FleetKeys{Leader: tag + ":leader", Fence: tag + ":fence"}
+}
+
+// Legacy is the layout of the deployment's one world without a worlds file.
+func (d Deployment) Legacy() Layout {
+	tag := d.tag(KeyStatus)
+	return Layout{
+		Status: d.key(KeyStatus), LastRefresh: d.key(KeyLastRefresh), ProbeRound: d.key(KeyProbeRound),
+		Webhook: d.key(KeyWebhook), Fence: d.Fleet().Fence, Channel: d.key(Channel), Interval: d.key(KeyInterval),
+		StatusDoc: nginx.StatusDoc, BadgeDoc: nginx.BadgeDoc, StatusFile: FileName, BadgeFile: BadgeFileName,
+	}.withHistory(tag, "api/server")
+}
+
+// World is the layout of the deployment's world id (a worlds file's id: [a-z0-9-], so a
+// valid key part, document segment and file name).
+func (d Deployment) World(id string) Layout {
+	tag := d.tag("world:" + id)
+	return Layout{
+		World:  id,
+		Status: tag + ":status", LastRefresh: tag + ":last_refresh", ProbeRound: tag + ":probe",
+		Webhook: tag + ":webhook", Fence: tag + ":fence", Channel: tag + ":published",
+		Interval: d.key(KeyInterval) + ":" + id, DefaultInterval: d.key(KeyInterval),
+		StatusDoc: WorldsDoc + "/" + id + "/status", BadgeDoc: WorldsDoc + "/" + id + "/badge",
+		StatusFile: "status-" + id + ".json", BadgeFile: "badge-" + id + ".json",
+	}.withHistory(tag, WorldsDoc+"/"+id)
+}
+
+// Legacy is the layout of the default deployment without a worlds file: today's keys,
+// files and URLs.
+func Legacy() Layout { return Deployment("").Legacy() }
 
 // WorldsDoc is the index of every world (/api/worlds.json), and WorldsFile its copy.
 const (
@@ -61,19 +114,8 @@ const (
 	WorldsFile = "worlds.json"
 )
 
-// WorldLayout is the layout of the world id (a worlds file's id: [a-z0-9-], so a valid
-// key part, document segment and file name).
-func WorldLayout(id string) Layout {
-	tag := "{world:" + id + "}"
-	return Layout{
-		World:  id,
-		Status: tag + ":status", LastRefresh: tag + ":last_refresh", ProbeRound: tag + ":probe",
-		Webhook: tag + ":webhook", Fence: tag + ":fence", Channel: tag + ":published",
-		Interval: KeyInterval + ":" + id, DefaultInterval: KeyInterval,
-		StatusDoc: WorldsDoc + "/" + id + "/status", BadgeDoc: WorldsDoc + "/" + id + "/badge",
-		StatusFile: "status-" + id + ".json", BadgeFile: "badge-" + id + ".json",
-	}.withHistory(tag, WorldsDoc+"/"+id)
-}
+// WorldLayout is the default deployment's layout of the world id.
+func WorldLayout(id string) Layout { return Deployment("").World(id) }
 
 // HistoryURL is the public URL of the layout's history document.
 func (l Layout) HistoryURL() string { return "/" + l.HistoryDoc + ".json" }
