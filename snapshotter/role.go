@@ -225,7 +225,8 @@ func (r *role) lead(ctx context.Context, token int64) {
 		r.onChange(true)
 	}
 	r.compareWorlds(lease.Info{Worlds: r.worlds}) // the leader's file is the fleet's
-	select { // a refusal of an earlier term is no news for this one
+	// A refusal of an earlier term is no news for this one.
+	select {
 	case <-r.stepDown:
 	default:
 	}
