@@ -140,6 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	l.Log = logger
 	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
 	ro.onChange = vecs.role
 	deps.role = ro

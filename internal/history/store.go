@@ -98,7 +98,7 @@ func (s *Store) Record(ctx context.Context, token int64, minute time.Time, st St
 	expire := day.Add(24*time.Hour + Keep).Unix()
 	n, err := s.record.Run(ctx, s.rdb, []string{key, s.keys.Fence}, token, int(minute.Sub(day)/time.Minute), int(st), expire).Int64()
 	if err != nil {
-		return false, fmt.Errorf("record minute %s: %w", key, err)
+		return false, fmt.Errorf("record minute %s: %w", key, snapshot.FenceError(err, s.keys.Fence))
 	}
 	return n == 1, nil
 }
