@@ -50,7 +50,7 @@ const (
 // A leader key that is not a lease (not a hash, or a hash without a holder and a token
 // in digits: forged, or written by another program) is rebuilt: no replica can hold it,
 // and the fence keeps any replica that thought it did from writing. Its description
-// comes back as the second element (” when the key was sound) to be logged. A damaged
+// comes back as the second element (empty when the key was sound) to be logged. A damaged
 // fence fails the script (snapshot.FenceReadLua): it is never rebuilt. Returns {token,
 // rebuilt}, token 0 when someone else holds the lease.
 const acquireScript = notLeaseLua + snapshot.FenceReadLua + `
