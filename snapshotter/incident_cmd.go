@@ -259,7 +259,9 @@ func printIncidents(w io.Writer, incs []history.Incident) error {
 		if inc.Title != nil {
 			title = inc.Title.EN + " / " + inc.Title.RU
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", inc.ID, inc.StartedAt.Format(at), end, inc.Minutes, title)
+		// Printable again: an operator's terminal must never run an escape sequence,
+		// whatever the store let through.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", inc.ID, inc.StartedAt.Format(at), end, inc.Minutes, history.Printable(title))
 	}
 	return tw.Flush()
 }
