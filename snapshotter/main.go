@@ -106,6 +106,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := loadPlans(getenv, setups); err != nil {
 		return err
 	}
+	if setups[0].layout.World != "" {
+		withdrawRemoved(cfg.StatusDir, setups, logger)
+	}
 	rdb := cfg.Redis.Client(*redisTimeout)
 	defer rdb.Close()
 	maxAge := edge.MaxAge()
