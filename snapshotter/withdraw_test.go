@@ -87,7 +87,7 @@ func TestRemovedWorldWithdrawn(t *testing.T) {
 		filepath.Join(status, x2.StatusFile): false, filepath.Join(status, x2.BadgeFile): false,
 		folder(x2.StatusDoc): false, folder(x2.BadgeDoc): false,
 		nginx.DocDir(status, snapshot.WorldLayout("x9").StatusDoc): false,
-		filepath.Join(status, x1.StatusFile): true, folder(x1.StatusDoc): true, folder(x1.BadgeDoc): true,
+		filepath.Join(status, x1.StatusFile):                       true, folder(x1.StatusDoc): true, folder(x1.BadgeDoc): true,
 		notWorld: true, filepath.Join(status, "status-X.json"): true,
 		filepath.Join(outside, "keep.json"): true,
 	} {
