@@ -103,11 +103,20 @@ func (r *refresher) apply(ctx context.Context, data []byte, via string) {
 	}
 	if r.leading != nil && r.leading() {
 		r.log.Warn("follow: a snapshot this leader did not write; its own put back", "via", via)
+		// Counted and shown as any replica's refusal when implausible; never copied.
+		snap, err := snapshot.Parse(data)
+		plausible := err == nil && r.local.Check(data, snap, via)
+		if plausible {
+			// Followers may have copied the stranger already: the put-back must pass its
+			// seq, or they refuse it as older and show the stranger's snapshot (players
+			// null, probe [] from an origin's refill) until the next publish passes it,
+			// seconds later when the stranger's clock runs ahead of this one.
+			r.passSeq(snap.Seq)
+		}
 		if err := r.Republish(ctx); err != nil {
 			r.log.Warn("follow: put the leader's snapshot back", "via", via, "err", err)
 		}
-		// Counted and shown as any replica's refusal when implausible; never copied.
-		if snap, err := snapshot.Parse(data); err == nil && r.local.Check(data, snap, via) && r.newerRead(snap) {
+		if plausible && r.newerRead(snap) {
 			r.kick()
 		}
 		return

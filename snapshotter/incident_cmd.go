@@ -106,7 +106,8 @@ func storeOf(stores map[string]*history.Store, world string) (*history.Store, er
 }
 
 // incidentsOf are the incidents of the last 90 days at now, from the record itself, so
-// that an ID is one the history document shows.
+// that an ID is one the history document shows or counts (all of them, not only the
+// ones it lists in full).
 func incidentsOf(ctx context.Context, s *history.Store, now time.Time) ([]history.Incident, error) {
 	cells, err := s.Minutes(ctx, history.Start(now), now.UTC().Truncate(time.Minute).Add(time.Minute))
 	if err != nil {
@@ -116,7 +117,7 @@ func incidentsOf(ctx context.Context, s *history.Store, now time.Time) ([]histor
 	if err != nil {
 		return nil, err
 	}
-	return history.Build("", now, cells, notes, nil, nil).Incidents, nil
+	return history.Incidents(now, cells, notes), nil
 }
 
 // pickIncident finds id among incs (newest first): "ongoing", "latest" or an ID.
@@ -269,7 +270,9 @@ func printIncidents(w io.Writer, incs []history.Incident) error {
 		if inc.Title != nil {
 			title = inc.Title.EN + " / " + inc.Title.RU
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", inc.ID, inc.StartedAt.Format(at), end, inc.Minutes, title)
+		// Printable again: an operator's terminal must never run an escape sequence,
+		// whatever the store let through.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", inc.ID, inc.StartedAt.Format(at), end, inc.Minutes, history.Printable(title))
 	}
 	return tw.Flush()
 }

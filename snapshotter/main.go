@@ -110,6 +110,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if setups[0].layout.World != "" {
+		withdrawRemoved(cfg.StatusDir, setups, logger)
+	}
 	rdb := cfg.Redis.Client(*redisTimeout)
 	defer rdb.Close()
 	maxAge := edge.MaxAge()
@@ -148,6 +151,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	l.Log = logger
 	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
 	ro.onChange = vecs.role
 	ro.worlds, ro.onMismatch = fingerprint, vecs.worldsFile

@@ -201,6 +201,14 @@ func (r *refresher) nextSeq() int64 {
 	return r.seq
 }
 
+// passSeq makes the next publish's seq pass seq, a plausible stranger's (Plausible
+// bounds it to MaxSkew ahead of this clock).
+func (r *refresher) passSeq(seq int64) {
+	r.composeMu.Lock()
+	defer r.composeMu.Unlock()
+	r.seq = max(r.seq, seq)
+}
+
 // newerRead reports whether s claims a later database read than this replica's own.
 func (r *refresher) newerRead(s snapshot.Snapshot) bool {
 	r.mu.Lock()

@@ -107,6 +107,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	wd := &world{setup: s, db: db, r: r, metrics: m, hist: history.NewStore(d.rdb, history.Keys{
 		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence,
 	})}
+	wd.hist.Log = log
 	wd.plan = &plan{files: d.plans, world: s.layout.World, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), timeout: d.redisTimeout, log: log}
 	r.plan = wd.plan.At
 	if d.role != nil {

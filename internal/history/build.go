@@ -18,23 +18,20 @@ const (
 	minutes90d = 90 * minutes24h
 )
 
+// MaxIncidents is how many incidents, the newest, the history document lists in full;
+// the others are counted per day (Day.Incidents). 90 days of a server flapping every
+// minute hold 64,800 incidents: listed whole they made a 10 MB document that every page
+// fetches every minute (docs/spec.md gives the bounded size).
+const MaxIncidents = 50
+
 // Build makes the history document at now from cells, the minutes [Start(now), now's
 // minute] (now's minute included; missing cells at the end read as NoData), the
 // operator's notes by incident ID, and the maintenance active now and announced.
 func Build(world string, now time.Time, cells []State, notes map[string]Note, active *maintenance.Window, upcoming []maintenance.Window) Document {
 	now = now.UTC()
 	start := Start(now)
-	nowMin := now.Truncate(time.Minute)
-	n := int(nowMin.Sub(start)/time.Minute) + 1
-	if len(cells) > n {
-		cells = cells[:n]
-	}
-	at := func(i int) State {
-		if i < len(cells) {
-			return cells[i]
-		}
-		return NoData
-	}
+	n, at := span(now, cells)
+	all := Incidents(now, cells, notes)
 
 	days := make([]Day, Days)
 	for d := range days {
@@ -47,6 +44,9 @@ func Build(world string, now time.Time, cells []State, notes map[string]Note, ac
 			Up:   c[Up], Down: c[Down], Maintenance: c[Maintenance], NoData: c[NoData],
 			Uptime: uptime(c[Up], c[Down]),
 		}
+	}
+	for _, inc := range all {
+		days[int(inc.StartedAt.Sub(start)/(24*time.Hour))].Incidents++
 	}
 
 	// One pass from now backwards counts the four windows.
@@ -77,8 +77,34 @@ func Build(world string, now time.Time, cells []State, notes map[string]Note, ac
 			H24: uptime(up[0], down[0]), D7: uptime(up[1], down[1]),
 			D30: uptime(up[2], down[2]), D90: uptime(up[3], down[3]),
 		},
-		Incidents:   incidents(start, nowMin, n, at, notes),
-		Maintenance: Planned{Active: active, Upcoming: upcoming},
+		Incidents:        all[:min(len(all), MaxIncidents)],
+		IncidentsTotal:   len(all),
+		IncidentsOmitted: max(len(all)-MaxIncidents, 0),
+		Maintenance:      Planned{Active: active, Upcoming: upcoming},
+	}
+}
+
+// Incidents are all the incidents of the minutes cells (as Build's) at now, newest
+// first, with the operator's notes: the ones an operator may name, beyond those the
+// document lists in full.
+func Incidents(now time.Time, cells []State, notes map[string]Note) []Incident {
+	now = now.UTC()
+	n, at := span(now, cells)
+	return incidents(Start(now), now.Truncate(time.Minute), n, at, notes)
+}
+
+// span is the number of minutes from Start(now) to now's minute included, and the state
+// of each of them in cells (NoData past cells' end).
+func span(now time.Time, cells []State) (int, func(int) State) {
+	n := int(now.Truncate(time.Minute).Sub(Start(now))/time.Minute) + 1
+	if len(cells) > n {
+		cells = cells[:n]
+	}
+	return n, func(i int) State {
+		if i < len(cells) {
+			return cells[i]
+		}
+		return NoData
 	}
 }
 

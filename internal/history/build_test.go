@@ -1,6 +1,7 @@
 package history_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -242,5 +243,49 @@ func BenchmarkBuild90Days(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		history.Build("x1", now, cells, nil, nil, nil)
+	}
+}
+
+// TestBuildBoundsIncidents: 90 full days of a server flapping every minute (64,800
+// incidents, the most 90 days hold) list the newest MaxIncidents in full, count every
+// one per day and in total, and stay under 256 kB, with or without an operator's longest
+// title on each listed incident (docs/spec.md gives the figures).
+func TestBuildBoundsIncidents(t *testing.T) {
+	now := buildNow.Add(11*time.Hour + 25*time.Minute) // 23:59: 90 full days
+	cells := cellsEndingNow(now)
+	for i := range cells {
+		cells[i] = history.State(1 + i%2) // up, down, up, down...: the last minute down, ongoing
+	}
+	title := &maintenance.Text{EN: strings.Repeat("e", 200), RU: strings.Repeat("ж", 200)}
+	titled := map[string]history.Note{}
+	for _, inc := range history.Incidents(now, cells, nil)[:history.MaxIncidents] {
+		titled[inc.ID] = history.Note{Title: title}
+	}
+	for _, tt := range []struct {
+		name  string
+		notes map[string]history.Note
+	}{{"bare", nil}, {"titled", titled}} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := history.Build("x1", now, cells, tt.notes, nil, nil)
+			if len(doc.Incidents) != history.MaxIncidents || doc.IncidentsTotal != 64800 || doc.IncidentsOmitted != 64800-history.MaxIncidents {
+				t.Errorf("%d incidents listed, total %d, omitted %d; want %d, 64800, %d", len(doc.Incidents), doc.IncidentsTotal, doc.IncidentsOmitted, history.MaxIncidents, 64800-history.MaxIncidents)
+			}
+			if !doc.Incidents[0].Ongoing || doc.Incidents[0].StartedAt != now.Truncate(time.Minute) {
+				t.Errorf("the first listed %+v, want the ongoing one of now's minute", doc.Incidents[0])
+			}
+			for _, d := range doc.Days {
+				if d.Incidents != 720 {
+					t.Fatalf("day %s counts %d incidents, want 720", d.Date, d.Incidents)
+				}
+			}
+			b, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: history document of 90 days flapping every minute: %d bytes", tt.name, len(b))
+			if len(b) > 256<<10 {
+				t.Errorf("history document %d bytes, want at most 256 kB", len(b))
+			}
+		})
 	}
 }

@@ -29,6 +29,8 @@ type Day struct {
 	NoData      int    `json:"no_data"`
 	// Uptime is 100 * (1 - down/(up+down)), floored to two decimals; null when up+down is 0.
 	Uptime *float64 `json:"uptime"`
+	// Incidents is how many incidents began this day, listed in full or not.
+	Incidents int `json:"incidents"`
 }
 
 // Uptime is the uptime of the last 24 h, 7, 30 and 90 days (minutes ending now), by Day's
@@ -73,6 +75,10 @@ type Document struct {
 	GeneratedAt time.Time  `json:"generated_at"`
 	Days        []Day      `json:"days"` // 90, oldest first; the last is today so far
 	Uptime      Uptime     `json:"uptime"`
-	Incidents   []Incident `json:"incidents"` // of the last 90 days, newest first
-	Maintenance Planned    `json:"maintenance"`
+	Incidents   []Incident `json:"incidents"` // the newest MaxIncidents of the last 90 days, newest first
+	// IncidentsTotal counts every incident of the last 90 days; IncidentsOmitted those
+	// left out of Incidents (counted in their Day only).
+	IncidentsTotal   int     `json:"incidents_total"`
+	IncidentsOmitted int     `json:"incidents_omitted"`
+	Maintenance      Planned `json:"maintenance"`
 }

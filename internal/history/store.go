@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,6 +48,10 @@ type Store struct {
 	rdb    redis.UniversalClient
 	keys   Keys
 	record *redis.Script
+
+	// Log, when set, hears once of each key (or note) that holds garbage.
+	Log     *slog.Logger
+	garbage garbage
 }
 
 // NewStore wraps a client for the keys k; the client's options carry the deadlines.
@@ -98,7 +103,7 @@ func (s *Store) Record(ctx context.Context, token int64, minute time.Time, st St
 	expire := day.Add(24*time.Hour + Keep).Unix()
 	n, err := s.record.Run(ctx, s.rdb, []string{key, s.keys.Fence}, token, int(minute.Sub(day)/time.Minute), int(st), expire).Int64()
 	if err != nil {
-		return false, fmt.Errorf("record minute %s: %w", key, err)
+		return false, fmt.Errorf("record minute %s: %w", key, snapshot.FenceError(err, s.keys.Fence))
 	}
 	return n == 1, nil
 }
@@ -131,8 +136,14 @@ func (s *Store) Minutes(ctx context.Context, from, to time.Time) ([]State, error
 	}
 	vals := make([]string, len(keys))
 	for i, c := range cmds {
-		if _, refused := errors.AsType[redis.Error](c.Err()); c.Err() != nil && !refused {
+		_, refused := errors.AsType[redis.Error](c.Err())
+		if c.Err() != nil && !refused {
 			return nil, fmt.Errorf("read minutes %s: %w", keys[i], c.Err())
+		}
+		if refused {
+			s.garbage.report(s.Log, keys[i], "not a day of minutes, read as no data ("+c.Err().Error()+")")
+		} else {
+			s.garbage.sound(keys[i])
 		}
 		vals[i] = c.Val() // "" for a missing or refused key: all NoData
 	}
@@ -157,7 +168,8 @@ func cell(day string, m int) State {
 // Notes reads every incident's note, by incident ID. A note that is not a Note's JSON
 // (written by hand, or by another program) is left out rather than failing the read:
 // one bad field would otherwise freeze every document built from the record, and
-// refuse every operator's note, until someone edited Redis by hand.
+// refuse every operator's note, until someone edited Redis by hand. A note with control
+// characters is kept with each one replaced (Printable). Either is logged once.
 func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	raw, err := s.rdb.HGetAll(ctx, s.keys.Notes).Result()
 	if err != nil {
@@ -165,10 +177,19 @@ func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	}
 	notes := make(map[string]Note, len(raw))
 	for id, v := range raw {
+		key := s.keys.Notes + " " + Printable(id)
 		n, ok := decodeNote(v)
-		if ok {
-			notes[id] = n
+		if !ok {
+			s.garbage.report(s.Log, key, "not an incident's note, left out")
+			continue
 		}
+		n, clean := printableNote(n)
+		if clean {
+			s.garbage.sound(key)
+		} else {
+			s.garbage.report(s.Log, key, "control characters in a note, each replaced")
+		}
+		notes[id] = n
 	}
 	return notes, nil
 }

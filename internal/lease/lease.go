@@ -27,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -49,12 +50,23 @@ const (
 // with its token while that is still the biggest; a token left behind by a bigger one
 // (a fence restored by a failover that lost writes) is replaced, or every publish of
 // this leader would be refused for good. Returns the token, or 0 when someone else holds it.
-const acquireScript = `
+//
+// A leader key that is not a lease (not a hash, or a hash without a holder and a token
+// in digits: forged, or written by another program) is rebuilt: no replica can hold it,
+// and the fence keeps any replica that thought it did from writing. Its description
+// comes back as the second element (empty when the key was sound) to be logged. A damaged
+// fence fails the script (snapshot.FenceReadLua): it is never rebuilt. Returns {token,
+// rebuilt}, token 0 when someone else holds the lease.
+const acquireScript = notLeaseLua + snapshot.FenceReadLua + `
+local rebuilt = ''
+if damaged then
+  rebuilt = damaged
+  redis.call('DEL', KEYS[1])
+end
 local holder = redis.call('HGET', KEYS[1], 'holder')
 if holder and holder ~= ARGV[1] then
-  return 0
+  return {0, rebuilt}
 end
-local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
 local token = tonumber(redis.call('HGET', KEYS[1], 'token') or '0')
 if not holder or token < fence then
   token = redis.call('INCR', KEYS[2])
@@ -62,21 +74,38 @@ if not holder or token < fence then
 end
 redis.call('HSET', KEYS[1], 'worlds', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return token
+return {token, rebuilt}
+`
+
+// notLeaseLua sets damaged to what the leader key (KEYS[1]) holds when it is there and
+// not a lease, else false. The other scripts read such a key as no lease.
+const notLeaseLua = `
+local damaged = false
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind ~= 'none' then
+  if kind ~= 'hash' then
+    damaged = 'a ' .. kind
+  else
+    local h, t = redis.call('HGET', KEYS[1], 'holder'), redis.call('HGET', KEYS[1], 'token')
+    if not h or not t or #t > 18 or not string.match(t, '^%d+$') then
+      damaged = 'a hash without a holder and a token'
+    end
+  end
+end
 `
 
 // renewScript extends the lease only if ARGV[1] holds it: a plain PEXPIRE would revive
 // a lease another replica took meanwhile.
-const renewScript = `
-if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
+const renewScript = notLeaseLua + `
+if not damaged and redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
 `
 
 // releaseScript deletes the lease only if ARGV[1] holds it.
-const releaseScript = `
-if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
+const releaseScript = notLeaseLua + `
+if not damaged and redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
@@ -84,7 +113,10 @@ return 0
 
 // inspectScript reads holder, token, remaining life and the holder's worlds
 // fingerprint in one step, so they agree.
-const inspectScript = `
+const inspectScript = notLeaseLua + `
+if damaged then
+  return {false, false, -2, false}
+end
 return {redis.call('HGET', KEYS[1], 'holder'), redis.call('HGET', KEYS[1], 'token'), redis.call('PTTL', KEYS[1]),
   redis.call('HGET', KEYS[1], 'worlds')}
 `
@@ -99,6 +131,9 @@ type Lease struct {
 	ttl    time.Duration
 
 	acquire, renew, release, inspect *redis.Script
+
+	// Log, when set, hears of a leader key rebuilt because it was not a lease.
+	Log *slog.Logger
 }
 
 // New returns holder's handle on deployment d's lease. holder must be unique to the
@@ -127,9 +162,13 @@ func New(rdb redis.UniversalClient, d snapshot.Deployment, holder, worlds string
 // back). ok is false while another holder has it. token is the fencing token for
 // PublishFenced; it stays the same for as long as this holder keeps the lease.
 func (l *Lease) Acquire(ctx context.Context) (token int64, ok bool, err error) {
-	token, err = l.acquire.Run(ctx, l.rdb, []string{l.keys.Leader, l.keys.Fence}, l.holder, l.ttl.Milliseconds(), l.worlds).Int64()
+	vals, err := l.acquire.Run(ctx, l.rdb, []string{l.keys.Leader, l.keys.Fence}, l.holder, l.ttl.Milliseconds(), l.worlds).Slice()
 	if err != nil {
-		return 0, false, fmt.Errorf("acquire lease %s: %w", l.keys.Leader, err)
+		return 0, false, fmt.Errorf("acquire lease %s: %w", l.keys.Leader, snapshot.FenceError(err, l.keys.Fence))
+	}
+	token, _ = vals[0].(int64)
+	if rebuilt, _ := vals[1].(string); rebuilt != "" && l.Log != nil {
+		l.Log.Warn("lease key held "+rebuilt+", not a lease: rebuilt", "key", l.keys.Leader, "holder", l.holder, "token", token)
 	}
 	return token, token > 0, nil
 }

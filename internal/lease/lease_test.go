@@ -58,6 +58,8 @@ func testLease(t *testing.T, rdb redis.UniversalClient) {
 		{"stale token refused", testStaleToken},
 		{"fence lost with the data heals", testFenceLost},
 		{"accepted publish is announced", testAnnounce},
+		{"a leader key that is not a lease is rebuilt", testLeaderKeyRebuilt},
+		{"a damaged fence is named, never reset", testFenceDamaged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,23 +95,26 @@ type Fallback struct {
 
 // constantFields lists the constants read, each with the default of the original design
 // and the field of s it fills.
+// A rate is a multiplier: rate says so, and a negative one takes its default.
 func constantFields(s *Snapshot) []struct {
 	name string
 	def  float64
 	dst  *float64
+	rate bool
 } {
 	return []struct {
 		name string
 		def  float64
 		dst  *float64
+		rate bool
 	}{
-		{"ServerStatus", 1, &s.ServerStatus},
-		{"RateExp", 1, &s.Rates.Exp},
-		{"RatePvp", 1, &s.Rates.PvP},
-		{"RatePve", 1, &s.Rates.PvE},
-		{"RateColorMob", 1, &s.Rates.ColorMob},
-		{"RateSkill", 1, &s.Rates.Skill},
-		{"CLIENT_STATUS", 256, &s.ClientStatus},
+		{"ServerStatus", 1, &s.ServerStatus, false},
+		{"RateExp", 1, &s.Rates.Exp, true},
+		{"RatePvp", 1, &s.Rates.PvP, true},
+		{"RatePve", 1, &s.Rates.PvE, true},
+		{"RateColorMob", 1, &s.Rates.ColorMob, true},
+		{"RateSkill", 1, &s.Rates.Skill, true},
+		{"CLIENT_STATUS", 256, &s.ClientStatus, false},
 	}
 }
 
@@ -146,6 +149,10 @@ func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) 
 				fallbacks = append(fallbacks, Fallback{k.name, err.Error()})
 				continue
 			}
+			if k.rate && v < 0 {
+				fallbacks = append(fallbacks, Fallback{k.name, fmt.Sprintf("a negative rate: %s", strconv.FormatFloat(v, 'g', -1, 64))})
+				continue
+			}
 			*k.dst = v
 		}
 	}
@@ -153,10 +160,14 @@ func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) 
 	return s.WithPlan(nil, nil), fallbacks
 }
 
+// parseNumber reads a decimal number, as a DOUBLE or DECIMAL column prints one. What
+// ParseFloat accepts beyond that is refused: hexadecimal ("0x1p4" would read as 16), and
+// NaN and ±Inf, which have no JSON form.
 func parseNumber(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	// NaN and ±Inf parse but have no JSON form.
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+	t := strings.TrimSpace(s)
+	decimal := t != "" && strings.Trim(t, "0123456789+-.eE") == ""
+	v, err := strconv.ParseFloat(t, 64)
+	if !decimal || err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		const max = 40
 		if len(s) > max {
 			s = s[:max] + "…"

@@ -59,6 +59,22 @@ func TestBuild(t *testing.T) {
 			fallbacks: []Fallback{{"ServerStatus", "NULL"}, {"RateExp", `not a number: "fast"`}, {"RatePvp", `not a number: "NaN"`},
 				{"RatePve", `not a number: "Inf"`}, {"RateColorMob", `not a number: ""`}, {"CLIENT_STATUS", `not a number: "0x10"`}},
 		},
+		{
+			// Issue 27: ParseFloat reads "0x1p4" as 16, and a negative rate was published.
+			name: "hexadecimal and negative rates fall back",
+			rows: []Row{
+				{"ServerStatus", ptr(" 1 "), nil},
+				{"RateExp", ptr("0x1p4"), nil},
+				{"RatePvp", ptr("-2"), nil},
+				{"RatePve", ptr("-0.5e1"), nil},
+				{"RateColorMob", ptr("0X1.8P1"), nil},
+				{"RateSkill", ptr("+2.50"), nil},
+				{"CLIENT_STATUS", ptr("-1"), nil},
+			},
+			want: Snapshot{ServerStatus: 1, Rates: Rates{1, 1, 1, 1, 2.5}, ClientStatus: -1},
+			fallbacks: []Fallback{{"RateExp", `not a number: "0x1p4"`}, {"RatePvp", "a negative rate: -2"},
+				{"RatePve", "a negative rate: -5"}, {"RateColorMob", `not a number: "0X1.8P1"`}},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

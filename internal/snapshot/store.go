@@ -109,9 +109,8 @@ return 1
 // FenceLua opens every fenced write's script (the snapshot's, a minute of history): a
 // token (ARGV[1]) below the world's fence (KEYS[2]) is refused with 0, a bigger one
 // raises the fence, so that once a newer leader wrote, no older one writes again.
-const FenceLua = `
+const FenceLua = FenceReadLua + `
 local token = tonumber(ARGV[1])
-local fence = tonumber(redis.call('GET', KEYS[2]) or '0')
 if token < fence then
   return 0
 end
@@ -133,7 +132,7 @@ func (s *Store) PutFenced(ctx context.Context, token int64, data []byte, ttl tim
 	}
 	n, err := s.putFenced.Run(ctx, s.rdb, []string{s.keys.Status, s.keys.Fence}, token, secs, data, s.keys.Channel).Int64()
 	if err != nil {
-		return false, fmt.Errorf("redis setex %s: %w", s.keys.Status, err)
+		return false, fmt.Errorf("redis setex %s: %w", s.keys.Status, FenceError(err, s.keys.Fence))
 	}
 	return n == 1, nil
 }

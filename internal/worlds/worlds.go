@@ -187,6 +187,10 @@ func parse(data []byte, base config.Config) ([]World, error) {
 	return out, nil
 }
 
+// ValidID reports whether id is a world id by the file's rule: what else may be named
+// like a world's folder or copy in STATUS_DIR is never taken for one.
+func ValidID(id string) bool { return idRule.MatchString(id) }
+
 // worldLabel names world i (0-based) in errors: by its id when the id is good, else by
 // its place in the list, counted from 1.
 func worldLabel(i int, id string) string {

@@ -1,0 +1,78 @@
+package history
+
+import (
+	"log/slog"
+	"strings"
+	"sync"
+	"unicode"
+
+	"statusedge/internal/maintenance"
+)
+
+// Printable is s without control characters (C0, DEL, C1: ESC among them, which
+// starts a terminal's escape sequences) and line breaks: each becomes U+FFFD. The
+// commands refuse such text, but Redis can hold anything, and an operator's terminal
+// (incident list) or a document must never receive it.
+func Printable(s string) string {
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
+}
+
+// printableNote is n with every text Printable; clean is false when one was not.
+func printableNote(n Note) (Note, bool) {
+	clean := true
+	text := func(t maintenance.Text) maintenance.Text {
+		p := maintenance.Text{EN: Printable(t.EN), RU: Printable(t.RU)}
+		clean = clean && p == t
+		return p
+	}
+	if n.Title != nil {
+		t := text(*n.Title)
+		n.Title = &t
+	}
+	ups := make([]Update, len(n.Updates))
+	for i, u := range n.Updates {
+		u.Message = text(u.Message)
+		ups[i] = u
+	}
+	n.Updates = ups
+	return n, clean
+}
+
+// garbage says what a Store met in Redis and could not use as it was, once per key
+// (or hash field) for as long as the key holds the same garbage: a pass every 10 s
+// would otherwise repeat it all day.
+type garbage struct {
+	mu   sync.Mutex
+	seen map[string]string // key -> what was said of it
+}
+
+// report logs, once, that key holds something that is not what it should; log may be nil.
+func (g *garbage) report(log *slog.Logger, key, what string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.seen == nil {
+		g.seen = map[string]string{}
+	}
+	if g.seen[key] == what {
+		return
+	}
+	g.seen[key] = what
+	if log != nil {
+		log.Warn("garbage in Redis: "+what, "key", key)
+	}
+}
+
+// sound forgets what was said of key, which holds what it should again.
+func (g *garbage) sound(key string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.seen, key)
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/config"
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/lease"
+	"statusedge/internal/snapshot"
+)
+
+// TestPutBackPassesTheStrangersSeq (issue 27, defect 10): a stranger's snapshot (an
+// origin's refill: players null, probe []) from a clock 2 s ahead reaches a follower
+// before the leader puts its own back. The put-back must be taken by the follower at
+// once; it used to carry a smaller seq, so the follower refused it and showed players
+// null and probe [] until a later publish passed the stranger's seq.
+func TestPutBackPassesTheStrangersSeq(t *testing.T) {
+	srv := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	l, err := lease.New(rdb, "", "leader", "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, ok, err := l.Acquire(ctx)
+	if err != nil || !ok {
+		t.Fatalf("acquire: %v, %v", ok, err)
+	}
+	store := snapshot.NewStore(rdb)
+	replica := func(leading bool) *refresher {
+		log, m := slog.New(slog.NewJSONHandler(io.Discard, nil)), newMetricVecs(prometheus.NewRegistry()).world("")
+		return &refresher{
+			read: rowsOK, store: store, ttl: config.DefaultTTL,
+			put: func(ctx context.Context, data []byte, ttl time.Duration) error {
+				_, err := store.PutFenced(ctx, token, data, ttl)
+				return err
+			},
+			local:     testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
+			dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
+			log: log, metrics: m, leading: func() bool { return leading },
+			players: func(context.Context) (int64, error) { return 7, nil },
+			kicked:  make(chan struct{}, 1),
+		}
+	}
+	leader, follower := replica(true), replica(false)
+	leader.observeProbe(snapshot.ProbeRound{At: time.Now(), Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:1", OK: true, LatencyMS: 3}}})
+	if err := leader.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// fromRedis is what a follower's check does: read the key, apply it.
+	fromRedis := func() []byte {
+		t.Helper()
+		data, err := store.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		follower.apply(ctx, data, "check")
+		return data
+	}
+	fromRedis()
+
+	stranger, _ := snapshot.Build(nil, time.Now().Add(2*time.Second), config.DefaultTTL)
+	if err := rdb.Set(ctx, snapshot.KeyStatus, stranger.Encode(), time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	fromRedis()
+	if cur, _ := follower.local.Current(); cur == nil || cur.Players != nil {
+		t.Fatalf("the follower did not copy the stranger's snapshot: %+v", cur)
+	}
+	leader.apply(ctx, stranger.Encode(), "check")
+	putBack := fromRedis()
+	cur, data := follower.local.Current()
+	if string(data) != string(putBack) || cur.Players == nil || *cur.Players != 7 || len(cur.Probe) != 1 {
+		t.Errorf("after the put-back the follower holds %s, want the leader's %s", data, putBack)
+	}
+}
