@@ -37,7 +37,7 @@ type Params struct {
 	// the game server (GAME_SERVER_ADDR set): the hint is then at most this, so that no
 	// cache keeps an online/offline flip from a visitor for longer than one probe round.
 	ProbeInterval int
-	DebugAllow    []string // addresses or CIDRs allowed to read the debug endpoint
+	DebugAllow    []string // addresses or CIDRs allowed to read the debug endpoint; nil: Loopback
 	// Origin shielding: the global rate (requests/s, with burst) that reaches the origin.
 	// (nginx keeps an origin answer for the second it was fetched in, no longer.)
 	OriginRate   int
@@ -72,8 +72,7 @@ func (p Params) WithDefaults() Params {
 		p.StaleIfError = 86400
 	}
 	if p.DebugAllow == nil {
-		// Loopback and the private ranges: ops networks, not the public.
-		p.DebugAllow = []string{"127.0.0.0/8", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
+		p.DebugAllow = Loopback() // private ranges only when asked for (DebugAllowEnv)
 	}
 	if p.Workers == "" {
 		p.Workers = "auto"
@@ -216,7 +215,7 @@ func DockerParams() Params {
 		Listen: "8090", ListenV6: "[::]:8090", OriginAddr: "origin:8091",
 		StatusDir: "/var/lib/statusedge/www", PageDir: "/usr/share/statusedge/www",
 		CacheDir: "/var/cache/nginx/statusedge", ShieldAddr: "127.0.0.1:8093",
-		DebugAllow: []string{"127.0.0.0/8", "::1"},
+		DebugAllow: Loopback(),
 		Prefix:     "/var/cache/nginx", ErrorLog: "stderr",
 	}.WithDefaults()
 }

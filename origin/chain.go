@@ -276,21 +276,37 @@ func (c *chain) remember(k servable) {
 	}
 }
 
-// lastKnown is the newest snapshot this process has seen, else the world's status copy on
-// disk (status.json without a worlds file).
+// lastKnown is the newest snapshot this origin can know: the newest it has served, or the
+// world's status copy on disk (status.json without a worlds file) when that is newer
+// (snapshot.Newer). The copy goes on changing while this origin cannot read Redis or
+// MySQL: the snapshotter beside it reads a database this origin may not reach, and
+// copies what its leader publishes.
 func (c *chain) lastKnown() (servable, bool) {
 	c.mu.Lock()
 	last := c.last
 	c.mu.Unlock()
-	if last != nil {
+	disk, ok := c.fromDisk()
+	switch {
+	case ok && (last == nil || disk.snap.Newer(last.snap, bytes.Equal(disk.data, last.data))):
+		c.remember(disk) // known now, should the copy be replaced by an older one
+		return disk, true
+	case last != nil:
 		return *last, true
 	}
+	return servable{}, false
+}
+
+// fromDisk is the world's status copy in STATUS_DIR, when it holds a plausible snapshot.
+// Bytes refused (or unreadable) last are skipped without a word: this runs for every
+// answer while Redis and MySQL both fail.
+func (c *chain) fromDisk() (servable, bool) {
 	data, _, err := c.layout.ReadFile(c.dir)
 	if err != nil || c.refused.Again(data) {
 		return servable{}, false
 	}
 	snap, err := snapshot.Parse(data)
 	if err != nil {
+		c.refused.Refuse(data, snap, c.now(), "file", err)
 		c.log.Warn("unreadable status copy, not served", "dir", c.dir, "file", c.layout.StatusFile, "err", err)
 		return servable{}, false
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -101,7 +102,19 @@ func (r *refresher) apply(ctx context.Context, data []byte, via string) {
 		r.log.Debug("follow: own put, not copied", "via", via)
 		return
 	}
+	if _, held := r.local.Current(); bytes.Equal(held, data) {
+		// What STATUS_DIR holds already (a leader's start took it from Redis, or a new
+		// leader meets its predecessor's last publish): nobody else's write.
+		r.log.Debug("follow: the snapshot held already, not copied", "via", via)
+		return
+	}
 	if r.leading != nil && r.leading() {
+		if base := r.republishBase(); base == nil || !base.Fresh(r.now()) {
+			// Nothing fresh of its own to put back: its term's start (Loop) takes a fresh
+			// snapshot from Redis or reads MySQL at once.
+			r.log.Debug("follow: a snapshot this leader did not write, and none of its own to put back", "via", via)
+			return
+		}
 		r.log.Warn("follow: a snapshot this leader did not write; its own put back", "via", via)
 		// Counted and shown as any replica's refusal when implausible; never copied.
 		snap, err := snapshot.Parse(data)

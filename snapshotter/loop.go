@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"statusedge/internal/snapshot"
@@ -28,6 +29,9 @@ func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
 	r.base = nil // a new term starts from the copy on disk, which may be newer (Republish)
 	r.mu.Unlock()
 	last, known := r.lastRefresh(ctx)
+	if !r.holding(ctx) {
+		known = false // nothing fresh to serve, on disk or in Redis: read now
+	}
 	for {
 		every := r.nextInterval(context.WithoutCancel(ctx), configured)
 		due := r.now()
@@ -79,6 +83,41 @@ func (r *refresher) lastRefresh(ctx context.Context) (time.Time, bool) {
 		return good.UpdatedAt, true
 	}
 	return time.Time{}, false
+}
+
+// holding reports whether this replica has a fresh snapshot to serve as a term starts:
+// the one in STATUS_DIR, else a fresh one in Redis (after -once, on a new host or a
+// wiped disk), which it publishes at once rather than after the interval's wait; the
+// fleet's next read stays due when it was.
+func (r *refresher) holding(ctx context.Context) bool {
+	if cur, _ := r.local.Current(); cur != nil && cur.Fresh(r.now()) {
+		return true
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.redisTimeout)
+	data, err := r.store.Get(rctx)
+	cancel()
+	if err != nil {
+		if !errors.Is(err, snapshot.ErrMiss) {
+			r.log.Warn("start: read snapshot", "err", err)
+		}
+		return false
+	}
+	snap, err := snapshot.Parse(data)
+	if err != nil || !snap.Fresh(r.now()) {
+		return false
+	}
+	wrote, err := r.local.Copy(data, snap, "start")
+	if err != nil {
+		r.log.Error("start: publish the snapshot found in Redis", "err", err)
+		return false
+	}
+	if wrote {
+		r.metrics.synced.WithLabelValues("start").Inc()
+		r.log.Info("start: published the fresh snapshot found in Redis", "updated_at", snap.UpdatedAt)
+	}
+	// Not written: refused, or the follower's copy of the same bytes landed first.
+	cur, _ := r.local.Current()
+	return cur != nil && cur.Fresh(r.now())
 }
 
 // NextDue is when the fleet's next refresh is due, as last computed; zero before.

@@ -69,8 +69,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// nginx file rendered for others would let a cache keep a snapshot past fresh_until,
 	// or hide a flip, so a mismatch stops the snapshotter (below).
 	edge := nginx.ContractOf(cfg)
+	// Read only by -print-nginx, checked at every start all the same: a bad value in the
+	// env file is heard of before the next render needs it.
+	debugAllow, err := nginx.LoadDebugAllow(getenv)
+	if err != nil {
+		return err
+	}
 	if *printConf != "" {
-		return printNginx(stdout, *printConf, edge, cfg)
+		return printNginx(stdout, *printConf, edge, cfg, debugAllow)
 	}
 	playersQuery, counting, err := players.LoadQuery(getenv)
 	if err != nil {

@@ -61,7 +61,7 @@ func newMetricVecs(reg prometheus.Registerer) *metricVecs {
 		localUpdated:    gauge("statusedge_snapshotter_local_updated_timestamp_seconds", "updated_at of the snapshot in this replica's STATUS_DIR (Unix time); time() minus this is the local copy's age."),
 		localFresh:      gauge("statusedge_snapshotter_local_fresh_until_timestamp_seconds", "fresh_until of the snapshot in this replica's STATUS_DIR (Unix time); past it nginx sends visitors to the origin."),
 		nextDue:         gauge("statusedge_snapshotter_next_refresh_timestamp_seconds", "When the fleet's next refresh is due (Unix time): last refresh plus the interval in force."),
-		synced:          counter("statusedge_snapshotter_follower_copies_total", "Snapshots copied from Redis into STATUS_DIR, by what brought them (message, check).", "via"),
+		synced:          counter("statusedge_snapshotter_follower_copies_total", "Snapshots copied from Redis into STATUS_DIR, by what brought them (message, check; start: a new leader with nothing fresh on disk).", "via"),
 		refused:         telemetry.RefusedSnapshots(w...),
 		probeUp:         gauge("statusedge_probe_up", "1 when the target answered the last probe round, else 0.", "target"),
 		probeLatency:    gauge("statusedge_probe_latency_seconds", "Time to the target's answer in the last round (to the failure when it failed).", "target"),

@@ -253,11 +253,9 @@ func (r *refresher) Republish(ctx context.Context) error {
 	r.composeMu.Lock()
 	defer r.composeMu.Unlock()
 	r.mu.Lock()
-	base, seen := r.base, r.seen
+	seen := r.seen
 	r.mu.Unlock()
-	if base == nil {
-		base, _ = r.local.Current() // a new leader: the last leader's read, until its own
-	}
+	base := r.republishBase()
 	if base == nil {
 		return nil
 	}
@@ -279,6 +277,18 @@ func (r *refresher) Republish(ctx context.Context) error {
 	}
 	_, fileErr := r.local.Publish(data, snap)
 	return errors.Join(redisErr, fileErr)
+}
+
+// republishBase is the read Republish starts from: this term's own, else the copy in
+// STATUS_DIR (a new leader: the last leader's read, until its own); nil without either.
+func (r *refresher) republishBase() *snapshot.Snapshot {
+	r.mu.Lock()
+	base := r.base
+	r.mu.Unlock()
+	if base == nil {
+		base, _ = r.local.Current()
+	}
+	return base
 }
 
 // observeProbe records the probe's round for the next publish and for /healthz.

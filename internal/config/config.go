@@ -100,8 +100,12 @@ type Config struct {
 // Names lists every environment variable the programs read: Load's, then those the
 // players query and the webhook own.
 func Names() []string {
-	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv, WorldsEnv, maintenance.Env})
+	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv, WorldsEnv, maintenance.Env, DebugAllowEnv})
 }
+
+// DebugAllowEnv names the debug allow-list's additions (package nginx reads it; named
+// here, which that package imports, so that Names lists it).
+const DebugAllowEnv = "STATUS_DEBUG_ALLOW"
 
 // WorldsEnv names the worlds file (internal/worlds reads it; named here, which that
 // package imports, so that Names lists it).
