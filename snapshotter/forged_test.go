@@ -83,17 +83,32 @@ func TestForgedFutureSnapshotRefused(t *testing.T) {
 	if err := rdb.Publish(ctx, snapshot.Channel, data).Err(); err != nil {
 		t.Fatal(err)
 	}
+	// A message is only a cue: a replica rereads the key, which may already hold the
+	// leader's put-back by then, so a follower may never see the forgery. Every replica
+	// that read it refused it, and the leader, whose put-back answers it, always reads it.
+	refused := 0
 	for _, m := range f.Snapshotters {
-		harnesstest.Eventually(t, 5*time.Second, harnesstest.Every(20*time.Millisecond, m.Name+" /debug"), func(context.Context) error {
+		harnesstest.Eventually(t, 5*time.Second, harnesstest.Every(20*time.Millisecond, m.Name+" /debug"), func(ctx context.Context) error {
 			d, err := memberDebug(m)
 			if err != nil {
 				return err
 			}
-			if d.LastRefused == nil || d.LastRefused.Reason != snapshot.RefusedFuture || !d.LastRefused.UpdatedAt.Equal(forged.UpdatedAt) {
-				return fmt.Errorf("last_refused %+v, want the forged snapshot refused for the future", d.LastRefused)
+			if d.LastRefused != nil && d.LastRefused.Reason == snapshot.RefusedFuture && d.LastRefused.UpdatedAt.Equal(forged.UpdatedAt) {
+				refused++
+				return nil
 			}
-			return nil
+			held, err := rdb.Get(ctx, snapshot.KeyStatus).Bytes()
+			if err != nil {
+				return err
+			}
+			if bytes.Equal(held, data) {
+				return fmt.Errorf("last_refused %+v while Redis holds the forgery, want it refused for the future", d.LastRefused)
+			}
+			return nil // put back before this replica read it
 		})
+	}
+	if refused == 0 {
+		t.Fatal("no replica refused the forged snapshot: the leader reads it before its put-back")
 	}
 	// Past the forged date plus a follower check, the disks and edges still hold the real one.
 	until := forged.UpdatedAt.Add(followCheck(fleetLease*time.Second) + time.Second)
