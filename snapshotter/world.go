@@ -105,7 +105,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		r.put, r.leading = d.role.PublishTo(store), d.role.Acting
 	}
 	wd := &world{setup: s, db: db, r: r, metrics: m, hist: history.NewStore(d.rdb, history.Keys{
-		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence,
+		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence, Flips: s.layout.Flips,
 	})}
 	wd.plan = &plan{file: s.planned, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), timeout: d.redisTimeout, log: log}
 	r.plan = wd.plan.At
