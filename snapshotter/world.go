@@ -107,7 +107,8 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	wd := &world{setup: s, db: db, r: r, metrics: m, hist: history.NewStore(d.rdb, history.Keys{
 		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence, Flips: s.layout.Flips,
 	})}
-	wd.plan = &plan{file: s.planned, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), timeout: d.redisTimeout, log: log}
+	wd.plan = &plan{file: s.planned, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), seen: maintenance.NewSeen(d.rdb, s.layout.WindowsSeen),
+		timeout: d.redisTimeout, log: log}
 	r.plan = wd.plan.At
 	if d.role != nil {
 		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)

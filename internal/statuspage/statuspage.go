@@ -81,6 +81,7 @@ type Component struct {
 // Incident is one incident of the last 90 days.
 type Incident struct {
 	ID, Name string
+	NameRU   string // the name in Russian, for the incident's page (Pages); not in the JSON
 	Status   IncidentStatus
 	Impact   Impact
 	// StartedAt zero is written as CreatedAt (Statuspage's default).
@@ -99,6 +100,7 @@ type Update struct {
 	ID                   string
 	Status               IncidentStatus
 	Body                 string
+	BodyRU               string // the body in Russian, for the incident's page; not in the JSON
 	CreatedAt, DisplayAt time.Time
 	Affected             []Affected
 }
