@@ -44,18 +44,30 @@ type historian struct {
 // documents within it.
 const historyEvery = 10 * time.Second
 
-// Run publishes at start and every historyEvery until ctx ends; every pass first reads
-// the worlds' command-line windows again.
+// firstEvery is the pace until the Statuspage documents first go out: at start no
+// status may be current yet (they wait for one), and a reader must not wait a whole
+// historyEvery for them.
+const firstEvery = time.Second
+
+// Run publishes at start and every historyEvery until ctx ends (every firstEvery until
+// the Statuspage documents first went out); every pass first reads the worlds'
+// command-line windows again.
 func (h *historian) Run(ctx context.Context) {
-	t := time.NewTicker(historyEvery)
+	t := time.NewTimer(0)
 	defer t.Stop()
+	published := false
 	for {
-		h.poll(ctx)
-		h.publish(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		h.poll(ctx)
+		published = h.publish(ctx) || published
+		if published {
+			t.Reset(historyEvery)
+		} else {
+			t.Reset(firstEvery)
 		}
 	}
 }
@@ -89,8 +101,9 @@ type view struct {
 	seen   map[string]time.Time // when its windows were first published (maintenance.SeenField)
 }
 
-// publish builds and publishes every document once.
-func (h *historian) publish(ctx context.Context) {
+// publish builds and publishes every document once; it says whether the Statuspage
+// documents went out (some status was current and every record read).
+func (h *historian) publish(ctx context.Context) bool {
 	now := h.now().UTC()
 	start := time.Now()
 	views := make([]view, len(h.worlds))
@@ -124,17 +137,17 @@ func (h *historian) publish(ctx context.Context) {
 		}
 	}
 	if !complete {
-		return // a world's incidents unread would vanish from the Statuspage documents
+		return false // a world's incidents unread would vanish from the Statuspage documents
 	}
-	h.publishStatuspage(views, now)
+	return h.publishStatuspage(views, now)
 }
 
 // publishStatuspage publishes the Statuspage documents and the shortlinks' pages. The
 // documents are current while the worlds' statuses are: their window ends at the
 // earliest current world's fresh_until, past which nginx serves them no-cache, marked
 // stale (X-Status-Source), until a status is current again; with none current, nothing
-// is published (what is out goes stale by itself).
-func (h *historian) publishStatuspage(views []view, now time.Time) {
+// is published (what is out goes stale by itself), and it says so (false).
+func (h *historian) publishStatuspage(views []view, now time.Time) bool {
 	until := now.Add(h.ttl)
 	current := false
 	for _, v := range views {
@@ -146,7 +159,7 @@ func (h *historian) publishStatuspage(views []view, now time.Time) {
 		}
 	}
 	if !current {
-		return
+		return false
 	}
 	in := statuspageInput(h.page, views, now)
 	stamp := []byte(until.UTC().Format(time.RFC3339))
@@ -158,15 +171,16 @@ func (h *historian) publishStatuspage(views []view, now time.Time) {
 	same := maps.EqualFunc(pages, h.pages, bytes.Equal)
 	h.mu.Unlock()
 	if same {
-		return
+		return true
 	}
 	if err := h.pub.Pages(pages); err != nil {
 		h.log.Error("publish the incidents' pages", "err", err)
-		return
+		return true
 	}
 	h.mu.Lock()
 	h.pages = pages
 	h.mu.Unlock()
+	return true
 }
 
 // build reads one world's record and makes its history document.
