@@ -87,10 +87,8 @@ func (m *minutes) step(ctx context.Context) error {
 		}
 		cur, _ = m.r.local.Current()
 	}
-	if err := m.recordFlip(ctx, now, cur); err != nil {
-		return err
-	}
-	return m.rec.Observe(ctx, now, stateOf(now, active, cur))
+	// Each on its own: a failed flip write must not cost the minute, nor the reverse.
+	return errors.Join(m.recordFlip(ctx, now, cur), m.rec.Observe(ctx, now, stateOf(now, active, cur)))
 }
 
 // recordFlip records a change of the current status's online, at the second of the
