@@ -2,7 +2,8 @@
 # Installs the Debian packages a statusedge target needs, when they are missing:
 #   install-deps.sh run     make run: MariaDB, Redis, nginx
 #   install-deps.sh bench   make bench: and wrk
-#   install-deps.sh test    make test (the default): and Chromium, Varnish, systemd-analyze, promtool
+#   install-deps.sh test    make test (the default): and Chromium, Varnish, systemd-analyze, promtool,
+#                           Node.js with npm (an npm Statuspage client reads the documents)
 # As root it runs apt-get; otherwise it only says what to install. It never touches a
 # service that was installed before it ran: on a web host, its nginx stays up.
 set -euo pipefail
@@ -19,6 +20,8 @@ if [ "$target" = test ]; then
 	if [ "${WITH_BROWSER:-1}" = 1 ]; then have chromium || need+=(chromium); fi
 	have systemd-analyze || need+=(systemd)
 	have promtool || need+=(prometheus)
+	have node || need+=(nodejs)
+	have npm || need+=(npm)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -38,6 +38,25 @@ const (
 	CurrentName = "current.json"
 )
 
+// PagesFolder is the folder of STATUS_DIR holding one small HTML page per incident and
+// maintenance window, <id>.html, which nginx serves at /incidents/<id>: Statuspage's
+// shortlinks (page URL + "/incidents/" + id) open it. An unknown id is nginx's 404.
+const PagesFolder = "incidents"
+
+// PageIDPattern is the regex of an id in /incidents/<id> (a component id, "-", its
+// first minute or "m" and its window's start).
+const PageIDPattern = `[A-Za-z0-9][A-Za-z0-9-]{0,63}`
+
+var pageIDRE = regexp.MustCompile(`^` + PageIDPattern + `$`)
+
+// CheckPageID refuses an id nginx would not serve a page for.
+func CheckPageID(id string) error {
+	if !pageIDRE.MatchString(id) {
+		return fmt.Errorf("page id %q: want one matching %s", id, PageIDPattern)
+	}
+	return nil
+}
+
 // DocPattern is the regex of a document's path: "api" and one to six segments of [a-z0-9-].
 // No dots, so no segment can climb out of STATUS_DIR, and no name can be a block name.
 const DocPattern = `api(?:/[a-z0-9][a-z0-9-]{0,63}){1,6}`

@@ -109,6 +109,8 @@ type view struct {
 	MaxAge      int      // the max-age hint in force: Interval, capped by ProbeInterval
 	OriginCache int      // seconds nginx keeps an origin answer: OriginCache
 	DocPattern  string   // the regex of a document's path (DocPattern)
+	PageID      string   // PageIDPattern, and PagesFolder: the incidents' pages' folder
+	PagesFolder string   // in STATUS_DIR
 	Aliases     []Alias  // the public URLs that name a document otherwise
 	StaleName   string   // a document's copy served past its window, when it has one
 	LastName    string   // a document's newest copy marked stale: the origin's last resort
@@ -133,7 +135,7 @@ type lookup struct {
 }
 
 func newView(p Params) view {
-	v := view{Params: p.WithDefaults(), DocPattern: DocPattern, Aliases: Aliases(),
+	v := view{Params: p.WithDefaults(), DocPattern: DocPattern, PagesFolder: PagesFolder, PageID: PageIDPattern, Aliases: Aliases(),
 		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter,
 		OriginCache: int(OriginCache / time.Second)}
 	v.ListenAddrs = []string{v.Listen}

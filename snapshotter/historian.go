@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,27 +34,40 @@ type historian struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	mu   sync.Mutex
-	sent map[string]sent // the last publish of each document
-	took time.Duration   // the last pass's build time, for /debug and the note
+	mu    sync.Mutex
+	sent  map[string]sent   // the last publish of each document
+	pages map[string][]byte // the shortlinks' pages as last written
+	took  time.Duration     // the last pass's build time, for /debug and the note
 }
 
 // historyEvery is the historian's pace: a minute's flip, a note or a window shows in the
 // documents within it.
 const historyEvery = 10 * time.Second
 
-// Run publishes at start and every historyEvery until ctx ends; every pass first reads
-// the worlds' command-line windows again.
+// firstEvery is the pace until the Statuspage documents first go out: at start no
+// status may be current yet (they wait for one), and a reader must not wait a whole
+// historyEvery for them.
+const firstEvery = time.Second
+
+// Run publishes at start and every historyEvery until ctx ends (every firstEvery until
+// the Statuspage documents first went out); every pass first reads the worlds'
+// command-line windows again.
 func (h *historian) Run(ctx context.Context) {
-	t := time.NewTicker(historyEvery)
+	t := time.NewTimer(0)
 	defer t.Stop()
+	published := false
 	for {
-		h.poll(ctx)
-		h.publish(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		h.poll(ctx)
+		published = h.publish(ctx) || published
+		if published {
+			t.Reset(historyEvery)
+		} else {
+			t.Reset(firstEvery)
 		}
 	}
 }
@@ -82,10 +97,13 @@ type view struct {
 	ok     bool // the record was read
 	active *maintenance.Window
 	next   []maintenance.Window
+	first  time.Time            // the first recorded minute of the record; zero for none
+	seen   map[string]time.Time // when its windows were first published (maintenance.SeenField)
 }
 
-// publish builds and publishes every document once.
-func (h *historian) publish(ctx context.Context) {
+// publish builds and publishes every document once; it says whether the Statuspage
+// documents went out (some status was current and every record read).
+func (h *historian) publish(ctx context.Context) bool {
 	now := h.now().UTC()
 	start := time.Now()
 	views := make([]view, len(h.worlds))
@@ -119,11 +137,50 @@ func (h *historian) publish(ctx context.Context) {
 		}
 	}
 	if !complete {
-		return // a world's incidents unread would vanish from the Statuspage documents
+		return false // a world's incidents unread would vanish from the Statuspage documents
 	}
-	for path, body := range statuspage.Documents(statuspageInput(h.page, views, now)) {
-		h.send(publish.Document{Path: path, Body: body, From: now, Until: now.Add(h.ttl), Modified: now, Stale: body}, body)
+	return h.publishStatuspage(views, now)
+}
+
+// publishStatuspage publishes the Statuspage documents and the shortlinks' pages. The
+// documents are current while the worlds' statuses are: their window ends at the
+// earliest current world's fresh_until, past which nginx serves them no-cache, marked
+// stale (X-Status-Source), until a status is current again; with none current, nothing
+// is published (what is out goes stale by itself), and it says so (false).
+func (h *historian) publishStatuspage(views []view, now time.Time) bool {
+	until := now.Add(h.ttl)
+	current := false
+	for _, v := range views {
+		if v.snap != nil && v.snap.Fresh(now) {
+			current = true
+			if v.snap.FreshUntil.Before(until) {
+				until = v.snap.FreshUntil
+			}
+		}
 	}
+	if !current {
+		return false
+	}
+	in := statuspageInput(h.page, views, now)
+	stamp := []byte(until.UTC().Format(time.RFC3339))
+	for path, body := range statuspage.Documents(in) {
+		h.send(publish.Document{Path: path, Body: body, From: now, Until: until, Modified: now, Stale: body}, append(slices.Clip(body), stamp...))
+	}
+	pages := statuspage.Pages(in)
+	h.mu.Lock()
+	same := maps.EqualFunc(pages, h.pages, bytes.Equal)
+	h.mu.Unlock()
+	if same {
+		return true
+	}
+	if err := h.pub.Pages(pages); err != nil {
+		h.log.Error("publish the incidents' pages", "err", err)
+		return true
+	}
+	h.mu.Lock()
+	h.pages = pages
+	h.mu.Unlock()
+	return true
 }
 
 // build reads one world's record and makes its history document.
@@ -144,7 +201,29 @@ func (h *historian) build(ctx context.Context, w *world, now time.Time) view {
 		w.r.log.Warn("read the incidents' notes", "err", err)
 		return v
 	}
+	flips, err := w.hist.Flips(rctx)
+	if err != nil {
+		w.r.log.Warn("read the status's flips", "err", err)
+		return v
+	}
 	v.doc, v.ok = history.Build(w.setup.layout.World, now, cells, notes, v.active, v.next), true
+	v.doc.Incidents = history.WithFlips(v.doc.Incidents, flips, now)
+	if i := slices.IndexFunc(cells, func(s history.State) bool { return s != history.NoData }); i >= 0 {
+		v.first = history.Start(now).Add(time.Duration(i) * time.Minute)
+	}
+	var uncreated []maintenance.Window // the file's: created when first published
+	all := slices.Clip(v.next)
+	if v.active != nil {
+		all = append(all, *v.active)
+	}
+	for _, win := range all {
+		if win.Created.IsZero() {
+			uncreated = append(uncreated, win)
+		}
+	}
+	if v.seen, err = w.plan.published(ctx, uncreated, now); err != nil {
+		w.r.log.Warn("mark the windows published", "err", err)
+	}
 	return v
 }
 

@@ -18,10 +18,13 @@ import (
 // what the published status says.
 type minutes struct {
 	rec  *history.Recorder
+	flip func(ctx context.Context, f history.Flip) error // the fenced RecordFlip
 	r    *refresher
 	plan *plan
 	now  func() time.Time
 	log  *slog.Logger
+
+	told *bool // the status's online as last recorded in the flips this term; nil: none yet
 }
 
 // newMinutes records into store with role's token.
@@ -34,7 +37,14 @@ func newMinutes(r *refresher, p *plan, store *history.Store, ro *role, timeout t
 		})
 		return err == nil, err
 	}
-	return &minutes{rec: history.NewRecorder(write), r: r, plan: p, now: time.Now, log: log}
+	flip := func(ctx context.Context, f history.Flip) error {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		return ro.Fenced(ctx, func(ctx context.Context, token int64) (bool, error) {
+			return store.RecordFlip(ctx, token, f)
+		})
+	}
+	return &minutes{rec: history.NewRecorder(write), flip: flip, r: r, plan: p, now: time.Now, log: log}
 }
 
 // tick is how often the minute's state is looked at: a flip is in the record within it.
@@ -43,6 +53,7 @@ const tick = time.Second
 // Run records until ctx ends (the term ends).
 func (m *minutes) Run(ctx context.Context) {
 	m.rec.Reset() // what an earlier term wrote is the record's, merged by Record
+	m.told = nil  // the list's newest flip decides: RecordFlip adds none that repeats it
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	var warned bool
@@ -76,7 +87,23 @@ func (m *minutes) step(ctx context.Context) error {
 		}
 		cur, _ = m.r.local.Current()
 	}
-	return m.rec.Observe(ctx, now, stateOf(now, active, cur))
+	// Each on its own: a failed flip write must not cost the minute, nor the reverse.
+	return errors.Join(m.recordFlip(ctx, now, cur), m.rec.Observe(ctx, now, stateOf(now, active, cur)))
+}
+
+// recordFlip records a change of the current status's online, at the second of the
+// round that made it (checked_at): the second an incident starts or ends. A failed write
+// is tried again at the next tick.
+func (m *minutes) recordFlip(ctx context.Context, now time.Time, cur *snapshot.Snapshot) error {
+	if cur == nil || !cur.Fresh(now) || (m.told != nil && *m.told == cur.Online) {
+		return nil
+	}
+	if err := m.flip(ctx, history.Flip{Online: cur.Online, At: cur.CheckedAt}); err != nil {
+		return err
+	}
+	online := cur.Online
+	m.told = &online
+	return nil
 }
 
 // stateOf is the minute's state from what the status says at now: maintenance while a

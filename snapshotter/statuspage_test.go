@@ -2,6 +2,7 @@ package main
 
 import (
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -57,10 +58,15 @@ func TestStatuspageOfWorlds(t *testing.T) {
 			[]statuspage.ComponentStatus{statuspage.PartialOutage}, statuspage.IndicatorMinor, 0},
 		{"maintenance, down inside it", []view{mk("x1", snap(false, true, false), &window, []maintenance.Window{soon}), mk("x50", snap(true, true), nil, nil)},
 			[]statuspage.ComponentStatus{statuspage.UnderMaintenance, statuspage.Operational}, statuspage.IndicatorMaintenance, 0},
+		// No current data is never a degradation of the game: the last word stands (its
+		// description says since when), operational before any.
 		{"nothing current", []view{mk("x1", snap(true, false), nil, nil), mk("x50", nil, nil, nil)},
-			[]statuspage.ComponentStatus{statuspage.DegradedPerformance, statuspage.DegradedPerformance}, statuspage.IndicatorMinor, 0},
+			[]statuspage.ComponentStatus{statuspage.Operational, statuspage.Operational}, statuspage.IndicatorNone, 0},
+		{"stale while offline", []view{mk("x1", snap(false, false, false), nil, nil, ongoing)},
+			[]statuspage.ComponentStatus{statuspage.MajorOutage}, statuspage.IndicatorCritical, 1},
 	}
-	docs := []string{statuspage.StatusPath, statuspage.SummaryPath, statuspage.ComponentsPath, statuspage.IncidentsPath, statuspage.MaintenancesPath}
+	docs := []string{statuspage.StatusPath, statuspage.SummaryPath, statuspage.ComponentsPath, statuspage.IncidentsPath, statuspage.MaintenancesPath,
+		statuspage.UnresolvedPath, statuspage.UpcomingPath, statuspage.ActivePath}
 	schemas := schematest.Schemas(t, filepath.Join("..", "internal", "statuspage", "schema"), docs...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,6 +106,65 @@ func TestStatuspageOfWorlds(t *testing.T) {
 	inc := in.Incidents[0]
 	if inc.Name != "Login down" || inc.Status != statuspage.Identified || inc.Updates[0].Body != "Restarting" {
 		t.Errorf("ongoing incident %q %s, first update %q; want the operator's title, identified, and the message first", inc.Name, inc.Status, inc.Updates[0].Body)
+	}
+}
+
+// TestStatuspageTimes: a component is created at the first recorded minute (now before
+// any: never midnight of a fresh deployment's first day); a stale world says since when
+// nothing is current; a command-line window is created when the command ran, a file
+// window when first published, and its first update says so: never a day before it
+// starts.
+func TestStatuspageTimes(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 30, 20, 0, time.UTC)
+	first := time.Date(2026, 12, 2, 10, 17, 0, 0, time.UTC)
+	ran := now.Add(-5 * time.Second)
+	cli := maintenance.Window{From: now.Add(-3 * time.Second), Until: now.Add(time.Hour), Message: maintenance.Text{EN: "Hotfix", RU: "Исправление"}, Created: ran}
+	file := maintenance.Window{From: now.Add(20 * time.Hour), Until: now.Add(21 * time.Hour), Message: maintenance.Text{EN: "Weekly", RU: "Еженедельно"}}
+	seenAt := now.Add(-2 * time.Hour)
+	stale := &snapshot.Snapshot{UpdatedAt: now.Add(-time.Hour), FreshUntil: now.Add(-time.Minute), CheckedAt: now.Add(-20 * time.Minute), Online: true}
+	v := view{w: &world{setup: worldSetup{layout: snapshot.Legacy()}}, snap: stale, ok: true, active: &cli, next: []maintenance.Window{file},
+		first: first, seen: map[string]time.Time{maintenance.SeenField(file): seenAt}}
+	in := statuspageInput(statuspage.Page{ID: "statusedge", URL: "https://status.example.com"}, []view{v}, now)
+	c := in.Components[0]
+	if !c.CreatedAt.Equal(first) {
+		t.Errorf("component created_at %v, want the first recorded minute %v", c.CreatedAt, first)
+	}
+	v.first = time.Time{}
+	if c := statuspageInput(statuspage.Page{}, []view{v}, now).Components[0]; !c.CreatedAt.Equal(now) {
+		t.Errorf("component created_at before any record %v, want now", c.CreatedAt)
+	}
+	if in.Page.UpdatedAt.Before(first) {
+		t.Errorf("page updated_at %v before the first record", in.Page.UpdatedAt)
+	}
+	byID := map[string]statuspage.Maintenance{}
+	for _, m := range in.Maintenances {
+		byID[m.ID] = m
+	}
+	for _, tt := range []struct {
+		w       maintenance.Window
+		created time.Time
+	}{{cli, ran}, {file, seenAt}} {
+		m, ok := byID["server-m"+strconv.FormatInt(tt.w.From.Unix(), 10)]
+		if !ok {
+			t.Fatalf("no maintenance for %v in %+v", tt.w.From, in.Maintenances)
+		}
+		last := m.Updates[len(m.Updates)-1] // newest first: the scheduled one
+		if !m.CreatedAt.Equal(tt.created) || !last.CreatedAt.Equal(tt.created) || last.Status != statuspage.IncidentStatus(statuspage.Scheduled) {
+			t.Errorf("%s: created_at %v, scheduled update %s at %v; want both %v", m.ID, m.CreatedAt, last.Status, last.CreatedAt, tt.created)
+		}
+	}
+	// Not yet seen anywhere: created by this publish.
+	v.seen = nil
+	for _, m := range statuspageInput(statuspage.Page{}, []view{v}, now).Maintenances {
+		if m.ScheduledFor.Equal(file.From) && !m.CreatedAt.Equal(now) {
+			t.Errorf("a file window first published now: created_at %v, want %v", m.CreatedAt, now)
+		}
+	}
+	// A stale status in a window: maintenance, which the plan knows without a status.
+	v.active = nil
+	c = statuspageInput(statuspage.Page{}, []view{v}, now).Components[0]
+	if c.Status != statuspage.Operational || c.Description != "No current status since 2026-12-02T10:10:20Z." {
+		t.Errorf("stale component: %s %q", c.Status, c.Description)
 	}
 }
 

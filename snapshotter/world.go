@@ -105,10 +105,11 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		r.put, r.leading = d.role.PublishTo(store), d.role.Acting
 	}
 	wd := &world{setup: s, db: db, r: r, metrics: m, hist: history.NewStore(d.rdb, history.Keys{
-		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence,
+		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence, Flips: s.layout.Flips,
 	})}
 	wd.hist.Log = log
-	wd.plan = &plan{files: d.plans, world: s.layout.World, store: maintenance.NewStore(d.rdb, s.layout.Maintenance), timeout: d.redisTimeout, log: log}
+	wd.plan = &plan{files: d.plans, world: s.layout.World, store: maintenance.NewStore(d.rdb, s.layout.Maintenance),
+		seen: maintenance.NewSeen(d.rdb, s.layout.WindowsSeen), timeout: d.redisTimeout, log: log}
 	r.plan = wd.plan.At
 	if d.role != nil {
 		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)

@@ -158,9 +158,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			if g == nil {
 				continue
 			}
+			// A port taken meanwhile is retried in the background: the stack goes on.
 			up, err := g.Toggle()
 			if err != nil {
-				return fmt.Errorf("reopen the fake game server: %w", err)
+				fmt.Fprintf(stdout, "fake game server %s: %v\n", g.Addr, err)
+				continue
 			}
 			fmt.Fprintf(stdout, "fake game server %s: open=%v\n", g.Addr, up)
 		case <-tick.C:
@@ -177,10 +179,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // instead of the one world's status, badge and status.json.
 func printURLs(w io.Writer, s *stack.Stack, dir, bin string, worlds []*demoWorld, worldsFile string) {
 	pub, snap := s.PublicURL(), "http://"+s.Env["SNAPSHOTTER_ADDR"]
-	db := s.Env["DB_HOST"] + ":" + s.Env["DB_PORT"] + "/" + s.Env["DB_NAME"] + " (user " + s.Env["DB_USER"] + ")"
-	if s.MariaDB != nil {
-		db += ", throwaway, seeded with deploy/seed.sql"
-	}
+	db := databases(s.Env, s.MariaDB != nil, worlds)
 	rows := [][2]string{{"status page", pub + "/"}}
 	if worlds == nil {
 		rows = append(rows,
@@ -232,6 +231,24 @@ func printURLs(w io.Writer, s *stack.Stack, dir, bin string, worlds []*demoWorld
 		env, bin, world, env, bin, world)
 	b.WriteString("\nCtrl-C stops everything.")
 	fmt.Fprintln(w, b.String())
+}
+
+// databases says which MySQL databases the stack reads: DB_NAME, or with worlds each
+// world's schema (DB_NAME is then read by nobody).
+func databases(env map[string]string, throwaway bool, worlds []*demoWorld) string {
+	names := env["DB_NAME"]
+	if worlds != nil {
+		var schemas []string
+		for _, w := range worlds {
+			schemas = append(schemas, w.schema())
+		}
+		names = "{" + strings.Join(schemas, ",") + "}"
+	}
+	db := env["DB_HOST"] + ":" + env["DB_PORT"] + "/" + names + " (user " + env["DB_USER"] + ")"
+	if throwaway {
+		db += ", throwaway, seeded with deploy/seed.sql"
+	}
+	return db
 }
 
 // redacted hides a password in a URL for printing.

@@ -281,6 +281,10 @@ func TestMakeRunWorlds(t *testing.T) {
 		}
 		return nil
 	})
+	// The databases it reads: the worlds' schemas, not DB_NAME.
+	if o := m.out(); !strings.Contains(o, "/{tz_classic_x1,tz_fast_x50,tz_pvp_season} (user ") || strings.Contains(o, "/tzserver") {
+		t.Errorf("make run-worlds does not print the schemas it reads:\n%s", o)
+	}
 	urls := printedURLs(m.out())
 	for _, want := range []string{"/api/worlds.json", "/api/worlds/classic-x1/status.json", "/api/worlds/fast-x50/status.json", "/api/worlds/pvp-season/status.json", "/healthz"} {
 		if !slices.ContainsFunc(urls, func(u string) bool { return strings.HasSuffix(u, want) }) {
@@ -392,4 +396,17 @@ func alive(pid int, was string) bool {
 		return false
 	}
 	return cmdline(pid) == was
+}
+
+// TestDatabasesPrinted: `make run` prints DB_NAME, the database it reads; `make
+// run-worlds` the worlds' schemas, which it reads instead (DB_NAME is read by nobody).
+func TestDatabasesPrinted(t *testing.T) {
+	env := map[string]string{"DB_HOST": "127.0.0.1", "DB_PORT": "3307", "DB_NAME": "tzserver", "DB_USER": "root"}
+	if got, want := databases(env, true, nil), "127.0.0.1:3307/tzserver (user root), throwaway, seeded with deploy/seed.sql"; got != want {
+		t.Errorf("make run prints %q, want %q", got, want)
+	}
+	got := databases(env, true, demoWorlds())
+	if want := "127.0.0.1:3307/{tz_classic_x1,tz_fast_x50,tz_pvp_season} (user root)"; !strings.HasPrefix(got, want) || strings.Contains(got, "tzserver") {
+		t.Errorf("make run-worlds prints %q, want %q and no tzserver", got, want)
+	}
 }

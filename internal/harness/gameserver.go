@@ -2,8 +2,10 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"sync"
+	"time"
 )
 
 // GameServer is a fake game server on loopback, for `make run` and the probe's tests: a
@@ -14,11 +16,15 @@ type GameServer struct {
 	Addr  string
 	speak bool
 
-	mu   sync.Mutex
-	ln   net.Listener
-	done chan struct{} // closed with the listener: releases silent connections
-	wg   sync.WaitGroup
+	mu    sync.Mutex
+	ln    net.Listener
+	done  chan struct{} // closed with the listener: releases silent connections
+	retry chan struct{} // non-nil while a reopen waits for its port: closed to give up
+	wg    sync.WaitGroup
 }
+
+// ReopenEvery is how often a reopen whose port was taken tries again.
+const ReopenEvery = 500 * time.Millisecond
 
 // StartGameServer listens on a free loopback port.
 func StartGameServer(speak bool) (*GameServer, error) {
@@ -34,6 +40,11 @@ func StartGameServer(speak bool) (*GameServer, error) {
 func (g *GameServer) Open() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	return g.open()
+}
+
+// open listens, g.mu held.
+func (g *GameServer) open() error {
 	if g.ln != nil {
 		return nil
 	}
@@ -65,27 +76,64 @@ func (g *GameServer) Open() error {
 
 // Close stops listening (the probe then sees "connection refused"); it does nothing
 // while closed.
+// while closed. A reopen still waiting for its port gives up.
 func (g *GameServer) Close() {
 	g.mu.Lock()
-	ln, done := g.ln, g.done
-	g.ln = nil
+	ln, done, retry := g.ln, g.done, g.retry
+	g.ln, g.retry = nil, nil
 	g.mu.Unlock()
-	if ln == nil {
-		return
+	if retry != nil {
+		close(retry)
 	}
-	ln.Close()
-	close(done)
+	if ln != nil {
+		ln.Close()
+		close(done)
+	}
 	g.wg.Wait()
 }
 
-// Toggle closes an open server and opens a closed one; it says whether it is open now.
+// Toggle closes an open server (or one waiting to reopen) and opens a closed one; it
+// says whether it is open, or reopening, now. When another process took the port while
+// it was closed, the reopen goes on in the background every ReopenEvery until the port
+// is free (or Close): the error says so, and the caller need not stop.
 func (g *GameServer) Toggle() (bool, error) {
 	g.mu.Lock()
-	open := g.ln != nil
-	g.mu.Unlock()
-	if open {
+	if g.ln != nil || g.retry != nil {
+		g.mu.Unlock()
 		g.Close()
 		return false, nil
 	}
-	return true, g.Open()
+	defer g.mu.Unlock()
+	err := g.open()
+	if err == nil {
+		return true, nil
+	}
+	retry := make(chan struct{})
+	g.retry = retry
+	g.wg.Go(func() { g.reopen(retry) })
+	return true, fmt.Errorf("reopen %s: %w; trying again every %v", g.Addr, err, ReopenEvery)
+}
+
+// reopen tries to listen every ReopenEvery until it does or retry is closed.
+func (g *GameServer) reopen(retry chan struct{}) {
+	t := time.NewTicker(ReopenEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-retry:
+			return
+		case <-t.C:
+		}
+		g.mu.Lock()
+		if g.retry != retry { // closed meanwhile
+			g.mu.Unlock()
+			return
+		}
+		if g.open() == nil {
+			g.retry = nil
+			g.mu.Unlock()
+			return
+		}
+		g.mu.Unlock()
+	}
 }

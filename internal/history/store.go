@@ -35,6 +35,7 @@ type Keys struct {
 	Days  string // a day's key is Days + "YYYYMMDD" (its UTC date)
 	Notes string // a hash of incident notes (JSON Note) by incident ID
 	Fence string // the world's fence: fenced writes raise it, the lease issues tokens from it
+	Flips string // a list of the status's flips (JSON Flip), newest first; "" for none
 }
 
 // Note is what an operator attached to an incident.
@@ -48,6 +49,7 @@ type Store struct {
 	rdb    redis.UniversalClient
 	keys   Keys
 	record *redis.Script
+	flip   *redis.Script
 
 	// Log, when set, hears once of each key (or note) that holds garbage.
 	Log     *slog.Logger
@@ -56,7 +58,7 @@ type Store struct {
 
 // NewStore wraps a client for the keys k; the client's options carry the deadlines.
 func NewStore(rdb redis.UniversalClient, k Keys) *Store {
-	return &Store{rdb: rdb, keys: k, record: redis.NewScript(recordScript)}
+	return &Store{rdb: rdb, keys: k, record: redis.NewScript(recordScript), flip: redis.NewScript(flipScript)}
 }
 
 // recordScript merges a minute's state into its day key unless a bigger token holds the

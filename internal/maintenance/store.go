@@ -41,6 +41,12 @@ func (s *Store) Windows(ctx context.Context) ([]Window, error) {
 	return read(ctx, s.rdb, s.key)
 }
 
+// stored is a window as the store keeps it: with when the command that made it ran.
+type stored struct {
+	Window
+	CreatedAt *time.Time `json:"created_at,omitempty"` // absent in windows stored before it
+}
+
 func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
 	b, err := c.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -49,9 +55,16 @@ func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
 	}
-	var ws []Window
-	if err := json.Unmarshal(b, &ws); err != nil {
+	var ss []stored
+	if err := json.Unmarshal(b, &ss); err != nil {
 		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
+	}
+	ws := make([]Window, len(ss))
+	for i, s := range ss {
+		ws[i] = s.Window
+		if s.CreatedAt != nil {
+			ws[i].Created = s.CreatedAt.UTC()
+		}
 	}
 	// Add writes no window that ends before it starts, lasts past MaxDuration or lacks a
 	// language; one found here was written by hand, and taken as is it could hold the
@@ -63,7 +76,7 @@ func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
 	}), nil
 }
 
-// Add stores w (its message trimmed; Recurring false). It refuses a window that does not
+// Add stores w (its message trimmed; Recurring false; Created now: when the command ran). It refuses a window that does not
 // end after it starts, has ended by now, or lasts more than 7 days; and it drops the
 // stored windows that ended more than 7 days before now.
 func (s *Store) Add(ctx context.Context, w Window, now time.Time) error {
@@ -71,7 +84,7 @@ func (s *Store) Add(ctx context.Context, w Window, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("add maintenance: message %w", err)
 	}
-	w = Window{From: w.From, Until: w.Until, Message: msg}
+	w = Window{From: w.From, Until: w.Until, Message: msg, Created: now.UTC()}
 	if err := checkSpan(w); err != nil {
 		return fmt.Errorf("add maintenance: until: %w", err)
 	}
@@ -128,7 +141,14 @@ func (s *Store) update(ctx context.Context, change func([]Window) ([]Window, boo
 				return err
 			}
 			slices.SortStableFunc(ws, func(a, b Window) int { return a.From.Compare(b.From) })
-			b, err := json.Marshal(ws)
+			ss := make([]stored, len(ws))
+			for i, w := range ws {
+				ss[i] = stored{Window: w}
+				if !w.Created.IsZero() {
+					ss[i].CreatedAt = &w.Created
+				}
+			}
+			b, err := json.Marshal(ss)
 			if err != nil {
 				return err
 			}

@@ -29,14 +29,15 @@ func testStore(t *testing.T) (*maintenance.Store, *redis.Client, context.Context
 
 var msg = maintenance.Text{EN: "Restart", RU: "Перезапуск"}
 
-// TestStoreAdd: the window lands in the key as JSON, message trimmed, and reads back.
+// TestStoreAdd: the window lands in the key as JSON, message trimmed, with when the
+// command ran (created_at: never the window's start less a day), and reads back.
 func TestStoreAdd(t *testing.T) {
 	s, rdb, ctx := testStore(t)
-	now := utc("2026-12-02T10:00:00Z")
+	now := utc("2026-12-02T09:40:00Z")
 	if ws, err := s.Windows(ctx); err != nil || ws != nil {
 		t.Fatalf("absent key: %v, %v", ws, err)
 	}
-	w := maintenance.Window{From: now, Until: utc("2026-12-02T11:30:00Z"), Message: maintenance.Text{EN: " Restart ", RU: "Перезапуск"}, Recurring: true}
+	w := maintenance.Window{From: utc("2026-12-02T10:00:00Z"), Until: utc("2026-12-02T11:30:00Z"), Message: maintenance.Text{EN: " Restart ", RU: "Перезапуск"}, Recurring: true}
 	if err := s.Add(ctx, w, now); err != nil {
 		t.Fatal(err)
 	}
@@ -44,14 +45,14 @@ func TestStoreAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `[{"from":"2026-12-02T10:00:00Z","until":"2026-12-02T11:30:00Z","message":{"en":"Restart","ru":"Перезапуск"},"recurring":false}]`; raw != want {
+	if want := `[{"from":"2026-12-02T10:00:00Z","until":"2026-12-02T11:30:00Z","message":{"en":"Restart","ru":"Перезапуск"},"recurring":false,"created_at":"2026-12-02T09:40:00Z"}]`; raw != want {
 		t.Errorf("key holds %s\nwant %s", raw, want)
 	}
 	ws, err := s.Windows(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := spans(ws); got != "2026-12-02T10:00:00Z..2026-12-02T11:30:00Z once" || ws[0].Message != msg {
+	if got := spans(ws); got != "2026-12-02T10:00:00Z..2026-12-02T11:30:00Z once" || ws[0].Message != msg || !ws[0].Created.Equal(now) {
 		t.Errorf("Windows = %s %+v", got, ws)
 	}
 }

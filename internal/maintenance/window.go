@@ -19,6 +19,10 @@ type Window struct {
 	Message Text      `json:"message"`
 	// Recurring says that it is an occurrence of a recurring window of the file.
 	Recurring bool `json:"recurring"`
+	// Created is when the command that made it ran (a command-line window's, kept by
+	// Store); zero for the file's, whose creation is their first publish (Seen). Not part
+	// of the window's public shape.
+	Created time.Time `json:"-"`
 }
 
 // Announce is how far ahead a window is announced in the documents.

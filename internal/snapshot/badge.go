@@ -32,9 +32,13 @@ func encodeBadge(b badge) []byte {
 	return out
 }
 
-// Badge is the shields.io endpoint JSON for s while it is fresh: online or offline
-// from s.Online.
+// Badge is the shields.io endpoint JSON for s while it is fresh: maintenance during a
+// window (as the status and the Statuspage documents say), else online or offline from
+// s.Online.
 func (s Snapshot) Badge() []byte {
+	if s.Maintenance != nil {
+		return encodeBadge(badge{1, badgeLabel, StatusMaintenance, "blue"})
+	}
 	if s.Online {
 		return encodeBadge(badge{1, badgeLabel, "online", "brightgreen"})
 	}

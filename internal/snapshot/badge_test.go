@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"statusedge/internal/maintenance"
 )
 
 // shields is the shields.io endpoint schema: all four fields required.
@@ -52,5 +54,30 @@ func TestParseBeforeProbeFields(t *testing.T) {
 	}
 	if s.Online || s.Players != nil || !s.CheckedAt.Equal(s.UpdatedAt) || s.Probe == nil {
 		t.Errorf("%+v", s)
+	}
+}
+
+// TestBadgeInMaintenance: during a window the badge says maintenance, as the status
+// does, whatever the probe sees; outside one, online or offline.
+func TestBadgeInMaintenance(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	w := &maintenance.Window{From: now.Add(-time.Minute), Until: now.Add(time.Hour)}
+	for _, tt := range []struct {
+		name   string
+		online bool
+		active *maintenance.Window
+		want   string
+	}{
+		{"window, probe down", false, w, "maintenance"},
+		{"window, probe up", true, w, "maintenance"},
+		{"no window, up", true, nil, "online"},
+		{"no window, down", false, nil, "offline"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Snapshot{Online: tt.online}.WithPlan(tt.active, nil)
+			if got := decodeBadge(t, s.Badge()); got.Message != tt.want || got.Message != s.Status {
+				t.Errorf("badge %q (status %q), want %q", got.Message, s.Status, tt.want)
+			}
+		})
 	}
 }

@@ -26,6 +26,10 @@ type Layout struct {
 	History, IncidentNotes, Maintenance string
 	HistoryDoc                          string
 	UptimeDocs                          [3]string // 24 h, 7 d, 30 d
+
+	// Flips lists the status's online/offline flips to the second, and WindowsSeen when
+	// each file window was first published: in the fence's hash slot too (issue 28).
+	Flips, WindowsSeen string
 }
 
 // UptimeSpans are the uptime badges' spans, in the order of Layout.UptimeDocs.
@@ -35,6 +39,7 @@ func UptimeSpans() [3]string { return [3]string{"24h", "7d", "30d"} }
 // documents beside the status document's folder (base: "api/server" or a world's).
 func (l Layout) withHistory(tag, base string) Layout {
 	l.History, l.IncidentNotes, l.Maintenance = tag+":history:", tag+":incidents", tag+":maintenance"
+	l.Flips, l.WindowsSeen = tag+":flips", tag+":maintenance:published"
 	l.HistoryDoc = base + "/history"
 	for i, span := range UptimeSpans() {
 		l.UptimeDocs[i] = base + "/uptime-" + span

@@ -50,13 +50,18 @@ const (
 	ComponentsPath   = "api/v2/components"
 	IncidentsPath    = "api/v2/incidents"
 	MaintenancesPath = "api/v2/scheduled-maintenances"
+	// The lists real clients call beside the five (an npm client reads unresolved and
+	// upcoming): each the page and the part of its parent's list in those statuses.
+	UnresolvedPath = "api/v2/incidents/unresolved"
+	UpcomingPath   = "api/v2/scheduled-maintenances/upcoming"
+	ActivePath     = "api/v2/scheduled-maintenances/active"
 )
 
 // MaxIncidents is how many incidents incidents.json lists, newest first, as Statuspage's.
 const MaxIncidents = 50
 
-// Documents are the five bodies by path (StatusPath, SummaryPath, ComponentsPath,
-// IncidentsPath, MaintenancesPath). Components are in Position order; incidents newest
+// Documents are the eight bodies by path (StatusPath, SummaryPath, ComponentsPath,
+// IncidentsPath, MaintenancesPath, UnresolvedPath, UpcomingPath, ActivePath). Components are in Position order; incidents newest
 // first by created_at; updates newest first by created_at; maintenances newest first by
 // scheduled_for in scheduled-maintenances.json. summary.json lists only the unresolved
 // incidents, and the maintenances scheduled, in progress or verifying, soonest first.
@@ -104,6 +109,22 @@ func Documents(in Input) map[string][]byte {
 	// summary.json says what is on now and next: the soonest first, so that a reader
 	// that shows only the first shows the one in progress.
 	slices.Reverse(active)
+	upcoming, inProgress := make([]maintenanceJSON, 0), make([]maintenanceJSON, 0)
+	for _, j := range active {
+		if j.Status == string(Scheduled) {
+			upcoming = append(upcoming, j)
+		} else {
+			inProgress = append(inProgress, j)
+		}
+	}
+	type incidentList struct {
+		Page      pageJSON       `json:"page"`
+		Incidents []incidentJSON `json:"incidents"`
+	}
+	type maintenanceList struct {
+		Page                  pageJSON          `json:"page"`
+		ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
+	}
 
 	return map[string][]byte{
 		StatusPath: encode(struct {
@@ -121,14 +142,11 @@ func Documents(in Input) map[string][]byte {
 			Page       pageJSON        `json:"page"`
 			Components []componentJSON `json:"components"`
 		}{page, components}),
-		IncidentsPath: encode(struct {
-			Page      pageJSON       `json:"page"`
-			Incidents []incidentJSON `json:"incidents"`
-		}{page, incidents}),
-		MaintenancesPath: encode(struct {
-			Page                  pageJSON          `json:"page"`
-			ScheduledMaintenances []maintenanceJSON `json:"scheduled_maintenances"`
-		}{page, maintenances}),
+		IncidentsPath:    encode(incidentList{page, incidents}),
+		MaintenancesPath: encode(maintenanceList{page, maintenances}),
+		UnresolvedPath:   encode(incidentList{page, open}),
+		UpcomingPath:     encode(maintenanceList{page, upcoming}),
+		ActivePath:       encode(maintenanceList{page, inProgress}),
 	}
 }
 

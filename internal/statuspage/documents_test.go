@@ -31,6 +31,9 @@ func schemaOf() map[string]string {
 		ComponentsPath:   "components",
 		IncidentsPath:    "incidents",
 		MaintenancesPath: "scheduled-maintenances",
+		UnresolvedPath:   "unresolved",
+		UpcomingPath:     "upcoming",
+		ActivePath:       "active",
 	}
 }
 

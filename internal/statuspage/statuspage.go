@@ -1,8 +1,9 @@
 // Package statuspage renders statusedge's state as the Atlassian Statuspage public API v2
 // (/api/v2/status.json, summary.json, components.json, incidents.json,
-// scheduled-maintenances.json), so that the tools that already read any Statuspage
-// (Prometheus statuspage exporters, status aggregators, home-automation integrations)
-// read statusedge unchanged. Field names and value sets are Statuspage's; the JSON
+// incidents/unresolved.json, scheduled-maintenances.json and its upcoming.json and
+// active.json) and the pages their shortlinks open, so that the tools that already read
+// any Statuspage (Prometheus statuspage exporters, status aggregators, home-automation
+// integrations) read statusedge unchanged. Field names and value sets are Statuspage's; the JSON
 // Schemas in schema/ say where they were taken from.
 package statuspage
 
@@ -81,6 +82,7 @@ type Component struct {
 // Incident is one incident of the last 90 days.
 type Incident struct {
 	ID, Name string
+	NameRU   string // the name in Russian, for the incident's page (Pages); not in the JSON
 	Status   IncidentStatus
 	Impact   Impact
 	// StartedAt zero is written as CreatedAt (Statuspage's default).
@@ -99,6 +101,7 @@ type Update struct {
 	ID                   string
 	Status               IncidentStatus
 	Body                 string
+	BodyRU               string // the body in Russian, for the incident's page; not in the JSON
 	CreatedAt, DisplayAt time.Time
 	Affected             []Affected
 }

@@ -46,12 +46,13 @@ func normalise(b []byte) string {
 	return numFields.ReplaceAllString(s, `"$1":<n>`)
 }
 
-// What issue 21 (history, maintenance, Statuspage) added to a deployment without a worlds
-// file: keys, documents and the status's new fields. The test takes them out of what it
+// What issues 21 (history, maintenance, Statuspage) and 28 (the flips, the windows' first
+// publish, the shortlinks' pages) added to a deployment without a worlds file: keys,
+// documents and the status's new fields. The test takes them out of what it
 // compares with the golden (made before the worlds work), so everything older is still
 // compared byte for byte, and checks them apart.
 var (
-	addedName   = regexp.MustCompile(`^(\{server:status\}:history:\d{8}|api\.server\.(history|uptime-(24h|7d|30d))/.*|api\.v2\..*)$`)
+	addedName   = regexp.MustCompile(`^(\{server:status\}:(history:\d{8}|flips|maintenance:published)|api\.server\.(history|uptime-(24h|7d|30d))/.*|api\.v2\..*|incidents/.*)$`)
 	addedFields = `,"status":"online","maintenance":null,"next_maintenance":null`
 )
 
@@ -167,8 +168,8 @@ func TestGoldenSingleWorld(t *testing.T) {
 	var addedKeys, addedFiles []string
 	got.RedisKeys, addedKeys = withoutAdded(keys)
 	got.Files, addedFiles = withoutAdded(got.Files)
-	if len(addedKeys) != 1 || !strings.HasPrefix(addedKeys[0], "{server:status}:history:") {
-		t.Errorf("keys issue 21 added: %q, want today's history key", addedKeys)
+	if len(addedKeys) != 2 || addedKeys[0] != "{server:status}:flips" || !strings.HasPrefix(addedKeys[1], "{server:status}:history:") {
+		t.Errorf("keys issues 21 and 28 added: %q, want the flips and today's history key", addedKeys)
 	}
 	for _, f := range []string{"api.server.history/", "api.server.uptime-24h/", "api.server.uptime-7d/", "api.server.uptime-30d/",
 		"api.v2.status/", "api.v2.summary/", "api.v2.components/", "api.v2.incidents/", "api.v2.scheduled-maintenances/"} {

@@ -130,7 +130,8 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 	// The Statuspage documents, each checked against its schema, and the roll-up and
 	// the unresolved incidents summary.json says.
 	docSchemas := schematest.Schemas(t, filepath.Join(harnesstest.ModuleRoot(t), "internal", "statuspage", "schema"),
-		statuspage.StatusPath, statuspage.SummaryPath, statuspage.ComponentsPath, statuspage.IncidentsPath, statuspage.MaintenancesPath)
+		statuspage.StatusPath, statuspage.SummaryPath, statuspage.ComponentsPath, statuspage.IncidentsPath, statuspage.MaintenancesPath,
+		statuspage.UnresolvedPath, statuspage.UpcomingPath, statuspage.ActivePath)
 	statuspageSays := func(indicator string, unresolved int) {
 		t.Helper()
 		harnesstest.Eventually(t, 30*time.Second, harnesstest.Every(time.Second, "the Statuspage documents"), func(context.Context) error {
@@ -185,6 +186,7 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 	}
 
 	// The window: from now until the test ends it, after the outage.
+	ran := time.Now().Truncate(time.Second)
 	out, err := s.Run(ctx, "snapshotter", []string{"maintenance", "start", "-world", "planned",
 		"-until", time.Now().Add(10 * time.Minute).UTC().Format(time.RFC3339), "-message-en", "Weekly restart", "-message-ru", "Еженедельный перезапуск"})
 	if err != nil {
@@ -208,6 +210,29 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 	})
 
 	statuspageSays("maintenance", 0)
+	// Created when the command ran (never a day before its start), and its shortlink opens.
+	var active struct {
+		ScheduledMaintenances []struct {
+			CreatedAt time.Time `json:"created_at"`
+			Shortlink string
+		} `json:"scheduled_maintenances"`
+	}
+	if err := getJSON("/"+statuspage.ActivePath+".json", &active); err != nil {
+		t.Fatal(err)
+	}
+	if len(active.ScheduledMaintenances) != 1 || active.ScheduledMaintenances[0].CreatedAt.Before(ran) || active.ScheduledMaintenances[0].CreatedAt.After(time.Now()) {
+		t.Errorf("active.json %+v: want the window created when the command ran (%v)", active, ran)
+	}
+	shortlinkOpens := func(link string) {
+		t.Helper()
+		resp, body, _, err := harnesstest.Send(c, http.MethodGet, link, nil)
+		if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `lang="ru"`) {
+			t.Errorf("GET %s: %v %v, want 200 with the page:\n%s", link, resp, err, body)
+		}
+	}
+	for _, m := range active.ScheduledMaintenances {
+		shortlinkOpens(m.Shortlink)
+	}
 	for _, g := range games {
 		g.Close()
 	}
@@ -233,6 +258,7 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	reopened := time.Now()
 	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(200*time.Millisecond, "plain back online"), func(context.Context) error {
 		st, err := status("plain")
 		if err != nil {
@@ -259,6 +285,29 @@ func TestOutageHistoryAndMaintenance(t *testing.T) {
 	})
 	if m := plain.Incidents[0].Minutes; m < 2 || m > 4 {
 		t.Errorf("plain's incident lasted %d minutes, want 3 ± 1: %+v", m, plain.Incidents[0])
+	}
+	// To the probe's second (1-s rounds, 2 failures): the flips, not the minutes.
+	inc := plain.Incidents[0]
+	if inc.StartedAt.Before(closed.Truncate(time.Second)) || inc.StartedAt.After(closed.Add(4*time.Second)) ||
+		inc.EndedAt == nil || inc.EndedAt.Before(reopened.Truncate(time.Second)) || inc.EndedAt.After(reopened.Add(3*time.Second)) {
+		t.Errorf("plain's incident %v..%v: want it to start within 4 s of the close (%v) and end within 3 s of the reopening (%v)", inc.StartedAt, inc.EndedAt, closed, reopened)
+	}
+	var incs struct {
+		Incidents []struct {
+			ID         string
+			StartedAt  time.Time  `json:"started_at"`
+			ResolvedAt *time.Time `json:"resolved_at"`
+			Shortlink  string
+		}
+	}
+	if err := getJSON("/"+statuspage.IncidentsPath+".json", &incs); err != nil {
+		t.Fatal(err)
+	}
+	if len(incs.Incidents) != 1 || incs.Incidents[0].ID != "plain-"+inc.ID || !incs.Incidents[0].StartedAt.Equal(inc.StartedAt) ||
+		incs.Incidents[0].ResolvedAt == nil || !incs.Incidents[0].ResolvedAt.Equal(*inc.EndedAt) {
+		t.Errorf("incidents.json %+v, want plain's incident as the history says %+v", incs, inc)
+	} else {
+		shortlinkOpens(incs.Incidents[0].Shortlink)
 	}
 	harnesstest.Eventually(t, 60*time.Second, harnesstest.Every(time.Second, "planned after the window"), func(context.Context) error {
 		var doc history.Document

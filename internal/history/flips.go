@@ -1,0 +1,126 @@
+package history
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"statusedge/internal/snapshot"
+)
+
+// Flip is one change of the published status between online and offline, at the second
+// of the probe round (checked_at) that made it: the minute cells say which minutes were
+// down, the flips say when, to the second, an outage began and ended.
+type Flip struct {
+	Online bool      `json:"online"`
+	At     time.Time `json:"at"`
+}
+
+// MaxFlips bounds the list: a day of flapping every 15 minutes, far more than the
+// incidents of the documents need (each needs its first and last flip).
+const MaxFlips = 100
+
+// flipScript pushes a flip unless a bigger token holds the fence (0), and unless the
+// newest flip already says the same (2: a new leader's first look, or a retry), so that
+// the list alternates. KEYS: flips, fence. ARGV: token, flip JSON, online ("1"/"0"),
+// length bound, expiry seconds.
+const flipScript = snapshot.FenceLua + `
+local newest = redis.call('LINDEX', KEYS[1], 0)
+if newest then
+  local ok, f = pcall(cjson.decode, newest)
+  if ok and type(f) == 'table' and f.online == (ARGV[3] == '1') then
+    return 2
+  end
+end
+redis.call('LPUSH', KEYS[1], ARGV[2])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[4]) - 1)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+`
+
+// RecordFlip adds f as the newest flip unless the fence holds a bigger token than token
+// (accepted false) or the newest flip already says f.Online (accepted, nothing added).
+func (s *Store) RecordFlip(ctx context.Context, token int64, f Flip) (accepted bool, err error) {
+	if s.keys.Flips == "" {
+		return true, nil
+	}
+	if token < 1 {
+		return false, fmt.Errorf("record flip: token %d: tokens start at 1", token)
+	}
+	b, err := json.Marshal(Flip{Online: f.Online, At: f.At.UTC()})
+	if err != nil {
+		return false, fmt.Errorf("record flip: %w", err)
+	}
+	online := "0"
+	if f.Online {
+		online = "1"
+	}
+	n, err := s.flip.Run(ctx, s.rdb, []string{s.keys.Flips, s.keys.Fence}, token, b, online, MaxFlips, int64(Keep/time.Second)).Int64()
+	if err != nil {
+		return false, fmt.Errorf("record flip %s: %w", s.keys.Flips, err)
+	}
+	return n != 0, nil
+}
+
+// Flips reads the flips, newest first. An entry that is not a Flip's JSON is left out, as
+// a bad note is.
+func (s *Store) Flips(ctx context.Context) ([]Flip, error) {
+	if s.keys.Flips == "" {
+		return nil, nil
+	}
+	raw, err := s.rdb.LRange(ctx, s.keys.Flips, 0, MaxFlips-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read flips %s: %w", s.keys.Flips, err)
+	}
+	out := make([]Flip, 0, len(raw))
+	for _, v := range raw {
+		var f Flip
+		if json.Unmarshal([]byte(v), &f) == nil && !f.At.IsZero() {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// WithFlips sets the incidents' times to the flips' seconds (flips newest first, as
+// Flips reads them): an incident starts at the offline flip within a minute of its first
+// down minute, and ends at the last online flip after that start and not after its end
+// minute; an ongoing one is over when such a flip is the newest of all (the status says
+// online again: its last down minute need not end first). Without a matching flip the
+// minute bounds stand. ID, the first minute, never changes; Minutes is the new span
+// rounded up.
+func WithFlips(incs []Incident, flips []Flip, now time.Time) []Incident {
+	if len(flips) == 0 {
+		return incs
+	}
+	out := make([]Incident, len(incs))
+	for i, inc := range incs {
+		for j := len(flips) - 1; j >= 0; j-- { // oldest first: the first offline flip
+			f := flips[j]
+			if !f.Online && !f.At.Before(inc.StartedAt.Add(-time.Minute)) && f.At.Before(inc.StartedAt.Add(time.Minute)) {
+				inc.StartedAt = f.At
+				break
+			}
+		}
+		for j, f := range flips { // newest first: the last online flip
+			if !f.Online || !f.At.After(inc.StartedAt) || (inc.EndedAt != nil && f.At.After(*inc.EndedAt)) {
+				continue
+			}
+			if inc.EndedAt == nil && j != 0 {
+				break // offline again since: still ongoing
+			}
+			end := f.At
+			inc.EndedAt, inc.Ongoing = &end, false
+			break
+		}
+		end := now.UTC().Truncate(time.Minute).Add(time.Minute)
+		if inc.EndedAt != nil {
+			end = *inc.EndedAt
+		}
+		inc.Minutes = int(math.Ceil(end.Sub(inc.StartedAt).Minutes()))
+		out[i] = inc
+	}
+	return out
+}
