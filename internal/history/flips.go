@@ -71,6 +71,15 @@ func (s *Store) Flips(ctx context.Context) ([]Flip, error) {
 		return nil, nil
 	}
 	raw, err := s.rdb.LRange(ctx, s.keys.Flips, 0, MaxFlips-1).Result()
+	if wrongType(err) {
+		// Not a list: no flips, so incidents keep their minutes' bounds and the
+		// documents go on; the next flip's write fails and names the repair.
+		s.garbage.report(s.Log, s.keys.Flips, "not a list of flips, read as none ("+err.Error()+"); repair: "+repairDel(s.keys.Flips))
+		return nil, nil
+	}
+	if err == nil {
+		s.garbage.sound(s.keys.Flips)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read flips %s: %w", s.keys.Flips, err)
 	}

@@ -1,10 +1,13 @@
 package history
 
 import (
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"unicode"
+
+	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/maintenance"
 )
@@ -76,3 +79,14 @@ func (g *garbage) sound(key string) {
 	defer g.mu.Unlock()
 	delete(g.seen, key)
 }
+
+// wrongType says whether err is Redis refusing a key that holds another type (WRONGTYPE):
+// damage to that key, not a connection's failure.
+func wrongType(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")
+}
+
+// repairDel is the command that repairs key by deleting it, quoted for a shell (keys
+// carry braces).
+func repairDel(key string) string { return "`redis-cli DEL '" + key + "'`" }

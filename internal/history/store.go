@@ -174,9 +174,17 @@ func cell(day string, m int) State {
 // characters is kept with each one replaced (Printable). Either is logged once.
 func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	raw, err := s.rdb.HGetAll(ctx, s.keys.Notes).Result()
+	if wrongType(err) {
+		// Not a hash: read as no notes, so that every document built from the record
+		// goes on (the minutes hold the incidents); the operator's note commands say
+		// how to repair it.
+		s.garbage.report(s.Log, s.keys.Notes, "not a hash of incidents' notes, read as none ("+err.Error()+"); repair: "+repairDel(s.keys.Notes))
+		return map[string]Note{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read notes %s: %w", s.keys.Notes, err)
 	}
+	s.garbage.sound(s.keys.Notes)
 	notes := make(map[string]Note, len(raw))
 	for id, v := range raw {
 		key := s.keys.Notes + " " + Printable(id)
@@ -264,6 +272,9 @@ func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.
 		err := s.rdb.Watch(ctx, update, s.keys.Notes)
 		if errors.Is(err, redis.TxFailedErr) {
 			continue
+		}
+		if wrongType(err) {
+			return fmt.Errorf("add note %s: %s is not a hash of notes (%w): repair with %s (its notes are lost)", id, s.keys.Notes, err, repairDel(s.keys.Notes))
 		}
 		if err != nil {
 			return fmt.Errorf("add note %s: %w", id, err)

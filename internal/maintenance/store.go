@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -52,12 +53,18 @@ func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
-	if err != nil {
+	var rerr redis.Error
+	if err != nil && !(errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")) {
 		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
 	}
 	var ss []stored
-	if err := json.Unmarshal(b, &ss); err != nil {
-		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
+	if err == nil {
+		err = json.Unmarshal(b, &ss)
+	}
+	if err != nil {
+		// Damage, not an outage: the operator needs the command that repairs it, or no
+		// window can be started, ended or listed again.
+		return nil, fmt.Errorf("read maintenance %s: not the command line's windows; repair with `redis-cli DEL '%s'` (the windows it held are lost: start them again): %w", key, key, err)
 	}
 	ws := make([]Window, len(ss))
 	for i, s := range ss {

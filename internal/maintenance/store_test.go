@@ -191,13 +191,15 @@ func TestStoreConcurrentAdds(t *testing.T) {
 	}
 }
 
-// TestStoreUnreadable: a key that is not the store's JSON is an error naming the key.
+// TestStoreUnreadable: a key that is not the store's JSON is an error naming the key and
+// the command that repairs it.
 func TestStoreUnreadable(t *testing.T) {
 	s, rdb, ctx := testStore(t)
 	if err := rdb.Set(ctx, key, "not json", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Windows(ctx); err == nil || !strings.HasPrefix(err.Error(), "read maintenance "+key+": ") {
+	if _, err := s.Windows(ctx); err == nil || !strings.HasPrefix(err.Error(), "read maintenance "+key+": ") ||
+		!strings.Contains(err.Error(), "redis-cli DEL '"+key+"'") {
 		t.Errorf("Windows = %v", err)
 	}
 	now := utc("2026-12-02T10:00:00Z")
@@ -206,6 +208,18 @@ func TestStoreUnreadable(t *testing.T) {
 	}
 	if raw, err := rdb.Get(ctx, key).Result(); err != nil || raw != "not json" {
 		t.Errorf("key now %q, %v; want it untouched", raw, err)
+	}
+}
+
+// TestStoreWrongType: a key of another type (a hash) is damage too: the error names the
+// repair, as for bad JSON.
+func TestStoreWrongType(t *testing.T) {
+	s, rdb, ctx := testStore(t)
+	if err := rdb.HSet(ctx, key, "a", "b").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Windows(ctx); err == nil || !strings.Contains(err.Error(), "redis-cli DEL '"+key+"'") {
+		t.Errorf("Windows = %v; want the repair named", err)
 	}
 }
 
