@@ -34,6 +34,10 @@ type historian struct {
 	now     func() time.Time
 	log     *slog.Logger
 
+	// first, when set, is woken by every write of a status copy: until the Statuspage
+	// documents first go out, a pass follows at once.
+	first chan struct{}
+
 	mu    sync.Mutex
 	sent  map[string]sent   // the last publish of each document
 	pages map[string][]byte // the shortlinks' pages as last written
@@ -49,18 +53,23 @@ const historyEvery = 10 * time.Second
 // historyEvery for them.
 const firstEvery = time.Second
 
-// Run publishes at start and every historyEvery until ctx ends (every firstEvery until
-// the Statuspage documents first went out); every pass first reads the worlds'
-// command-line windows again.
+// Run publishes at start and every historyEvery until ctx ends; until the Statuspage
+// documents first went out, every firstEvery and at once when a status copy is written.
+// Every pass first reads the worlds' command-line windows again.
 func (h *historian) Run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	published := false
 	for {
+		first := h.first
+		if published {
+			first = nil // a nil channel: the pace alone
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-first:
 		}
 		h.poll(ctx)
 		published = h.publish(ctx) || published
@@ -69,6 +78,14 @@ func (h *historian) Run(ctx context.Context) {
 		} else {
 			t.Reset(firstEvery)
 		}
+	}
+}
+
+// wake tells c's reader without blocking (c has room for one wake; more coalesce).
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
 	}
 }
 

@@ -163,9 +163,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ro.worlds, ro.onMismatch = fingerprint, vecs.worldsFile
 	deps.role = ro
 	var idx *index
+	// The historian hears of every copy written: the first one lets the Statuspage
+	// documents out at once (they wait for a current status).
+	first := make(chan struct{}, 1)
+	deps.published = func() { wake(first) }
 	if setups[0].layout.World != "" {
 		idx = newIndex(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, logger)
-		deps.published = idx.Touch
+		deps.published = func() { wake(first); idx.Touch() }
 	}
 	var ws []*world
 	defer func() {
@@ -203,7 +207,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	g, gctx := errgroup.WithContext(ctx)
 	hist := &historian{worlds: ws, pub: publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), ttl: cfg.TTL,
 		timeout: *redisTimeout, page: statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"},
-		now: time.Now, log: logger}
+		now: time.Now, log: logger, first: first}
 	g.Go(func() error { hist.Run(gctx); return nil })
 	g.Go(func() error { plans.Run(gctx, logger, vecs.planRefused); return nil })
 	if idx != nil {
