@@ -51,7 +51,7 @@ func loadPlans(getenv func(string) string, setups []worldSetup) (*maintenance.Fi
 }
 
 // withdrawRemoved deletes, from this replica's STATUS_DIR, the documents of the worlds
-// its worlds file no longer lists: each document folder of api/worlds/<id>/ (status,
+// its worlds file no longer lists: each document folder of nginx.WorldsDoc/<id>/ (status,
 // badge, history, uptime badges: api.worlds.<id>.<doc>, nginx.DocDir) and the copies
 // status-<id>.json and badge-<id>.json. nginx then answers their URLs with its JSON 404
 // (a folder no publisher made is no news for the origin), where a removed world's badge
