@@ -28,11 +28,7 @@ type Contract struct {
 // ContractOf is the contract of a program's settings: the one derivation of what the
 // nginx file must carry, for both programs, -print-nginx and the test stacks.
 func ContractOf(cfg config.Config) Contract {
-	c := Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval}
-	if cfg.ProbeCapsMaxAge() {
-		c.ProbeInterval = cfg.Probe.Interval
-	}
-	return c
+	return Contract{StatusDir: cfg.StatusDir, Interval: cfg.Interval, ProbeInterval: cfg.ProbeCap()}
 }
 
 // MaxAge is the hint of the contract: MaxAge of its intervals.

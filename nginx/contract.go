@@ -25,10 +25,19 @@ import (
 //
 // A new document needs nothing here and nothing in the templates: publishing it is enough.
 
+// The documents' folders: the one world's without a worlds file (ServerDocs), and the
+// worlds' (WorldsDoc, itself the index of every world, /api/worlds.json; a world's
+// documents are under WorldsDoc/<id>/). Every document path is built from these; the
+// status page's own literals are checked against them (TestPagePathsAreTheContract).
+const (
+	ServerDocs = "api/server"
+	WorldsDoc  = "api/worlds"
+)
+
 // The documents of today and the public URLs that name them otherwise.
 const (
-	StatusDoc = "api/server/status"
-	BadgeDoc  = "api/server/badge"
+	StatusDoc = ServerDocs + "/status"
+	BadgeDoc  = ServerDocs + "/badge"
 )
 
 // File names in a document's folder.
@@ -83,7 +92,7 @@ type Alias struct{ URL, Doc string }
 
 // Aliases are the URLs of before documents: kept, byte for byte.
 func Aliases() []Alias {
-	return []Alias{{"/api/server/status", StatusDoc}, {"/status.json", StatusDoc}}
+	return []Alias{{"/" + StatusDoc, StatusDoc}, {"/status.json", StatusDoc}}
 }
 
 // OriginCache is how long nginx keeps an origin answer (proxy_cache_valid): the origin

@@ -22,6 +22,7 @@ import (
 	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
+	"statusedge/internal/worlds"
 	"statusedge/nginx"
 )
 
@@ -65,13 +66,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// library's own lines go to the JSON log at debug level.
 	telemetry.RouteLibraryLogs(logger)
 	// Before any client: a bad worlds file stops the origin with its one line.
-	srcs, err := loadWorlds(getenv, cfg, *dbTimeout, logger)
+	srcs, err := worlds.Deployment(getenv, cfg, worlds.Legacy(cfg, "", ""))
 	if err != nil {
 		return err
 	}
 	ids := make([]string, len(srcs))
 	for i, src := range srcs {
-		ids[i] = src.layout.World
+		ids[i] = src.Layout.World
 	}
 	plans, err := maintenance.WatchFile(getenv(maintenance.Env), ids, time.Now)
 	if err != nil {
@@ -93,7 +94,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	vecs := newMetricVecs(reg)
 	ws := make([]*world, 0, len(srcs))
 	for _, src := range srcs {
-		db, err := src.openDB()
+		id, log := src.Layout.World, logger
+		if id != "" {
+			log = logger.With("world", id)
+		}
+		db, err := src.OpenDB(cfg, *dbTimeout, telemetry.MySQLLogger(log))
 		if err != nil {
 			return err
 		}
@@ -101,24 +106,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		db.SetMaxOpenConns(4)
 		db.SetMaxIdleConns(2)
 		db.SetConnMaxIdleTime(time.Minute)
-		id, log := src.layout.World, logger
-		if id != "" {
-			log = logger.With("world", id)
-		}
-		store := snapshot.NewWorldStore(rdb, src.layout)
+		store := snapshot.NewWorldStore(rdb, src.Layout)
 		c := &chain{
-			layout: src.layout,
+			layout: src.Layout,
 			store:  store,
 			read: func(ctx context.Context) ([]snapshot.Row, error) {
-				return snapshot.ReadTable(ctx, db, src.table, cfg.MaxSnapshot)
+				return snapshot.ReadTable(ctx, db, src.Table, cfg.MaxSnapshot)
 			},
 			pingDB:       db.PingContext,
 			dir:          cfg.StatusDir,
 			ttl:          cfg.TTL,
-			maxAge:       src.maxAge,
+			maxAge:       cfg.ProbeCap(),
 			redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 			now: time.Now, log: log, metrics: vecs.world(id),
-			plan: planOf(plans, id, maintenance.NewStore(rdb, src.layout.Maintenance), *redisTimeout),
+			plan: planOf(plans, id, maintenance.NewStore(rdb, src.Layout.Maintenance), *redisTimeout),
 		}
 		// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
 		// server has drained finishes (or hits refillTimeout) on an open client.
@@ -128,8 +129,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// well under one, and a hung one costs the operator that wait (400 ms by default),
 		// and a visitor nothing.
 		d := debugDeps{
-			layout: src.layout, store: store, pingDB: db.PingContext, dir: cfg.StatusDir, ttl: cfg.TTL, interval: cfg.Interval,
-			redisAddr: cfg.RedisAddr(), dbAddr: src.dbAddr,
+			layout: src.Layout, store: store, pingDB: db.PingContext, dir: cfg.StatusDir, ttl: cfg.TTL, interval: cfg.Interval,
+			redisAddr: cfg.RedisAddr(), dbAddr: src.DBAddr(cfg),
 			redisTimeout: 4 * *redisTimeout, dbTimeout: *dbTimeout, plans: plans,
 		}
 		ws = append(ws, &world{id: id, chain: c, debug: d})

@@ -2,19 +2,9 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"strconv"
 	"sync"
-	"time"
-
-	"statusedge/internal/config"
-	"statusedge/internal/snapshot"
-	"statusedge/internal/telemetry"
-	"statusedge/internal/worlds"
 )
 
 // world is one game world's part of the origin: its chain and what its debug view
@@ -28,53 +18,6 @@ type world struct {
 
 // legacy reports whether ws is the one world of a deployment without a worlds file.
 func legacy(ws []*world) bool { return len(ws) == 1 && ws[0].id == "" }
-
-// worldSource is where one world's status comes from: its keys and copy (layout), its
-// database (openDB, table, dbAddr for the logs and the debug page, never a password) and
-// its probe interval, which caps max-age (0 without a probe).
-type worldSource struct {
-	layout snapshot.Layout
-	openDB func() (*sql.DB, error)
-	table  string
-	dbAddr string
-	maxAge time.Duration
-}
-
-// loadWorlds is the worlds of this deployment: those of STATUS_WORLDS_FILE, else the one
-// world of today's variables (and today's keys, files and URLs). A bad file is the one
-// line worlds.Load gives.
-func loadWorlds(getenv func(string) string, cfg config.Config, dbTimeout time.Duration, logger *slog.Logger) ([]worldSource, error) {
-	path := getenv(worlds.Env)
-	if path == "" {
-		src := worldSource{
-			layout: snapshot.Deployment(cfg.Deployment).Legacy(), table: snapshot.DefaultTable,
-			openDB: func() (*sql.DB, error) { return cfg.OpenDB(dbTimeout, telemetry.MySQLLogger(logger)) },
-			dbAddr: net.JoinHostPort(cfg.DBHost, strconv.Itoa(cfg.DBPort)) + "/" + cfg.DBName,
-		}
-		// The origin reads the probe's settings for one thing: with a probe, answers
-		// promise freshness for one probe interval at most.
-		if cfg.Probing {
-			src.maxAge = cfg.Probe.Interval
-		}
-		return []worldSource{src}, nil
-	}
-	ws, err := worlds.Load(path, cfg)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]worldSource, len(ws))
-	for i, w := range ws {
-		log := logger.With("world", w.ID)
-		out[i] = worldSource{
-			layout: snapshot.Deployment(cfg.Deployment).World(w.ID), table: w.Table, dbAddr: w.DBAddr(cfg),
-			openDB: func() (*sql.DB, error) { return w.OpenDB(cfg, dbTimeout, telemetry.MySQLLogger(log)) },
-		}
-		if w.Probing {
-			out[i].maxAge = w.Probe.Interval
-		}
-	}
-	return out, nil
-}
 
 // ready says which source the origin can answer from now (spec: GET /readyz): without a
 // worlds file, the chain's Ready. With one: Redis, which every world shares, else MySQL

@@ -11,7 +11,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/history"
 	"statusedge/internal/maintenance"
-	"statusedge/internal/snapshot"
+	"statusedge/internal/worlds"
 )
 
 // command runs an operator's subcommand (`snapshotter maintenance ...`,
@@ -22,7 +22,7 @@ func command(ctx context.Context, name string, args []string, getenv func(string
 	if err != nil {
 		return err
 	}
-	setups, err := loadWorlds(getenv, cfg, legacySetup(snapshot.Deployment(cfg.Deployment), nil, "", "", cfg.Probe, false))
+	setups, err := loadWorlds(getenv, cfg, worlds.Legacy(cfg, "", ""))
 	if err != nil {
 		return err
 	}

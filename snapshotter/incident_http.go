@@ -20,10 +20,10 @@ import (
 // as JSON, or 400, 404 or 413 with {"error": "..."}.
 func incidentNoteHandler(logger *slog.Logger, stores map[string]*history.Store, now func() time.Time) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxNoteBody))
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, history.MaxNoteBody))
 		// An unknown key is most likely a misspelt one ("titel"): refused, not dropped.
 		dec.DisallowUnknownFields()
-		var q noteRequest
+		var q history.NoteRequest
 		err := dec.Decode(&q)
 		if err == nil && dec.Decode(&struct{}{}) != io.EOF {
 			err = errors.New("want one JSON object, found more after it")
@@ -39,9 +39,9 @@ func incidentNoteHandler(logger *slog.Logger, stores map[string]*history.Store, 
 		if q.ID == "" {
 			q.ID = "ongoing"
 		}
-		inc, err := addIncidentNote(r.Context(), stores, now(), q)
-		if ie, ok := errors.AsType[*incidentError](err); ok {
-			writeNoteJSON(logger, w, ie.status, map[string]string{"error": ie.msg})
+		inc, err := history.AddOperatorNote(r.Context(), stores, now(), q)
+		if ne, ok := errors.AsType[*history.NoteError](err); ok {
+			writeNoteJSON(logger, w, refusalStatus(ne.Why), map[string]string{"error": ne.Error()})
 			return
 		}
 		if err != nil {
@@ -52,6 +52,17 @@ func incidentNoteHandler(logger *slog.Logger, stores map[string]*history.Store, 
 		logger.Info("incident note", "world", q.World, "id", inc.ID, "title", q.Title != nil, "message", q.Message != nil)
 		writeNoteJSON(logger, w, http.StatusOK, inc)
 	}
+}
+
+// refusalStatus is the HTTP status that answers a refusal of a note.
+func refusalStatus(why history.Refusal) int {
+	switch why {
+	case history.NotFound:
+		return http.StatusNotFound
+	case history.Full:
+		return http.StatusConflict
+	}
+	return http.StatusBadRequest
 }
 
 // operatorOnly lets through only a tool on this host: a loopback caller (403 otherwise),

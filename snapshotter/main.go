@@ -4,12 +4,10 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -104,11 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Warn(notify.Env + " is set without GAME_SERVER_ADDR: the webhook tells probe flips, so it stays silent")
 	}
 
-	dep := snapshot.Deployment(cfg.Deployment)
-	legacy := legacySetup(dep, func(timeout time.Duration, log *slog.Logger) (*sql.DB, error) {
-		return cfg.OpenDB(timeout, telemetry.MySQLLogger(log))
-	}, playersQuery, webhookURL, probeCfg, probing)
-	setups, err := loadWorlds(getenv, cfg, legacy)
+	setups, err := loadWorlds(getenv, cfg, worlds.Legacy(cfg, playersQuery, webhookURL))
 	if err != nil {
 		return err
 	}
@@ -153,7 +147,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	l, err := lease.New(rdb, dep, holder, fingerprint, cfg.Lease)
+	l, err := lease.New(rdb, snapshot.Deployment(cfg.Deployment), holder, fingerprint, cfg.Lease)
 	if err != nil {
 		return err
 	}

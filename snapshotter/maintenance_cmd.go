@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"statusedge/internal/maintenance"
+	"statusedge/internal/worlds"
 )
 
 // maintenanceTimeout bounds the command's Redis calls: an operator at a terminal should
@@ -26,8 +24,6 @@ const fileEditBound = 5 * time.Second
 
 // listSpan is how far ahead `maintenance list` looks.
 const listSpan = 7 * 24 * time.Hour
-
-var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])$`)
 
 // maintenanceCommand is `snapshotter maintenance start [-world ID] -until 14:30|RFC3339 [-from now|HH:MM|RFC3339] [-tz Europe/Moscow] -message-en M -message-ru M`,
 // `snapshotter maintenance end [-world ID]` and `snapshotter maintenance list [-world ID]`
@@ -74,7 +70,7 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 	}
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "world" })
-	ids, err := maintenanceWorlds(*world, set, stores)
+	ids, err := worlds.Select(*world, set, slices.Sorted(maps.Keys(stores)))
 	if err != nil {
 		return fmt.Errorf("maintenance %s: %w", args[0], err)
 	}
@@ -89,7 +85,7 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 	defer cancel()
 	switch args[0] {
 	case "start":
-		w, err := resolveWindow(*from, *until, *length, t, loc)
+		w, err := maintenance.Resolve(*from, *until, *length, t, loc)
 		if err != nil {
 			return fmt.Errorf("maintenance start: %w", err)
 		}
@@ -107,7 +103,7 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 				return fmt.Errorf("maintenance end: %s: %w", worldLabel(id), err)
 			}
 			if ended {
-				fmt.Fprintf(stdout, "%s: maintenance ended at %s\n", worldLabel(id), stamp(t, loc))
+				fmt.Fprintf(stdout, "%s: maintenance ended at %s\n", worldLabel(id), maintenance.Stamp(t, loc))
 			} else {
 				fmt.Fprintf(stdout, "%s: no command-line window holds now\n", worldLabel(id))
 			}
@@ -128,97 +124,6 @@ func maintenanceCommand(ctx context.Context, args []string, stores map[string]*m
 	return nil
 }
 
-// maintenanceWorlds are the world ids -world names.
-func maintenanceWorlds(world string, set bool, stores map[string]*maintenance.Store) ([]string, error) {
-	if _, single := stores[""]; single && len(stores) == 1 {
-		if set {
-			return nil, errors.New("-world: there is no worlds file (STATUS_WORLDS_FILE); leave -world out")
-		}
-		return []string{""}, nil
-	}
-	ids := slices.Sorted(maps.Keys(stores))
-	switch _, ok := stores[world]; {
-	case world == "all":
-		return ids, nil
-	case world == "":
-		return nil, fmt.Errorf("-world: required with a worlds file; want one of %s, or all", strings.Join(ids, ", "))
-	case !ok:
-		return nil, fmt.Errorf("-world %q: not a world of the worlds file; want one of %s, or all", world, strings.Join(ids, ", "))
-	}
-	return []string{world}, nil
-}
-
-// slip is how far after the start an HH:MM -until may lie: "until 13:00" typed at 14:02
-// is a time just past, not a window of 23 hours, and an overnight window ("until 06:00"
-// at 22:00) is within it.
-const slip = 12 * time.Hour
-
-// resolveWindow reads -from and -until (or -for) at now in loc.
-func resolveWindow(from, until string, length time.Duration, now time.Time, loc *time.Location) (maintenance.Window, error) {
-	var w maintenance.Window
-	var err error
-	if from == "now" {
-		w.From = now
-	} else if w.From, err = readTime("-from", from, now, loc); err != nil {
-		return w, err
-	}
-	switch {
-	case until != "" && length != 0:
-		return w, errors.New("-until and -for: give one of them")
-	case length < 0:
-		return w, fmt.Errorf("-for %s: want a positive duration such as 90m", length)
-	case length > 0:
-		w.Until = w.From.Add(length)
-		return w, nil
-	case until == "":
-		return w, errors.New("-until: missing; want HH:MM or an RFC 3339 time (or -for 90m)")
-	}
-	// -from 14:00 -until 16:00 at 15:00 is tomorrow's 14:00 to 16:00: the end follows the start.
-	start := later(now, w.From)
-	if w.Until, err = readTime("-until", until, start, loc); err != nil {
-		return w, err
-	}
-	if d := w.Until.Sub(start); hhmm.MatchString(until) && d > slip {
-		return w, fmt.Errorf("-until %s: the next %s is %s, %s after the start (more than %s: a time already past today?); if that end is meant, give -until %s or -for %s",
-			until, until, stamp(w.Until, loc), maintenance.Human(d), maintenance.Human(slip), w.Until.In(loc).Format(time.RFC3339), flagDuration(d))
-	}
-	return w, nil
-}
-
-// flagDuration is d as -for takes it, to the minute ("22h58m").
-func flagDuration(d time.Duration) string {
-	d = d.Truncate(time.Minute)
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
-// readTime reads HH:MM (the next such wall time in loc after after) or RFC 3339.
-func readTime(flagName, v string, after time.Time, loc *time.Location) (time.Time, error) {
-	if m := hhmm.FindStringSubmatch(v); m != nil {
-		h, _ := strconv.Atoi(m[1])
-		mi, _ := strconv.Atoi(m[2])
-		// A daily recurring window of a nanosecond gives the next such wall time with the
-		// file's rules for DST gaps and overlaps, so both read 02:30 alike.
-		r := maintenance.Recurring{Hour: h, Minute: mi, Duration: time.Nanosecond, Location: loc}
-		for _, o := range r.Occurrences(after, after.Add(49*time.Hour)) {
-			if o.From.After(after) {
-				return o.From, nil
-			}
-		}
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %q: want HH:MM (00:00 to 23:59) or an RFC 3339 time such as 2026-12-10T14:30:00+03:00", flagName, v)
-	}
-	return t, nil
-}
-
 // listWindows prints the window active at now and those starting in the next 7 days,
 // the file's and the command line's.
 func listWindows(ctx context.Context, out io.Writer, id string, store *maintenance.Store, file maintenance.Schedule, now time.Time, loc *time.Location) error {
@@ -226,44 +131,25 @@ func listWindows(ctx context.Context, out io.Writer, id string, store *maintenan
 	if err != nil {
 		return err
 	}
-	source := func(w maintenance.Window) string {
-		switch {
-		case w.Recurring:
-			return "file, recurring"
-		case slices.ContainsFunc(cmd, func(c maintenance.Window) bool { return sameWindow(c, w) }):
-			return "command line"
-		}
-		return "file"
+	line := func(w maintenance.Listed) string {
+		return fmt.Sprintf("%s [%s] %q / %q", span(w.Window, loc), w.Source, w.Message.EN, w.Message.RU)
 	}
-	line := func(w maintenance.Window) string {
-		return fmt.Sprintf("%s [%s] %q / %q", span(w, loc), source(w), w.Message.EN, w.Message.RU)
-	}
-	all := file.With(cmd...)
+	active, next := file.Listing(cmd, now, listSpan)
 	fmt.Fprintf(out, "%s:\n", worldLabel(id))
-	if w := all.Active(now); w != nil {
-		fmt.Fprintf(out, "  active: %s\n", line(*w))
+	if active != nil {
+		fmt.Fprintf(out, "  active: %s\n", line(*active))
 	} else {
 		fmt.Fprintln(out, "  active: none")
-	}
-	var next []string
-	for _, w := range all.Windows(now, now.Add(listSpan).Add(time.Nanosecond)) {
-		if w.From.After(now) {
-			next = append(next, line(w))
-		}
 	}
 	if len(next) == 0 {
 		fmt.Fprintln(out, "  next 7 days: none")
 		return nil
 	}
 	fmt.Fprintln(out, "  next 7 days:")
-	for _, l := range next {
-		fmt.Fprintf(out, "    %s\n", l)
+	for _, w := range next {
+		fmt.Fprintf(out, "    %s\n", line(w))
 	}
 	return nil
-}
-
-func sameWindow(a, b maintenance.Window) bool {
-	return a.From.Equal(b.From) && a.Until.Equal(b.Until) && a.Message == b.Message && a.Recurring == b.Recurring
 }
 
 // worldLabel names a world in the command's output.
@@ -276,11 +162,9 @@ func worldLabel(id string) string {
 
 // span prints a window in UTC and in loc.
 func span(w maintenance.Window, loc *time.Location) string {
-	s := fmt.Sprintf("from %s until %s", stamp(w.From, time.UTC), stamp(w.Until, time.UTC))
+	s := fmt.Sprintf("from %s until %s", maintenance.Stamp(w.From, time.UTC), maintenance.Stamp(w.Until, time.UTC))
 	if loc != time.UTC && loc.String() != "UTC" {
-		s += fmt.Sprintf(" (%s: %s until %s)", loc, stamp(w.From, loc), stamp(w.Until, loc))
+		s += fmt.Sprintf(" (%s: %s until %s)", loc, maintenance.Stamp(w.From, loc), maintenance.Stamp(w.Until, loc))
 	}
 	return s
 }
-
-func stamp(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04 MST") }

@@ -151,10 +151,3 @@ func (w *world) tasks(interval time.Duration) []func(context.Context) {
 	}
 	return t
 }
-
-// legacySetup is the one world of deployment d without a worlds file, from today's
-// variables.
-func legacySetup(d snapshot.Deployment, open func(time.Duration, *slog.Logger) (*sql.DB, error), playersQuery, webhookURL string, pc probe.Config, probing bool) worldSetup {
-	return worldSetup{layout: d.Legacy(), openDB: open, table: snapshot.DefaultTable,
-		players: playersQuery, probe: pc, probing: probing, webhook: webhookURL}
-}

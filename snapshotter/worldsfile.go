@@ -18,21 +18,17 @@ import (
 	"statusedge/nginx"
 )
 
-// loadWorlds is the worlds of this deployment: those of STATUS_WORLDS_FILE, else legacy
-// alone, built from today's variables (and today's keys, files and URLs).
-func loadWorlds(getenv func(string) string, cfg config.Config, legacy worldSetup) ([]worldSetup, error) {
-	path := getenv(worlds.Env)
-	if path == "" {
-		return []worldSetup{legacy}, nil
-	}
-	ws, err := worlds.Load(path, cfg)
+// loadWorlds is the worlds of this deployment as worlds.Deployment loads them (legacy
+// alone without a worlds file), in the snapshotter's terms.
+func loadWorlds(getenv func(string) string, cfg config.Config, legacy worlds.World) ([]worldSetup, error) {
+	srcs, err := worlds.Deployment(getenv, cfg, legacy)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]worldSetup, len(ws))
-	for i, w := range ws {
+	out := make([]worldSetup, len(srcs))
+	for i, w := range srcs {
 		out[i] = worldSetup{
-			layout: snapshot.Deployment(cfg.Deployment).World(w.ID), nameEN: w.Name.EN, nameRU: w.Name.RU,
+			layout: w.Layout, nameEN: w.Name.EN, nameRU: w.Name.RU,
 			openDB: func(timeout time.Duration, log *slog.Logger) (*sql.DB, error) {
 				return w.OpenDB(cfg, timeout, telemetry.MySQLLogger(log))
 			},
@@ -55,7 +51,7 @@ func loadPlans(getenv func(string) string, setups []worldSetup) (*maintenance.Fi
 }
 
 // withdrawRemoved deletes, from this replica's STATUS_DIR, the documents of the worlds
-// its worlds file no longer lists: each document folder of api/worlds/<id>/ (status,
+// its worlds file no longer lists: each document folder of nginx.WorldsDoc/<id>/ (status,
 // badge, history, uptime badges: api.worlds.<id>.<doc>, nginx.DocDir) and the copies
 // status-<id>.json and badge-<id>.json. nginx then answers their URLs with its JSON 404
 // (a folder no publisher made is no news for the origin), where a removed world's badge

@@ -374,10 +374,18 @@ func (c Config) DSN(dbTimeout time.Duration) string {
 	return mc.FormatDSN()
 }
 
-// ProbeCapsMaxAge reports whether the probe's interval caps every max-age (nginx's hint,
-// the origin's answers): with a probe, and with a worlds file, where any world may have
-// one (its pace is the environment's), so that no cache hides a flip past one round.
-func (c Config) ProbeCapsMaxAge() bool { return c.Probing || c.WorldsFile != "" }
+// ProbeCap is the cap the probe's interval puts on every max-age of the deployment
+// (nginx's hint and the origin's answers, of every world alike), 0 for none: with a
+// probe, and with a worlds file, where any world may have one (its pace is the
+// environment's), so that no cache hides a flip past one round. One cap for all worlds,
+// not one per world: nginx serves every world's documents with one hint, and the origin
+// answering a world's URL when its file is missing must promise no longer than nginx.
+func (c Config) ProbeCap() time.Duration {
+	if c.Probing || c.WorldsFile != "" {
+		return c.Probe.Interval
+	}
+	return 0
+}
 
 // RedisAddr describes the Redis connection (topology and addresses) without any
 // password, safe to show in logs and debug output.

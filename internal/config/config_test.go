@@ -370,3 +370,27 @@ func TestCheckInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeCap: one cap for the whole deployment, the probe's interval with a probe or
+// with a worlds file (where any world may be probed), none without either.
+func TestProbeCap(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want time.Duration
+	}{
+		{"no probe, no worlds file", nil, 0},
+		{"probe", map[string]string{"GAME_SERVER_ADDR": "127.0.0.1:7777", "STATUS_PROBE_INTERVAL": "5"}, 5 * time.Second},
+		{"worlds file without the variables' probe", map[string]string{WorldsEnv: "/etc/statusedge/worlds.yml", "STATUS_PROBE_INTERVAL": "7"}, 7 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.ProbeCap(); got != tc.want {
+				t.Errorf("ProbeCap() = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}

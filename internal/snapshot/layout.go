@@ -92,7 +92,7 @@ func (d Deployment) Legacy() Layout {
 		Status: d.key(KeyStatus), LastRefresh: d.key(KeyLastRefresh), ProbeRound: d.key(KeyProbeRound),
 		Webhook: d.key(KeyWebhook), Fence: d.Fleet().Fence, Channel: d.key(Channel), Interval: d.key(KeyInterval),
 		StatusDoc: nginx.StatusDoc, BadgeDoc: nginx.BadgeDoc, StatusFile: FileName, BadgeFile: BadgeFileName,
-	}.withHistory(tag, "api/server")
+	}.withHistory(tag, nginx.ServerDocs)
 }
 
 // World is the layout of the deployment's world id (a worlds file's id: [a-z0-9-], so a
@@ -115,7 +115,7 @@ func Legacy() Layout { return Deployment("").Legacy() }
 
 // WorldsDoc is the index of every world (/api/worlds.json), and WorldsFile its copy.
 const (
-	WorldsDoc  = "api/worlds"
+	WorldsDoc  = nginx.WorldsDoc
 	WorldsFile = "worlds.json"
 )
 
