@@ -12,8 +12,8 @@ import (
 
 // plan is one world's planned maintenance as this replica knows it: the maintenance
 // file's windows (STATUS_MAINTENANCE_FILE, read at start and again when it changes, within
-// maintenance.Reread) and the command line's (in Redis, read again with each of the
-// historian's passes, every historyEvery). Every replica keeps one: the leader to publish
+// maintenance.Reread) and the command line's (in Redis, read again by the leader's
+// minutes every tick, and by every replica's historian with each of its passes). Every replica keeps one: the leader to publish
 // the status and record the minutes, every replica for the documents it builds.
 type plan struct {
 	files   *maintenance.FileWatch // shared by the worlds

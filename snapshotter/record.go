@@ -12,7 +12,7 @@ import (
 )
 
 // minutes is a world's leader task beside the refresh and the probe: every second it
-// records the minute's state in the history (fenced, like the snapshot: a deposed leader
+// reads the command line's windows, records the minute's state in the history (fenced, like the snapshot: a deposed leader
 // writes no minute), and republishes the status when the planned maintenance changes
 // (a window starts or ends, or the next one is announced). No database read: the state is
 // the world's Moment (worldstate.At) of the published status and the plan.
@@ -78,6 +78,9 @@ func (m *minutes) Run(ctx context.Context) {
 
 // step republishes the status if the plan changed, then records the minute.
 func (m *minutes) step(ctx context.Context) error {
+	// The leader reads the command line's windows itself: a window started or ended
+	// there reaches the status within a tick, not at the documents' next pass.
+	m.plan.poll(ctx)
 	now := m.now()
 	cur, _ := m.r.local.Current()
 	at := worldstate.At(now, cur, m.plan.Plan())
