@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"statusedge/internal/maintenance"
+	"statusedge/internal/worldstate"
 )
 
 // maintenanceTimeout bounds the command's Redis calls: an operator at a terminal should
@@ -238,7 +239,7 @@ func listWindows(ctx context.Context, out io.Writer, id string, store *maintenan
 	line := func(w maintenance.Window) string {
 		return fmt.Sprintf("%s [%s] %q / %q", span(w, loc), source(w), w.Message.EN, w.Message.RU)
 	}
-	all := file.With(cmd...)
+	all := worldstate.Plan{File: file, Command: cmd}.Schedule()
 	fmt.Fprintf(out, "%s:\n", worldLabel(id))
 	if w := all.Active(now); w != nil {
 		fmt.Fprintf(out, "  active: %s\n", line(*w))
