@@ -16,6 +16,7 @@ import (
 
 	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // Where an answer came from (spec: _cache.source).
@@ -229,14 +230,12 @@ func planOf(files *maintenance.FileWatch, world string, store *maintenance.Store
 	return func(ctx context.Context, now time.Time) (active, next *maintenance.Window) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		s := files.Schedule(world)
+		p := worldstate.Plan{File: files.Schedule(world)}
 		if cli, err := store.Windows(ctx); err == nil {
-			s = s.With(cli...)
+			p.Command = cli
 		}
-		if up := s.Upcoming(now); len(up) > 0 {
-			next = &up[0]
-		}
-		return s.Active(now), next
+		active, upcoming := p.At(now)
+		return active, worldstate.Next(upcoming)
 	}
 }
 

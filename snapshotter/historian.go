@@ -17,6 +17,7 @@ import (
 	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/statuspage"
+	"statusedge/internal/worldstate"
 )
 
 // historian publishes, on every replica, the documents made from the minutes' record:
@@ -110,6 +111,7 @@ func (h *historian) Took() time.Duration {
 type view struct {
 	w      *world
 	snap   *snapshot.Snapshot
+	moment worldstate.Moment // the world at the pass, of snap and the plan
 	doc    history.Document
 	ok     bool // the record was read
 	active *maintenance.Window
@@ -204,8 +206,8 @@ func (h *historian) publishStatuspage(views []view, now time.Time) bool {
 func (h *historian) build(ctx context.Context, w *world, now time.Time) view {
 	v := view{w: w}
 	v.snap, _ = w.r.local.Current()
-	s := w.plan.schedule()
-	v.active, v.next = s.Active(now), s.Upcoming(now)
+	v.moment = worldstate.At(now, v.snap, w.plan.Plan())
+	v.active, v.next = v.moment.Window, v.moment.Upcoming
 	rctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	cells, err := w.hist.Minutes(rctx, history.Start(now), now.Truncate(time.Minute).Add(time.Minute))

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"statusedge/internal/maintenance"
+	"statusedge/internal/worldstate"
 )
 
 // plan is one world's planned maintenance as this replica knows it: the maintenance
 // file's windows (STATUS_MAINTENANCE_FILE, read at start and again when it changes, within
-// maintenance.Reread) and the command line's (in Redis, read again with each of the
-// historian's passes, every historyEvery). Every replica keeps one: the leader to publish
+// maintenance.Reread) and the command line's (in Redis, read again by the leader's
+// minutes every tick, and by every replica's historian with each of its passes). Every replica keeps one: the leader to publish
 // the status and record the minutes, every replica for the documents it builds.
 type plan struct {
 	files   *maintenance.FileWatch // shared by the worlds
@@ -28,20 +29,17 @@ type plan struct {
 }
 
 // At is the window active at now (nil outside one) and the next one announced (starting
-// within maintenance.Announce; nil when none).
+// within maintenance.Announce; nil when none), as worldstate.Plan says them.
 func (p *plan) At(now time.Time) (active, next *maintenance.Window) {
-	s := p.schedule()
-	if up := s.Upcoming(now); len(up) > 0 {
-		next = &up[0]
-	}
-	return s.Active(now), next
+	active, upcoming := p.Plan().At(now)
+	return active, worldstate.Next(upcoming)
 }
 
-// schedule is the file's windows with the command line's.
-func (p *plan) schedule() maintenance.Schedule {
+// Plan is the file's windows and the command line's as last read.
+func (p *plan) Plan() worldstate.Plan {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.files.Schedule(p.world).With(p.cli...)
+	return worldstate.Plan{File: p.files.Schedule(p.world), Command: p.cli}
 }
 
 // poll reads the command line's windows once. A failed read keeps the last windows:

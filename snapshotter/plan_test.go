@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -126,4 +127,49 @@ func TestMaintenanceFileEditTakesEffect(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestCommandLineWindowTakesEffect: a window started from the command line reaches the
+// leader's published status within two of its ticks, and one ended there leaves it as
+// soon: the leader reads the command line's windows itself, and does not wait for the
+// documents' pass (historyEvery, 10 s).
+func TestCommandLineWindowTakesEffect(t *testing.T) {
+	db := demoDB(t)
+	r, _ := watchedRedis(t)
+	env := fleetEnv(db, map[string]string{"REDIS_URL": r.URL()})
+	env["STATUS_UPDATE_INTERVAL"] = "30"
+	f := startFleet(t, fleetBin(t), env, 1, 1)
+	m := leaderOf(t, f, 20*time.Second)
+	harnesstest.Eventually(t, 20*time.Second, harnesstest.Every(50*time.Millisecond, "status.json"), func(context.Context) error {
+		_, err := servedStatus(m)
+		return err
+	})
+
+	cmdEnv := harnesstest.Env(map[string]string{"REDIS_URL": r.URL(), "STATUS_DIR": t.TempDir(), "STATUS_NGINX_CONF": "none"})
+	cmd := func(args ...string) time.Time {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := run(context.Background(), append([]string{"snapshotter", "maintenance"}, args...), cmdEnv, &out, &errOut, nil); err != nil {
+			t.Fatalf("%v: %v\n%s%s", args, err, out.String(), errOut.String())
+		}
+		return time.Now()
+	}
+	until := func(want string, ran time.Time) time.Duration {
+		t.Helper()
+		harnesstest.Eventually(t, 3*time.Second, harnesstest.Every(20*time.Millisecond, "status.json"), func(context.Context) error {
+			snap, err := servedStatus(m)
+			if err != nil {
+				return err
+			}
+			if snap.Status != want {
+				return fmt.Errorf("status %q, want %q", snap.Status, want)
+			}
+			return nil
+		})
+		return time.Since(ran)
+	}
+	took := until(snapshot.StatusMaintenance, cmd("start", "-for", "30m", "-message-en", "Restart", "-message-ru", "Перезапуск"))
+	t.Logf("maintenance start: the served status said maintenance %s after the command", took.Round(time.Millisecond))
+	took = until(snapshot.StatusOnline, cmd("end"))
+	t.Logf("maintenance end: the served status left maintenance %s after the command", took.Round(time.Millisecond))
 }

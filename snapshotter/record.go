@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"statusedge/internal/history"
-	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // minutes is a world's leader task beside the refresh and the probe: every second it
-// records the minute's state in the history (fenced, like the snapshot: a deposed leader
+// reads the command line's windows, records the minute's state in the history (fenced, like the snapshot: a deposed leader
 // writes no minute), and republishes the status when the planned maintenance changes
 // (a window starts or ends, or the next one is announced). No database read: the state is
-// what the published status says.
+// the world's Moment (worldstate.At) of the published status and the plan.
 type minutes struct {
 	rec  *history.Recorder
 	flip func(ctx context.Context, f history.Flip) error // the fenced RecordFlip
@@ -78,17 +78,20 @@ func (m *minutes) Run(ctx context.Context) {
 
 // step republishes the status if the plan changed, then records the minute.
 func (m *minutes) step(ctx context.Context) error {
+	// The leader reads the command line's windows itself: a window started or ended
+	// there reaches the status within a tick, not at the documents' next pass.
+	m.plan.poll(ctx)
 	now := m.now()
-	active, next := m.plan.At(now)
 	cur, _ := m.r.local.Current()
-	if cur != nil && cur.Fresh(now) && (windowKey(cur.Maintenance) != windowKey(active) || windowKey(cur.NextMaintenance) != windowKey(next)) {
+	at := worldstate.At(now, cur, m.plan.Plan())
+	if at.Current && (windowKey(cur.Maintenance) != windowKey(at.Window) || windowKey(cur.NextMaintenance) != windowKey(at.Next)) {
 		if err := m.r.Republish(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}
 		cur, _ = m.r.local.Current()
 	}
 	// Each on its own: a failed flip write must not cost the minute, nor the reverse.
-	return errors.Join(m.recordFlip(ctx, now, cur), m.rec.Observe(ctx, now, stateOf(now, active, cur)))
+	return errors.Join(m.recordFlip(ctx, now, cur), m.rec.Observe(ctx, now, at.State))
 }
 
 // recordFlip records a change of the current status's online, at the second of the
@@ -104,20 +107,4 @@ func (m *minutes) recordFlip(ctx context.Context, now time.Time, cur *snapshot.S
 	online := cur.Online
 	m.told = &online
 	return nil
-}
-
-// stateOf is the minute's state from what the status says at now: maintenance while a
-// window is active, whatever the probe sees; no data without a current status (nothing is
-// known, which is never up nor down).
-func stateOf(now time.Time, active *maintenance.Window, cur *snapshot.Snapshot) history.State {
-	switch {
-	case active != nil:
-		return history.Maintenance
-	case cur == nil || !cur.Fresh(now):
-		return history.NoData
-	case cur.Online:
-		return history.Up
-	default:
-		return history.Down
-	}
 }

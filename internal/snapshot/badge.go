@@ -32,17 +32,17 @@ func encodeBadge(b badge) []byte {
 	return out
 }
 
-// Badge is the shields.io endpoint JSON for s while it is fresh: maintenance during a
-// window (as the status and the Statuspage documents say), else online or offline from
-// s.Online.
+// Badge is the shields.io endpoint JSON for s while it is fresh: its status word, so the
+// badge says what the status says (maintenance during a window, as the Statuspage
+// documents do).
 func (s Snapshot) Badge() []byte {
-	if s.Maintenance != nil {
+	switch s.Status {
+	case StatusMaintenance:
 		return encodeBadge(badge{1, badgeLabel, StatusMaintenance, "blue"})
+	case StatusOnline:
+		return encodeBadge(badge{1, badgeLabel, StatusOnline, "brightgreen"})
 	}
-	if s.Online {
-		return encodeBadge(badge{1, badgeLabel, "online", "brightgreen"})
-	}
-	return encodeBadge(badge{1, badgeLabel, "offline", "red"})
+	return encodeBadge(badge{1, badgeLabel, StatusOffline, "red"})
 }
 
 // StaleBadge is the badge served once the snapshot is past its freshness: neither

@@ -1,4 +1,4 @@
-package main
+package worldstate
 
 import (
 	"path/filepath"
@@ -36,41 +36,42 @@ func TestStatuspageOfWorlds(t *testing.T) {
 	ongoing := history.Incident{ID: started.Format(history.IDLayout), StartedAt: started, Ongoing: true, Minutes: 5,
 		Title: &maintenance.Text{EN: "Login down", RU: "Вход недоступен"}, Updates: []history.Update{{At: now.Add(-time.Minute), Message: maintenance.Text{EN: "Restarting", RU: "Перезапуск"}}}}
 	past := history.Incident{ID: ended.Add(-3 * time.Minute).Format(history.IDLayout), StartedAt: ended.Add(-3 * time.Minute), EndedAt: &ended, Minutes: 3, Updates: []history.Update{}}
-	mk := func(id string, s *snapshot.Snapshot, active *maintenance.Window, next []maintenance.Window, incs ...history.Incident) view {
-		w := &world{setup: worldSetup{layout: snapshot.WorldLayout(id), nameEN: "World " + id}}
-		return view{w: w, snap: s, ok: true, active: active, next: next,
-			doc: history.Document{World: id, Days: []history.Day{{Date: "2026-11-01", Up: 10}}, Incidents: incs}}
+	mk := func(id string, s *snapshot.Snapshot, plan Plan, incs ...history.Incident) Report {
+		return Report{Layout: snapshot.WorldLayout(id), NameEN: "World " + id, Moment: At(now, s, plan), Incidents: incs}
 	}
+	none := Plan{}
+	announced := Plan{File: maintenance.Schedule{OneOff: []maintenance.Window{soon}}}
+	inWindow := Plan{File: announced.File, Command: []maintenance.Window{window}}
 	tests := []struct {
 		name       string
-		views      []view
+		views      []Report
 		components []statuspage.ComponentStatus
 		indicator  statuspage.StatusIndicator
 		unresolved int
 	}{
-		{"up", []view{mk("x1", snap(true, true, true), nil, nil, past), mk("x50", snap(true, true), nil, []maintenance.Window{soon})},
+		{"up", []Report{mk("x1", snap(true, true, true), none, past), mk("x50", snap(true, true), announced)},
 			[]statuspage.ComponentStatus{statuspage.Operational, statuspage.Operational}, statuspage.IndicatorNone, 0},
-		{"down with an ongoing incident", []view{mk("x1", snap(false, true, false), nil, nil, ongoing, past), mk("x50", snap(true, true), nil, nil)},
+		{"down with an ongoing incident", []Report{mk("x1", snap(false, true, false), none, ongoing, past), mk("x50", snap(true, true), none)},
 			[]statuspage.ComponentStatus{statuspage.MajorOutage, statuspage.Operational}, statuspage.IndicatorMajor, 1},
-		{"every world down", []view{mk("x1", snap(false, true, false), nil, nil, ongoing), mk("x50", snap(false, true), nil, nil, ongoing)},
+		{"every world down", []Report{mk("x1", snap(false, true, false), none, ongoing), mk("x50", snap(false, true), none, ongoing)},
 			[]statuspage.ComponentStatus{statuspage.MajorOutage, statuspage.MajorOutage}, statuspage.IndicatorCritical, 2},
-		{"some targets still answer", []view{mk("x1", snap(false, true, true, false), nil, nil)},
+		{"some targets still answer", []Report{mk("x1", snap(false, true, true, false), none)},
 			[]statuspage.ComponentStatus{statuspage.PartialOutage}, statuspage.IndicatorMinor, 0},
-		{"maintenance, down inside it", []view{mk("x1", snap(false, true, false), &window, []maintenance.Window{soon}), mk("x50", snap(true, true), nil, nil)},
+		{"maintenance, down inside it", []Report{mk("x1", snap(false, true, false), inWindow), mk("x50", snap(true, true), none)},
 			[]statuspage.ComponentStatus{statuspage.UnderMaintenance, statuspage.Operational}, statuspage.IndicatorMaintenance, 0},
 		// No current data is never a degradation of the game: the last word stands (its
 		// description says since when), operational before any.
-		{"nothing current", []view{mk("x1", snap(true, false), nil, nil), mk("x50", nil, nil, nil)},
+		{"nothing current", []Report{mk("x1", snap(true, false), none), mk("x50", nil, none)},
 			[]statuspage.ComponentStatus{statuspage.Operational, statuspage.Operational}, statuspage.IndicatorNone, 0},
-		{"stale while offline", []view{mk("x1", snap(false, false, false), nil, nil, ongoing)},
+		{"stale while offline", []Report{mk("x1", snap(false, false, false), none, ongoing)},
 			[]statuspage.ComponentStatus{statuspage.MajorOutage}, statuspage.IndicatorCritical, 1},
 	}
 	docs := []string{statuspage.StatusPath, statuspage.SummaryPath, statuspage.ComponentsPath, statuspage.IncidentsPath, statuspage.MaintenancesPath,
 		statuspage.UnresolvedPath, statuspage.UpcomingPath, statuspage.ActivePath}
-	schemas := schematest.Schemas(t, filepath.Join("..", "internal", "statuspage", "schema"), docs...)
+	schemas := schematest.Schemas(t, filepath.Join("..", "statuspage", "schema"), docs...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := statuspageInput(statuspage.Page{ID: "statusedge", Name: "Test", URL: "https://status.example.com", TimeZone: "Etc/UTC"}, tt.views, now)
+			in := Statuspage(statuspage.Page{ID: "statusedge", Name: "Test", URL: "https://status.example.com", TimeZone: "Etc/UTC"}, tt.views, now)
 			for i, c := range in.Components {
 				if c.Status != tt.components[i] {
 					t.Errorf("component %s: %s, want %s", c.ID, c.Status, tt.components[i])
@@ -102,7 +103,7 @@ func TestStatuspageOfWorlds(t *testing.T) {
 		})
 	}
 	// The operator's title names the incident; its message is an update, newest first.
-	in := statuspageInput(statuspage.Page{ID: "statusedge", Name: "Test", URL: "https://status.example.com"}, tests[1].views, now)
+	in := Statuspage(statuspage.Page{ID: "statusedge", Name: "Test", URL: "https://status.example.com"}, tests[1].views, now)
 	inc := in.Incidents[0]
 	if inc.Name != "Login down" || inc.Status != statuspage.Identified || inc.Updates[0].Body != "Restarting" {
 		t.Errorf("ongoing incident %q %s, first update %q; want the operator's title, identified, and the message first", inc.Name, inc.Status, inc.Updates[0].Body)
@@ -122,15 +123,15 @@ func TestStatuspageTimes(t *testing.T) {
 	file := maintenance.Window{From: now.Add(20 * time.Hour), Until: now.Add(21 * time.Hour), Message: maintenance.Text{EN: "Weekly", RU: "Еженедельно"}}
 	seenAt := now.Add(-2 * time.Hour)
 	stale := &snapshot.Snapshot{UpdatedAt: now.Add(-time.Hour), FreshUntil: now.Add(-time.Minute), CheckedAt: now.Add(-20 * time.Minute), Online: true}
-	v := view{w: &world{setup: worldSetup{layout: snapshot.Legacy()}}, snap: stale, ok: true, active: &cli, next: []maintenance.Window{file},
-		first: first, seen: map[string]time.Time{maintenance.SeenField(file): seenAt}}
-	in := statuspageInput(statuspage.Page{ID: "statusedge", URL: "https://status.example.com"}, []view{v}, now)
+	plan := Plan{File: maintenance.Schedule{OneOff: []maintenance.Window{file}}, Command: []maintenance.Window{cli}}
+	v := Report{Layout: snapshot.Legacy(), Moment: At(now, stale, plan), First: first, Seen: map[string]time.Time{maintenance.SeenField(file): seenAt}}
+	in := Statuspage(statuspage.Page{ID: "statusedge", URL: "https://status.example.com"}, []Report{v}, now)
 	c := in.Components[0]
 	if !c.CreatedAt.Equal(first) {
 		t.Errorf("component created_at %v, want the first recorded minute %v", c.CreatedAt, first)
 	}
-	v.first = time.Time{}
-	if c := statuspageInput(statuspage.Page{}, []view{v}, now).Components[0]; !c.CreatedAt.Equal(now) {
+	v.First = time.Time{}
+	if c := Statuspage(statuspage.Page{}, []Report{v}, now).Components[0]; !c.CreatedAt.Equal(now) {
 		t.Errorf("component created_at before any record %v, want now", c.CreatedAt)
 	}
 	if in.Page.UpdatedAt.Before(first) {
@@ -154,44 +155,16 @@ func TestStatuspageTimes(t *testing.T) {
 		}
 	}
 	// Not yet seen anywhere: created by this publish.
-	v.seen = nil
-	for _, m := range statuspageInput(statuspage.Page{}, []view{v}, now).Maintenances {
+	v.Seen = nil
+	for _, m := range Statuspage(statuspage.Page{}, []Report{v}, now).Maintenances {
 		if m.ScheduledFor.Equal(file.From) && !m.CreatedAt.Equal(now) {
 			t.Errorf("a file window first published now: created_at %v, want %v", m.CreatedAt, now)
 		}
 	}
-	// A stale status in a window: maintenance, which the plan knows without a status.
-	v.active = nil
-	c = statuspageInput(statuspage.Page{}, []view{v}, now).Components[0]
+	// A stale status outside a window: its last word, and since when nothing is current.
+	v.Moment = At(now, stale, Plan{})
+	c = Statuspage(statuspage.Page{}, []Report{v}, now).Components[0]
 	if c.Status != statuspage.Operational || c.Description != "No current status since 2026-12-02T10:10:20Z." {
 		t.Errorf("stale component: %s %q", c.Status, c.Description)
-	}
-}
-
-// TestStateOf: the minute's state is maintenance in a window whatever the probe sees, no
-// data without a current status, else the status's online.
-func TestStateOf(t *testing.T) {
-	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	fresh := &snapshot.Snapshot{UpdatedAt: now.Add(-time.Minute), FreshUntil: now.Add(time.Minute)}
-	stale := &snapshot.Snapshot{UpdatedAt: now.Add(-time.Hour), FreshUntil: now, Online: true}
-	up := *fresh
-	up.Online = true
-	w := &maintenance.Window{From: now.Add(-time.Minute), Until: now.Add(time.Hour)}
-	for _, tt := range []struct {
-		name   string
-		active *maintenance.Window
-		cur    *snapshot.Snapshot
-		want   history.State
-	}{
-		{"up", nil, &up, history.Up},
-		{"down", nil, fresh, history.Down},
-		{"stale is no data", nil, stale, history.NoData},
-		{"no snapshot is no data", nil, nil, history.NoData},
-		{"maintenance while down", w, fresh, history.Maintenance},
-		{"maintenance without a status", w, nil, history.Maintenance},
-	} {
-		if got := stateOf(now, tt.active, tt.cur); got != tt.want {
-			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
-		}
 	}
 }
