@@ -35,18 +35,17 @@ type historian struct {
 	now     func() time.Time
 	log     *slog.Logger
 
-	// first, when set, is woken by every write of a status copy: until the Statuspage
-	// documents first go out, a pass follows at once.
-	first chan struct{}
-
 	mu    sync.Mutex
 	sent  map[string]sent   // the last publish of each document
 	pages map[string][]byte // the shortlinks' pages as last written
 	took  time.Duration     // the last pass's build time, for /debug and the note
+	words map[*world]string // each world's status word as changed last saw it
+
+	wake chan struct{} // capacity 1: a world's status copy was written (Touch)
 }
 
-// historyEvery is the historian's pace: a minute's flip, a note or a window shows in the
-// documents within it.
+// historyEvery is the historian's pace besides the wakes: today's counts, a note or a
+// window shows in the documents within it.
 const historyEvery = 10 * time.Second
 
 // firstEvery is the pace until the Statuspage documents first go out: at start no
@@ -54,40 +53,77 @@ const historyEvery = 10 * time.Second
 // historyEvery for them.
 const firstEvery = time.Second
 
-// Run publishes at start and every historyEvery until ctx ends; until the Statuspage
-// documents first went out, every firstEvery and at once when a status copy is written.
-// Every pass first reads the worlds' command-line windows again.
+// catchUpEvery and catchUpFor: after a world's status changed, the leader records the
+// flip and the minute within its next tick (a second); until the record says what the
+// status says (behind), a pass runs again every catchUpEvery, for at most catchUpFor.
+const (
+	catchUpEvery = 100 * time.Millisecond
+	catchUpFor   = 5 * time.Second
+)
+
+// Touch tells the historian that a world's status copy was written; it never blocks
+// (called under the copy's lock). A pass follows when a world's status word changed, so
+// that the documents change with the status, not a historyEvery later.
+func (h *historian) Touch() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run publishes at start, on a Touch that changed a world's status word, and every
+// historyEvery until ctx ends (every firstEvery until the Statuspage documents first
+// went out, every catchUpEvery while the record is behind a status that changed); every
+// pass first reads the worlds' command-line windows again.
 func (h *historian) Run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	published := false
+	var catchUp time.Time // passes run every catchUpEvery until then while behind
 	for {
-		first := h.first
-		if published {
-			first = nil // a nil channel: the pace alone
-		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-h.wake:
+			if !h.changed() {
+				continue // a probe round that said the same: the timer stands
+			}
+			catchUp = h.now().Add(catchUpFor)
 		case <-t.C:
-		case <-first:
 		}
 		h.poll(ctx)
-		published = h.publish(ctx) || published
-		if published {
+		out, behind := h.publish(ctx)
+		published = out || published
+		switch {
+		case behind && h.now().Before(catchUp):
+			t.Reset(catchUpEvery)
+		case published:
 			t.Reset(historyEvery)
-		} else {
+		default:
 			t.Reset(firstEvery)
 		}
 	}
 }
 
-// wake tells c's reader without blocking (c has room for one wake; more coalesce).
-func wake(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
+// changed reports whether any world's status word (online, offline, maintenance; ""
+// before any) differs from the one it had at the last call.
+func (h *historian) changed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.words == nil {
+		h.words = map[*world]string{}
 	}
+	news := false
+	for _, w := range h.worlds {
+		word := ""
+		if s, _ := w.r.local.Current(); s != nil {
+			word = s.Status
+		}
+		if old, ok := h.words[w]; !ok || old != word {
+			h.words[w], news = word, true
+		}
+	}
+	return news
 }
 
 // poll reads every world's command-line windows.
@@ -121,8 +157,9 @@ type view struct {
 }
 
 // publish builds and publishes every document once; it says whether the Statuspage
-// documents went out (some status was current and every record read).
-func (h *historian) publish(ctx context.Context) bool {
+// documents went out (some status was current and every record read), and whether a
+// world's record is behind its status (view.behind).
+func (h *historian) publish(ctx context.Context) (out, behind bool) {
 	now := h.now().UTC()
 	start := time.Now()
 	views := make([]view, len(h.worlds))
@@ -140,6 +177,7 @@ func (h *historian) publish(ctx context.Context) bool {
 	h.mu.Unlock()
 	complete := true
 	for _, v := range views {
+		behind = behind || v.behind(now)
 		if !v.ok {
 			complete = false
 			continue // the last documents stand, and go stale on their own
@@ -156,9 +194,24 @@ func (h *historian) publish(ctx context.Context) bool {
 		}
 	}
 	if !complete {
-		return false // a world's incidents unread would vanish from the Statuspage documents
+		return false, behind // a world's incidents unread would vanish from the Statuspage documents
 	}
-	return h.publishStatuspage(views, now)
+	return h.publishStatuspage(views, now), behind
+}
+
+// behind reports whether the record read is behind the world's current status: an
+// ongoing incident while the status says online, or none while it says offline (the
+// leader records the flip and the minute within a tick of the status). Outside a fresh
+// status, or in maintenance, the record has nothing to catch up with.
+func (v view) behind(now time.Time) bool {
+	if !v.ok {
+		return true
+	}
+	if v.snap == nil || !v.snap.Fresh(now) || v.snap.Status == snapshot.StatusMaintenance {
+		return false
+	}
+	ongoing := slices.ContainsFunc(v.doc.Incidents, func(i history.Incident) bool { return i.Ongoing })
+	return ongoing != (v.snap.Status == snapshot.StatusOffline)
 }
 
 // publishStatuspage publishes the Statuspage documents and the shortlinks' pages. The

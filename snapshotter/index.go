@@ -35,8 +35,26 @@ func (x *index) Touch() {
 	}
 }
 
-// Run publishes the index at start and after every Touch until ctx ends.
+// firstIndexWait is how long a start with no world's copy in STATUS_DIR waits for one
+// before publishing an index of worlds with no status yet: published at once, it would
+// hold its null status up to a second after the first status.json said online (the
+// publisher waits for the next second's mtime).
+const firstIndexWait = 10 * time.Second
+
+// Run publishes the index at start (once a world has a copy, or after firstIndexWait)
+// and after every Touch until ctx ends.
 func (x *index) Run(ctx context.Context) {
+	if !x.any() {
+		t := time.NewTimer(firstIndexWait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-x.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
 	x.publish()
 	for {
 		select {
@@ -46,6 +64,16 @@ func (x *index) Run(ctx context.Context) {
 			x.publish()
 		}
 	}
+}
+
+// any reports whether some world has a copy in STATUS_DIR.
+func (x *index) any() bool {
+	for _, w := range x.worlds {
+		if s, _ := w.r.local.Current(); s != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // indexWorld is one world in the index: what a card on a page needs, and where the rest is.

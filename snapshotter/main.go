@@ -156,14 +156,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ro.onChange = vecs.role
 	ro.worlds, ro.onMismatch = fingerprint, vecs.worldsFile
 	deps.role = ro
+	// Every write of a world's status copy wakes the documents made from it: the index,
+	// and the historian's (history, uptime badges, Statuspage), so that they change with
+	// the status, within a probe round.
+	hist := &historian{pub: publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), ttl: cfg.TTL,
+		timeout: *redisTimeout, page: statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"},
+		now: time.Now, log: logger, wake: make(chan struct{}, 1)}
+	deps.published = hist.Touch
 	var idx *index
-	// The historian hears of every copy written: the first one lets the Statuspage
-	// documents out at once (they wait for a current status).
-	first := make(chan struct{}, 1)
-	deps.published = func() { wake(first) }
 	if setups[0].layout.World != "" {
 		idx = newIndex(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, logger)
-		deps.published = func() { wake(first); idx.Touch() }
+		deps.published = func() { idx.Touch(); hist.Touch() }
 	}
 	var ws []*world
 	defer func() {
@@ -199,9 +202,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// SIGTERM, or when the server fails. A leader finishes its refreshes in progress and
 	// releases the lease before Run returns.
 	g, gctx := errgroup.WithContext(ctx)
-	hist := &historian{worlds: ws, pub: publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), ttl: cfg.TTL,
-		timeout: *redisTimeout, page: statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"},
-		now: time.Now, log: logger, first: first}
+	hist.worlds = ws
 	g.Go(func() error { hist.Run(gctx); return nil })
 	g.Go(func() error { plans.Run(gctx, logger, vecs.planRefused); return nil })
 	if idx != nil {

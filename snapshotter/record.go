@@ -25,6 +25,18 @@ type minutes struct {
 	log  *slog.Logger
 
 	told *bool // the status's online as last recorded in the flips this term; nil: none yet
+	// wake asks for a step before the next tick (Touch); capacity 1.
+	wake chan struct{}
+}
+
+// Touch asks for a step now: the status copy was written, and its flip belongs in the
+// record before the documents built from both are read (the historian waits for it).
+// It never blocks.
+func (m *minutes) Touch() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
 }
 
 // newMinutes records into store with role's token.
@@ -44,7 +56,7 @@ func newMinutes(r *refresher, p *plan, store *history.Store, ro *role, timeout t
 			return store.RecordFlip(ctx, token, f)
 		})
 	}
-	return &minutes{rec: history.NewRecorder(write), flip: flip, r: r, plan: p, now: time.Now, log: log}
+	return &minutes{rec: history.NewRecorder(write), flip: flip, r: r, plan: p, now: time.Now, log: log, wake: make(chan struct{}, 1)}
 }
 
 // tick is how often the minute's state is looked at: a flip is in the record within it.
@@ -72,6 +84,7 @@ func (m *minutes) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-m.wake:
 		}
 	}
 }

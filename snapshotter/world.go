@@ -61,10 +61,17 @@ type worldDeps struct {
 	// role is the lease every world publishes under; nil for -once (a plain SETEX).
 	role *role
 	// published, when set, is told after every write of a world's STATUS_DIR copy (the
-	// worlds index).
+	// worlds index and the historian).
 	published func()
 	// plans is the maintenance file (STATUS_MAINTENANCE_FILE) as last read well.
 	plans *maintenance.FileWatch
+}
+
+// notify tells published, if set, of a write.
+func (d worldDeps) notify() {
+	if d.published != nil {
+		d.published()
+	}
 }
 
 // newWorld opens the world's pool and builds its parts; nothing runs yet. Its STATUS_DIR
@@ -113,6 +120,8 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	r.plan = wd.plan.At
 	if d.role != nil {
 		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)
+		// The leader records a flip as its status copy is written, not a tick later.
+		local.published = func() { wd.minutes.Touch(); d.notify() }
 	}
 	if s.probing && d.role != nil {
 		wd.w = &watcher{loop: probe.NewLoop(s.probe, time.Now), r: r, log: log, metrics: d.vecs.probe(s.layout.World)}

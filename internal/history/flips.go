@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"statusedge/internal/snapshot"
@@ -93,43 +94,69 @@ func (s *Store) Flips(ctx context.Context) ([]Flip, error) {
 	return out, nil
 }
 
+// SplitIDLayout formats the ID of an incident that begins inside another's run of down
+// minutes (a second outage within a minute or two of the first): its first second, UTC.
+const SplitIDLayout = "20060102T150405Z"
+
 // WithFlips sets the incidents' times to the flips' seconds (flips newest first, as
-// Flips reads them): an incident starts at the offline flip within a minute of its first
-// down minute, and ends at the last online flip after that start and not after its end
-// minute; an ongoing one is over when such a flip is the newest of all (the status says
-// online again: its last down minute need not end first). Without a matching flip the
-// minute bounds stand. ID, the first minute, never changes; Minutes is the new span
-// rounded up.
+// Flips reads them) and splits a run of down minutes where the flips say the status was
+// online in between: a minute is down when any of it was, so two outages a few seconds
+// apart share their minutes, yet each is its own incident. An incident starts at the
+// offline flip within a minute of its first down minute, and ends at the next online flip
+// not after its end minute; an offline flip after that, before the end minute (or, while
+// the run is ongoing, any), begins another, whose ID is its second (SplitIDLayout); the
+// last one ends at the run's end minute, or is ongoing with the run, unless an online
+// flip ended it. Without a matching flip the minute bounds stand. The first incident of
+// a run keeps the run's ID (its first minute) and notes; Minutes is each span rounded up.
+// The result is newest first, as incs.
 func WithFlips(incs []Incident, flips []Flip, now time.Time) []Incident {
 	if len(flips) == 0 {
 		return incs
 	}
-	out := make([]Incident, len(incs))
-	for i, inc := range incs {
-		for j := len(flips) - 1; j >= 0; j-- { // oldest first: the first offline flip
-			f := flips[j]
-			if !f.Online && !f.At.Before(inc.StartedAt.Add(-time.Minute)) && f.At.Before(inc.StartedAt.Add(time.Minute)) {
-				inc.StartedAt = f.At
-				break
-			}
-		}
-		for j, f := range flips { // newest first: the last online flip
-			if !f.Online || !f.At.After(inc.StartedAt) || (inc.EndedAt != nil && f.At.After(*inc.EndedAt)) {
-				continue
-			}
-			if inc.EndedAt == nil && j != 0 {
-				break // offline again since: still ongoing
-			}
-			end := f.At
-			inc.EndedAt, inc.Ongoing = &end, false
-			break
-		}
-		end := now.UTC().Truncate(time.Minute).Add(time.Minute)
-		if inc.EndedAt != nil {
-			end = *inc.EndedAt
-		}
-		inc.Minutes = int(math.Ceil(end.Sub(inc.StartedAt).Minutes()))
-		out[i] = inc
+	out := make([]Incident, 0, len(incs))
+	for _, inc := range incs {
+		out = append(out, split(inc, flips, now)...)
 	}
 	return out
+}
+
+// split is one run's incidents, newest first.
+func split(inc Incident, flips []Flip, now time.Time) []Incident {
+	for j := len(flips) - 1; j >= 0; j-- { // oldest first: the first offline flip
+		f := flips[j]
+		if !f.Online && !f.At.Before(inc.StartedAt.Add(-time.Minute)) && f.At.Before(inc.StartedAt.Add(time.Minute)) {
+			inc.StartedAt = f.At
+			break
+		}
+	}
+	runEnd := inc.EndedAt
+	var done []Incident // oldest first
+	cur, open := inc, true
+	for j := len(flips) - 1; j >= 0; j-- {
+		f := flips[j]
+		if !f.At.After(inc.StartedAt) || (runEnd != nil && f.At.After(*runEnd)) {
+			continue
+		}
+		switch {
+		case f.Online && open:
+			end := f.At
+			cur.EndedAt, cur.Ongoing, open = &end, false, false
+			done = append(done, cur)
+		case !f.Online && !open && (runEnd == nil || f.At.Before(*runEnd)):
+			cur = Incident{ID: f.At.UTC().Format(SplitIDLayout), StartedAt: f.At, EndedAt: runEnd, Ongoing: runEnd == nil, Updates: []Update{}}
+			open = true
+		}
+	}
+	if open {
+		done = append(done, cur)
+	}
+	for i := range done {
+		end := now.UTC().Truncate(time.Minute).Add(time.Minute)
+		if done[i].EndedAt != nil {
+			end = *done[i].EndedAt
+		}
+		done[i].Minutes = int(math.Ceil(end.Sub(done[i].StartedAt).Minutes()))
+	}
+	slices.Reverse(done)
+	return done
 }

@@ -2,11 +2,13 @@ package history_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
 )
 
 // TestRecordFlip: flips are pushed newest first, a flip that repeats the newest adds
@@ -86,8 +88,8 @@ func TestWithFlips(t *testing.T) {
 			[]history.Flip{{true, m(10, 6, 12)}, {false, m(10, 4, 41)}}, m(10, 4, 41), ptr(m(10, 6, 12)), 2, false},
 		{"ongoing, back online at the newest flip", history.Incident{StartedAt: m(10, 29, 0), Ongoing: true},
 			[]history.Flip{{true, m(10, 30, 5)}, {false, m(10, 29, 50)}}, m(10, 29, 50), ptr(m(10, 30, 5)), 1, false},
-		{"ongoing, offline again since", history.Incident{StartedAt: m(10, 20, 0), Ongoing: true},
-			[]history.Flip{{false, m(10, 25, 3)}, {true, m(10, 24, 0)}, {false, m(10, 20, 30)}}, m(10, 20, 30), nil, 11, true},
+		{"ongoing, no online flip since", history.Incident{StartedAt: m(10, 20, 0), Ongoing: true},
+			[]history.Flip{{false, m(10, 20, 30)}, {true, m(10, 2, 0)}}, m(10, 20, 30), nil, 11, true},
 		{"no flips near it: the minutes stand", history.Incident{StartedAt: m(9, 0, 0), EndedAt: ptr(m(9, 3, 0))},
 			[]history.Flip{{true, m(10, 6, 12)}, {false, m(10, 4, 41)}}, m(9, 0, 0), ptr(m(9, 3, 0)), 3, false},
 		{"flip a second before its first minute", history.Incident{StartedAt: m(10, 5, 0), EndedAt: ptr(m(10, 6, 0))},
@@ -108,6 +110,55 @@ func TestWithFlips(t *testing.T) {
 			}
 			if got.Minutes != tt.minutes || got.Ongoing != tt.ongoing {
 				t.Errorf("minutes %d ongoing %v, want %d %v", got.Minutes, got.Ongoing, tt.minutes, tt.ongoing)
+			}
+		})
+	}
+}
+
+// TestWithFlipsSplits: outages a few seconds apart share their down minutes (a minute is
+// down when any of it was), yet the flips make each its own incident: the first keeps the
+// run's ID and notes, the others are named by their first second; the newest is ongoing
+// until an online flip ends it.
+func TestWithFlipsSplits(t *testing.T) {
+	m := func(mm, ss int) time.Time { return time.Date(2026, 12, 2, 10, mm, ss, 0, time.UTC) }
+	title := &maintenance.Text{EN: "Power cut"}
+	run := history.Incident{ID: "20261202T1000Z", StartedAt: m(0, 0), Ongoing: true, Title: title, Updates: []history.Update{}}
+	// Down 10 s, up 10 s, three times from 10:00:05; then down again at 10:01:05.
+	var flips []history.Flip // newest first
+	for i := range 3 {
+		at := m(0, 5).Add(time.Duration(i) * 20 * time.Second)
+		flips = append([]history.Flip{{Online: true, At: at.Add(10 * time.Second)}, {Online: false, At: at}}, flips...)
+	}
+	tests := []struct {
+		name  string
+		flips []history.Flip
+		want  string
+	}{
+		{"three outages, all over", flips,
+			"20261202T100045Z 10:00:45-10:00:55 1, 20261202T100025Z 10:00:25-10:00:35 1, 20261202T1000Z 10:00:05-10:00:15 1 Power cut"},
+		{"a fourth, ongoing", append([]history.Flip{{Online: false, At: m(1, 5)}}, flips...),
+			"20261202T100105Z 10:01:05-ongoing 1, 20261202T100045Z 10:00:45-10:00:55 1, 20261202T100025Z 10:00:25-10:00:35 1, 20261202T1000Z 10:00:05-10:00:15 1 Power cut"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := history.WithFlips([]history.Incident{run}, tt.flips, m(1, 20))
+			var parts []string
+			for _, inc := range got {
+				end := "ongoing"
+				if inc.EndedAt != nil {
+					end = inc.EndedAt.Format(time.TimeOnly)
+				}
+				if (inc.EndedAt == nil) != inc.Ongoing {
+					t.Errorf("%s: ended %v but ongoing %v", inc.ID, inc.EndedAt, inc.Ongoing)
+				}
+				p := fmt.Sprintf("%s %s-%s %d", inc.ID, inc.StartedAt.Format(time.TimeOnly), end, inc.Minutes)
+				if inc.Title != nil {
+					p += " " + inc.Title.EN
+				}
+				parts = append(parts, p)
+			}
+			if s := strings.Join(parts, ", "); s != tt.want {
+				t.Errorf("incidents\n%s\nwant\n%s", s, tt.want)
 			}
 		})
 	}
