@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/history"
+	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
@@ -59,7 +60,7 @@ type worldDeps struct {
 	vecs         *metricVecs
 	log          *slog.Logger
 	// role is the lease every world publishes under; nil for -once (a plain SETEX).
-	role *role
+	role *leader.Role
 	// published, when set, is told after every write of a world's STATUS_DIR copy (the
 	// worlds index and the historian).
 	published func()
