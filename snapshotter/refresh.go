@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 )
 
@@ -32,7 +33,7 @@ type refresher struct {
 	// put stores the snapshot in Redis: the leader's fenced publish (role.Publish), or a
 	// plain SETEX for -once.
 	put   func(ctx context.Context, data []byte, ttl time.Duration) error
-	local *localCopy // STATUS_DIR: status.json and what nginx serves
+	local *replica.Local // STATUS_DIR: status.json and what nginx serves
 	// leading, when set, says whether this replica may read MySQL now (role.Acting).
 	leading      func() bool
 	ttl          time.Duration
