@@ -19,6 +19,7 @@ import (
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	hstack "statusedge/internal/harness/stack"
+	"statusedge/internal/leader"
 	"statusedge/internal/lease"
 	"statusedge/internal/snapshot"
 )
@@ -95,7 +96,7 @@ func leaderOf(t *testing.T, f *hstack.Fleet, timeout time.Duration, skip ...*hst
 			if slices.Contains(skip, m) || m.Process.Exited() {
 				continue
 			}
-			if d, err := memberDebug(m); err == nil && d.Role == roleLeader {
+			if d, err := memberDebug(m); err == nil && d.Role == leader.RoleLeader {
 				leaders = append(leaders, m)
 				names = append(names, m.Name)
 			}
@@ -284,7 +285,7 @@ func TestFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Role != roleFollower || d.Holder == "" {
+	if d.Role != leader.RoleFollower || d.Holder == "" {
 		t.Errorf("woken replica: role %q, holder %q; want a follower of the new leader", d.Role, d.Holder)
 	}
 	if leaderOf(t, f, time.Second) != newLeader {

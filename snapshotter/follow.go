@@ -17,7 +17,7 @@ import (
 // follower that subscribed late). A message is only a cue to read the world's own key:
 // channels are server-wide, whatever the db, so another deployment on another db of the
 // same Redis server (with the same STATUS_DEPLOYMENT, or none) publishes on the same
-// channel, and only the key, in this deployment's db, is surely this deployment's. Both go through localCopy.Copy, which never puts an older
+// channel, and only the key, in this deployment's db, is surely this deployment's. Both go through replica.Local.Copy, which never puts an older
 // snapshot over a newer one. What this replica put itself is skipped: the leader writes
 // STATUS_DIR right after its put, and its own message, which can arrive before that, is
 // no follower copy.
@@ -30,7 +30,7 @@ func follow(ctx context.Context, rdb redis.UniversalClient, rs []*refresher, con
 	byChannel := make(map[string]*refresher, len(rs))
 	channels := make([]string, 0, len(rs))
 	for _, r := range rs {
-		ch := r.local.layout.Channel
+		ch := r.local.Layout().Channel
 		byChannel[ch] = r
 		channels = append(channels, ch)
 	}
@@ -89,7 +89,7 @@ func (r *refresher) reread(ctx context.Context, via string) {
 	}
 }
 
-// apply copies data, from Redis, into STATUS_DIR (localCopy.Copy decides whether it may).
+// apply copies data, from Redis, into STATUS_DIR (replica.Local.Copy decides whether it may).
 // On the leader, bytes that are not its own are someone else's write to the world's key
 // (a forgery, an origin's refill, an operator's -once): the leader takes none of it. It
 // puts its own snapshot back at once, so that no replica copies the stranger's for

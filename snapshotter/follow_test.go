@@ -111,7 +111,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if file, _, err := snapshot.ReadFile(r.local.dir); err != nil || !bytes.Equal(file, put) {
+		if file, _, err := snapshot.ReadFile(r.local.Dir()); err != nil || !bytes.Equal(file, put) {
 			t.Errorf("STATUS_DIR holds %q (%v), want what was put: %q", file, err, put)
 		}
 		for _, via := range []string{"message", "check"} {

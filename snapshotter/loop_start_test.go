@@ -14,6 +14,7 @@ import (
 
 	"statusedge/internal/harness/edgetest"
 	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/leader"
 	"statusedge/internal/snapshot"
 )
 
@@ -83,7 +84,7 @@ func TestEmptyDirStartPublishesAtOnce(t *testing.T) {
 					views = d.Worlds
 				}
 				for _, w := range views {
-					if d.Role != roleLeader || w.NextRefreshDue == nil || time.Until(*w.NextRefreshDue) < 500*time.Second {
+					if d.Role != leader.RoleLeader || w.NextRefreshDue == nil || time.Until(*w.NextRefreshDue) < 500*time.Second {
 						return fmt.Errorf("role %s, world %q next read due %v, want in about 600 s", d.Role, w.World, w.NextRefreshDue)
 					}
 				}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"statusedge/internal/config"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 )
 
@@ -65,9 +66,9 @@ func (f *fakeStore) gaps() []time.Duration {
 	return g
 }
 
-// testLocal is a localCopy of dir for a nginx whose hint is maxAge.
-func testLocal(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration), log *slog.Logger, m *metrics) *localCopy {
-	return &localCopy{pub: snapshot.NewPublisher(dir, maxAge, now, sleep), dir: dir, layout: snapshot.Legacy(), now: now, ttl: config.DefaultTTL, log: log, metrics: m}
+// testLocal is a replica.Local of dir for a nginx whose hint is maxAge.
+func testLocal(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration), log *slog.Logger, m *metrics) *replica.Local {
+	return replica.NewLocal(snapshot.NewPublisher(dir, maxAge, now, sleep), dir, snapshot.Legacy(), config.DefaultTTL, now, log, m)
 }
 
 func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {

@@ -19,6 +19,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
+	"statusedge/internal/leader"
 	"statusedge/internal/lease"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
@@ -152,9 +153,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	l.Log = logger
-	ro := newRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
-	ro.onChange = vecs.role
-	ro.worlds, ro.onMismatch = fingerprint, vecs.worldsFile
+	ro := leader.NewRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
+	ro.OnChange = vecs.role
+	ro.Worlds, ro.OnMismatch = fingerprint, vecs.worldsFile
 	deps.role = ro
 	// Every write of a world's status copy wakes the documents made from it: the index,
 	// and the historian's (history, uptime badges, Statuspage), so that they change with
@@ -183,7 +184,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ws = append(ws, w)
 		w.start()
 		rs = append(rs, w.r)
-		ro.tasks = append(ro.tasks, w.tasks(cfg.Interval)...)
+		ro.Tasks = append(ro.Tasks, w.tasks(cfg.Interval)...)
 	}
 
 	ln, err := net.Listen("tcp", cfg.SnapshotterAddr)
@@ -221,4 +222,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // followCheck is how often a replica reads server:status besides the pub/sub messages:
 // a third of the lease (5 s by default), at least a second.
-func followCheck(lease time.Duration) time.Duration { return max(renewEvery(lease), time.Second) }
+func followCheck(lease time.Duration) time.Duration {
+	return max(leader.RenewEvery(lease), time.Second)
+}

@@ -120,11 +120,14 @@ func (m *metrics) observe(stage string, err error, took time.Duration, updatedAt
 	m.lastSuccess.Set(float64(updatedAt.Unix()))
 }
 
-// local records the snapshot now in STATUS_DIR.
-func (m *metrics) local(s snapshot.Snapshot) {
+// Local records the snapshot now in STATUS_DIR (replica.Metrics).
+func (m *metrics) Local(s snapshot.Snapshot) {
 	m.localUpdated.Set(float64(s.UpdatedAt.Unix()))
 	m.localFresh.Set(float64(s.FreshUntil.Unix()))
 }
+
+// Refused counts a snapshot refused, by its reason (replica.Metrics).
+func (m *metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
 
 // role records a change of role.
 func (v *metricVecs) role(leader bool) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"statusedge/internal/history"
+	"statusedge/internal/leader"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/worldstate"
 )
@@ -40,7 +41,7 @@ func (m *minutes) Touch() {
 }
 
 // newMinutes records into store with role's token.
-func newMinutes(r *refresher, p *plan, store *history.Store, ro *role, timeout time.Duration, log *slog.Logger) *minutes {
+func newMinutes(r *refresher, p *plan, store *history.Store, ro *leader.Role, timeout time.Duration, log *slog.Logger) *minutes {
 	write := func(ctx context.Context, minute time.Time, st history.State) (bool, error) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -74,7 +75,7 @@ func (m *minutes) Run(ctx context.Context) {
 		switch {
 		case err == nil:
 			warned = false
-		case errors.Is(err, errNotLeader), errors.Is(err, errIsolated), ctx.Err() != nil:
+		case errors.Is(err, leader.ErrNotLeader), errors.Is(err, leader.ErrIsolated), ctx.Err() != nil:
 			// Said by the role; the minute stays no data.
 		case !warned:
 			m.log.Warn("record the minute in the history", "err", err)

@@ -10,7 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 )
 
@@ -31,7 +33,7 @@ type refresher struct {
 	// put stores the snapshot in Redis: the leader's fenced publish (role.Publish), or a
 	// plain SETEX for -once.
 	put   func(ctx context.Context, data []byte, ttl time.Duration) error
-	local *localCopy // STATUS_DIR: status.json and what nginx serves
+	local *replica.Local // STATUS_DIR: status.json and what nginx serves
 	// leading, when set, says whether this replica may read MySQL now (role.Acting).
 	leading      func() bool
 	ttl          time.Duration
@@ -103,7 +105,7 @@ func (r *refresher) Refresh(ctx context.Context) error {
 	}
 	r.metrics.observe(stage, err, took, rec.UpdatedAt)
 
-	if errors.Is(err, errNotLeader) {
+	if errors.Is(err, leader.ErrNotLeader) {
 		// Not ours to record: the leader that refused this write keeps the record.
 		return err
 	}
@@ -168,11 +170,11 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
 	redisErr := r.putOwn(rctx, data, r.ttl)
 	cancel()
-	if errors.Is(redisErr, errNotLeader) {
+	if errors.Is(redisErr, leader.ErrNotLeader) {
 		// A newer leader exists: its snapshot stands, in Redis and on every disk.
 		return snap, "fenced", redisErr
 	}
-	// errIsolated counts as the Redis failure it is; the file is written all the same.
+	// leader.ErrIsolated counts as the Redis failure it is; the file is written all the same.
 	_, fileErr := r.local.Publish(data, snap)
 	switch {
 	case redisErr != nil && fileErr != nil:
@@ -270,9 +272,9 @@ func (r *refresher) Republish(ctx context.Context) error {
 	redisErr := r.putOwn(rctx, data, left)
 	cancel()
 	switch {
-	case errors.Is(redisErr, errNotLeader):
+	case errors.Is(redisErr, leader.ErrNotLeader):
 		return redisErr // a newer leader's snapshot stands
-	case errors.Is(redisErr, errIsolated):
+	case errors.Is(redisErr, leader.ErrIsolated):
 		redisErr = nil // said once, by the role
 	}
 	_, fileErr := r.local.Publish(data, snap)

@@ -10,13 +10,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"statusedge/internal/history"
+	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
 )
 
 // NewServer serves the snapshotter's health, role and metrics. One world without a worlds
 // file answers as it always has; with a file, each answer lists every world.
-func NewServer(logger *slog.Logger, ws []*world, ro *role, hist *historian, gatherer prometheus.Gatherer) http.Handler {
+func NewServer(logger *slog.Logger, ws []*world, ro *leader.Role, hist *historian, gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", handleHealthz(logger, ws))
 	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro, hist))
@@ -70,7 +71,7 @@ func handleHealthz(logger *slog.Logger, ws []*world) http.HandlerFunc {
 // each world how old its copy in STATUS_DIR is and when the next refresh is due.
 type debugInfo struct {
 	Now time.Time `json:"now"`
-	roleStatus
+	leader.Status
 	worldDebug
 	// Worlds is every world's view, with a worlds file (the fields above are then empty).
 	Worlds []worldDebug `json:"worlds,omitempty"`
@@ -116,10 +117,10 @@ func (wd *world) debug(now time.Time) worldDebug {
 	return d
 }
 
-func handleDebug(logger *slog.Logger, ws []*world, ro *role, hist *historian) http.HandlerFunc {
+func handleDebug(logger *slog.Logger, ws []*world, ro *leader.Role, hist *historian) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := time.Now()
-		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}
+		info := debugInfo{Now: now.UTC(), Status: ro.Status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}
 		if err := ws[0].plan.files.Err(); err != nil {
 			info.MaintenanceFileError = err.Error()
 		}

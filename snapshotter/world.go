@@ -9,10 +9,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/history"
+	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/probe"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 )
 
@@ -59,7 +61,7 @@ type worldDeps struct {
 	vecs         *metricVecs
 	log          *slog.Logger
 	// role is the lease every world publishes under; nil for -once (a plain SETEX).
-	role *role
+	role *leader.Role
 	// published, when set, is told after every write of a world's STATUS_DIR copy (the
 	// worlds index and the historian).
 	published func()
@@ -94,8 +96,9 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	db.SetMaxIdleConns(0)
 	store := snapshot.NewWorldStore(d.rdb, s.layout)
 	m := d.vecs.world(s.layout.World)
-	local := &localCopy{pub: snapshot.NewWorldPublisher(d.dir, s.layout, d.maxAge, time.Now, time.Sleep), dir: d.dir, layout: s.layout,
-		now: time.Now, ttl: d.ttl, log: log, metrics: m, published: d.published}
+	local := replica.NewLocal(snapshot.NewWorldPublisher(d.dir, s.layout, d.maxAge, time.Now, time.Sleep), d.dir, s.layout,
+		d.ttl, time.Now, log, m)
+	local.Published = d.published
 	r := &refresher{
 		read: func(ctx context.Context) ([]snapshot.Row, error) {
 			return snapshot.ReadTable(ctx, db, s.table, d.maxSnapshot)
@@ -121,7 +124,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	if d.role != nil {
 		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)
 		// The leader records a flip as its status copy is written, not a tick later.
-		local.published = func() { wd.minutes.Touch(); d.notify() }
+		local.Published = func() { wd.minutes.Touch(); d.notify() }
 	}
 	if s.probing && d.role != nil {
 		wd.w = &watcher{loop: probe.NewLoop(s.probe, time.Now), r: r, log: log, metrics: d.vecs.probe(s.layout.World)}
@@ -145,10 +148,10 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 // snapshots are compared with.
 func (w *world) start() {
 	if err := w.r.local.Recover(); err != nil {
-		w.r.log.Warn("recover STATUS_DIR", "dir", w.r.local.dir, "err", err)
+		w.r.log.Warn("recover STATUS_DIR", "dir", w.r.local.Dir(), "err", err)
 	}
 	if err := w.r.local.Load(); err != nil {
-		w.r.log.Warn("read STATUS_DIR", "dir", w.r.local.dir, "err", err)
+		w.r.log.Warn("read STATUS_DIR", "dir", w.r.local.Dir(), "err", err)
 	}
 }
 

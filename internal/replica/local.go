@@ -1,4 +1,6 @@
-package main
+// Package replica is a snapshotter replica's own copy of a world's status: its STATUS_DIR,
+// which the leader's writes and the follower copies from Redis both go through.
+package replica
 
 import (
 	"errors"
@@ -11,19 +13,27 @@ import (
 	"statusedge/internal/snapshot"
 )
 
-// localCopy is this replica's STATUS_DIR and what it holds: the leader's own writes and
+// Metrics is what Local counts: the snapshot now in STATUS_DIR, and each refusal by
+// its reason.
+type Metrics interface {
+	Local(s snapshot.Snapshot)
+	Refused(reason string)
+}
+
+// Local is this replica's STATUS_DIR and what it holds: the leader's own writes and
 // the follower copies both publish through it, and it never puts an older snapshot over
 // a newer one, nor a snapshot from Redis that is not Plausible.
-type localCopy struct {
+type Local struct {
 	pub     *snapshot.Publisher
 	dir     string
 	layout  snapshot.Layout // the world whose documents these are
 	now     func() time.Time
 	ttl     time.Duration // STATUS_CACHE_TTL: the longest window a snapshot may claim
 	log     *slog.Logger
-	metrics *metrics
-	// published, when set, is told after each write (the worlds index); it must not block.
-	published func()
+	metrics Metrics
+	// Published, when set, is told after each write (the worlds index); it must not block.
+	// Set before the first write.
+	Published func()
 
 	// pubMu makes compare-and-publish one step; it is held across the file writes (and
 	// the STATUS_DIR lock they wait for), so nothing that answers a request takes it.
@@ -38,21 +48,33 @@ type localCopy struct {
 	refused snapshot.Gate
 }
 
+// NewLocal is the copy of layout's documents in dir, written through pub; ttl is
+// STATUS_CACHE_TTL. Nothing is read yet (Recover, Load).
+func NewLocal(pub *snapshot.Publisher, dir string, layout snapshot.Layout, ttl time.Duration, now func() time.Time, log *slog.Logger, m Metrics) *Local {
+	return &Local{pub: pub, dir: dir, layout: layout, now: now, ttl: ttl, log: log, metrics: m}
+}
+
+// Dir is the STATUS_DIR the copy is in.
+func (l *Local) Dir() string { return l.dir }
+
+// Layout is the world whose documents these are.
+func (l *Local) Layout() snapshot.Layout { return l.layout }
+
 // Current is the snapshot STATUS_DIR holds, as this process wrote or found it; nil
 // before any.
-func (l *localCopy) Current() (*snapshot.Snapshot, []byte) {
+func (l *Local) Current() (*snapshot.Snapshot, []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.good, l.data
 }
 
 // Refused is the last snapshot refused; nil when none was.
-func (l *localCopy) Refused() *snapshot.Refusal { return l.refused.Last() }
+func (l *Local) Refused() *snapshot.Refusal { return l.refused.Last() }
 
 // Publish writes data to STATUS_DIR unless what is there is newer (snapshot.Newer).
 // Every replica writes through here, with the one Publisher, so every STATUS_DIR holds
 // the same bytes.
-func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, err error) {
+func (l *Local) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, err error) {
 	l.pubMu.Lock()
 	defer l.pubMu.Unlock()
 	cur, curData := l.Current()
@@ -73,9 +95,9 @@ func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, er
 	l.mu.Lock()
 	l.good, l.data = &snap, data
 	l.mu.Unlock()
-	l.metrics.local(snap)
-	if l.published != nil {
-		l.published()
+	l.metrics.Local(snap)
+	if l.Published != nil {
+		l.Published()
 	}
 	return true, nil
 }
@@ -85,7 +107,7 @@ func (l *localCopy) Publish(data []byte, snap snapshot.Snapshot) (wrote bool, er
 // refused, logged and counted, and what STATUS_DIR holds stays.
 // The bytes refused last stay refused (a check meets them again every few seconds while
 // they stay in Redis): counted and logged once.
-func (l *localCopy) Copy(data []byte, snap snapshot.Snapshot, via string) (wrote bool, err error) {
+func (l *Local) Copy(data []byte, snap snapshot.Snapshot, via string) (wrote bool, err error) {
 	if !l.Check(data, snap, via) {
 		return false, nil
 	}
@@ -94,7 +116,7 @@ func (l *localCopy) Copy(data []byte, snap snapshot.Snapshot, via string) (wrote
 
 // Check says whether a snapshot read from Redis may be taken: false for the bytes refused
 // last, and for an implausible snapshot, which it records, counts and logs.
-func (l *localCopy) Check(data []byte, snap snapshot.Snapshot, via string) bool {
+func (l *Local) Check(data []byte, snap snapshot.Snapshot, via string) bool {
 	if l.refused.Again(data) {
 		return false
 	}
@@ -106,14 +128,14 @@ func (l *localCopy) Check(data []byte, snap snapshot.Snapshot, via string) bool 
 }
 
 // refusedNews counts and logs a new refusal.
-func (l *localCopy) refusedNews(r *snapshot.Refusal) {
-	l.metrics.refused.WithLabelValues(r.Reason).Inc()
+func (l *Local) refusedNews(r *snapshot.Refusal) {
+	l.metrics.Refused(r.Reason)
 	l.log.Warn("snapshot refused", "via", r.Via, "reason", r.Reason, "err", r.Error)
 }
 
 // Recover makes STATUS_DIR consistent at start (snapshot.Publisher.Recover); a
 // status.json it refuses is counted and shown as a refusal.
-func (l *localCopy) Recover() error {
+func (l *Local) Recover() error {
 	err := l.pub.Recover(l.now(), l.ttl)
 	var im *snapshot.Implausible
 	if errors.As(err, &im) {
@@ -125,7 +147,7 @@ func (l *localCopy) Recover() error {
 
 // Load takes what STATUS_DIR holds at start (after Recover) as the copy to compare with,
 // so that a restarted follower never writes an older snapshot over it.
-func (l *localCopy) Load() error {
+func (l *Local) Load() error {
 	data, _, err := l.layout.ReadFile(l.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -140,12 +162,12 @@ func (l *localCopy) Load() error {
 	l.mu.Lock()
 	l.good, l.data = &snap, data
 	l.mu.Unlock()
-	l.metrics.local(snap)
+	l.metrics.Local(snap)
 	return nil
 }
 
 // View is the copy's age and freshness at now, for /healthz and /debug.
-func (l *localCopy) View(now time.Time) (updatedAt *time.Time, age *int64, fresh bool) {
+func (l *Local) View(now time.Time) (updatedAt *time.Time, age *int64, fresh bool) {
 	good, _ := l.Current()
 	if good == nil {
 		return nil, nil, false

@@ -1,4 +1,7 @@
-package main
+// Package leader runs the snapshotter's side of the lease (internal/lease): it competes
+// for leadership, runs the leader-only tasks while it holds the lease, renews it, steps
+// down when it is lost, and fences every leader's write with the term's token.
+package leader
 
 import (
 	"context"
@@ -12,52 +15,53 @@ import (
 
 // Roles.
 const (
-	roleLeader   = "leader"
-	roleFollower = "follower"
-	roleIsolated = "isolated" // see role.isolated
+	RoleLeader   = "leader"
+	RoleFollower = "follower"
+	RoleIsolated = "isolated" // see Role.isolated
 )
 
-// errNotLeader refuses a write of a replica that does not (or no longer) lead: its lease
+// ErrNotLeader refuses a write of a replica that does not (or no longer) lead: its lease
 // lapsed, or Redis refused its token because a newer leader exists.
-var errNotLeader = errors.New("not the leader: write refused")
+var ErrNotLeader = errors.New("not the leader: write refused")
 
-// errIsolated refuses the Redis write of a leader whose lease lapsed while Redis was out
-// of reach: it keeps its leader's work for its own STATUS_DIR (see role.isolated).
-var errIsolated = errors.New("isolated: Redis out of reach since the lease lapsed, this replica's STATUS_DIR alone is written")
+// ErrIsolated refuses the Redis write of a leader whose lease lapsed while Redis was out
+// of reach: it keeps its leader's work for its own STATUS_DIR (see Role.isolated).
+var ErrIsolated = errors.New("isolated: Redis out of reach since the lease lapsed, this replica's STATUS_DIR alone is written")
 
-// leaseAPI is what the role runner needs of internal/lease.
-type leaseAPI interface {
+// Lease is what the role runner needs of internal/lease.
+type Lease interface {
 	Acquire(ctx context.Context) (token int64, ok bool, err error)
 	Renew(ctx context.Context) (bool, error)
 	Release(ctx context.Context) (bool, error)
 	Holder(ctx context.Context) (lease.Info, bool, error)
 }
 
-// fencedStore is the writer of a world's snapshot a leader publishes through
+// FencedStore is the writer of a world's snapshot a leader publishes through
 // (snapshot.Store.PutFenced).
-type fencedStore interface {
+type FencedStore interface {
 	PutFenced(ctx context.Context, token int64, data []byte, ttl time.Duration) (bool, error)
 }
 
-// role competes for the leader lease and runs the leader-only tasks while it holds it.
+// Role competes for the leader lease and runs the leader-only tasks while it holds it.
 // Tasks are plain func(ctx): started when leadership is gained, their context cancelled
 // (and waited for) when it is lost or the process stops. Anything else that only one
-// replica may do (the game-server probe) is appended to tasks; it publishes through
-// Publish, which carries the fencing token.
-type role struct {
-	lease   leaseAPI
+// replica may do (the game-server probe) is appended to Tasks; it publishes through
+// Publish, which carries the fencing token. Tasks, OnChange, Worlds and OnMismatch are
+// set before Run.
+type Role struct {
+	lease   Lease
 	ttl     time.Duration // STATUS_LEASE
 	timeout time.Duration // each Redis call
-	tasks   []func(ctx context.Context)
+	Tasks   []func(ctx context.Context)
 	now     func() time.Time
 	log     *slog.Logger
-	// onChange, when set, is told every change of role (metrics).
-	onChange func(leader bool)
-	// worlds is this replica's worlds-file fingerprint (worlds.Fingerprint), compared
-	// with the leader's in the lease by every follower's attempt; onMismatch, when set,
+	// OnChange, when set, is told every change of role (metrics).
+	OnChange func(leader bool)
+	// Worlds is this replica's worlds-file fingerprint (worlds.Fingerprint), compared
+	// with the leader's in the lease by every follower's attempt; OnMismatch, when set,
 	// is told each change of the verdict (metrics), which is logged once per change.
-	worlds     string
-	onMismatch func(mismatch bool)
+	Worlds     string
+	OnMismatch func(mismatch bool)
 
 	mu    sync.Mutex
 	token int64     // 0 while following
@@ -74,21 +78,21 @@ type role struct {
 	mismatch bool
 }
 
-func newRole(l leaseAPI, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *role {
-	return &role{lease: l, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
+func NewRole(l Lease, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *Role {
+	return &Role{lease: l, ttl: ttl, timeout: timeout, now: now, log: log, stepDown: make(chan struct{}, 1)}
 }
 
 // every is the pace of renewals and of a follower's attempts.
-func (r *role) every() time.Duration { return renewEvery(r.ttl) }
+func (r *Role) every() time.Duration { return RenewEvery(r.ttl) }
 
-// renewEvery is a third of the lease: three renewals fit in one lease, so one lost reply
+// RenewEvery is a third of the lease: three renewals fit in one lease, so one lost reply
 // or a slow Redis does not cost the lease.
-func renewEvery(lease time.Duration) time.Duration { return max(lease/3, 10*time.Millisecond) }
+func RenewEvery(lease time.Duration) time.Duration { return max(lease/3, 10*time.Millisecond) }
 
 // Leading reports whether this replica leads now: it holds a token and its last renewal
 // is less than a lease ago. The clock is monotonic, so a process stopped past its lease
 // (SIGSTOP, a VM pause) knows on waking that it may no longer lead, before any write.
-func (r *role) Leading() bool {
+func (r *Role) Leading() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.token > 0 && r.now().Before(r.until)
@@ -96,7 +100,7 @@ func (r *role) Leading() bool {
 
 // Acting reports whether this replica does the leader's work now: it leads, or it led
 // until Redis went out of reach (isolated).
-func (r *role) Acting() bool {
+func (r *Role) Acting() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.isolated || (r.token > 0 && r.now().Before(r.until))
@@ -104,7 +108,7 @@ func (r *role) Acting() bool {
 
 // PublishTo is how a world's refresher puts its snapshot: through store, with this
 // leadership's fencing token (Publish). One lease covers every world.
-func (r *role) PublishTo(store fencedStore) func(ctx context.Context, data []byte, ttl time.Duration) error {
+func (r *Role) PublishTo(store FencedStore) func(ctx context.Context, data []byte, ttl time.Duration) error {
 	return func(ctx context.Context, data []byte, ttl time.Duration) error {
 		return r.Publish(ctx, store, data, ttl)
 	}
@@ -112,7 +116,7 @@ func (r *role) PublishTo(store fencedStore) func(ctx context.Context, data []byt
 
 // Publish stores data as the world's snapshot (store's keys) with this leadership's
 // fencing token (Fenced).
-func (r *role) Publish(ctx context.Context, store fencedStore, data []byte, ttl time.Duration) error {
+func (r *Role) Publish(ctx context.Context, store FencedStore, data []byte, ttl time.Duration) error {
 	return r.Fenced(ctx, func(ctx context.Context, token int64) (bool, error) {
 		return store.PutFenced(ctx, token, data, ttl)
 	})
@@ -120,17 +124,17 @@ func (r *role) Publish(ctx context.Context, store fencedStore, data []byte, ttl 
 
 // Fenced runs a leader's write (a snapshot, a minute of history) with this leadership's
 // fencing token; write reports whether Redis accepted the token. A replica that does not
-// lead, or whose token Redis refuses, gets errNotLeader and steps down; an isolated one
-// gets errIsolated and writes nothing.
-func (r *role) Fenced(ctx context.Context, write func(ctx context.Context, token int64) (bool, error)) error {
+// lead, or whose token Redis refuses, gets ErrNotLeader and steps down; an isolated one
+// gets ErrIsolated and writes nothing.
+func (r *Role) Fenced(ctx context.Context, write func(ctx context.Context, token int64) (bool, error)) error {
 	r.mu.Lock()
 	token, ok, isolated := r.token, r.token > 0 && r.now().Before(r.until), r.isolated
 	r.mu.Unlock()
 	if isolated {
-		return errIsolated
+		return ErrIsolated
 	}
 	if !ok {
-		return errNotLeader
+		return ErrNotLeader
 	}
 	accepted, err := write(ctx, token)
 	if err != nil {
@@ -141,13 +145,13 @@ func (r *role) Fenced(ctx context.Context, write func(ctx context.Context, token
 		case r.stepDown <- struct{}{}:
 		default:
 		}
-		return errNotLeader
+		return ErrNotLeader
 	}
 	return nil
 }
 
 // Run competes for the lease until ctx ends, then releases it if held.
-func (r *role) Run(ctx context.Context) {
+func (r *Role) Run(ctx context.Context) {
 	for ctx.Err() == nil {
 		token, wait := r.try(ctx)
 		if token == 0 {
@@ -166,7 +170,7 @@ func (r *role) Run(ctx context.Context) {
 // try asks for the lease once. Without it, wait is how long until the next attempt: the
 // pace, or sooner when the holder's lease expires sooner, so a dead leader is replaced
 // as soon as its lease lapses, within one lease period.
-func (r *role) try(ctx context.Context) (token int64, wait time.Duration) {
+func (r *Role) try(ctx context.Context) (token int64, wait time.Duration) {
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	start := r.now()
@@ -198,8 +202,8 @@ func (r *role) try(ctx context.Context) (token int64, wait time.Duration) {
 // says so when the verdict changes: each replica publishes only its own file's worlds,
 // so while the files differ, the worlds one of them lacks go unpublished or stale on the
 // replicas that have them (README: a rolling change of the worlds file).
-func (r *role) compareWorlds(leader lease.Info) {
-	mismatch := leader.Worlds != r.worlds
+func (r *Role) compareWorlds(leader lease.Info) {
+	mismatch := leader.Worlds != r.Worlds
 	r.mu.Lock()
 	changed := mismatch != r.mismatch
 	r.mismatch = mismatch
@@ -209,22 +213,22 @@ func (r *role) compareWorlds(leader lease.Info) {
 	}
 	if mismatch {
 		r.log.Warn("worlds file differs from the leader's: each replica publishes only the worlds of its own file",
-			"worlds_fingerprint", r.worlds, "leader", leader.Holder, "leader_worlds_fingerprint", leader.Worlds)
+			"worlds_fingerprint", r.Worlds, "leader", leader.Holder, "leader_worlds_fingerprint", leader.Worlds)
 	} else {
-		r.log.Info("worlds file agrees with the leader's again", "worlds_fingerprint", r.worlds)
+		r.log.Info("worlds file agrees with the leader's again", "worlds_fingerprint", r.Worlds)
 	}
-	if r.onMismatch != nil {
-		r.onMismatch(mismatch)
+	if r.OnMismatch != nil {
+		r.OnMismatch(mismatch)
 	}
 }
 
 // lead runs the tasks and renews the lease until it is lost or ctx ends.
-func (r *role) lead(ctx context.Context, token int64) {
+func (r *Role) lead(ctx context.Context, token int64) {
 	r.log.Info("leader", "token", token)
-	if r.onChange != nil {
-		r.onChange(true)
+	if r.OnChange != nil {
+		r.OnChange(true)
 	}
-	r.compareWorlds(lease.Info{Worlds: r.worlds}) // the leader's file is the fleet's
+	r.compareWorlds(lease.Info{Worlds: r.Worlds}) // the leader's file is the fleet's
 	// A refusal of an earlier term is no news for this one.
 	select {
 	case <-r.stepDown:
@@ -232,7 +236,7 @@ func (r *role) lead(ctx context.Context, token int64) {
 	}
 	tctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for _, task := range r.tasks {
+	for _, task := range r.Tasks {
 		wg.Add(1)
 		go func() { defer wg.Done(); task(tctx) }()
 	}
@@ -242,8 +246,8 @@ func (r *role) lead(ctx context.Context, token int64) {
 	r.mu.Lock()
 	r.token, r.isolated = 0, false
 	r.mu.Unlock()
-	if r.onChange != nil {
-		r.onChange(false)
+	if r.OnChange != nil {
+		r.OnChange(false)
 	}
 	if ctx.Err() != nil {
 		// Shutdown: hand over at once instead of after a lease period.
@@ -260,9 +264,9 @@ func (r *role) lead(ctx context.Context, token int64) {
 }
 
 // renewLoop renews every r.every() and says why it stopped leading. A lease that lapses
-// while Redis does not answer makes the replica isolated (see role.isolated) instead: the
+// while Redis does not answer makes the replica isolated (see Role.isolated) instead: the
 // tasks go on, and each tick asks Redis for the lease again.
-func (r *role) renewLoop(ctx context.Context) string {
+func (r *Role) renewLoop(ctx context.Context) string {
 	t := time.NewTicker(r.every())
 	defer t.Stop()
 	var unreachable bool // the last renewal got no answer from Redis
@@ -311,7 +315,7 @@ func (r *role) renewLoop(ctx context.Context) string {
 }
 
 // reachable asks Redis once who holds the lease: whether it answers at all.
-func (r *role) reachable(ctx context.Context) bool {
+func (r *Role) reachable(ctx context.Context) bool {
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	_, _, err := r.lease.Holder(cctx)
@@ -321,7 +325,7 @@ func (r *role) reachable(ctx context.Context) bool {
 // retake takes the lease again when a renewal found it gone rather than held by another
 // (Redis restarted empty, or was flushed): the leader goes on, with a new token, instead
 // of stepping down and leaving its work to a race.
-func (r *role) retake(ctx context.Context) bool {
+func (r *Role) retake(ctx context.Context) bool {
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	if _, held, err := r.lease.Holder(cctx); err != nil || held {
@@ -339,26 +343,26 @@ func (r *role) retake(ctx context.Context) bool {
 	return true
 }
 
-func (r *role) isIsolated() bool {
+func (r *Role) isIsolated() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.isolated
 }
 
 // isolate goes on with the leader's work, for this replica's STATUS_DIR alone.
-func (r *role) isolate() {
+func (r *Role) isolate() {
 	r.mu.Lock()
 	r.isolated = true
 	r.mu.Unlock()
 	r.log.Warn("isolated: the lease lapsed with Redis out of reach; probing and reading MySQL on for this replica's STATUS_DIR, nothing written to Redis")
-	if r.onChange != nil {
-		r.onChange(false)
+	if r.OnChange != nil {
+		r.OnChange(false)
 	}
 }
 
 // rejoin asks an isolated replica's Redis for the lease: done, with why, when another
 // replica holds it (its tasks stop); with the lease, the replica leads again.
-func (r *role) rejoin(ctx context.Context) (why string, done bool) {
+func (r *Role) rejoin(ctx context.Context) (why string, done bool) {
 	start := r.now()
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	token, ok, err := r.lease.Acquire(cctx)
@@ -374,14 +378,14 @@ func (r *role) rejoin(ctx context.Context) (why string, done bool) {
 	r.token, r.until, r.isolated = token, start.Add(r.ttl), false
 	r.mu.Unlock()
 	r.log.Info("leader again: Redis is back", "token", token)
-	if r.onChange != nil {
-		r.onChange(true)
+	if r.OnChange != nil {
+		r.OnChange(true)
 	}
 	return "", false
 }
 
-// roleStatus is the lease as this replica sees it, for debug output.
-type roleStatus struct {
+// Status is the lease as this replica sees it, for debug output.
+type Status struct {
 	Role           string `json:"role"`
 	Holder         string `json:"lease_holder,omitempty"`
 	Token          int64  `json:"lease_token,omitempty"`
@@ -394,13 +398,14 @@ type roleStatus struct {
 	WorldsMismatch          bool   `json:"worlds_file_mismatch"`
 }
 
-func (r *role) status(ctx context.Context) roleStatus {
-	s := roleStatus{Role: roleFollower, WorldsFingerprint: r.worlds}
+// Status is the lease as this replica sees it now, for /debug.
+func (r *Role) Status(ctx context.Context) Status {
+	s := Status{Role: RoleFollower, WorldsFingerprint: r.Worlds}
 	switch {
 	case r.isIsolated():
-		s.Role = roleIsolated
+		s.Role = RoleIsolated
 	case r.Leading():
-		s.Role = roleLeader
+		s.Role = RoleLeader
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
@@ -410,7 +415,7 @@ func (r *role) status(ctx context.Context) roleStatus {
 		s.Error = err.Error()
 	case held:
 		s.Holder, s.Token, s.LeaseTTLMillis = info.Holder, info.Token, info.TTL.Milliseconds()
-		s.LeaderWorldsFingerprint, s.WorldsMismatch = info.Worlds, info.Worlds != r.worlds
+		s.LeaderWorldsFingerprint, s.WorldsMismatch = info.Worlds, info.Worlds != r.Worlds
 	}
 	return s
 }
