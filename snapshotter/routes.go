@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"statusedge/internal/documents"
 	"statusedge/internal/history"
 	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
@@ -16,7 +17,7 @@ import (
 
 // NewServer serves the snapshotter's health, role and metrics. One world without a worlds
 // file answers as it always has; with a file, each answer lists every world.
-func NewServer(logger *slog.Logger, ws []*world, ro *role, hist *historian, gatherer prometheus.Gatherer) http.Handler {
+func NewServer(logger *slog.Logger, ws []*world, ro *role, hist *documents.Historian, gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", handleHealthz(logger, ws))
 	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro, hist))
@@ -116,7 +117,7 @@ func (wd *world) debug(now time.Time) worldDebug {
 	return d
 }
 
-func handleDebug(logger *slog.Logger, ws []*world, ro *role, hist *historian) http.HandlerFunc {
+func handleDebug(logger *slog.Logger, ws []*world, ro *role, hist *documents.Historian) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := time.Now()
 		info := debugInfo{Now: now.UTC(), roleStatus: ro.status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}
