@@ -202,7 +202,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// SIGTERM, or when the server fails. A leader finishes its refreshes in progress and
 	// releases the lease before Run returns.
 	g, gctx := errgroup.WithContext(ctx)
-	docs := documentsOf(ws)
+	docs := documentsOf(ws, rdb)
 	g.Go(func() error { hist.Run(gctx, docs); return nil })
 	g.Go(func() error { plans.Run(gctx, logger, vecs.planRefused); return nil })
 	if idx != nil {

@@ -300,10 +300,21 @@ func (h *Historian) build(ctx context.Context, w *World, now time.Time) view {
 			uncreated = append(uncreated, win)
 		}
 	}
-	if v.seen, err = w.Published(ctx, uncreated, now); err != nil {
+	if v.seen, err = h.published(ctx, w, uncreated, now); err != nil {
 		w.Log.Warn("mark the windows published", "err", err)
 	}
 	return v
+}
+
+// published is when each of ws was first published, by maintenance.SeenField, marking
+// now for the ones not seen before.
+func (h *Historian) published(ctx context.Context, w *World, ws []maintenance.Window, now time.Time) (map[string]time.Time, error) {
+	if w.Seen == nil || len(ws) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	return w.Seen.Mark(ctx, ws, now)
 }
 
 // send publishes d unless its content (key: d's body without what alone changes with

@@ -56,7 +56,7 @@ func TestIndexBody(t *testing.T) {
 			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if x.any() != true {
+	if !x.any() {
 		t.Error("any() = false with eu's copy in place")
 	}
 	x.worlds[0].Copy = &copyOf{}

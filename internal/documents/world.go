@@ -27,10 +27,8 @@ type World struct {
 	Plan func() worldstate.Plan
 	// Poll reads the command line's windows again; a failed read keeps the last ones.
 	Poll func(ctx context.Context)
-	// Published is when each window was first published (maintenance.SeenField),
-	// marking now for the ones not seen before.
-	Published func(ctx context.Context, ws []maintenance.Window, now time.Time) (map[string]time.Time, error)
-	Log       *slog.Logger
+	Seen *maintenance.Seen // when each window was first published; nil: not kept
+	Log  *slog.Logger
 }
 
 // Copy is the world's status copy in this replica's STATUS_DIR.
