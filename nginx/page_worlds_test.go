@@ -29,7 +29,7 @@ type worldsSite struct {
 	index  []indexEntry
 }
 
-// indexEntry is one world of /api/worlds.json, as snapshotter/index.go writes it.
+// indexEntry is one world of /api/worlds.json, as internal/documents/index.go writes it.
 type indexEntry struct {
 	ID         string            `json:"id"`
 	Name       map[string]string `json:"name"`
@@ -74,7 +74,7 @@ func (w *worldsSite) world(t *testing.T, id, en, ru string, s *snapshot.Snapshot
 	w.index = append(w.index, e)
 }
 
-// publishIndex publishes /api/worlds.json as snapshotter/index.go does.
+// publishIndex publishes /api/worlds.json as internal/documents/index.go does.
 func (w *worldsSite) publishIndex(t *testing.T) {
 	t.Helper()
 	body, err := json.Marshal(map[string][]indexEntry{"worlds": w.index})

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"statusedge/internal/config"
+	"statusedge/internal/documents"
 	"statusedge/internal/healthcheck"
 	"statusedge/internal/httpserver"
 	"statusedge/internal/leader"
@@ -160,13 +161,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Every write of a world's status copy wakes the documents made from it: the index,
 	// and the historian's (history, uptime badges, Statuspage), so that they change with
 	// the status, within a probe round.
-	hist := &historian{pub: publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), ttl: cfg.TTL,
-		timeout: *redisTimeout, page: statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"},
-		now: time.Now, log: logger, wake: make(chan struct{}, 1)}
+	hist := documents.NewHistorian(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, *redisTimeout,
+		statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"}, logger)
 	deps.published = hist.Touch
-	var idx *index
+	var idx *documents.Index
 	if setups[0].layout.World != "" {
-		idx = newIndex(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, logger)
+		idx = documents.NewIndex(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, logger)
 		deps.published = func() { idx.Touch(); hist.Touch() }
 	}
 	var ws []*world
@@ -203,12 +203,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// SIGTERM, or when the server fails. A leader finishes its refreshes in progress and
 	// releases the lease before Run returns.
 	g, gctx := errgroup.WithContext(ctx)
-	hist.worlds = ws
-	g.Go(func() error { hist.Run(gctx); return nil })
+	docs := documentsOf(ws, rdb)
+	g.Go(func() error { hist.Run(gctx, docs); return nil })
 	g.Go(func() error { plans.Run(gctx, logger, vecs.planRefused); return nil })
 	if idx != nil {
-		idx.worlds = ws
-		g.Go(func() error { idx.Run(gctx); return nil })
+		g.Go(func() error { idx.Run(gctx, docs); return nil })
 	}
 	g.Go(func() error { ro.Run(gctx); return nil })
 	g.Go(func() error { follow(gctx, rdb, rs, cfg.Interval, followCheck(cfg.Lease)); return nil })

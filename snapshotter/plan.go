@@ -19,7 +19,6 @@ type plan struct {
 	files   *maintenance.FileWatch // shared by the worlds
 	world   string
 	store   *maintenance.Store
-	seen    *maintenance.Seen // when each window was first published; nil: not kept
 	timeout time.Duration
 	log     *slog.Logger
 
@@ -58,17 +57,6 @@ func (p *plan) poll(ctx context.Context) {
 		return
 	}
 	p.cli, p.err = ws, nil
-}
-
-// published is when each of ws was first published, by maintenance.SeenField, marking
-// now for the ones not seen before.
-func (p *plan) published(ctx context.Context, ws []maintenance.Window, now time.Time) (map[string]time.Time, error) {
-	if p.seen == nil || len(ws) == 0 {
-		return nil, nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	return p.seen.Mark(ctx, ws, now)
 }
 
 // windowKey tells two windows apart: a change of the active or the next window is news

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"statusedge/internal/documents"
 	"statusedge/internal/history"
 	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
@@ -17,7 +18,7 @@ import (
 
 // NewServer serves the snapshotter's health, role and metrics. One world without a worlds
 // file answers as it always has; with a file, each answer lists every world.
-func NewServer(logger *slog.Logger, ws []*world, ro *leader.Role, hist *historian, gatherer prometheus.Gatherer) http.Handler {
+func NewServer(logger *slog.Logger, ws []*world, ro *leader.Role, hist *documents.Historian, gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", handleHealthz(logger, ws))
 	mux.HandleFunc("GET /debug", handleDebug(logger, ws, ro, hist))
@@ -117,7 +118,7 @@ func (wd *world) debug(now time.Time) worldDebug {
 	return d
 }
 
-func handleDebug(logger *slog.Logger, ws []*world, ro *leader.Role, hist *historian) http.HandlerFunc {
+func handleDebug(logger *slog.Logger, ws []*world, ro *leader.Role, hist *documents.Historian) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := time.Now()
 		info := debugInfo{Now: now.UTC(), Status: ro.Status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}

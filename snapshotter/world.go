@@ -119,7 +119,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	})}
 	wd.hist.Log = log
 	wd.plan = &plan{files: d.plans, world: s.layout.World, store: maintenance.NewStore(d.rdb, s.layout.Maintenance),
-		seen: maintenance.NewSeen(d.rdb, s.layout.WindowsSeen), timeout: d.redisTimeout, log: log}
+		timeout: d.redisTimeout, log: log}
 	r.plan = wd.plan.At
 	if d.role != nil {
 		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)

@@ -348,7 +348,11 @@ func TestNothingFalseAtStart(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		var doc struct{ Uptime struct{ H24 *float64 `json:"24h"` } }
+		var doc struct {
+			Uptime struct {
+				H24 *float64 `json:"24h"`
+			}
+		}
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("GET history.json: %s", resp.Status)
 		}

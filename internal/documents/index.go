@@ -1,4 +1,4 @@
-package main
+package documents
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 	"statusedge/internal/snapshot"
 )
 
-// index publishes the worlds' index, /api/worlds.json, from this replica's own copies in
+// Index publishes the worlds' index, /api/worlds.json, from this replica's own copies in
 // STATUS_DIR: no Redis and no query, so every replica's index says what its own world
 // documents say. It is published again after any world's copy changes, at most once a
 // second (the publisher waits for the next second's mtime; wakes meanwhile coalesce).
-type index struct {
-	worlds []*world
+type Index struct {
+	worlds []World // set by Run
 	pub    *publish.Publisher
 	ttl    time.Duration
 	now    func() time.Time
@@ -23,12 +23,13 @@ type index struct {
 	wake   chan struct{} // capacity 1
 }
 
-func newIndex(pub *publish.Publisher, ttl time.Duration, log *slog.Logger) *index {
-	return &index{pub: pub, ttl: ttl, now: time.Now, log: log, wake: make(chan struct{}, 1)}
+// NewIndex publishes with pub for ttl.
+func NewIndex(pub *publish.Publisher, ttl time.Duration, log *slog.Logger) *Index {
+	return &Index{pub: pub, ttl: ttl, now: time.Now, log: log, wake: make(chan struct{}, 1)}
 }
 
 // Touch asks for a new index; it never blocks (called under a world's copy lock).
-func (x *index) Touch() {
+func (x *Index) Touch() {
 	select {
 	case x.wake <- struct{}{}:
 	default:
@@ -43,7 +44,8 @@ const firstIndexWait = 10 * time.Second
 
 // Run publishes the index at start (once a world has a copy, or after firstIndexWait)
 // and after every Touch until ctx ends.
-func (x *index) Run(ctx context.Context) {
+func (x *Index) Run(ctx context.Context, worlds []World) {
+	x.worlds = worlds
 	if !x.any() {
 		t := time.NewTimer(firstIndexWait)
 		select {
@@ -67,9 +69,9 @@ func (x *index) Run(ctx context.Context) {
 }
 
 // any reports whether some world has a copy in STATUS_DIR.
-func (x *index) any() bool {
-	for _, w := range x.worlds {
-		if s, _ := w.r.local.Current(); s != nil {
+func (x *Index) any() bool {
+	for i := range x.worlds {
+		if x.worlds[i].current() != nil {
 			return true
 		}
 	}
@@ -98,14 +100,15 @@ type worldNames struct {
 }
 
 // body is the index as the copies say now, in the file's order of worlds.
-func (x *index) body() []byte {
+func (x *Index) body() []byte {
 	out := struct {
 		Worlds []indexWorld `json:"worlds"`
 	}{Worlds: make([]indexWorld, 0, len(x.worlds))}
-	for _, w := range x.worlds {
-		e := indexWorld{ID: w.setup.layout.World, Name: worldNames{w.setup.nameEN, w.setup.nameRU}, StatusURL: w.setup.layout.StatusURL(),
-			HistoryURL: w.setup.layout.HistoryURL()}
-		if s, _ := w.r.local.Current(); s != nil {
+	for i := range x.worlds {
+		w := &x.worlds[i]
+		e := indexWorld{ID: w.Layout.World, Name: worldNames{w.NameEN, w.NameRU}, StatusURL: w.Layout.StatusURL(),
+			HistoryURL: w.Layout.HistoryURL()}
+		if s := w.current(); s != nil {
 			e.Online, e.Players, e.UpdatedAt, e.FreshUntil, e.CheckedAt = &s.Online, s.Players, &s.UpdatedAt, &s.FreshUntil, &s.CheckedAt
 			e.Status = &s.Status
 		}
@@ -121,7 +124,7 @@ func (x *index) body() []byte {
 // publish links the index for the TTL from now; past it (no snapshotter alive) nginx
 // serves its last body as the stale copy, no-cache: each world's fresh_until in it tells
 // a reader which worlds are stale. The origin builds no index.
-func (x *index) publish() {
+func (x *Index) publish() {
 	now := x.now()
 	body := x.body()
 	err := x.pub.Publish(publish.Document{

@@ -1,4 +1,4 @@
-package main
+package documents
 
 import (
 	"time"
@@ -12,8 +12,8 @@ import (
 func statuspageInput(page statuspage.Page, views []view, now time.Time) statuspage.Input {
 	rs := make([]worldstate.Report, len(views))
 	for i, v := range views {
-		s := v.w.setup
-		rs[i] = worldstate.Report{Layout: s.layout, NameEN: s.nameEN, NameRU: s.nameRU, Moment: v.moment,
+		w := v.w
+		rs[i] = worldstate.Report{Layout: w.Layout, NameEN: w.NameEN, NameRU: w.NameRU, Moment: v.moment,
 			Incidents: v.doc.Incidents, First: v.first, Seen: v.seen}
 	}
 	return worldstate.Statuspage(page, rs, now)

@@ -1,4 +1,4 @@
-package main
+package documents
 
 import (
 	"bytes"
@@ -20,14 +20,14 @@ import (
 	"statusedge/internal/worldstate"
 )
 
-// historian publishes, on every replica, the documents made from the minutes' record:
+// Historian publishes, on every replica, the documents made from the minutes' record:
 // each world's history and uptime badges, and the Statuspage documents of all worlds.
 // It reads Redis (the record, the incidents' notes) and this replica's own status copies,
 // never the database. A document goes out again when its content changes (at least every
 // minute: today's counts move), for STATUS_CACHE_TTL; past that (no snapshotter alive)
 // nginx serves its last body, no-cache, whose generated_at tells its age.
-type historian struct {
-	worlds  []*world
+type Historian struct {
+	worlds  []World // set by Run
 	pub     *publish.Publisher
 	ttl     time.Duration
 	timeout time.Duration // each Redis call
@@ -39,9 +39,15 @@ type historian struct {
 	sent  map[string]sent   // the last publish of each document
 	pages map[string][]byte // the shortlinks' pages as last written
 	took  time.Duration     // the last pass's build time, for /debug and the note
-	words map[*world]string // each world's status word as changed last saw it
+	words map[int]string    // each world's status word (by its index in worlds) as changed last saw it
 
 	wake chan struct{} // capacity 1: a world's status copy was written (Touch)
+}
+
+// NewHistorian publishes with pub for ttl, each Redis call within timeout; page is the
+// Statuspage documents' page.
+func NewHistorian(pub *publish.Publisher, ttl, timeout time.Duration, page statuspage.Page, log *slog.Logger) *Historian {
+	return &Historian{pub: pub, ttl: ttl, timeout: timeout, page: page, now: time.Now, log: log, wake: make(chan struct{}, 1)}
 }
 
 // historyEvery is the historian's pace besides the wakes: today's counts, a note or a
@@ -64,7 +70,7 @@ const (
 // Touch tells the historian that a world's status copy was written; it never blocks
 // (called under the copy's lock). A pass follows when a world's status word changed, so
 // that the documents change with the status, not a historyEvery later.
-func (h *historian) Touch() {
+func (h *Historian) Touch() {
 	select {
 	case h.wake <- struct{}{}:
 	default:
@@ -75,7 +81,8 @@ func (h *historian) Touch() {
 // historyEvery until ctx ends (every firstEvery until the Statuspage documents first
 // went out, every catchUpEvery while the record is behind a status that changed); every
 // pass first reads the worlds' command-line windows again.
-func (h *historian) Run(ctx context.Context) {
+func (h *Historian) Run(ctx context.Context, worlds []World) {
+	h.worlds = worlds
 	t := time.NewTimer(0)
 	defer t.Stop()
 	published := false
@@ -107,37 +114,37 @@ func (h *historian) Run(ctx context.Context) {
 
 // changed reports whether any world's status word (online, offline, maintenance; ""
 // before any) differs from the one it had at the last call.
-func (h *historian) changed() bool {
+func (h *Historian) changed() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.words == nil {
-		h.words = map[*world]string{}
+		h.words = map[int]string{}
 	}
 	news := false
-	for _, w := range h.worlds {
+	for i := range h.worlds {
 		word := ""
-		if s, _ := w.r.local.Current(); s != nil {
+		if s := h.worlds[i].current(); s != nil {
 			word = s.Status
 		}
-		if old, ok := h.words[w]; !ok || old != word {
-			h.words[w], news = word, true
+		if old, ok := h.words[i]; !ok || old != word {
+			h.words[i], news = word, true
 		}
 	}
 	return news
 }
 
 // poll reads every world's command-line windows.
-func (h *historian) poll(ctx context.Context) {
+func (h *Historian) poll(ctx context.Context) {
 	var g errgroup.Group
 	g.SetLimit(8)
 	for _, w := range h.worlds {
-		g.Go(func() error { w.plan.poll(ctx); return nil })
+		g.Go(func() error { w.Poll(ctx); return nil })
 	}
 	_ = g.Wait()
 }
 
 // Took is how long the last pass took to read the record and build the documents.
-func (h *historian) Took() time.Duration {
+func (h *Historian) Took() time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.took
@@ -145,7 +152,7 @@ func (h *historian) Took() time.Duration {
 
 // view is one world as the documents see it.
 type view struct {
-	w      *world
+	w      *World
 	snap   *snapshot.Snapshot
 	moment worldstate.Moment // the world at the pass, of snap and the plan
 	doc    history.Document
@@ -159,15 +166,15 @@ type view struct {
 // publish builds and publishes every document once; it says whether the Statuspage
 // documents went out (some status was current and every record read), and whether a
 // world's record is behind its status (view.behind).
-func (h *historian) publish(ctx context.Context) (out, behind bool) {
+func (h *Historian) publish(ctx context.Context) (out, behind bool) {
 	now := h.now().UTC()
 	start := time.Now()
 	views := make([]view, len(h.worlds))
 	var g errgroup.Group
 	g.SetLimit(8)
-	for i, w := range h.worlds {
+	for i := range h.worlds {
 		g.Go(func() error {
-			views[i] = h.build(ctx, w, now)
+			views[i] = h.build(ctx, &h.worlds[i], now)
 			return nil
 		})
 	}
@@ -182,7 +189,7 @@ func (h *historian) publish(ctx context.Context) (out, behind bool) {
 			complete = false
 			continue // the last documents stand, and go stale on their own
 		}
-		l := v.w.setup.layout
+		l := v.w.Layout
 		body := encode(v.doc)
 		timeless := v.doc
 		timeless.GeneratedAt = time.Time{}
@@ -219,7 +226,7 @@ func (v view) behind(now time.Time) bool {
 // earliest current world's fresh_until, past which nginx serves them no-cache, marked
 // stale (X-Status-Source), until a status is current again; with none current, nothing
 // is published (what is out goes stale by itself), and it says so (false).
-func (h *historian) publishStatuspage(views []view, now time.Time) bool {
+func (h *Historian) publishStatuspage(views []view, now time.Time) bool {
 	until := now.Add(h.ttl)
 	current := false
 	for _, v := range views {
@@ -256,29 +263,29 @@ func (h *historian) publishStatuspage(views []view, now time.Time) bool {
 }
 
 // build reads one world's record and makes its history document.
-func (h *historian) build(ctx context.Context, w *world, now time.Time) view {
+func (h *Historian) build(ctx context.Context, w *World, now time.Time) view {
 	v := view{w: w}
-	v.snap, _ = w.r.local.Current()
-	v.moment = worldstate.At(now, v.snap, w.plan.Plan())
+	v.snap = w.current()
+	v.moment = worldstate.At(now, v.snap, w.Plan())
 	v.active, v.next = v.moment.Window, v.moment.Upcoming
 	rctx, cancel := context.WithTimeout(ctx, h.timeout)
 	defer cancel()
-	cells, err := w.hist.Minutes(rctx, history.Start(now), now.Truncate(time.Minute).Add(time.Minute))
+	cells, err := w.Record.Minutes(rctx, history.Start(now), now.Truncate(time.Minute).Add(time.Minute))
 	if err != nil {
-		w.r.log.Warn("read the history", "err", err)
+		w.Log.Warn("read the history", "err", err)
 		return v
 	}
-	notes, err := w.hist.Notes(rctx)
+	notes, err := w.Record.Notes(rctx)
 	if err != nil {
-		w.r.log.Warn("read the incidents' notes", "err", err)
+		w.Log.Warn("read the incidents' notes", "err", err)
 		return v
 	}
-	flips, err := w.hist.Flips(rctx)
+	flips, err := w.Record.Flips(rctx)
 	if err != nil {
-		w.r.log.Warn("read the status's flips", "err", err)
+		w.Log.Warn("read the status's flips", "err", err)
 		return v
 	}
-	v.doc, v.ok = history.Build(w.setup.layout.World, now, cells, notes, v.active, v.next), true
+	v.doc, v.ok = history.Build(w.Layout.World, now, cells, notes, v.active, v.next), true
 	v.doc.Incidents = history.WithFlips(v.doc.Incidents, flips, now)
 	if i := slices.IndexFunc(cells, func(s history.State) bool { return s != history.NoData }); i >= 0 {
 		v.first = history.Start(now).Add(time.Duration(i) * time.Minute)
@@ -293,16 +300,27 @@ func (h *historian) build(ctx context.Context, w *world, now time.Time) view {
 			uncreated = append(uncreated, win)
 		}
 	}
-	if v.seen, err = w.plan.published(ctx, uncreated, now); err != nil {
-		w.r.log.Warn("mark the windows published", "err", err)
+	if v.seen, err = h.published(ctx, w, uncreated, now); err != nil {
+		w.Log.Warn("mark the windows published", "err", err)
 	}
 	return v
+}
+
+// published is when each of ws was first published, by maintenance.SeenField, marking
+// now for the ones not seen before.
+func (h *Historian) published(ctx context.Context, w *World, ws []maintenance.Window, now time.Time) (map[string]time.Time, error) {
+	if w.Seen == nil || len(ws) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.timeout)
+	defer cancel()
+	return w.Seen.Mark(ctx, ws, now)
 }
 
 // send publishes d unless its content (key: d's body without what alone changes with
 // the time of the pass) is what was last sent less than half its window ago: the window
 // is renewed before it ends, and nothing else is written again.
-func (h *historian) send(d publish.Document, key []byte) {
+func (h *Historian) send(d publish.Document, key []byte) {
 	h.mu.Lock()
 	if h.sent == nil {
 		h.sent = map[string]sent{}

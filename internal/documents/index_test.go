@@ -1,0 +1,72 @@
+package documents
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"statusedge/internal/snapshot"
+)
+
+// copyOf is a status copy that says s (nil: none yet).
+type copyOf struct{ s *snapshot.Snapshot }
+
+func (c *copyOf) Current() (*snapshot.Snapshot, []byte) { return c.s, nil }
+
+// TestIndexBody: each world's entry says what its status copy says, null before its
+// first snapshot, in the given order of worlds, with its own document URLs.
+func TestIndexBody(t *testing.T) {
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	players := int64(42)
+	up := &snapshot.Snapshot{Online: true, Status: snapshot.StatusOnline, Players: &players,
+		UpdatedAt: at, FreshUntil: at.Add(30 * time.Second), CheckedAt: at.Add(-time.Second)}
+	x := &Index{worlds: []World{
+		{Layout: snapshot.WorldLayout("eu"), NameEN: "Europe", NameRU: "Европа", Copy: &copyOf{up}},
+		{Layout: snapshot.WorldLayout("us"), NameEN: "America", NameRU: "Америка", Copy: &copyOf{}},
+	}}
+	var got struct {
+		Worlds []map[string]any `json:"worlds"`
+	}
+	if err := json.Unmarshal(x.body(), &got); err != nil {
+		t.Fatalf("decode the index: %v", err)
+	}
+	if len(got.Worlds) != 2 {
+		t.Fatalf("worlds = %d, want 2", len(got.Worlds))
+	}
+	eu, us := got.Worlds[0], got.Worlds[1]
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"eu id", eu["id"], "eu"},
+		{"eu name", eu["name"], map[string]any{"en": "Europe", "ru": "Европа"}},
+		{"eu online", eu["online"], true},
+		{"eu status", eu["status"], "online"},
+		{"eu players", eu["players"], 42.0},
+		{"eu fresh_until", eu["fresh_until"], "2025-03-01T12:00:30Z"},
+		{"eu checked_at", eu["checked_at"], "2025-03-01T11:59:59Z"},
+		{"eu status_url", eu["status_url"], snapshot.WorldLayout("eu").StatusURL()},
+		{"eu history_url", eu["history_url"], snapshot.WorldLayout("eu").HistoryURL()},
+		{"us id", us["id"], "us"},
+		{"us online", us["online"], nil},
+		{"us status", us["status"], nil},
+		{"us updated_at", us["updated_at"], nil},
+	} {
+		if !jsonEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if !x.any() {
+		t.Error("any() = false with eu's copy in place")
+	}
+	x.worlds[0].Copy = &copyOf{}
+	if x.any() {
+		t.Error("any() = true with no copy in place")
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
+}

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/documents"
+	"statusedge/internal/maintenance"
+)
+
+// documentsOf is each world as the documents (the historian's and the index) see it:
+// its layout and names, its status copy, its record, its plan and, in rdb, when its
+// windows were first published.
+func documentsOf(ws []*world, rdb redis.UniversalClient) []documents.World {
+	out := make([]documents.World, len(ws))
+	for i, w := range ws {
+		out[i] = documents.World{Layout: w.setup.layout, NameEN: w.setup.nameEN, NameRU: w.setup.nameRU,
+			Copy: w.r.local, Record: w.hist, Plan: w.plan.Plan, Poll: w.plan.poll,
+			Seen: maintenance.NewSeen(rdb, w.setup.layout.WindowsSeen), Log: w.r.log}
+	}
+	return out
+}
