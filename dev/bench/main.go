@@ -147,7 +147,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	rep.Stampede.Requests = 1000
-	rep.Stampede.OK = stampede(s.PublicURL()+"/api/server/status", 1000)
+	rep.Stampede.OK = stampede(s.PublicURL()+"/"+nginx.StatusDoc, 1000)
 	after, err := readCounts(ctx, s)
 	if err != nil {
 		return err
@@ -195,8 +195,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	paths := []path{
 		{name: "1 ceiling: bare try_files+expires", url: bare.url},
 		{name: "1b bare root only, same bytes", url: bare.rootURL},
-		{name: "2 statusedge public, file path", url: s.PublicURL() + "/api/server/status"},
-		{name: "3 statusedge public, origin path", url: s.PublicURL() + "/api/server/status",
+		{name: "2 statusedge public, file path", url: s.PublicURL() + "/" + nginx.StatusDoc},
+		{name: "3 statusedge public, origin path", url: s.PublicURL() + "/" + nginx.StatusDoc,
 			before: func() error { return moveNames(nginx.DocDir(s.StatusDir, nginx.StatusDoc), hidden) },
 			post:   func() error { return moveNames(hidden, nginx.DocDir(s.StatusDir, nginx.StatusDoc)) }},
 		{name: "4 origin direct, from Redis", url: s.OriginURL() + "/server/status"},

@@ -27,6 +27,7 @@ import (
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 func main() {
@@ -183,8 +184,8 @@ func printURLs(w io.Writer, s *stack.Stack, dir, bin string, worlds []*demoWorld
 	rows := [][2]string{{"status page", pub + "/"}}
 	if worlds == nil {
 		rows = append(rows,
-			[2]string{"snapshot (JSON)", pub + "/api/server/status"},
-			[2]string{"badge (shields.io)", pub + "/api/server/badge.json"})
+			[2]string{"snapshot (JSON)", pub + "/" + nginx.StatusDoc},
+			[2]string{"badge (shields.io)", pub + "/" + nginx.BadgeDoc + ".json"})
 	} else {
 		rows = append(rows, [2]string{"worlds (JSON)", pub + "/" + snapshot.WorldsDoc + ".json"})
 		for _, d := range worlds {
@@ -196,7 +197,7 @@ func printURLs(w io.Writer, s *stack.Stack, dir, bin string, worlds []*demoWorld
 		hist = snapshot.WorldLayout(worlds[0].id).HistoryURL()
 	}
 	rows = append(rows, [2]string{"history (JSON)", pub + hist}, [2]string{"Statuspage API", pub + "/api/v2/summary.json"},
-		[2]string{"ops debug", pub + "/api/server/status/debug"})
+		[2]string{"ops debug", pub + "/" + nginx.StatusDoc + "/debug"})
 	if worlds == nil {
 		rows = append(rows, [2]string{"origin", s.OriginURL() + "/server/status"})
 	}
