@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			if err != nil {
 				return err
 			}
-			w.plan.poll(ctx) // the command line's windows too
+			w.plan.Poll(ctx) // the command line's windows too
 			if err := w.r.Refresh(ctx); err != nil {
 				errs = append(errs, err)
 			}
