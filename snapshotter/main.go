@@ -25,6 +25,7 @@ import (
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/publish"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/statuspage"
 	"statusedge/internal/telemetry"
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if setups[0].layout.World != "" {
-		withdrawRemoved(cfg.StatusDir, setups, logger)
+		replica.Withdraw(cfg.StatusDir, worldIDs(setups), logger)
 	}
 	rdb := cfg.Redis.Client(*redisTimeout)
 	defer rdb.Close()
