@@ -25,6 +25,7 @@ import (
 	"statusedge/internal/notify"
 	"statusedge/internal/players"
 	"statusedge/internal/publish"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/statuspage"
 	"statusedge/internal/telemetry"
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	if setups[0].layout.World != "" {
-		withdrawRemoved(cfg.StatusDir, setups, logger)
+		replica.Withdraw(cfg.StatusDir, worldIDs(setups), logger)
 	}
 	rdb := cfg.Redis.Client(*redisTimeout)
 	defer rdb.Close()
@@ -131,7 +132,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			if err != nil {
 				return err
 			}
-			w.plan.poll(ctx) // the command line's windows too
+			w.plan.Poll(ctx) // the command line's windows too
 			if err := w.r.Refresh(ctx); err != nil {
 				errs = append(errs, err)
 			}

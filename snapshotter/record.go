@@ -21,7 +21,7 @@ type minutes struct {
 	rec  *history.Recorder
 	flip func(ctx context.Context, f history.Flip) error // the fenced RecordFlip
 	r    *refresher
-	plan *plan
+	plan *worldstate.PlanSource
 	now  func() time.Time
 	log  *slog.Logger
 
@@ -41,7 +41,7 @@ func (m *minutes) Touch() {
 }
 
 // newMinutes records into store with role's token.
-func newMinutes(r *refresher, p *plan, store *history.Store, ro *leader.Role, timeout time.Duration, log *slog.Logger) *minutes {
+func newMinutes(r *refresher, p *worldstate.PlanSource, store *history.Store, ro *leader.Role, timeout time.Duration, log *slog.Logger) *minutes {
 	write := func(ctx context.Context, minute time.Time, st history.State) (bool, error) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -94,11 +94,11 @@ func (m *minutes) Run(ctx context.Context) {
 func (m *minutes) step(ctx context.Context) error {
 	// The leader reads the command line's windows itself: a window started or ended
 	// there reaches the status within a tick, not at the documents' next pass.
-	m.plan.poll(ctx)
+	m.plan.Poll(ctx)
 	now := m.now()
 	cur, _ := m.r.local.Current()
 	at := worldstate.At(now, cur, m.plan.Plan())
-	if at.Current && (windowKey(cur.Maintenance) != windowKey(at.Window) || windowKey(cur.NextMaintenance) != windowKey(at.Next)) {
+	if at.Current && (worldstate.WindowKey(cur.Maintenance) != worldstate.WindowKey(at.Window) || worldstate.WindowKey(cur.NextMaintenance) != worldstate.WindowKey(at.Next)) {
 		if err := m.r.Republish(context.WithoutCancel(ctx)); err != nil {
 			return err
 		}

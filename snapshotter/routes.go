@@ -122,7 +122,7 @@ func handleDebug(logger *slog.Logger, ws []*world, ro *leader.Role, hist *docume
 	return func(w http.ResponseWriter, req *http.Request) {
 		now := time.Now()
 		info := debugInfo{Now: now.UTC(), Status: ro.Status(req.Context()), HistoryBuildMS: hist.Took().Seconds() * 1000}
-		if err := ws[0].plan.files.Err(); err != nil {
+		if err := ws[0].plan.FileErr(); err != nil {
 			info.MaintenanceFileError = err.Error()
 		}
 		if legacy(ws) {

@@ -16,6 +16,7 @@ import (
 	"statusedge/internal/probe"
 	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // worldSetup is what the snapshotter is told of one game world: by the worlds file
@@ -44,7 +45,7 @@ type world struct {
 	w       *watcher // nil without a probe
 	metrics *metrics
 	hist    *history.Store
-	plan    *plan
+	plan    *worldstate.PlanSource
 	minutes *minutes // nil for -once
 }
 
@@ -118,8 +119,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence, Flips: s.layout.Flips,
 	})}
 	wd.hist.Log = log
-	wd.plan = &plan{files: d.plans, world: s.layout.World, store: maintenance.NewStore(d.rdb, s.layout.Maintenance),
-		timeout: d.redisTimeout, log: log}
+	wd.plan = worldstate.NewPlanSource(d.plans, s.layout.World, maintenance.NewStore(d.rdb, s.layout.Maintenance), d.redisTimeout, log)
 	r.plan = wd.plan.At
 	if d.role != nil {
 		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)

@@ -1,7 +1,8 @@
 // Package worldstate is one game world at a moment: what its status document, its badge, its
 // minute of history and its Statuspage component say, decided once by At from the
 // world's published status (the snapshot), its planned maintenance and the time. Every
-// document of the world is a view of that Moment. No I/O and no clock of its own.
+// document of the world is a view of that Moment. No clock of its own, and no I/O but the
+// plan's reads (PlanSource), through the stores it is given.
 package worldstate
 
 import (

@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"io"
@@ -76,7 +76,7 @@ func TestRemovedWorldWithdrawn(t *testing.T) {
 		}
 	}
 
-	withdrawRemoved(status, []worldSetup{{layout: x1}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	Withdraw(status, []string{"x1"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	for doc, want := range map[string]int{x2.StatusDoc: 404, x2.BadgeDoc: 404, x1.StatusDoc: 200, x1.BadgeDoc: 200} {
 		if code := get("/" + doc + ".json"); code != want {
