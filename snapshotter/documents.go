@@ -14,8 +14,8 @@ func documentsOf(ws []*world, rdb redis.UniversalClient) []documents.World {
 	out := make([]documents.World, len(ws))
 	for i, w := range ws {
 		out[i] = documents.World{Layout: w.setup.layout, NameEN: w.setup.nameEN, NameRU: w.setup.nameRU,
-			Copy: w.r.local, Record: w.hist, Plan: w.plan.Plan, Poll: w.plan.Poll,
-			Seen: maintenance.NewSeen(rdb, w.setup.layout.WindowsSeen), Log: w.r.log}
+			Copy: w.r.Local(), Record: w.hist, Plan: w.plan.Plan, Poll: w.plan.Poll,
+			Seen: maintenance.NewSeen(rdb, w.setup.layout.WindowsSeen), Log: w.log}
 	}
 	return out
 }

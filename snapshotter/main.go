@@ -176,7 +176,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			w.db.Close()
 		}
 	}()
-	rs := make([]*refresher, 0, len(setups))
+	rs := make([]*replica.Refresher, 0, len(setups))
 	for _, s := range setups {
 		w, err := newWorld(s, deps)
 		if err != nil {
@@ -211,7 +211,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		g.Go(func() error { idx.Run(gctx, docs); return nil })
 	}
 	g.Go(func() error { ro.Run(gctx); return nil })
-	g.Go(func() error { follow(gctx, rdb, rs, cfg.Interval, followCheck(cfg.Lease)); return nil })
+	g.Go(func() error { replica.FollowAll(gctx, rdb, rs, cfg.Interval, followCheck(cfg.Lease)); return nil })
 	g.Go(func() error { return httpserver.Serve(gctx, ln, NewServer(logger, ws, ro, hist, reg)) })
 	if err := g.Wait(); err != nil {
 		return err

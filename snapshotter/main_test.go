@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -338,7 +339,7 @@ func TestHealthz(t *testing.T) {
 	}
 	s.Env["SNAPSHOTTER_ADDR"] = addr // for -healthcheck below
 	// The first refresh runs beside the server: wait for /healthz itself to turn healthy.
-	var h health
+	var h replica.Health
 	harnesstest.Eventually(t, 10*time.Second, harnesstest.Every(20*time.Millisecond, "/healthz"), func(context.Context) error {
 		if err := probeJSON("http://"+addr+"/healthz", &h); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/telemetry"
 )
@@ -109,7 +110,8 @@ func (v *metricVecs) probe(id string) *probeMetrics {
 	}
 }
 
-func (m *metrics) observe(stage string, err error, took time.Duration, updatedAt *time.Time) {
+// Observe records a refresh (replica.RefreshMetrics).
+func (m *metrics) Observe(stage string, err error, took time.Duration, updatedAt *time.Time) {
 	m.duration.Observe(took.Seconds())
 	if err != nil {
 		m.refreshes.WithLabelValues("error").Inc()
@@ -119,6 +121,12 @@ func (m *metrics) observe(stage string, err error, took time.Duration, updatedAt
 	m.refreshes.WithLabelValues("ok").Inc()
 	m.lastSuccess.Set(float64(updatedAt.Unix()))
 }
+
+// NextDue records when the fleet's next refresh is due (replica.RefreshMetrics).
+func (m *metrics) NextDue(t time.Time) { m.nextDue.Set(float64(t.UnixMilli()) / 1000) }
+
+// Synced counts a follower copy, by what brought it (replica.RefreshMetrics).
+func (m *metrics) Synced(via string) { m.synced.WithLabelValues(via).Inc() }
 
 // Local records the snapshot now in STATUS_DIR (replica.Metrics).
 func (m *metrics) Local(s snapshot.Snapshot) {
@@ -146,4 +154,27 @@ func (v *metricVecs) worldsFile(mismatch bool) {
 		return
 	}
 	v.worldsMismatch.Set(0)
+}
+
+// probeMetrics are one world's probe and webhook series (metricVecs.probe).
+type probeMetrics struct {
+	up              *prometheus.GaugeVec
+	latency         *prometheus.GaugeVec
+	flips           *prometheus.CounterVec
+	webhookFailures prometheus.Counter
+}
+
+// Observe records a round (replica.ProbeMetrics).
+func (m *probeMetrics) Observe(rep probe.Report) {
+	for _, r := range rep.Results {
+		up := 0.0
+		if r.OK {
+			up = 1
+		}
+		m.up.WithLabelValues(r.Addr).Set(up)
+		m.latency.WithLabelValues(r.Addr).Set((time.Duration(r.LatencyMS) * time.Millisecond).Seconds())
+	}
+	if rep.Flipped {
+		m.flips.WithLabelValues(rep.Verdict.String()).Inc()
+	}
 }

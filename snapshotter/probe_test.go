@@ -13,12 +13,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
-	"statusedge/internal/probe"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 )
 
@@ -226,7 +225,7 @@ func TestBannerProbeOfHungServer(t *testing.T) {
 	if ttl, err := s.RDB.TTL(context.Background(), snapshot.KeyProbeRound).Result(); err != nil || ttl <= 0 || ttl > 900*time.Second {
 		t.Errorf("%s TTL = %v (%v), want within STATUS_CACHE_TTL", snapshot.KeyProbeRound, ttl, err)
 	}
-	var h health
+	var h replica.Health
 	if err := probeJSON("http://"+addr+"/healthz", &h); err != nil || h.LastProbe == nil {
 		t.Fatalf("/healthz last_probe = %+v, %v", h.LastProbe, err)
 	}
@@ -339,51 +338,6 @@ func TestHungWebhookDoesNotDelayFlips(t *testing.T) {
 	start := time.Now()
 	s.waitSnap(t, 2*time.Second, "online again within a round + 1 s", func(s snapshot.Snapshot) bool { return s.Online })
 	t.Logf("online again published %v after reopening", time.Since(start))
-}
-
-// TestFlappingDoesNotFlip: one failed round between successes never turns the published
-// status offline, and each round is published from the last read without a query.
-func TestFlappingDoesNotFlip(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		reads := 0
-		store := &fakeStore{}
-		r := testRefresher(t, store, func(context.Context) ([]snapshot.Row, error) { reads++; return nil, nil })
-		if err := r.Refresh(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		script := "+-+-+-+"
-		i := 0
-		ctx, cancel := context.WithCancel(t.Context())
-		defer cancel()
-		var seen []bool
-		w := &watcher{r: r, log: r.log, metrics: newMetricVecs(prometheusRegistry()).probe(""), loop: &probe.Loop{
-			Interval: time.Second, Tracker: probe.NewTracker(2), Now: time.Now,
-			Round: func(context.Context) []probe.Result {
-				// A tick may land between the last report's cancel and the loop seeing it.
-				ok := i >= len(script) || script[i] == '+'
-				i++
-				return []probe.Result{{Addr: "game:1", OK: ok}}
-			},
-		}}
-		w.loop.Run(ctx, func(rep probe.Report) {
-			w.report(ctx, rep)
-			snap, err := snapshot.Parse(store.last())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if seen = append(seen, snap.Online); len(seen) == len(script) {
-				cancel()
-			}
-		})
-		for k, online := range seen {
-			if !online {
-				t.Errorf("round %d (%c) published offline", k+1, script[k])
-			}
-		}
-		if len(seen) != len(script) || reads != 1 {
-			t.Errorf("%d rounds published, %d database reads; want %d and 1", len(seen), reads, len(script))
-		}
-	})
 }
 
 // TestBadWebhookURLIsRefusedWithoutAProbe: STATUS_WEBHOOK_URL is checked at start even

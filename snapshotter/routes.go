@@ -13,6 +13,7 @@ import (
 	"statusedge/internal/history"
 	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 )
 
@@ -41,7 +42,7 @@ func legacy(ws []*world) bool { return len(ws) == 1 && ws[0].setup.layout.World 
 // worldHealth is one world's /healthz.
 type worldHealth struct {
 	World string `json:"world"`
-	health
+	replica.Health
 }
 
 func handleHealthz(logger *slog.Logger, ws []*world) http.HandlerFunc {
@@ -103,8 +104,8 @@ type worldDebug struct {
 
 func (wd *world) debug(now time.Time) worldDebug {
 	d := worldDebug{World: wd.setup.layout.World}
-	d.LocalUpdatedAt, d.LocalAgeSeconds, d.LocalFresh = wd.r.local.View(now)
-	d.LastRefused = wd.r.local.Refused()
+	d.LocalUpdatedAt, d.LocalAgeSeconds, d.LocalFresh = wd.r.Local().View(now)
+	d.LastRefused = wd.r.Local().Refused()
 	d.Maintenance, d.NextMaintenance = wd.plan.At(now)
 	if due := wd.r.NextDue(); !due.IsZero() {
 		due = due.UTC()

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -147,7 +148,7 @@ func TestFleetCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := leaderOf(t, f, 5*time.Second)
-	harnesstest.Eventually(t, 3*intervalPoll, harnesstest.Every(50*time.Millisecond, "the leader's /debug"), func(context.Context) error {
+	harnesstest.Eventually(t, 3*replica.IntervalPoll, harnesstest.Every(50*time.Millisecond, "the leader's /debug"), func(context.Context) error {
 		d, err := memberDebug(m)
 		if err != nil {
 			return err

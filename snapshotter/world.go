@@ -41,12 +41,13 @@ type worldSetup struct {
 type world struct {
 	setup   worldSetup
 	db      *sql.DB
-	r       *refresher
-	w       *watcher // nil without a probe
+	r       *replica.Refresher
+	w       *replica.Watcher // nil without a probe
 	metrics *metrics
 	hist    *history.Store
 	plan    *worldstate.PlanSource
-	minutes *minutes // nil for -once
+	minutes *replica.Minutes // nil for -once
+	log     *slog.Logger     // the world's
 }
 
 // worldDeps are what every world is built with.
@@ -100,37 +101,38 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	local := replica.NewLocal(snapshot.NewWorldPublisher(d.dir, s.layout, d.maxAge, time.Now, time.Sleep), d.dir, s.layout,
 		d.ttl, time.Now, log, m)
 	local.Published = d.published
-	r := &refresher{
-		read: func(ctx context.Context) ([]snapshot.Row, error) {
+	pl := worldstate.NewPlanSource(d.plans, s.layout.World, maintenance.NewStore(d.rdb, s.layout.Maintenance), d.redisTimeout, log)
+	c := replica.Config{
+		Read: func(ctx context.Context) ([]snapshot.Row, error) {
 			return snapshot.ReadTable(ctx, db, s.table, d.maxSnapshot)
 		},
-		store: store, put: store.Put, local: local,
-		ttl: d.ttl, dbTimeout: d.dbTimeout, redisTimeout: d.redisTimeout,
-		now: time.Now, log: log, metrics: m, kicked: make(chan struct{}, 1),
+		Store: store, Put: store.Put, Local: local,
+		TTL: d.ttl, DBTimeout: d.dbTimeout, RedisTimeout: d.redisTimeout,
+		Now: time.Now, Log: log, Metrics: m, Plan: pl.At,
 	}
 	if s.players != "" {
 		q := s.players
-		r.players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, q) }
+		c.Players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, q) }
 	}
 	if d.role != nil {
-		r.put, r.leading = d.role.PublishTo(store), d.role.Acting
+		c.Put, c.Leading = d.role.PublishTo(store), d.role.Acting
 	}
-	wd := &world{setup: s, db: db, r: r, metrics: m, hist: history.NewStore(d.rdb, history.Keys{
+	r := replica.NewRefresher(c)
+	wd := &world{setup: s, db: db, r: r, metrics: m, plan: pl, log: log, hist: history.NewStore(d.rdb, history.Keys{
 		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence, Flips: s.layout.Flips,
 	})}
 	wd.hist.Log = log
-	wd.plan = worldstate.NewPlanSource(d.plans, s.layout.World, maintenance.NewStore(d.rdb, s.layout.Maintenance), d.redisTimeout, log)
-	r.plan = wd.plan.At
 	if d.role != nil {
-		wd.minutes = newMinutes(r, wd.plan, wd.hist, d.role, d.redisTimeout, log)
+		wd.minutes = replica.NewMinutes(r, pl, wd.hist, d.role, d.redisTimeout, log)
 		// The leader records a flip as its status copy is written, not a tick later.
 		local.Published = func() { wd.minutes.Touch(); d.notify() }
 	}
 	if s.probing && d.role != nil {
-		wd.w = &watcher{loop: probe.NewLoop(s.probe, time.Now), r: r, log: log, metrics: d.vecs.probe(s.layout.World)}
+		pm := d.vecs.probe(s.layout.World)
+		var notifier *notify.Notifier
 		if s.webhook != "" {
-			wd.w.notifier, err = notify.New(log, s.webhook, notify.Options{
-				MinGap: d.webhookGap, State: store, StoreTimeout: d.redisTimeout, Failed: wd.w.metrics.webhookFailures.Inc,
+			notifier, err = notify.New(log, s.webhook, notify.Options{
+				MinGap: d.webhookGap, State: store, StoreTimeout: d.redisTimeout, Failed: pm.webhookFailures.Inc,
 				Leading: d.role.Acting,
 			})
 			if err != nil {
@@ -138,6 +140,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 				return nil, err
 			}
 		}
+		wd.w = replica.NewWatcher(probe.NewLoop(s.probe, time.Now), notifier, r, log, pm)
 	}
 	return wd, nil
 }
@@ -147,11 +150,12 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 // status copy says (or, when that is forged, nothing of it), and that copy is what later
 // snapshots are compared with.
 func (w *world) start() {
-	if err := w.r.local.Recover(); err != nil {
-		w.r.log.Warn("recover STATUS_DIR", "dir", w.r.local.Dir(), "err", err)
+	local := w.r.Local()
+	if err := local.Recover(); err != nil {
+		w.log.Warn("recover STATUS_DIR", "dir", local.Dir(), "err", err)
 	}
-	if err := w.r.local.Load(); err != nil {
-		w.r.log.Warn("read STATUS_DIR", "dir", w.r.local.Dir(), "err", err)
+	if err := local.Load(); err != nil {
+		w.log.Warn("read STATUS_DIR", "dir", local.Dir(), "err", err)
 	}
 }
 

@@ -1,5 +1,8 @@
 // Package replica is a snapshotter replica's own copy of a world's status: its STATUS_DIR,
-// which the leader's writes and the follower copies from Redis both go through.
+// which the leader's writes and the follower copies from Redis both go through, and the
+// tasks that write it: the refresher (the MySQL read, composed with the probe's round and
+// the plan, the fenced put), its loop, the follower copy, the probe's watcher and the
+// minute recorder.
 package replica
 
 import (

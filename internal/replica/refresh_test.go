@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ func TestRepublishStopsWithinTheHintOfFreshUntil(t *testing.T) {
 	clock := func() time.Time { return now }
 	r := testRefresher(t, &fakeStore{}, rowsOK)
 	dir := t.TempDir()
-	r.now, r.local = clock, testLocal(dir, hint, clock, func(d time.Duration) { now = now.Add(d) }, r.log, r.metrics)
+	r.now, r.local = clock, testLocal(dir, hint, clock, func(d time.Duration) { now = now.Add(d) }, r.log, &testMetrics{})
 	if err := r.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}

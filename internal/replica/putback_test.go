@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/config"
@@ -36,9 +35,9 @@ func TestPutBackPassesTheStrangersSeq(t *testing.T) {
 		t.Fatalf("acquire: %v, %v", ok, err)
 	}
 	store := snapshot.NewStore(rdb)
-	replica := func(leading bool) *refresher {
-		log, m := slog.New(slog.NewJSONHandler(io.Discard, nil)), newMetricVecs(prometheus.NewRegistry()).world("")
-		return &refresher{
+	replica := func(leading bool) *Refresher {
+		log, m := slog.New(slog.NewJSONHandler(io.Discard, nil)), &testMetrics{}
+		return &Refresher{
 			read: rowsOK, store: store, ttl: config.DefaultTTL,
 			put: func(ctx context.Context, data []byte, ttl time.Duration) error {
 				_, err := store.PutFenced(ctx, token, data, ttl)

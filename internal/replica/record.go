@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"context"
@@ -12,15 +12,15 @@ import (
 	"statusedge/internal/worldstate"
 )
 
-// minutes is a world's leader task beside the refresh and the probe: every second it
+// Minutes is a world's leader task beside the refresh and the probe: every second it
 // reads the command line's windows, records the minute's state in the history (fenced, like the snapshot: a deposed leader
 // writes no minute), and republishes the status when the planned maintenance changes
 // (a window starts or ends, or the next one is announced). No database read: the state is
 // the world's Moment (worldstate.At) of the published status and the plan.
-type minutes struct {
+type Minutes struct {
 	rec  *history.Recorder
 	flip func(ctx context.Context, f history.Flip) error // the fenced RecordFlip
-	r    *refresher
+	r    *Refresher
 	plan *worldstate.PlanSource
 	now  func() time.Time
 	log  *slog.Logger
@@ -33,15 +33,15 @@ type minutes struct {
 // Touch asks for a step now: the status copy was written, and its flip belongs in the
 // record before the documents built from both are read (the historian waits for it).
 // It never blocks.
-func (m *minutes) Touch() {
+func (m *Minutes) Touch() {
 	select {
 	case m.wake <- struct{}{}:
 	default:
 	}
 }
 
-// newMinutes records into store with role's token.
-func newMinutes(r *refresher, p *worldstate.PlanSource, store *history.Store, ro *leader.Role, timeout time.Duration, log *slog.Logger) *minutes {
+// NewMinutes records into store with role's token.
+func NewMinutes(r *Refresher, p *worldstate.PlanSource, store *history.Store, ro *leader.Role, timeout time.Duration, log *slog.Logger) *Minutes {
 	write := func(ctx context.Context, minute time.Time, st history.State) (bool, error) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -57,14 +57,14 @@ func newMinutes(r *refresher, p *worldstate.PlanSource, store *history.Store, ro
 			return store.RecordFlip(ctx, token, f)
 		})
 	}
-	return &minutes{rec: history.NewRecorder(write), flip: flip, r: r, plan: p, now: time.Now, log: log, wake: make(chan struct{}, 1)}
+	return &Minutes{rec: history.NewRecorder(write), flip: flip, r: r, plan: p, now: time.Now, log: log, wake: make(chan struct{}, 1)}
 }
 
 // tick is how often the minute's state is looked at: a flip is in the record within it.
 const tick = time.Second
 
 // Run records until ctx ends (the term ends).
-func (m *minutes) Run(ctx context.Context) {
+func (m *Minutes) Run(ctx context.Context) {
 	m.rec.Reset() // what an earlier term wrote is the record's, merged by Record
 	m.told = nil  // the list's newest flip decides: RecordFlip adds none that repeats it
 	t := time.NewTicker(tick)
@@ -91,7 +91,7 @@ func (m *minutes) Run(ctx context.Context) {
 }
 
 // step republishes the status if the plan changed, then records the minute.
-func (m *minutes) step(ctx context.Context) error {
+func (m *Minutes) step(ctx context.Context) error {
 	// The leader reads the command line's windows itself: a window started or ended
 	// there reaches the status within a tick, not at the documents' next pass.
 	m.plan.Poll(ctx)
@@ -111,7 +111,7 @@ func (m *minutes) step(ctx context.Context) error {
 // recordFlip records a change of the current status's online, at the second of the
 // round that made it (checked_at): the second an incident starts or ends. A failed write
 // is tried again at the next tick.
-func (m *minutes) recordFlip(ctx context.Context, now time.Time, cur *snapshot.Snapshot) error {
+func (m *Minutes) recordFlip(ctx context.Context, now time.Time, cur *snapshot.Snapshot) error {
 	if cur == nil || !cur.Fresh(now) || (m.told != nil && *m.told == cur.Online) {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/config"
@@ -49,28 +48,6 @@ func (l logLines) waitLine(t *testing.T, parts ...string) string {
 	}
 }
 
-// copies is statusedge_snapshotter_follower_copies_total{via}, read from the registry.
-func copies(t *testing.T, reg *prometheus.Registry, via string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "statusedge_snapshotter_follower_copies_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "via" && l.GetValue() == via {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // TestLeaderSkipsItsOwnPut: the leader's put comes back to it on lease.Channel and in
 // server:status, possibly before it has written STATUS_DIR itself. It is the leader's
 // own snapshot, not a follower copy: the leader writes it once, as its own, and
@@ -91,21 +68,20 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		t.Fatalf("acquire: %v, %v", ok, err)
 	}
 
-	leader := func(t *testing.T) (*refresher, *prometheus.Registry, logLines) {
+	leader := func(t *testing.T) (*Refresher, *testMetrics, logLines) {
 		lines := make(logLines, 100)
-		reg := prometheus.NewRegistry()
 		dir := t.TempDir()
-		log, m := slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: slog.LevelDebug})), newMetricVecs(reg).world("")
-		r := &refresher{
+		log, m := slog.New(slog.NewJSONHandler(lines, &slog.HandlerOptions{Level: slog.LevelDebug})), &testMetrics{}
+		r := &Refresher{
 			read: rowsOK, store: snapshot.NewStore(rdb), ttl: config.DefaultTTL,
 			local:     testLocal(dir, config.DefaultInterval, time.Now, time.Sleep, log, m),
 			dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
 			log: log, metrics: m, leading: func() bool { return true },
 		}
-		return r, reg, lines
+		return r, m, lines
 	}
 	// wantOwn checks STATUS_DIR holds what this leader put, and no copy was counted.
-	wantOwn := func(t *testing.T, r *refresher, reg *prometheus.Registry) {
+	wantOwn := func(t *testing.T, r *Refresher, m *testMetrics) {
 		t.Helper()
 		put, err := rdb.Get(ctx, snapshot.KeyStatus).Bytes()
 		if err != nil {
@@ -115,14 +91,14 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 			t.Errorf("STATUS_DIR holds %q (%v), want what was put: %q", file, err, put)
 		}
 		for _, via := range []string{"message", "check"} {
-			if n := copies(t, reg, via); n != 0 {
+			if n := m.copies(via); n != 0 {
 				t.Errorf("follower copies via %s = %v, want 0: the leader counted its own put", via, n)
 			}
 		}
 	}
 
 	t.Run("message", func(t *testing.T) {
-		r, reg, lines := leader(t)
+		r, m, lines := leader(t)
 		fctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { r.Follow(fctx, rdb, config.DefaultInterval, time.Hour); close(done) }()
@@ -152,7 +128,7 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		if err := r.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
-		wantOwn(t, r, reg)
+		wantOwn(t, r, m)
 
 		// Another replica's snapshot on the channel is a copy, and counted, on a replica
 		// that no longer leads (a leader takes no stranger's snapshot).
@@ -168,13 +144,13 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines.waitLine(t, "snapshot copied", `"via":"message"`)
-		if n := copies(t, reg, "message"); n != 1 {
+		if n := m.copies("message"); n != 1 {
 			t.Errorf("follower copies via message = %v after another replica's snapshot, want 1", n)
 		}
 	})
 
 	t.Run("check", func(t *testing.T) {
-		r, reg, _ := leader(t)
+		r, m, _ := leader(t)
 		r.put = func(ctx context.Context, data []byte, ttl time.Duration) error {
 			if _, err := snapshot.NewStore(rdb).PutFenced(ctx, token, data, ttl); err != nil {
 				return err
@@ -185,6 +161,6 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		if err := r.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
-		wantOwn(t, r, reg)
+		wantOwn(t, r, m)
 	})
 }

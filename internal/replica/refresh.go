@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"bytes"
@@ -12,13 +12,12 @@ import (
 
 	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
-	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
 )
 
-// statusStore is the Redis side the refresher reads and writes, beside the snapshot's
-// own write (refresher.put).
-type statusStore interface {
+// Store is the Redis side the refresher reads and writes, beside the snapshot's
+// own write (Config.Put).
+type Store interface {
 	Get(ctx context.Context) ([]byte, error)
 	PutRecord(ctx context.Context, r snapshot.RefreshRecord) error
 	PutProbeRound(ctx context.Context, r snapshot.ProbeRound, ttl time.Duration) error
@@ -26,22 +25,56 @@ type statusStore interface {
 	Interval(ctx context.Context, configured, ttl time.Duration) snapshot.Interval
 }
 
-// refresher turns one read of `constants` into the Redis value and status.json.
-type refresher struct {
+// RefreshMetrics is what a Refresher counts: each refresh by the stage that failed, when
+// the fleet's next refresh is due, and each follower copy by what brought it.
+type RefreshMetrics interface {
+	Observe(stage string, err error, took time.Duration, updatedAt *time.Time)
+	NextDue(t time.Time)
+	Synced(via string)
+}
+
+// Config is what a Refresher is built with; see the fields of Refresher for each.
+type Config struct {
+	Read         func(context.Context) ([]snapshot.Row, error)
+	Store        Store
+	Put          func(ctx context.Context, data []byte, ttl time.Duration) error
+	Local        *Local
+	Leading      func() bool // nil: always (-once)
+	TTL          time.Duration
+	DBTimeout    time.Duration
+	RedisTimeout time.Duration
+	Now          func() time.Time
+	Log          *slog.Logger
+	Metrics      RefreshMetrics
+	Players      func(context.Context) (int64, error) // nil without STATUS_PLAYERS_QUERY
+	Plan         func(now time.Time) (active, next *maintenance.Window)
+}
+
+// NewRefresher is the refresher of c's world; nothing runs yet.
+func NewRefresher(c Config) *Refresher {
+	return &Refresher{
+		read: c.Read, store: c.Store, put: c.Put, local: c.Local, leading: c.Leading,
+		ttl: c.TTL, dbTimeout: c.DBTimeout, redisTimeout: c.RedisTimeout, now: c.Now, log: c.Log,
+		metrics: c.Metrics, players: c.Players, plan: c.Plan, kicked: make(chan struct{}, 1),
+	}
+}
+
+// Refresher turns one read of `constants` into the Redis value and status.json.
+type Refresher struct {
 	read  func(context.Context) ([]snapshot.Row, error)
-	store statusStore
-	// put stores the snapshot in Redis: the leader's fenced publish (role.Publish), or a
+	store Store
+	// put stores the snapshot in Redis: the leader's fenced publish (leader.Role.PublishTo), or a
 	// plain SETEX for -once.
 	put   func(ctx context.Context, data []byte, ttl time.Duration) error
-	local *replica.Local // STATUS_DIR: status.json and what nginx serves
-	// leading, when set, says whether this replica may read MySQL now (role.Acting).
+	local *Local // STATUS_DIR: status.json and what nginx serves
+	// leading, when set, says whether this replica may read MySQL now (leader.Role.Acting).
 	leading      func() bool
 	ttl          time.Duration
 	dbTimeout    time.Duration
 	redisTimeout time.Duration
 	now          func() time.Time
 	log          *slog.Logger
-	metrics      *metrics
+	metrics      RefreshMetrics
 	// players reads STATUS_PLAYERS_QUERY's count with each database read; nil without one.
 	players func(context.Context) (int64, error)
 	// plan says which maintenance window is active at a moment and which is announced
@@ -73,7 +106,7 @@ const sentKept = 8
 
 // putOwn remembers data as this replica's own, then puts it. It remembers first: Redis
 // announces the bytes before put returns, so the message may be handled before that.
-func (r *refresher) putOwn(ctx context.Context, data []byte, ttl time.Duration) error {
+func (r *Refresher) putOwn(ctx context.Context, data []byte, ttl time.Duration) error {
 	r.mu.Lock()
 	r.sent = append(r.sent, data)
 	if n := len(r.sent); n > sentKept {
@@ -84,7 +117,7 @@ func (r *refresher) putOwn(ctx context.Context, data []byte, ttl time.Duration) 
 }
 
 // own reports whether data is one of this replica's own recent puts.
-func (r *refresher) own(data []byte) bool {
+func (r *Refresher) own(data []byte) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.ContainsFunc(r.sent, func(s []byte) bool { return bytes.Equal(s, data) })
@@ -93,7 +126,7 @@ func (r *refresher) own(data []byte) bool {
 // Refresh reads the database once and writes Redis and the file. A failed read writes
 // nothing, so the last good snapshot stays and ages; Redis and the file are written
 // independently so that one failing does not keep the other stale.
-func (r *refresher) Refresh(ctx context.Context) error {
+func (r *Refresher) Refresh(ctx context.Context) error {
 	start := r.now()
 	rec := snapshot.RefreshRecord{At: start.UTC().Truncate(time.Millisecond)}
 	_, stage, err := r.refresh(ctx, &rec)
@@ -103,7 +136,7 @@ func (r *refresher) Refresh(ctx context.Context) error {
 	if err != nil {
 		rec.Error = err.Error()
 	}
-	r.metrics.observe(stage, err, took, rec.UpdatedAt)
+	r.metrics.Observe(stage, err, took, rec.UpdatedAt)
 
 	if errors.Is(err, leader.ErrNotLeader) {
 		// Not ours to record: the leader that refused this write keeps the record.
@@ -123,7 +156,7 @@ func (r *refresher) Refresh(ctx context.Context) error {
 }
 
 // refresh does the work and says which stage failed; the snapshot is the one written.
-func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (snap snapshot.Snapshot, stage string, err error) {
+func (r *Refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (snap snapshot.Snapshot, stage string, err error) {
 	dctx, cancel := context.WithTimeout(ctx, r.dbTimeout)
 	start := r.now()
 	rows, err := r.read(dctx)
@@ -191,7 +224,7 @@ func (r *refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 // nextSeq is the seq of the publish being composed: above this replica's last and above
 // the copy it holds (a new leader's first publish follows the old leader's last).
 // Called under composeMu.
-func (r *refresher) nextSeq() int64 {
+func (r *Refresher) nextSeq() int64 {
 	last := r.seq
 	if cur, _ := r.local.Current(); cur != nil {
 		last = max(last, cur.Seq)
@@ -205,21 +238,21 @@ func (r *refresher) nextSeq() int64 {
 
 // passSeq makes the next publish's seq pass seq, a plausible stranger's (Plausible
 // bounds it to MaxSkew ahead of this clock).
-func (r *refresher) passSeq(seq int64) {
+func (r *Refresher) passSeq(seq int64) {
 	r.composeMu.Lock()
 	defer r.composeMu.Unlock()
 	r.seq = max(r.seq, seq)
 }
 
 // newerRead reports whether s claims a later database read than this replica's own.
-func (r *refresher) newerRead(s snapshot.Snapshot) bool {
+func (r *Refresher) newerRead(s snapshot.Snapshot) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.base != nil && s.UpdatedAt.After(r.base.UpdatedAt)
 }
 
 // kick asks the leader's Loop for a read now (at most once per snapshot.MinInterval).
-func (r *refresher) kick() {
+func (r *Refresher) kick() {
 	select {
 	case r.kicked <- struct{}{}:
 	default:
@@ -228,7 +261,7 @@ func (r *refresher) kick() {
 
 // compose is a database read as published now: with the probe's last round and the
 // planned maintenance of the moment.
-func (r *refresher) compose(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
+func (r *Refresher) compose(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
 	s = withProbe(s, seen)
 	if r.plan == nil {
 		return s.WithPlan(nil, nil)
@@ -251,7 +284,7 @@ func withProbe(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot
 // starts from the copy in its STATUS_DIR, the last leader's read, so that a takeover
 // shows flips at once rather than after the next read. It does nothing without either, or once the read is past its freshness. An
 // isolated replica (Redis out of reach) writes its STATUS_DIR alone.
-func (r *refresher) Republish(ctx context.Context) error {
+func (r *Refresher) Republish(ctx context.Context) error {
 	r.composeMu.Lock()
 	defer r.composeMu.Unlock()
 	r.mu.Lock()
@@ -283,7 +316,7 @@ func (r *refresher) Republish(ctx context.Context) error {
 
 // republishBase is the read Republish starts from: this term's own, else the copy in
 // STATUS_DIR (a new leader: the last leader's read, until its own); nil without either.
-func (r *refresher) republishBase() *snapshot.Snapshot {
+func (r *Refresher) republishBase() *snapshot.Snapshot {
 	r.mu.Lock()
 	base := r.base
 	r.mu.Unlock()
@@ -293,15 +326,18 @@ func (r *refresher) republishBase() *snapshot.Snapshot {
 	return base
 }
 
+// Local is the world's STATUS_DIR copy this refresher writes.
+func (r *Refresher) Local() *Local { return r.local }
+
 // observeProbe records the probe's round for the next publish and for /healthz.
-func (r *refresher) observeProbe(round snapshot.ProbeRound) {
+func (r *Refresher) observeProbe(round snapshot.ProbeRound) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seen = &round
 }
 
-// health is what /healthz reports.
-type health struct {
+// Health is what /healthz reports.
+type Health struct {
 	Healthy     bool                    `json:"healthy"`
 	AgeSeconds  *int64                  `json:"age_seconds"`
 	LastRefresh *snapshot.RefreshRecord `json:"last_refresh,omitempty"`
@@ -318,10 +354,10 @@ type health struct {
 // Health is healthy while the snapshot in STATUS_DIR is fresh: the one notion of
 // freshness the whole system shares, asked of the snapshot itself. On the leader that is
 // its last successful refresh; on a follower its copy of the leader's.
-func (r *refresher) Health() health {
+func (r *Refresher) Health() Health {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var h health
+	var h Health
 	if !r.last.At.IsZero() {
 		last := r.last
 		h.LastRefresh, h.LastError = &last, last.Error
@@ -333,7 +369,7 @@ func (r *refresher) Health() health {
 }
 
 // nextInterval is config:status_interval when it is set and valid, else the configured one.
-func (r *refresher) nextInterval(ctx context.Context, configured time.Duration) time.Duration {
+func (r *Refresher) nextInterval(ctx context.Context, configured time.Duration) time.Duration {
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
 	defer cancel()
 	in := r.store.Interval(rctx, configured, r.ttl)

@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"context"
@@ -6,24 +6,22 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"statusedge/internal/notify"
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
 
-// watcher is the game-server probe and its webhook: one component with one Run, so that
+// Watcher is the game-server probe and its webhook: one component with one Run, so that
 // with several snapshotters it can run on the leader only. Every round is published at
 // once from the last database read (no query), and its verdict handed to the webhook,
 // which never holds up the next round or a publish (Observe only records it) and posts
 // what differs from what its readers were last told.
-type watcher struct {
+type Watcher struct {
 	loop     *probe.Loop
 	notifier *notify.Notifier // nil without STATUS_WEBHOOK_URL
-	r        *refresher
+	r        *Refresher
 	log      *slog.Logger
-	metrics  *probeMetrics
+	metrics  ProbeMetrics
 
 	// The verdict as the loop's goroutine last saw it, and since when: the flip time the
 	// webhook message tells.
@@ -32,8 +30,19 @@ type watcher struct {
 	since  time.Time
 }
 
+// ProbeMetrics is what a Watcher counts of each round (each target's answer, the flips).
+type ProbeMetrics interface {
+	Observe(rep probe.Report)
+}
+
+// NewWatcher probes with loop for r's world, publishing each round through r; notifier
+// is nil without a webhook.
+func NewWatcher(loop *probe.Loop, notifier *notify.Notifier, r *Refresher, log *slog.Logger, m ProbeMetrics) *Watcher {
+	return &Watcher{loop: loop, notifier: notifier, r: r, log: log, metrics: m}
+}
+
 // Run probes until ctx ends; the webhook's delivery ends with it.
-func (w *watcher) Run(ctx context.Context) {
+func (w *Watcher) Run(ctx context.Context) {
 	w.seen = false // since when is counted from this term's rounds
 	var wg sync.WaitGroup
 	if w.notifier != nil {
@@ -44,8 +53,8 @@ func (w *watcher) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-func (w *watcher) report(ctx context.Context, rep probe.Report) {
-	w.metrics.observe(rep)
+func (w *Watcher) report(ctx context.Context, rep probe.Report) {
+	w.metrics.Observe(rep)
 	round := roundOf(rep)
 	w.r.observeProbe(round)
 	if rep.Flipped {
@@ -94,26 +103,4 @@ func roundOf(rep probe.Report) snapshot.ProbeRound {
 		r.Targets[i] = snapshot.ProbeResult{Addr: t.Addr, OK: t.OK, LatencyMS: t.LatencyMS, Error: t.Error}
 	}
 	return r
-}
-
-// probeMetrics are one world's probe and webhook series (metricVecs.probe).
-type probeMetrics struct {
-	up              *prometheus.GaugeVec
-	latency         *prometheus.GaugeVec
-	flips           *prometheus.CounterVec
-	webhookFailures prometheus.Counter
-}
-
-func (m *probeMetrics) observe(rep probe.Report) {
-	for _, r := range rep.Results {
-		up := 0.0
-		if r.OK {
-			up = 1
-		}
-		m.up.WithLabelValues(r.Addr).Set(up)
-		m.latency.WithLabelValues(r.Addr).Set((time.Duration(r.LatencyMS) * time.Millisecond).Seconds())
-	}
-	if rep.Flipped {
-		m.flips.WithLabelValues(rep.Verdict.String()).Inc()
-	}
 }

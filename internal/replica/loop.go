@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"context"
@@ -8,15 +8,15 @@ import (
 	"statusedge/internal/snapshot"
 )
 
-// intervalPoll is how often the leader rereads config:status_interval while it waits, so
+// IntervalPoll is how often the leader rereads config:status_interval while it waits, so
 // that a new interval takes effect within seconds rather than at the end of the old one.
 // (Keyspace notifications would save the reads but need notify-keyspace-events set on
 // every server, which managed Redis often forbids; one GET every 2 s is nothing.)
-const intervalPoll = 2 * time.Second
+const IntervalPoll = 2 * time.Second
 
 // Loop is the leader's task: it refreshes whenever the fleet's next refresh is due, which
 // is the last refresh (any leader's, from server:status:last_refresh) plus the interval in
-// force, reread every intervalPoll. A new leader thus refreshes at once only if the
+// force, reread every IntervalPoll. A new leader thus refreshes at once only if the
 // snapshot is due, and the fleet makes one read per interval across takeovers. A refresh
 // in progress when ctx ends runs to completion (its own deadlines bound it), so that
 // SIGTERM never leaves a half-done cycle behind.
@@ -24,7 +24,7 @@ const intervalPoll = 2 * time.Second
 // A kick (a stranger's later read seen in Redis) makes the next read due at once, unless
 // the last was less than snapshot.MinInterval ago: a forger rewriting the key costs the
 // database one read per MinInterval at most.
-func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
+func (r *Refresher) Loop(ctx context.Context, configured time.Duration) {
 	r.mu.Lock()
 	r.base = nil // a new term starts from the copy on disk, which may be newer (Republish)
 	r.mu.Unlock()
@@ -40,7 +40,7 @@ func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
 		}
 		r.setNextDue(due)
 		if wait := due.Sub(r.now()); wait > 0 {
-			alive, kicked := r.sleepOrKick(ctx, min(wait, intervalPoll))
+			alive, kicked := r.sleepOrKick(ctx, min(wait, IntervalPoll))
 			if !alive {
 				return
 			}
@@ -54,7 +54,7 @@ func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
 		if r.leading != nil && !r.leading() {
 			// The lease lapsed (a pause, Redis away): no read until it is renewed; the role
 			// runner ends this task if it is not.
-			if !sleep(ctx, intervalPoll) {
+			if !sleep(ctx, IntervalPoll) {
 				return
 			}
 			continue
@@ -69,7 +69,7 @@ func (r *refresher) Loop(ctx context.Context, configured time.Duration) {
 
 // lastRefresh is when the fleet last refreshed: the last attempt any leader recorded,
 // else the snapshot this process has on disk; known is false when neither exists.
-func (r *refresher) lastRefresh(ctx context.Context) (time.Time, bool) {
+func (r *Refresher) lastRefresh(ctx context.Context) (time.Time, bool) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.redisTimeout)
 	defer cancel()
 	rec, ok, err := r.store.Record(rctx)
@@ -89,7 +89,7 @@ func (r *refresher) lastRefresh(ctx context.Context) (time.Time, bool) {
 // the one in STATUS_DIR, else a fresh one in Redis (after -once, on a new host or a
 // wiped disk), which it publishes at once rather than after the interval's wait; the
 // fleet's next read stays due when it was.
-func (r *refresher) holding(ctx context.Context) bool {
+func (r *Refresher) holding(ctx context.Context) bool {
 	if cur, _ := r.local.Current(); cur != nil && cur.Fresh(r.now()) {
 		return true
 	}
@@ -112,7 +112,7 @@ func (r *refresher) holding(ctx context.Context) bool {
 		return false
 	}
 	if wrote {
-		r.metrics.synced.WithLabelValues("start").Inc()
+		r.metrics.Synced("start")
 		r.log.Info("start: published the fresh snapshot found in Redis", "updated_at", snap.UpdatedAt)
 	}
 	// Not written: refused, or the follower's copy of the same bytes landed first.
@@ -121,21 +121,21 @@ func (r *refresher) holding(ctx context.Context) bool {
 }
 
 // NextDue is when the fleet's next refresh is due, as last computed; zero before.
-func (r *refresher) NextDue() time.Time {
+func (r *Refresher) NextDue() time.Time {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.nextDue
 }
 
-func (r *refresher) setNextDue(t time.Time) {
+func (r *Refresher) setNextDue(t time.Time) {
 	r.mu.Lock()
 	r.nextDue = t
 	r.mu.Unlock()
-	r.metrics.nextDue.Set(float64(t.UnixMilli()) / 1000)
+	r.metrics.NextDue(t)
 }
 
 // sleepOrKick waits d or until a kick; alive is false when ctx ended first.
-func (r *refresher) sleepOrKick(ctx context.Context, d time.Duration) (alive, kicked bool) {
+func (r *Refresher) sleepOrKick(ctx context.Context, d time.Duration) (alive, kicked bool) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"bytes"
@@ -17,17 +17,17 @@ import (
 // follower that subscribed late). A message is only a cue to read the world's own key:
 // channels are server-wide, whatever the db, so another deployment on another db of the
 // same Redis server (with the same STATUS_DEPLOYMENT, or none) publishes on the same
-// channel, and only the key, in this deployment's db, is surely this deployment's. Both go through replica.Local.Copy, which never puts an older
+// channel, and only the key, in this deployment's db, is surely this deployment's. Both go through Local.Copy, which never puts an older
 // snapshot over a newer one. What this replica put itself is skipped: the leader writes
 // STATUS_DIR right after its put, and its own message, which can arrive before that, is
 // no follower copy.
-func (r *refresher) Follow(ctx context.Context, rdb redis.UniversalClient, configured, every time.Duration) {
-	follow(ctx, rdb, []*refresher{r}, configured, every)
+func (r *Refresher) Follow(ctx context.Context, rdb redis.UniversalClient, configured, every time.Duration) {
+	FollowAll(ctx, rdb, []*Refresher{r}, configured, every)
 }
 
-// follow is Follow for every world at once: one subscription for all their channels.
-func follow(ctx context.Context, rdb redis.UniversalClient, rs []*refresher, configured, every time.Duration) {
-	byChannel := make(map[string]*refresher, len(rs))
+// FollowAll is Follow for every world at once: one subscription for all their channels.
+func FollowAll(ctx context.Context, rdb redis.UniversalClient, rs []*Refresher, configured, every time.Duration) {
+	byChannel := make(map[string]*Refresher, len(rs))
 	channels := make([]string, 0, len(rs))
 	for _, r := range rs {
 		ch := r.local.Layout().Channel
@@ -63,7 +63,7 @@ func follow(ctx context.Context, rdb redis.UniversalClient, rs []*refresher, con
 }
 
 // check reads server:status and, on a follower, when the next refresh is due.
-func (r *refresher) check(ctx context.Context, configured time.Duration) {
+func (r *Refresher) check(ctx context.Context, configured time.Duration) {
 	r.reread(ctx, "check")
 	if r.leading != nil && r.leading() {
 		return // the leader's loop keeps nextDue
@@ -76,7 +76,7 @@ func (r *refresher) check(ctx context.Context, configured time.Duration) {
 }
 
 // reread reads the world's snapshot key and applies what it holds (via: what prompted it).
-func (r *refresher) reread(ctx context.Context, via string) {
+func (r *Refresher) reread(ctx context.Context, via string) {
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
 	data, err := r.store.Get(rctx)
 	cancel()
@@ -89,14 +89,14 @@ func (r *refresher) reread(ctx context.Context, via string) {
 	}
 }
 
-// apply copies data, from Redis, into STATUS_DIR (replica.Local.Copy decides whether it may).
+// apply copies data, from Redis, into STATUS_DIR (Local.Copy decides whether it may).
 // On the leader, bytes that are not its own are someone else's write to the world's key
 // (a forgery, an origin's refill, an operator's -once): the leader takes none of it. It
 // puts its own snapshot back at once, so that no replica copies the stranger's for
 // longer than a message takes, and, when the stranger claims a later read than its own,
 // reads the database again (at most once per snapshot.MinInterval), so an operator's
 // forced refresh still takes effect.
-func (r *refresher) apply(ctx context.Context, data []byte, via string) {
+func (r *Refresher) apply(ctx context.Context, data []byte, via string) {
 	if r.own(data) {
 		// Debug: the leader meets each of its own puts here once or twice.
 		r.log.Debug("follow: own put, not copied", "via", via)
@@ -145,7 +145,7 @@ func (r *refresher) apply(ctx context.Context, data []byte, via string) {
 		return
 	}
 	if wrote {
-		r.metrics.synced.WithLabelValues(via).Inc()
+		r.metrics.Synced(via)
 		r.log.Info("snapshot copied", "via", via, "updated_at", snap.UpdatedAt)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"context"
@@ -10,10 +10,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"statusedge/internal/config"
-	"statusedge/internal/replica"
+
 	"statusedge/internal/snapshot"
 )
 
@@ -66,14 +64,14 @@ func (f *fakeStore) gaps() []time.Duration {
 	return g
 }
 
-// testLocal is a replica.Local of dir for a nginx whose hint is maxAge.
-func testLocal(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration), log *slog.Logger, m *metrics) *replica.Local {
-	return replica.NewLocal(snapshot.NewPublisher(dir, maxAge, now, sleep), dir, snapshot.Legacy(), config.DefaultTTL, now, log, m)
+// testLocal is a Local of dir for a nginx whose hint is maxAge.
+func testLocal(dir string, maxAge time.Duration, now func() time.Time, sleep func(time.Duration), log *slog.Logger, m Metrics) *Local {
+	return NewLocal(snapshot.NewPublisher(dir, maxAge, now, sleep), dir, snapshot.Legacy(), config.DefaultTTL, now, log, m)
 }
 
-func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([]snapshot.Row, error)) *refresher {
-	log, m := slog.New(slog.NewTextHandler(io.Discard, nil)), newMetricVecs(prometheus.NewRegistry()).world("")
-	return &refresher{
+func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([]snapshot.Row, error)) *Refresher {
+	log, m := slog.New(slog.NewTextHandler(io.Discard, nil)), &testMetrics{}
+	return &Refresher{
 		read: read, store: store, put: store.Put, ttl: config.DefaultTTL,
 		dbTimeout: 5 * time.Second, redisTimeout: time.Second, now: time.Now, log: log, metrics: m,
 		local: testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
@@ -81,6 +79,34 @@ func testRefresher(t *testing.T, store *fakeStore, read func(context.Context) ([
 }
 
 func rowsOK(context.Context) ([]snapshot.Row, error) { return nil, nil }
+
+// testMetrics stands in for the snapshotter's series (RefreshMetrics and Metrics): it
+// counts the follower copies by what brought them, and drops the rest.
+type testMetrics struct {
+	mu     sync.Mutex
+	synced map[string]int
+}
+
+func (m *testMetrics) Observe(string, error, time.Duration, *time.Time) {}
+func (m *testMetrics) NextDue(time.Time)                                {}
+func (m *testMetrics) Local(snapshot.Snapshot)                          {}
+func (m *testMetrics) Refused(string)                                   {}
+
+func (m *testMetrics) Synced(via string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.synced == nil {
+		m.synced = map[string]int{}
+	}
+	m.synced[via]++
+}
+
+// copies is how many follower copies via brought.
+func (m *testMetrics) copies(via string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.synced[via]
+}
 
 func TestLoopPaceAndOverride(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
