@@ -47,15 +47,12 @@ func TestIncidentNoteHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := http.Post(srv.URL, "application/json", strings.NewReader(tt.body))
+			req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(tt.body))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			req.Header.Set("Content-Type", "application/json")
+			resp, b := sendNote(t, req)
 			if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.in) || resp.Header.Get("Content-Type") != "application/json" {
 				t.Errorf("%d %s %s, want %d with %s", resp.StatusCode, resp.Header.Get("Content-Type"), b, tt.status, tt.in)
 			}
@@ -161,15 +158,7 @@ func TestNotesRefuseWebPages(t *testing.T) {
 			for k, v := range tt.headers {
 				req.Header.Set(k, v)
 			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			b, err := io.ReadAll(resp.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp, b := sendNote(t, req)
 			if resp.StatusCode != tt.status || !strings.Contains(string(b), map[bool]string{true: `"id"`, false: `"error"`}[tt.status == 200]) {
 				t.Errorf("%d %s, want %d", resp.StatusCode, b, tt.status)
 			}
@@ -187,4 +176,19 @@ func TestNotesRefuseWebPages(t *testing.T) {
 	if got := len(notes[w.ongoing].Updates); got != accepted || accepted != 4 {
 		t.Errorf("%d updates in Redis, %d requests accepted; want 4 of each", got, accepted)
 	}
+}
+
+// sendNote sends req to the notes endpoint: the answer and its whole body.
+func sendNote(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
 }

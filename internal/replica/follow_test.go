@@ -54,19 +54,9 @@ func (l logLines) waitLine(t *testing.T, parts ...string) string {
 // statusedge_snapshotter_follower_copies_total stays 0. Each put is held until Follow
 // (or check) has handled the announcement, the order in which the race went wrong.
 func TestLeaderSkipsItsOwnPut(t *testing.T) {
-	srv := harnesstest.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { rdb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	l, err := lease.New(rdb, "", "leader", "", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, ok, err := l.Acquire(ctx)
-	if err != nil || !ok {
-		t.Fatalf("acquire: %v, %v", ok, err)
-	}
+	rdb, token := leaderToken(ctx, t)
 
 	leader := func(t *testing.T) (*Refresher, *testMetrics, logLines) {
 		lines := make(logLines, 100)
@@ -163,4 +153,22 @@ func TestLeaderSkipsItsOwnPut(t *testing.T) {
 		}
 		wantOwn(t, r, m)
 	})
+}
+
+// leaderToken is a throwaway Redis with the lease acquired by "leader": the client and
+// the leadership's fencing token, for tests that play the leader's part by hand.
+func leaderToken(ctx context.Context, t *testing.T) (*redis.Client, int64) {
+	t.Helper()
+	srv := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	l, err := lease.New(rdb, "", "leader", "", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, ok, err := l.Acquire(ctx)
+	if err != nil || !ok {
+		t.Fatalf("acquire: %v, %v", ok, err)
+	}
+	return rdb, token
 }

@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"statusedge/internal/config"
-	"statusedge/internal/harness/harnesstest"
-	"statusedge/internal/lease"
 	"statusedge/internal/snapshot"
 )
 
@@ -21,19 +17,9 @@ import (
 // once; it used to carry a smaller seq, so the follower refused it and showed players
 // null and probe [] until a later publish passed the stranger's seq.
 func TestPutBackPassesTheStrangersSeq(t *testing.T) {
-	srv := harnesstest.Redis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	t.Cleanup(func() { rdb.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	l, err := lease.New(rdb, "", "leader", "", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, ok, err := l.Acquire(ctx)
-	if err != nil || !ok {
-		t.Fatalf("acquire: %v, %v", ok, err)
-	}
+	rdb, token := leaderToken(ctx, t)
 	store := snapshot.NewStore(rdb)
 	replica := func(leading bool) *Refresher {
 		log, m := slog.New(slog.NewJSONHandler(io.Discard, nil)), &testMetrics{}
