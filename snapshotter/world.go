@@ -12,7 +12,6 @@ import (
 	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
 	"statusedge/internal/notify"
-	"statusedge/internal/players"
 	"statusedge/internal/probe"
 	"statusedge/internal/replica"
 	"statusedge/internal/snapshot"
@@ -103,16 +102,10 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	local.Published = d.published
 	pl := worldstate.NewPlanSource(d.plans, s.layout.World, maintenance.NewStore(d.rdb, s.layout.Maintenance), d.redisTimeout, log)
 	c := replica.Config{
-		Read: func(ctx context.Context) ([]snapshot.Row, error) {
-			return snapshot.ReadTable(ctx, db, s.table, d.maxSnapshot)
-		},
-		Store: store, Put: store.Put, Local: local,
+		Source: replica.Source{DB: db, Table: s.table, MaxSnapshot: d.maxSnapshot, PlayersQuery: s.players},
+		Store:  store, Put: store.Put, Local: local,
 		TTL: d.ttl, DBTimeout: d.dbTimeout, RedisTimeout: d.redisTimeout,
 		Now: time.Now, Log: log, Metrics: m, Plan: pl.At,
-	}
-	if s.players != "" {
-		q := s.players
-		c.Players = func(ctx context.Context) (int64, error) { return players.Read(ctx, db, q) }
 	}
 	if d.role != nil {
 		c.Put, c.Leading = d.role.PublishTo(store), d.role.Acting

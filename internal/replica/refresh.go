@@ -35,7 +35,7 @@ type RefreshMetrics interface {
 
 // Config is what a Refresher is built with; see the fields of Refresher for each.
 type Config struct {
-	Read         func(context.Context) ([]snapshot.Row, error)
+	Source       Source
 	Store        Store
 	Put          func(ctx context.Context, data []byte, ttl time.Duration) error
 	Local        *Local
@@ -46,16 +46,16 @@ type Config struct {
 	Now          func() time.Time
 	Log          *slog.Logger
 	Metrics      RefreshMetrics
-	Players      func(context.Context) (int64, error) // nil without STATUS_PLAYERS_QUERY
 	Plan         func(now time.Time) (active, next *maintenance.Window)
 }
 
 // NewRefresher is the refresher of c's world; nothing runs yet.
 func NewRefresher(c Config) *Refresher {
+	read, count := c.Source.readers()
 	return &Refresher{
-		read: c.Read, store: c.Store, put: c.Put, local: c.Local, leading: c.Leading,
+		read: read, store: c.Store, put: c.Put, local: c.Local, leading: c.Leading,
 		ttl: c.TTL, dbTimeout: c.DBTimeout, redisTimeout: c.RedisTimeout, now: c.Now, log: c.Log,
-		metrics: c.Metrics, players: c.Players, plan: c.Plan, kicked: make(chan struct{}, 1),
+		metrics: c.Metrics, players: count, plan: c.Plan, kicked: make(chan struct{}, 1),
 	}
 }
 
