@@ -16,13 +16,13 @@ import (
 var metricName = regexp.MustCompile(`statusedge_[a-z_]+`)
 
 // exported lists the metrics the programs register, read from their source: the names
-// quoted `"statusedge_..."` in snapshotter/metrics.go, origin/metrics.go and the series
+// quoted `"statusedge_..."` in internal/replica/series.go (the snapshotter's), origin/metrics.go and the series
 // both share (internal/telemetry).
 func exported(t *testing.T) []string {
 	t.Helper()
 	var names []string
 	def := regexp.MustCompile(`"(statusedge_[a-z_]+)"`) // a name as a string of its own
-	for _, f := range []string{"snapshotter/metrics.go", "origin/metrics.go", "internal/telemetry/telemetry.go"} {
+	for _, f := range []string{"internal/replica/series.go", "origin/metrics.go", "internal/telemetry/telemetry.go"} {
 		for _, m := range def.FindAllStringSubmatch(read(t, f), -1) {
 			names = append(names, m[1])
 		}

@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer rdb.Close()
 	maxAge := edge.MaxAge()
 	reg := telemetry.Registry()
-	vecs := newMetricVecs(reg)
+	vecs := replica.NewMetricVecs(reg)
 	deps := worldDeps{dir: cfg.StatusDir, ttl: cfg.TTL, maxAge: maxAge, maxSnapshot: cfg.MaxSnapshot,
 		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, rdb: rdb, vecs: vecs, log: logger, plans: plans}
 
@@ -156,8 +156,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	l.Log = logger
 	ro := leader.NewRole(l, cfg.Lease, *redisTimeout, time.Now, logger)
-	ro.OnChange = vecs.role
-	ro.Worlds, ro.OnMismatch = fingerprint, vecs.worldsFile
+	ro.OnChange = vecs.Role
+	ro.Worlds, ro.OnMismatch = fingerprint, vecs.WorldsFile
 	deps.role = ro
 	// Every write of a world's status copy wakes the documents made from it: the index,
 	// and the historian's (history, uptime badges, Statuspage), so that they change with
@@ -206,7 +206,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	g, gctx := errgroup.WithContext(ctx)
 	docs := documentsOf(ws, rdb)
 	g.Go(func() error { hist.Run(gctx, docs); return nil })
-	g.Go(func() error { plans.Run(gctx, logger, vecs.planRefused); return nil })
+	g.Go(func() error { plans.Run(gctx, logger, vecs.PlanRefused); return nil })
 	if idx != nil {
 		g.Go(func() error { idx.Run(gctx, docs); return nil })
 	}

@@ -42,7 +42,7 @@ type world struct {
 	db      *sql.DB
 	r       *replica.Refresher
 	w       *replica.Watcher // nil without a probe
-	metrics *metrics
+	metrics *replica.Series
 	hist    *history.Store
 	plan    *worldstate.PlanSource
 	minutes *replica.Minutes // nil for -once
@@ -59,7 +59,7 @@ type worldDeps struct {
 	redisTimeout time.Duration
 	webhookGap   time.Duration
 	rdb          redis.UniversalClient
-	vecs         *metricVecs
+	vecs         *replica.MetricVecs
 	log          *slog.Logger
 	// role is the lease every world publishes under; nil for -once (a plain SETEX).
 	role *leader.Role
@@ -96,7 +96,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	db.SetMaxOpenConns(2)
 	db.SetMaxIdleConns(0)
 	store := snapshot.NewWorldStore(d.rdb, s.layout)
-	m := d.vecs.world(s.layout.World)
+	m := d.vecs.World(s.layout.World)
 	local := replica.NewLocal(snapshot.NewWorldPublisher(d.dir, s.layout, d.maxAge, time.Now, time.Sleep), d.dir, s.layout,
 		d.ttl, time.Now, log, m)
 	local.Published = d.published
@@ -121,11 +121,11 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		local.Published = func() { wd.minutes.Touch(); d.notify() }
 	}
 	if s.probing && d.role != nil {
-		pm := d.vecs.probe(s.layout.World)
+		pm := d.vecs.Probe(s.layout.World)
 		var notifier *notify.Notifier
 		if s.webhook != "" {
 			notifier, err = notify.New(log, s.webhook, notify.Options{
-				MinGap: d.webhookGap, State: store, StoreTimeout: d.redisTimeout, Failed: pm.webhookFailures.Inc,
+				MinGap: d.webhookGap, State: store, StoreTimeout: d.redisTimeout, Failed: pm.WebhookFailures.Inc,
 				Leading: d.role.Acting,
 			})
 			if err != nil {

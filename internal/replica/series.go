@@ -1,4 +1,4 @@
-package main
+package replica
 
 import (
 	"time"
@@ -10,11 +10,11 @@ import (
 	"statusedge/internal/telemetry"
 )
 
-// metricVecs are the snapshotter's Prometheus series. Those of one world carry a label
+// MetricVecs are the snapshotter's Prometheus series. Those of one world carry a label
 // `world`: the worlds file's id, or "" (no label, to PromQL) without a file, so that a
 // deployment of one world keeps its series as they were. Worlds come from the file, so
 // the label's values are bounded.
-type metricVecs struct {
+type MetricVecs struct {
 	refreshes, failures, synced, refused  *prometheus.CounterVec
 	duration                              *prometheus.HistogramVec
 	lastSuccess, localUpdated, localFresh *prometheus.GaugeVec
@@ -23,12 +23,12 @@ type metricVecs struct {
 	probeFlips, webhookFailures           *prometheus.CounterVec
 	leader                                prometheus.Gauge
 	leaderChanges                         prometheus.Counter
-	planRefused                           prometheus.Gauge
+	PlanRefused                           prometheus.Gauge // the maintenance file refused (telemetry.MaintenanceFileRefused)
 	worldsMismatch                        prometheus.Gauge
 }
 
-// metrics are one world's series (curried from metricVecs), and the fleet's role.
-type metrics struct {
+// Series are one world's series (curried from MetricVecs), and the fleet's role.
+type Series struct {
 	refreshes   *prometheus.CounterVec
 	failures    *prometheus.CounterVec
 	duration    prometheus.Observer
@@ -43,7 +43,8 @@ type metrics struct {
 	refused       *prometheus.CounterVec
 }
 
-func newMetricVecs(reg prometheus.Registerer) *metricVecs {
+// NewMetricVecs registers the snapshotter's series with reg.
+func NewMetricVecs(reg prometheus.Registerer) *MetricVecs {
 	w := []string{"world"}
 	counter := func(name, help string, labels ...string) *prometheus.CounterVec {
 		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, append(w, labels...))
@@ -51,7 +52,7 @@ func newMetricVecs(reg prometheus.Registerer) *metricVecs {
 	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
 		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, append(w, labels...))
 	}
-	v := &metricVecs{
+	v := &MetricVecs{
 		refreshes: counter("statusedge_snapshotter_refreshes_total", "Refresh attempts by result.", "result"),
 		failures:  counter("statusedge_snapshotter_refresh_failures_total", "Failed refreshes by the stage that failed (mysql, redis, file, redis+file; fenced: a newer leader refused this one's write).", "stage"),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -74,21 +75,21 @@ func newMetricVecs(reg prometheus.Registerer) *metricVecs {
 		leaderChanges: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "statusedge_snapshotter_leadership_gained_total", Help: "Times this replica became the leader.",
 		}),
-		planRefused: telemetry.MaintenanceFileRefused(),
+		PlanRefused: telemetry.MaintenanceFileRefused(),
 		worldsMismatch: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "statusedge_worlds_file_mismatch", Help: "1 while this replica's worlds file differs from the leader's (its fingerprint in the lease), else 0.",
 		}),
 	}
 	reg.MustRegister(v.worldsMismatch, v.refused, v.refreshes, v.failures, v.duration, v.lastSuccess, v.leader, v.leaderChanges,
-		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures, v.planRefused)
+		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures, v.PlanRefused)
 	return v
 }
 
-// world is the series of one world, each known value present from the start (a series
+// World is the series of one world, each known value present from the start (a series
 // born on its first event reads as no data to rate() and to alerts).
-func (v *metricVecs) world(id string) *metrics {
+func (v *MetricVecs) World(id string) *Series {
 	l := prometheus.Labels{"world": id}
-	m := &metrics{
+	m := &Series{
 		refreshes: v.refreshes.MustCurryWith(l), failures: v.failures.MustCurryWith(l),
 		duration: v.duration.WithLabelValues(id), lastSuccess: v.lastSuccess.WithLabelValues(id),
 		leader: v.leader, leaderChanges: v.leaderChanges,
@@ -101,17 +102,17 @@ func (v *metricVecs) world(id string) *metrics {
 	return m
 }
 
-// probe is the probe's and the webhook's series of one world.
-func (v *metricVecs) probe(id string) *probeMetrics {
+// Probe is the probe's and the webhook's series of one world.
+func (v *MetricVecs) Probe(id string) *ProbeSeries {
 	l := prometheus.Labels{"world": id}
-	return &probeMetrics{
+	return &ProbeSeries{
 		up: v.probeUp.MustCurryWith(l), latency: v.probeLatency.MustCurryWith(l),
-		flips: v.probeFlips.MustCurryWith(l), webhookFailures: v.webhookFailures.WithLabelValues(id),
+		flips: v.probeFlips.MustCurryWith(l), WebhookFailures: v.webhookFailures.WithLabelValues(id),
 	}
 }
 
-// Observe records a refresh (replica.RefreshMetrics).
-func (m *metrics) Observe(stage string, err error, took time.Duration, updatedAt *time.Time) {
+// Observe records a refresh (RefreshMetrics).
+func (m *Series) Observe(stage string, err error, took time.Duration, updatedAt *time.Time) {
 	m.duration.Observe(took.Seconds())
 	if err != nil {
 		m.refreshes.WithLabelValues("error").Inc()
@@ -122,23 +123,23 @@ func (m *metrics) Observe(stage string, err error, took time.Duration, updatedAt
 	m.lastSuccess.Set(float64(updatedAt.Unix()))
 }
 
-// NextDue records when the fleet's next refresh is due (replica.RefreshMetrics).
-func (m *metrics) NextDue(t time.Time) { m.nextDue.Set(float64(t.UnixMilli()) / 1000) }
+// NextDue records when the fleet's next refresh is due (RefreshMetrics).
+func (m *Series) NextDue(t time.Time) { m.nextDue.Set(float64(t.UnixMilli()) / 1000) }
 
-// Synced counts a follower copy, by what brought it (replica.RefreshMetrics).
-func (m *metrics) Synced(via string) { m.synced.WithLabelValues(via).Inc() }
+// Synced counts a follower copy, by what brought it (RefreshMetrics).
+func (m *Series) Synced(via string) { m.synced.WithLabelValues(via).Inc() }
 
-// Local records the snapshot now in STATUS_DIR (replica.Metrics).
-func (m *metrics) Local(s snapshot.Snapshot) {
+// Local records the snapshot now in STATUS_DIR (Metrics).
+func (m *Series) Local(s snapshot.Snapshot) {
 	m.localUpdated.Set(float64(s.UpdatedAt.Unix()))
 	m.localFresh.Set(float64(s.FreshUntil.Unix()))
 }
 
-// Refused counts a snapshot refused, by its reason (replica.Metrics).
-func (m *metrics) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
+// Refused counts a snapshot refused, by its reason (Metrics).
+func (m *Series) Refused(reason string) { m.refused.WithLabelValues(reason).Inc() }
 
-// role records a change of role.
-func (v *metricVecs) role(leader bool) {
+// Role records a change of role (leader.Role's OnChange).
+func (v *MetricVecs) Role(leader bool) {
 	if leader {
 		v.leader.Set(1)
 		v.leaderChanges.Inc()
@@ -147,8 +148,8 @@ func (v *metricVecs) role(leader bool) {
 	v.leader.Set(0)
 }
 
-// worldsFile is told each change of role.compareWorlds's verdict.
-func (v *metricVecs) worldsFile(mismatch bool) {
+// WorldsFile is told each change of the role's verdict on the worlds files (OnMismatch).
+func (v *MetricVecs) WorldsFile(mismatch bool) {
 	if mismatch {
 		v.worldsMismatch.Set(1)
 		return
@@ -156,16 +157,16 @@ func (v *metricVecs) worldsFile(mismatch bool) {
 	v.worldsMismatch.Set(0)
 }
 
-// probeMetrics are one world's probe and webhook series (metricVecs.probe).
-type probeMetrics struct {
+// ProbeSeries are one world's probe and webhook series (MetricVecs.Probe).
+type ProbeSeries struct {
 	up              *prometheus.GaugeVec
 	latency         *prometheus.GaugeVec
 	flips           *prometheus.CounterVec
-	webhookFailures prometheus.Counter
+	WebhookFailures prometheus.Counter // the notifier's failed deliveries
 }
 
-// Observe records a round (replica.ProbeMetrics).
-func (m *probeMetrics) Observe(rep probe.Report) {
+// Observe records a round (ProbeMetrics).
+func (m *ProbeSeries) Observe(rep probe.Report) {
 	for _, r := range rep.Results {
 		up := 0.0
 		if r.OK {
