@@ -113,6 +113,7 @@ func TestFileWatchRun(t *testing.T) {
 		done := make(chan struct{})
 		go func() { f.Run(ctx, slog.New(slog.NewTextHandler(&log, nil)), g); close(done) }()
 		replace(t, path, "windows: {}\n")
+		// synctest's fake clock: each sleep is that many passes of the watch, in no real time.
 		time.Sleep(maintenance.Reread)
 		synctest.Wait()
 		if n := strings.Count(log.String(), "maintenance file refused"); n != 1 || g.v != 1 {
