@@ -33,14 +33,12 @@ type Series struct {
 	failures    *prometheus.CounterVec
 	duration    prometheus.Observer
 	lastSuccess prometheus.Gauge
-	// Fleet: the role (one lease for every world), the copy in STATUS_DIR, the pace.
-	leader        prometheus.Gauge
-	leaderChanges prometheus.Counter
-	localUpdated  prometheus.Gauge
-	localFresh    prometheus.Gauge
-	nextDue       prometheus.Gauge
-	synced        *prometheus.CounterVec
-	refused       *prometheus.CounterVec
+	// Fleet: the copy in STATUS_DIR, the pace (the role's series are MetricVecs.Role's).
+	localUpdated prometheus.Gauge
+	localFresh   prometheus.Gauge
+	nextDue      prometheus.Gauge
+	synced       *prometheus.CounterVec
+	refused      *prometheus.CounterVec
 }
 
 // NewMetricVecs registers the snapshotter's series with reg.
@@ -92,7 +90,6 @@ func (v *MetricVecs) World(id string) *Series {
 	m := &Series{
 		refreshes: v.refreshes.MustCurryWith(l), failures: v.failures.MustCurryWith(l),
 		duration: v.duration.WithLabelValues(id), lastSuccess: v.lastSuccess.WithLabelValues(id),
-		leader: v.leader, leaderChanges: v.leaderChanges,
 		localUpdated: v.localUpdated.WithLabelValues(id), localFresh: v.localFresh.WithLabelValues(id),
 		nextDue: v.nextDue.WithLabelValues(id), synced: v.synced.MustCurryWith(l), refused: v.refused.MustCurryWith(l),
 	}
