@@ -59,14 +59,6 @@ const historyEvery = 10 * time.Second
 // historyEvery for them.
 const firstEvery = time.Second
 
-// catchUpEvery and catchUpFor: after a world's status changed, the leader records the
-// flip and the minute within its next tick (a second); until the record says what the
-// status says (behind), a pass runs again every catchUpEvery, for at most catchUpFor.
-const (
-	catchUpEvery = 100 * time.Millisecond
-	catchUpFor   = 5 * time.Second
-)
-
 // Touch tells the historian that a world's status copy was written; it never blocks
 // (called under the copy's lock). A pass follows when a world's status word changed, so
 // that the documents change with the status, not a historyEvery later.
@@ -79,14 +71,14 @@ func (h *Historian) Touch() {
 
 // Run publishes at start, on a Touch that changed a world's status word, and every
 // historyEvery until ctx ends (every firstEvery until the Statuspage documents first
-// went out, every catchUpEvery while the record is behind a status that changed); every
-// pass first reads the worlds' command-line windows again.
+// went out); every pass first reads the worlds' command-line windows again. A pass
+// builds the live parts from the status itself (history.Live), so it never waits for
+// the leader's record of a change.
 func (h *Historian) Run(ctx context.Context, worlds []World) {
 	h.worlds = worlds
 	t := time.NewTimer(0)
 	defer t.Stop()
 	published := false
-	var catchUp time.Time // passes run every catchUpEvery until then while behind
 	for {
 		select {
 		case <-ctx.Done():
@@ -95,18 +87,13 @@ func (h *Historian) Run(ctx context.Context, worlds []World) {
 			if !h.changed() {
 				continue // a probe round that said the same: the timer stands
 			}
-			catchUp = h.now().Add(catchUpFor)
 		case <-t.C:
 		}
 		h.poll(ctx)
-		out, behind := h.publish(ctx)
-		published = out || published
-		switch {
-		case behind && h.now().Before(catchUp):
-			t.Reset(catchUpEvery)
-		case published:
+		published = h.publish(ctx) || published
+		if published {
 			t.Reset(historyEvery)
-		default:
+		} else {
 			t.Reset(firstEvery)
 		}
 	}
@@ -164,9 +151,8 @@ type view struct {
 }
 
 // publish builds and publishes every document once; it says whether the Statuspage
-// documents went out (some status was current and every record read), and whether a
-// world's record is behind its status (view.behind).
-func (h *Historian) publish(ctx context.Context) (out, behind bool) {
+// documents went out (some status was current and every record read).
+func (h *Historian) publish(ctx context.Context) bool {
 	now := h.now().UTC()
 	start := time.Now()
 	views := make([]view, len(h.worlds))
@@ -184,7 +170,6 @@ func (h *Historian) publish(ctx context.Context) (out, behind bool) {
 	h.mu.Unlock()
 	complete := true
 	for _, v := range views {
-		behind = behind || v.behind(now)
 		if !v.ok {
 			complete = false
 			continue // the last documents stand, and go stale on their own
@@ -201,24 +186,9 @@ func (h *Historian) publish(ctx context.Context) (out, behind bool) {
 		}
 	}
 	if !complete {
-		return false, behind // a world's incidents unread would vanish from the Statuspage documents
+		return false // a world's incidents unread would vanish from the Statuspage documents
 	}
-	return h.publishStatuspage(views, now), behind
-}
-
-// behind reports whether the record read is behind the world's current status: an
-// ongoing incident while the status says online, or none while it says offline (the
-// leader records the flip and the minute within a tick of the status). Outside a fresh
-// status, or in maintenance, the record has nothing to catch up with.
-func (v view) behind(now time.Time) bool {
-	if !v.ok {
-		return true
-	}
-	if v.snap == nil || !v.snap.Fresh(now) || v.snap.Status == snapshot.StatusMaintenance {
-		return false
-	}
-	ongoing := slices.ContainsFunc(v.doc.Incidents, func(i history.Incident) bool { return i.Ongoing })
-	return ongoing != (v.snap.Status == snapshot.StatusOffline)
+	return h.publishStatuspage(views, now)
 }
 
 // publishStatuspage publishes the Statuspage documents and the shortlinks' pages. The
@@ -285,6 +255,12 @@ func (h *Historian) build(ctx context.Context, w *World, now time.Time) view {
 		w.Log.Warn("read the status's flips", "err", err)
 		return v
 	}
+	// The world as it is now, in this pass: the leader writes the same within its tick.
+	var live *history.Flip
+	if v.moment.Current {
+		live = &history.Flip{Online: v.snap.Online, At: v.snap.CheckedAt}
+	}
+	cells, flips = history.Live(now, cells, flips, v.moment.State, live)
 	v.doc, v.ok = history.Build(w.Layout.World, now, cells, notes, v.active, v.next), true
 	v.doc.Incidents = history.WithFlips(v.doc.Incidents, flips, now)
 	if i := slices.IndexFunc(cells, func(s history.State) bool { return s != history.NoData }); i >= 0 {

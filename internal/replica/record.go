@@ -31,8 +31,8 @@ type Minutes struct {
 }
 
 // Touch asks for a step now: the status copy was written, and its flip belongs in the
-// record before the documents built from both are read (the historian waits for it).
-// It never blocks.
+// record at once (the documents add it themselves meanwhile: history.Live). It never
+// blocks.
 func (m *Minutes) Touch() {
 	select {
 	case m.wake <- struct{}{}:
