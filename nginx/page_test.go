@@ -1,6 +1,7 @@
 package nginx_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -114,7 +115,15 @@ func text(t *testing.T, tab context.Context, sel string) string {
 // pageFrom serves the status page from another origin, pointed at endpoint.
 func pageFrom(t *testing.T, endpoint string) string {
 	t.Helper()
-	page := strings.Replace(string(nginx.Page()), `content="/api/server/status"`, `content="`+endpoint+`"`, 1)
+	rendered, err := nginx.Page()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := `content="/` + nginx.StatusDoc + `"`
+	if !bytes.Contains(rendered, []byte(meta)) {
+		t.Fatalf("the page holds no %s to point elsewhere", meta)
+	}
+	page := strings.Replace(string(rendered), meta, `content="`+endpoint+`"`, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(page))
