@@ -16,6 +16,7 @@ import (
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 	"statusedge/nginx"
 )
 
@@ -226,8 +227,8 @@ func TestStatusPageProbe(t *testing.T) {
 	// The database says 1; the probe says offline, 5 s after the read, with 42 players.
 	players := int64(42)
 	snap.Players = &players
-	off := snap.WithProbe(snapshot.ProbeRound{At: snap.UpdatedAt.Add(5 * time.Second), Online: new(false),
-		Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", LatencyMS: 0, Error: "connection refused"}}})
+	off := worldstate.Published(snap.WithProbe(snapshot.ProbeRound{At: snap.UpdatedAt.Add(5 * time.Second), Online: new(false),
+		Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", LatencyMS: 0, Error: "connection refused"}}}), snap.Maintenance, snap.NextMaintenance)
 	if err := s.Publisher(time.Now).Publish(off.Encode(), off); err != nil {
 		t.Fatal(err)
 	}

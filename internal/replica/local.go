@@ -14,6 +14,7 @@ import (
 
 	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // Metrics is what Local counts: the snapshot now in STATUS_DIR, and each refusal by
@@ -158,7 +159,7 @@ func (l *Local) Load() error {
 	if err != nil {
 		return err
 	}
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil {
 		return err
 	}

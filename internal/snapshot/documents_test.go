@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/harness/edgetest"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 	"statusedge/nginx"
 )
 
@@ -23,7 +24,8 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	start := time.Unix(1764400987, 0)
 	now := start
 	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, func(d time.Duration) { now = now.Add(d) })
-	s, _ := snapshot.Build(nil, start, 90*time.Second)
+	built, _ := snapshot.Build(nil, start, 90*time.Second)
+	s := worldstate.Published(built, nil, nil)
 	if err := p.Publish(s.Encode(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	}
 
 	now = start.Add(10 * time.Second)
-	off := s.WithProbe(snapshot.ProbeRound{At: now, Online: new(false), Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", Error: "connection refused"}}})
+	off := worldstate.Published(s.WithProbe(snapshot.ProbeRound{At: now, Online: new(false), Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", Error: "connection refused"}}}), nil, nil)
 	if err := p.Publish(off.Encode(), off); err != nil {
 		t.Fatal(err)
 	}
