@@ -40,6 +40,10 @@ const (
 	BadgeDoc  = ServerDocs + "/badge"
 )
 
+// DebugURL is the ops view of the status through nginx (the origin's /server/status/debug),
+// beside the status: never cached, allowed to DebugAllow only.
+const DebugURL = "/" + StatusDoc + "/debug"
+
 // File names in a document's folder.
 const (
 	StaleName   = "stale.json"

@@ -115,6 +115,7 @@ type view struct {
 	StaleName   string   // a document's copy served past its window, when it has one
 	LastName    string   // a document's newest copy marked stale: the origin's last resort
 	RetryAfter  string   // on the JSON 503, as the origin's
+	DebugURL    string   // the ops view's public URL
 	Lookup      lookup   // how nginx finds a document's name for this second
 	AliasLookup lookup   // the same for the aliases, whose documents the origin always knows
 	LevelMaps   []levelMap
@@ -136,7 +137,7 @@ type lookup struct {
 
 func newView(p Params) view {
 	v := view{Params: p.WithDefaults(), DocPattern: DocPattern, PagesFolder: PagesFolder, PageID: PageIDPattern, Aliases: Aliases(),
-		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter,
+		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter, DebugURL: DebugURL,
 		OriginCache: int(OriginCache / time.Second)}
 	v.ListenAddrs = []string{v.Listen}
 	if v.ListenV6 != "" {
