@@ -140,7 +140,7 @@ func (l *Local) refusedNews(r *snapshot.Refusal) {
 // Recover makes STATUS_DIR consistent at start (snapshot.Publisher.Recover); a
 // status.json it refuses is counted and shown as a refusal.
 func (l *Local) Recover() error {
-	err := l.pub.Recover(l.now(), l.ttl)
+	err := l.pub.Recover(l.now(), l.ttl, worldstate.Read)
 	var im *snapshot.Implausible
 	if errors.As(err, &im) {
 		l.refusedNews(l.refused.Refuse(nil, snapshot.Snapshot{}, l.now(), "start", im))
