@@ -129,7 +129,7 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 	}
 	for _, v := range []string{
 		"./deploy/docker/nginx.conf:/etc/nginx/nginx.conf:ro",
-		"./nginx/www/index.html:" + docker.PageDir + "/index.html:ro",
+		"./deploy/www/index.html:" + docker.PageDir + "/index.html:ro",
 		"status:" + docker.StatusDir + ":ro",
 	} {
 		if !slices.Contains(ng.Volumes, v) {

@@ -27,8 +27,8 @@ import (
 
 // The documents' folders: the one world's without a worlds file (ServerDocs), and the
 // worlds' (WorldsDoc, itself the index of every world, /api/worlds.json; a world's
-// documents are under WorldsDoc/<id>/). Every document path is built from these; the
-// status page's own literals are checked against them (TestPagePathsAreTheContract).
+// documents are under WorldsDoc/<id>/). Every document path is built from these, the
+// status page's included (rendered from index.html.tmpl with them: Page).
 const (
 	ServerDocs = "api/server"
 	WorldsDoc  = "api/worlds"
@@ -39,6 +39,10 @@ const (
 	StatusDoc = ServerDocs + "/status"
 	BadgeDoc  = ServerDocs + "/badge"
 )
+
+// DebugURL is the ops view of the status through nginx (the origin's /server/status/debug),
+// beside the status: never cached, allowed to DebugAllow only.
+const DebugURL = "/" + StatusDoc + "/debug"
 
 // File names in a document's folder.
 const (

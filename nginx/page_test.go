@@ -1,6 +1,7 @@
 package nginx_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 	"statusedge/nginx"
 )
 
@@ -114,7 +116,15 @@ func text(t *testing.T, tab context.Context, sel string) string {
 // pageFrom serves the status page from another origin, pointed at endpoint.
 func pageFrom(t *testing.T, endpoint string) string {
 	t.Helper()
-	page := strings.Replace(string(nginx.Page()), `content="/api/server/status"`, `content="`+endpoint+`"`, 1)
+	rendered, err := nginx.Page()
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := `content="/` + nginx.StatusDoc + `"`
+	if !bytes.Contains(rendered, []byte(meta)) {
+		t.Fatalf("the page holds no %s to point elsewhere", meta)
+	}
+	page := strings.Replace(string(rendered), meta, `content="`+endpoint+`"`, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(page))
@@ -217,8 +227,8 @@ func TestStatusPageProbe(t *testing.T) {
 	// The database says 1; the probe says offline, 5 s after the read, with 42 players.
 	players := int64(42)
 	snap.Players = &players
-	off := snap.WithProbe(snapshot.ProbeRound{At: snap.UpdatedAt.Add(5 * time.Second), Online: new(false),
-		Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", LatencyMS: 0, Error: "connection refused"}}})
+	off := worldstate.Published(snap.WithProbe(snapshot.ProbeRound{At: snap.UpdatedAt.Add(5 * time.Second), Online: new(false),
+		Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", LatencyMS: 0, Error: "connection refused"}}}), snap.Maintenance, snap.NextMaintenance)
 	if err := s.Publisher(time.Now).Publish(off.Encode(), off); err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"statusedge/internal/config"
 )
 
-//go:embed site.conf.tmpl nginx.conf.tmpl www/index.html
+//go:embed site.conf.tmpl nginx.conf.tmpl index.html.tmpl
 var files embed.FS
 
 // Params are what differs between installs. Paths are absolute. No TTL: how long a
@@ -115,6 +115,7 @@ type view struct {
 	StaleName   string   // a document's copy served past its window, when it has one
 	LastName    string   // a document's newest copy marked stale: the origin's last resort
 	RetryAfter  string   // on the JSON 503, as the origin's
+	DebugURL    string   // the ops view's public URL
 	Lookup      lookup   // how nginx finds a document's name for this second
 	AliasLookup lookup   // the same for the aliases, whose documents the origin always knows
 	LevelMaps   []levelMap
@@ -136,7 +137,7 @@ type lookup struct {
 
 func newView(p Params) view {
 	v := view{Params: p.WithDefaults(), DocPattern: DocPattern, PagesFolder: PagesFolder, PageID: PageIDPattern, Aliases: Aliases(),
-		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter,
+		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter, DebugURL: DebugURL,
 		OriginCache: int(OriginCache / time.Second)}
 	v.ListenAddrs = []string{v.Listen}
 	if v.ListenV6 != "" {
@@ -187,16 +188,42 @@ func render(name string, p Params) ([]byte, error) {
 
 // InstallAssets writes the status page into p.PageDir.
 func InstallAssets(p Params) error {
+	page, err := Page()
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(p.PageDir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(p.PageDir, "index.html"), Page(), 0o644)
+	return os.WriteFile(filepath.Join(p.PageDir, "index.html"), page, 0o644)
 }
 
-// Page returns the status page, for serving it from elsewhere.
-func Page() []byte {
-	b, _ := files.ReadFile("www/index.html")
-	return b
+// pageView is what the status page's template sees: the document paths it reads, as the
+// contract names them, so that the page holds no path of its own (a renamed document
+// cannot leave the page asking for the old one).
+type pageView struct {
+	Status    string // the one world's status, the page's default endpoint
+	Index     string // the index of worlds, asked beside that endpoint
+	WorldDocs string // the prefix of a world's documents, when the index names none
+}
+
+// pagePaths are the document paths the rendered page holds.
+func pagePaths() pageView {
+	return pageView{Status: "/" + StatusDoc, Index: "/" + WorldsDoc + ".json", WorldDocs: "/" + WorldsDoc + "/"}
+}
+
+// Page renders the status page (index.html.tmpl) with the contract's paths. It takes no
+// Params: one page serves every install, so deployments mount one rendered copy.
+func Page() ([]byte, error) {
+	t, err := template.ParseFS(files, "index.html.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("status page template: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, pagePaths()); err != nil {
+		return nil, fmt.Errorf("render status page: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // HostParams is the site for a Debian host: /etc/nginx/sites-enabled/statusedge.conf,

@@ -145,7 +145,7 @@ func (c *chain) fromRedis(ctx context.Context) (servable, bool) {
 			c.metrics.redis.WithLabelValues("refused").Inc()
 			return servable{}, false
 		}
-		snap, err := snapshot.Parse(data)
+		snap, err := worldstate.Read(data)
 		if err != nil {
 			c.metrics.redis.WithLabelValues("garbage").Inc()
 			c.log.Warn("unreadable snapshot in Redis, treated as a miss", "key", c.layout.Status, "err", err)
@@ -203,9 +203,11 @@ func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 		}
 		c.metrics.mysql.WithLabelValues("ok").Inc()
 		snap, fallbacks := snapshot.Build(rows, c.now(), c.ttl)
+		var active, next *maintenance.Window
 		if c.plan != nil {
-			snap = snap.WithPlan(c.plan(dctx, c.now()))
+			active, next = c.plan(dctx, c.now())
 		}
+		snap = worldstate.Published(snap, active, next)
 		k := newServable(snap.Encode(), snap)
 		c.mu.Lock()
 		c.dbErr, c.fallbacks = nil, fallbacks
@@ -303,7 +305,7 @@ func (c *chain) fromDisk() (servable, bool) {
 	if err != nil || c.refused.Again(data) {
 		return servable{}, false
 	}
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil {
 		c.refused.Refuse(data, snap, c.now(), "file", err)
 		c.log.Warn("unreadable status copy, not served", "dir", c.dir, "file", c.layout.StatusFile, "err", err)

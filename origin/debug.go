@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // debugInfo is the ops view of GET /server/status/debug: how old the snapshot is, and why.
@@ -181,7 +182,7 @@ func (d debugDeps) redisState(ctx context.Context, info *debugInfo) *servable {
 	if err != nil {
 		return nil
 	}
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil {
 		return nil
 	}
@@ -258,7 +259,7 @@ func (d debugDeps) fileState(now time.Time, info *debugInfo) *servable {
 	}
 	mt := fi.ModTime().UTC()
 	info.File.Present, info.File.ModifiedAt = true, &mt
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err == nil {
 		err = snap.Plausible(now, d.ttl)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // TestDebugShowsProbeTargets: the public answer says only whether each target answered;
@@ -18,7 +19,7 @@ func TestDebugShowsProbeTargets(t *testing.T) {
 	const addr, reason = "10.1.2.3:7777", "dial tcp 10.1.2.3:7777: connect: connection refused"
 	at := time.Now().UTC().Truncate(time.Second)
 	round := snapshot.ProbeRound{At: at, Online: new(false), Targets: []snapshot.ProbeResult{{Addr: addr, LatencyMS: 1, Error: reason}}}
-	snap := s.build(t, at.Add(-5*time.Second)).WithProbe(round)
+	snap := worldstate.Published(s.build(t, at.Add(-5*time.Second)).WithProbe(round), nil, nil)
 	store := snapshot.NewStore(s.RDB)
 	ctx := context.Background()
 	if err := store.Put(ctx, snap.Encode(), time.Minute); err != nil {

@@ -25,6 +25,7 @@ import (
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // stack is harnesstest.Servers, with this package's helpers.
@@ -54,7 +55,7 @@ func (s *stack) build(t *testing.T, at time.Time) snapshot.Snapshot {
 		t.Fatal(err)
 	}
 	snap, _ := snapshot.Build(rows, at, 90*time.Second)
-	return snap
+	return worldstate.Published(snap, nil, nil) // as the snapshotter publishes it
 }
 
 func (s *stack) selects(t *testing.T) int {

@@ -21,6 +21,7 @@ import (
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // worldIDs are the worlds of worldsFile, in the file's order, and their RateExp.
@@ -69,7 +70,7 @@ func buildWorld(t *testing.T, s *stack, id string, at time.Time) snapshot.Snapsh
 		t.Fatal(err)
 	}
 	snap, _ := snapshot.Build(rows, at, 90*time.Second)
-	return snap
+	return worldstate.Published(snap, nil, nil) // as the snapshotter publishes it
 }
 
 // waitWorldRefilled waits until the origin's refill of world id's key has landed, and
@@ -268,7 +269,7 @@ func TestWorldsDebug(t *testing.T) {
 	at := time.Now().UTC().Truncate(time.Second)
 	round := snapshot.ProbeRound{At: at, Online: new(false), Targets: []snapshot.ProbeResult{{Addr: target, LatencyMS: 1, Error: reason}}}
 	x1 := snapshot.NewWorldStore(s.RDB, snapshot.WorldLayout("x1"))
-	if err := x1.Put(ctx, buildWorld(t, s, "x1", at.Add(-5*time.Second)).WithProbe(round).Encode(), time.Minute); err != nil {
+	if err := x1.Put(ctx, worldstate.Published(buildWorld(t, s, "x1", at.Add(-5*time.Second)).WithProbe(round), nil, nil).Encode(), time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	if err := x1.PutProbeRound(ctx, round, time.Minute); err != nil {

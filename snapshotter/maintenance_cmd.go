@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/maintenance"
 	"statusedge/internal/worlds"
+	"statusedge/internal/worldstate"
 )
 
 // maintenanceTimeout bounds the command's Redis calls: an operator at a terminal should
@@ -131,10 +132,10 @@ func listWindows(ctx context.Context, out io.Writer, id string, store *maintenan
 	if err != nil {
 		return err
 	}
-	line := func(w maintenance.Listed) string {
+	line := func(w worldstate.Listed) string {
 		return fmt.Sprintf("%s [%s] %q / %q", span(w.Window, loc), w.Source, w.Message.EN, w.Message.RU)
 	}
-	active, next := file.Listing(cmd, now, listSpan)
+	active, next := worldstate.Plan{File: file, Command: cmd}.Listing(now, listSpan)
 	fmt.Fprintf(out, "%s:\n", worldLabel(id))
 	if active != nil {
 		fmt.Fprintf(out, "  active: %s\n", line(*active))

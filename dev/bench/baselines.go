@@ -11,6 +11,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/harness"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // bare is the ceiling: a server block added to the stack's own nginx, serving a copy of
@@ -110,7 +111,8 @@ func startNaive(env map[string]string, conns int) (string, func(), error) {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		snap, _ := snapshot.Build(rows, time.Now(), cfg.TTL)
+		built, _ := snapshot.Build(rows, time.Now(), cfg.TTL)
+		snap := worldstate.Published(built, nil, nil)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(snap.Encode())
 	})}

@@ -23,6 +23,7 @@ import (
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 	"statusedge/nginx"
 )
 
@@ -162,7 +163,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	rep.StatusJSONBytes = len(data)
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/stack"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 	"statusedge/nginx"
 )
 
@@ -123,7 +124,7 @@ func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, 
 	if err != nil {
 		return err
 	}
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ func main() {
 	fs := flag.NewFlagSet("render", flag.ExitOnError)
 	root := fs.String("root", ".", "the module root the files are written under")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: render [-root DIR]: writes deploy/host/statusedge.conf and deploy/docker/nginx.conf")
+		fmt.Fprintln(fs.Output(), "usage: render [-root DIR]: writes deploy/host/statusedge.conf, deploy/docker/nginx.conf and deploy/www/index.html")
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(os.Args[1:]) // ExitOnError: -h prints the usage and exits
@@ -47,6 +47,9 @@ func write(root string) error {
 	return nil
 }
 
+// PagePath is the rendered status page that deployments mount or install.
+const PagePath = "deploy/www/index.html"
+
 // Files maps each deploy file (relative to the module root) to its rendered content.
 func Files() (map[string][]byte, error) {
 	out := map[string][]byte{}
@@ -65,5 +68,11 @@ func Files() (map[string][]byte, error) {
 		}
 		out[f.path] = b
 	}
+	// One page for every install: it holds the contract's paths only.
+	page, err := nginx.Page()
+	if err != nil {
+		return nil, err
+	}
+	out[PagePath] = page
 	return out, nil
 }

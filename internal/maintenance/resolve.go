@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"time"
 )
@@ -81,38 +80,3 @@ func readTime(flagName, v string, after time.Time, loc *time.Location) (time.Tim
 
 // Stamp is t as the operator's commands show it, to the minute in loc.
 func Stamp(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02 15:04 MST") }
-
-// Listed is a window of a listing with where it comes from: "command line", "file" or
-// "file, recurring".
-type Listed struct {
-	Window
-	Source string
-}
-
-// Listing is the window of s and cmd (the command line's) active at now, if any, and
-// those starting after now within span, each with its source.
-func (s Schedule) Listing(cmd []Window, now time.Time, span time.Duration) (active *Listed, next []Listed) {
-	source := func(w Window) string {
-		switch {
-		case w.Recurring:
-			return "file, recurring"
-		case slices.ContainsFunc(cmd, func(c Window) bool { return sameWindow(c, w) }):
-			return "command line"
-		}
-		return "file"
-	}
-	all := s.With(cmd...)
-	if w := all.Active(now); w != nil {
-		active = &Listed{*w, source(*w)}
-	}
-	for _, w := range all.Windows(now, now.Add(span).Add(time.Nanosecond)) {
-		if w.From.After(now) {
-			next = append(next, Listed{w, source(w)})
-		}
-	}
-	return active, next
-}
-
-func sameWindow(a, b Window) bool {
-	return a.From.Equal(b.From) && a.Until.Equal(b.Until) && a.Message == b.Message && a.Recurring == b.Recurring
-}

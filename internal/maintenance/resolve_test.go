@@ -54,18 +54,3 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
-
-// TestListing: each window says where it comes from; the active one is apart.
-func TestListing(t *testing.T) {
-	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	cmd := Window{From: now.Add(-time.Minute), Until: now.Add(time.Hour), Message: Text{EN: "cmd", RU: "кмд"}}
-	file := Window{From: now.Add(48 * time.Hour), Until: now.Add(49 * time.Hour), Message: Text{EN: "file", RU: "файл"}}
-	far := Window{From: now.Add(8 * 24 * time.Hour), Until: now.Add(8*24*time.Hour + time.Hour), Message: Text{EN: "far", RU: "далеко"}}
-	active, next := Schedule{}.With(file, far).Listing([]Window{cmd}, now, 7*24*time.Hour)
-	if active == nil || active.Source != "command line" || active.Message.EN != "cmd" {
-		t.Fatalf("active %+v, want the command line's", active)
-	}
-	if len(next) != 1 || next[0].Source != "file" || next[0].Message.EN != "file" {
-		t.Fatalf("next %+v, want the file's window alone (the far one is past 7 days)", next)
-	}
-}

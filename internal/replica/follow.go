@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // Follow keeps STATUS_DIR current from Redis, on every replica: each snapshot the leader
@@ -117,7 +118,7 @@ func (r *Refresher) apply(ctx context.Context, data []byte, via string) {
 		}
 		r.log.Warn("follow: a snapshot this leader did not write; its own put back", "via", via)
 		// Counted and shown as any replica's refusal when implausible; never copied.
-		snap, err := snapshot.Parse(data)
+		snap, err := worldstate.Read(data)
 		plausible := err == nil && r.local.Check(data, snap, via)
 		if plausible {
 			// Followers may have copied the stranger already: the put-back must pass its
@@ -134,7 +135,7 @@ func (r *Refresher) apply(ctx context.Context, data []byte, via string) {
 		}
 		return
 	}
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil {
 		r.log.Warn("follow: not a snapshot", "via", via, "err", err)
 		return

@@ -14,6 +14,7 @@ import (
 
 	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // Metrics is what Local counts: the snapshot now in STATUS_DIR, and each refusal by
@@ -139,7 +140,7 @@ func (l *Local) refusedNews(r *snapshot.Refusal) {
 // Recover makes STATUS_DIR consistent at start (snapshot.Publisher.Recover); a
 // status.json it refuses is counted and shown as a refusal.
 func (l *Local) Recover() error {
-	err := l.pub.Recover(l.now(), l.ttl)
+	err := l.pub.Recover(l.now(), l.ttl, worldstate.Read)
 	var im *snapshot.Implausible
 	if errors.As(err, &im) {
 		l.refusedNews(l.refused.Refuse(nil, snapshot.Snapshot{}, l.now(), "start", im))
@@ -158,7 +159,7 @@ func (l *Local) Load() error {
 	if err != nil {
 		return err
 	}
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // IntervalPoll is how often the leader rereads config:status_interval while it waits, so
@@ -102,7 +103,7 @@ func (r *Refresher) holding(ctx context.Context) bool {
 		}
 		return false
 	}
-	snap, err := snapshot.Parse(data)
+	snap, err := worldstate.Read(data)
 	if err != nil || !snap.Fresh(r.now()) {
 		return false
 	}

@@ -13,6 +13,7 @@ import (
 	"statusedge/internal/leader"
 	"statusedge/internal/maintenance"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // Store is the Redis side the refresher reads and writes, beside the snapshot's
@@ -264,9 +265,10 @@ func (r *Refresher) kick() {
 func (r *Refresher) compose(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
 	s = withProbe(s, seen)
 	if r.plan == nil {
-		return s.WithPlan(nil, nil)
+		return worldstate.Published(s, nil, nil)
 	}
-	return s.WithPlan(r.plan(r.now()))
+	active, next := r.plan(r.now())
+	return worldstate.Published(s, active, next)
 }
 
 // withProbe applies the probe's last round, if any, to a database read.

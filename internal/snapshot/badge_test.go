@@ -2,11 +2,10 @@ package snapshot
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
-
-	"statusedge/internal/maintenance"
 )
 
 // shields is the shields.io endpoint schema: all four fields required.
@@ -57,26 +56,24 @@ func TestParseBeforeProbeFields(t *testing.T) {
 	}
 }
 
-// TestBadgeInMaintenance: during a window the badge says maintenance, as the status
-// does, whatever the probe sees; outside one, online or offline.
-func TestBadgeInMaintenance(t *testing.T) {
-	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	w := &maintenance.Window{From: now.Add(-time.Minute), Until: now.Add(time.Hour)}
+// TestBadgeSaysTheStatusWord: the badge says the status's word (maintenance during a
+// window, as the Statuspage documents do), whatever the probe's verdict beside it; which
+// word a status has is worldstate's (TestPublishedWord).
+func TestBadgeSaysTheStatusWord(t *testing.T) {
 	for _, tt := range []struct {
-		name   string
+		status string
 		online bool
-		active *maintenance.Window
-		want   string
+		color  string
 	}{
-		{"window, probe down", false, w, "maintenance"},
-		{"window, probe up", true, w, "maintenance"},
-		{"no window, up", true, nil, "online"},
-		{"no window, down", false, nil, "offline"},
+		{StatusMaintenance, false, "blue"},
+		{StatusMaintenance, true, "blue"},
+		{StatusOnline, true, "brightgreen"},
+		{StatusOffline, false, "red"},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			s := Snapshot{Online: tt.online}.WithPlan(tt.active, nil)
-			if got := decodeBadge(t, s.Badge()); got.Message != tt.want || got.Message != s.Status {
-				t.Errorf("badge %q (status %q), want %q", got.Message, s.Status, tt.want)
+		t.Run(fmt.Sprintf("%s/online %v", tt.status, tt.online), func(t *testing.T) {
+			s := Snapshot{Online: tt.online, Status: tt.status}
+			if got := decodeBadge(t, s.Badge()); got.Message != tt.status || got.Color != tt.color {
+				t.Errorf("badge %+v, want %s in %s", got, tt.status, tt.color)
 			}
 		})
 	}

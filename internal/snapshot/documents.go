@@ -59,12 +59,13 @@ func (p *Publisher) Publish(data []byte, s Snapshot) error {
 // served from disk (nginx asks the origin) until the next publish. A status.json that is
 // not Plausible at now for ttl (forged, tampered, or written by a clock far ahead) is
 // moved aside to status.json.refused (a world's file likewise), for ops to read, and its documents are forgotten,
-// last copies included: the error then wraps its *Implausible.
-func (p *Publisher) Recover(now time.Time, ttl time.Duration) error {
+// last copies included: the error then wraps its *Implausible. read is the reader's parse
+// (worldstate.Read), which gives the status word the badge says.
+func (p *Publisher) Recover(now time.Time, ttl time.Duration, read func([]byte) (Snapshot, error)) error {
 	data, _, err := p.layout.ReadFile(p.dir)
 	var s Snapshot
 	if err == nil {
-		s, err = Parse(data)
+		s, err = read(data)
 	}
 	if err == nil {
 		if err = s.Plausible(now, ttl); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/harness/edgetest"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 	"statusedge/nginx"
 )
 
@@ -23,7 +24,8 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	start := time.Unix(1764400987, 0)
 	now := start
 	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, func(d time.Duration) { now = now.Add(d) })
-	s, _ := snapshot.Build(nil, start, 90*time.Second)
+	built, _ := snapshot.Build(nil, start, 90*time.Second)
+	s := worldstate.Published(built, nil, nil)
 	if err := p.Publish(s.Encode(), s); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func TestBadgeFollowsTheSnapshot(t *testing.T) {
 	}
 
 	now = start.Add(10 * time.Second)
-	off := s.WithProbe(snapshot.ProbeRound{At: now, Online: new(false), Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", Error: "connection refused"}}})
+	off := worldstate.Published(s.WithProbe(snapshot.ProbeRound{At: now, Online: new(false), Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:7777", Error: "connection refused"}}}), nil, nil)
 	if err := p.Publish(off.Encode(), off); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestRecoverLinksWhatStatusJSONSays(t *testing.T) {
 	if err := snapshot.WriteFile(dir, fresh.Encode()); err != nil { // a crash right after status.json
 		t.Fatal(err)
 	}
-	if err := p.Recover(now, 900*time.Second); err != nil {
+	if err := p.Recover(now, 900*time.Second, worldstate.Read); err != nil {
 		t.Fatal(err)
 	}
 	for sec := now.Unix(); sec < fresh.FreshUntil.Unix(); sec++ {
@@ -135,7 +137,7 @@ func TestRecoverLinksWhatStatusJSONSays(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, snapshot.FileName), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Recover(now, 900*time.Second); err == nil {
+	if err := p.Recover(now, 900*time.Second, worldstate.Read); err == nil {
 		t.Error("recovering from an empty status.json reported no problem")
 	}
 	for _, doc := range []string{nginx.StatusDoc, nginx.BadgeDoc} {
@@ -162,7 +164,7 @@ func TestRecoverRefusesAFutureStatusJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	err := p.Recover(now, 900*time.Second)
+	err := p.Recover(now, 900*time.Second, worldstate.Read)
 	var refused *snapshot.Implausible
 	if !errors.As(err, &refused) || refused.Reason != snapshot.RefusedFuture {
 		t.Fatalf("Recover of a status.json an hour ahead: %v, want a refusal for the future", err)
@@ -180,5 +182,34 @@ func TestRecoverRefusesAFutureStatusJSON(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(nginx.DocDir(dir, doc), nginx.LastName)); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s: last copy of the forged snapshot left for nginx: %v", doc, err)
 		}
+	}
+}
+
+// TestRecoverBadgeSaysTheFields: at start the badge is linked anew from status.json with
+// the word its fields say (the reader's parse), never a stored word that contradicts them.
+func TestRecoverBadgeSaysTheFields(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Unix(1764400987, 0)
+	p := snapshot.NewPublisher(dir, 10*time.Second, func() time.Time { return now }, func(d time.Duration) { now = now.Add(d) })
+	built, _ := snapshot.Build(nil, now, 900*time.Second)
+	built.Online = false
+	offline := worldstate.Published(built, nil, nil).Encode()
+	lying := bytes.Replace(offline, []byte(`"status":"offline"`), []byte(`"status":"online"`), 1)
+	if bytes.Equal(lying, offline) {
+		t.Fatalf("the test's edit did not apply to %s", offline)
+	}
+	if err := snapshot.WriteFile(dir, lying); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Recover(now, 900*time.Second, worldstate.Read); err != nil {
+		t.Fatal(err)
+	}
+	b, ok, err := edgetest.Served(dir, nginx.BadgeDoc, now)
+	if err != nil || !ok {
+		t.Fatalf("no badge served after recovery (%v)", err)
+	}
+	var badge struct{ Message string }
+	if err := json.Unmarshal(b, &badge); err != nil || badge.Message != snapshot.StatusOffline {
+		t.Errorf("badge %s (%v), want offline: the fields' word", b, err)
 	}
 }

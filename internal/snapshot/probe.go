@@ -35,7 +35,8 @@ type ProbeTarget struct {
 
 // WithProbe returns s as the probe's round last saw the game server. A round without a
 // verdict keeps the database's word (ServerStatus) but still shows the round. Freshness
-// (UpdatedAt, FreshUntil) never changes here: a probe round is not a database read.
+// (UpdatedAt, FreshUntil) never changes here: a probe round is not a database read. The
+// status word is left as it was: the publish gives it (worldstate.Published).
 func (s Snapshot) WithProbe(r ProbeRound) Snapshot {
 	if r.Online != nil {
 		s.Online = *r.Online
@@ -47,5 +48,5 @@ func (s Snapshot) WithProbe(r ProbeRound) Snapshot {
 	for i, t := range r.Targets {
 		s.Probe[i] = ProbeTarget{OK: t.OK, LatencyMS: t.LatencyMS}
 	}
-	return s.WithPlan(s.Maintenance, s.NextMaintenance)
+	return s
 }

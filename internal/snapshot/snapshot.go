@@ -56,6 +56,9 @@ type Snapshot struct {
 	Probe []ProbeTarget `json:"probe"`
 	// Status is what a reader shows: "maintenance" while a planned window is active,
 	// else "online" or "offline" as Online says (Online still tells what the probe sees).
+	// The word is worldstate's to decide (worldstate.Published at a publish,
+	// worldstate.Read at a read): Build and WithProbe leave it alone, Parse keeps the
+	// stored one.
 	Status string `json:"status"`
 	// Maintenance is the window active at the publish; NextMaintenance the next one
 	// starting within maintenance.Announce. Null outside one, and without any.
@@ -64,28 +67,12 @@ type Snapshot struct {
 	Meta            map[string]string   `json:"_meta"`
 }
 
-// The values of Snapshot.Status.
+// The values of Snapshot.Status: the document's vocabulary (worldstate chooses among them).
 const (
 	StatusOnline      = "online"
 	StatusOffline     = "offline"
 	StatusMaintenance = "maintenance"
 )
-
-// WithPlan returns s under the planned maintenance known at the publish: active is the
-// window holding the moment (nil outside one), next the next announced one. Status
-// follows Online outside a window.
-func (s Snapshot) WithPlan(active, next *maintenance.Window) Snapshot {
-	s.Maintenance, s.NextMaintenance = active, next
-	switch {
-	case active != nil:
-		s.Status = StatusMaintenance
-	case s.Online:
-		s.Status = StatusOnline
-	default:
-		s.Status = StatusOffline
-	}
-	return s
-}
 
 // Fallback says that a known constant took its default, and why.
 type Fallback struct {
@@ -157,7 +144,7 @@ func Build(rows []Row, now time.Time, ttl time.Duration) (Snapshot, []Fallback) 
 		}
 	}
 	s.Online = s.ServerStatus != 0
-	return s.WithPlan(nil, nil), fallbacks
+	return s, fallbacks
 }
 
 // parseNumber reads a decimal number, as a DOUBLE or DECIMAL column prints one. What
@@ -191,7 +178,8 @@ func (s Snapshot) Encode() []byte {
 }
 
 // Parse reads bytes that claim to be a snapshot and rejects anything of the wrong shape,
-// so that garbage in Redis or on disk is never served as a status.
+// so that garbage in Redis or on disk is never served as a status. Its Status is the
+// stored one: worldstate.Read is the reader's parse, which derives it.
 func Parse(data []byte) (Snapshot, error) {
 	var raw struct {
 		ServerStatus *float64            `json:"server_status"`
@@ -204,6 +192,7 @@ func Parse(data []byte) (Snapshot, error) {
 		CheckedAt    time.Time           `json:"checked_at"`
 		Seq          int64               `json:"seq"`
 		Probe        []ProbeTarget       `json:"probe"`
+		Status       string              `json:"status"`
 		Maintenance  *maintenance.Window `json:"maintenance"`
 		Next         *maintenance.Window `json:"next_maintenance"`
 		Meta         map[string]string   `json:"_meta"`
@@ -223,6 +212,7 @@ func Parse(data []byte) (Snapshot, error) {
 		ServerStatus: *raw.ServerStatus, Rates: *raw.Rates, ClientStatus: *raw.ClientStatus,
 		UpdatedAt: raw.UpdatedAt, FreshUntil: raw.FreshUntil, Online: *raw.ServerStatus != 0,
 		Players: raw.Players, CheckedAt: raw.CheckedAt, Seq: raw.Seq, Probe: raw.Probe, Meta: raw.Meta,
+		Status: raw.Status, Maintenance: raw.Maintenance, NextMaintenance: raw.Next,
 	}
 	// A snapshot written before these fields existed reads as one without a probe.
 	if raw.Online != nil {
@@ -234,9 +224,9 @@ func Parse(data []byte) (Snapshot, error) {
 	if s.Probe == nil {
 		s.Probe = []ProbeTarget{}
 	}
-	// status is derived, never taken: a snapshot written before it existed, or whose
-	// status contradicts its fields, reads as its fields say (and is written so again).
-	return s.WithPlan(raw.Maintenance, raw.Next), nil
+	// The stored status is kept as written: readers derive it from the fields through
+	// worldstate.Read (a stored status that contradicts them is not believed).
+	return s, nil
 }
 
 // Fresh reports whether the snapshot may still be presented as current at now.

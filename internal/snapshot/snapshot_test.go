@@ -1,14 +1,11 @@
 package snapshot
 
 import (
-	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-
-	"statusedge/internal/maintenance"
 )
 
 func ptr(s string) *string { return &s }
@@ -98,6 +95,7 @@ func TestBuild(t *testing.T) {
 
 func TestEncodeMatchesContract(t *testing.T) {
 	s, _ := Build([]Row{{"ServerStatus", ptr("1"), ptr("Сервер <онлайн>")}, {"RateExp", ptr("2.5"), ptr("XP rate")}}, now, 15*time.Minute)
+	s.Status = StatusOnline // the word a publish gives it (worldstate.Published)
 	got := string(s.Encode())
 	want := `{"server_status":1,"rates":{"exp":2.5,"pvp":1,"pve":1,"color_mob":1,"skill":1},"client_status":256,` +
 		`"updated_at":"2026-11-26T12:00:00Z","fresh_until":"2026-11-26T12:15:00Z",` +
@@ -167,26 +165,4 @@ func FuzzBuild(f *testing.F) {
 			t.Fatalf("snapshot spans lines: %s", b)
 		}
 	})
-}
-
-// TestStatusIsDerived: status says maintenance in a window whatever online says, else
-// online or offline; Parse derives it from the fields, never believing a stored one.
-func TestStatusIsDerived(t *testing.T) {
-	s, _ := Build([]Row{{"ServerStatus", ptr("0"), nil}}, now, 15*time.Minute)
-	if s.Status != StatusOffline {
-		t.Errorf("ServerStatus 0: status %q", s.Status)
-	}
-	w := &maintenance.Window{From: now, Until: now.Add(time.Hour), Message: maintenance.Text{EN: "Restart", RU: "Перезапуск"}}
-	s = s.WithPlan(w, nil)
-	if s.Status != StatusMaintenance {
-		t.Errorf("in a window: status %q", s.Status)
-	}
-	back, err := Parse(s.Encode())
-	if err != nil || back.Status != StatusMaintenance || back.Maintenance == nil || back.Maintenance.Message != w.Message {
-		t.Errorf("Parse(Encode) = %+v, %v; want the window back", back.Maintenance, err)
-	}
-	lying := bytes.Replace(s.WithPlan(nil, nil).Encode(), []byte(`"status":"offline"`), []byte(`"status":"online"`), 1)
-	if back, err := Parse(lying); err != nil || back.Status != StatusOffline {
-		t.Errorf("a stored status contradicting online: %q, %v; want offline", back.Status, err)
-	}
 }

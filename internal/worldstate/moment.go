@@ -44,17 +44,16 @@ type Moment struct {
 }
 
 // At is the world at now, its published status being snap (nil before any) and its
-// planned maintenance plan. The status word is the snapshot's own spelling of its
-// verdict under the window active at now (snapshot.WithPlan), so the document, its badge
-// and this Moment never disagree.
+// planned maintenance plan. The status word is the one a status published at now says
+// (word, as Published gives it), so the document, its badge and this Moment never
+// disagree.
 func At(now time.Time, snap *snapshot.Snapshot, plan Plan) Moment {
 	active, upcoming := plan.At(now)
 	m := Moment{Window: active, Next: Next(upcoming), Upcoming: upcoming, State: history.NoData, Component: statuspage.Operational}
 	if snap != nil {
-		published := snap.WithPlan(m.Window, m.Next)
-		m.Status, m.Current, m.CheckedAt = published.Status, published.Fresh(now), published.CheckedAt
+		m.Status, m.Current, m.CheckedAt = word(snap.Online, m.Window), snap.Fresh(now), snap.CheckedAt
 		if m.Current {
-			m.Players = published.Players
+			m.Players = snap.Players
 		}
 	}
 	switch {

@@ -126,8 +126,8 @@ func TestAtStatusIsTheDocuments(t *testing.T) {
 		for _, online := range []bool{true, false} {
 			s := snapshot.Snapshot{UpdatedAt: now, FreshUntil: now.Add(time.Minute), Online: online, ServerStatus: 1}
 			m := At(now, &s, p)
-			published := s.WithPlan(m.Window, m.Next)
-			parsed, err := snapshot.Parse(published.Encode())
+			published := Published(s, m.Window, m.Next)
+			parsed, err := Read(published.Encode())
 			if err != nil {
 				t.Fatal(err)
 			}
