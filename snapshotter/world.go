@@ -63,9 +63,9 @@ type worldDeps struct {
 	webhookGap   time.Duration
 	// telegram is the bot the worlds post with (no Token: Telegram is off).
 	telegram notify.Telegram
-	rdb          redis.UniversalClient
-	vecs         *replica.MetricVecs
-	log          *slog.Logger
+	rdb      redis.UniversalClient
+	vecs     *replica.MetricVecs
+	log      *slog.Logger
 	// role is the lease every world publishes under; nil for -once (a plain SETEX).
 	role *leader.Role
 	// published, when set, is told after every write of a world's STATUS_DIR copy (the
