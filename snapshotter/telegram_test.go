@@ -176,3 +176,24 @@ func TestTelegramPendingSurvivesLeaderChange(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfTelegramIsRefused: a chat without the bot's token, or the token with no chat,
+// stops the snapshotter at start with one line naming the variables, never the token.
+func TestHalfTelegramIsRefused(t *testing.T) {
+	for _, tt := range []struct {
+		env    map[string]string
+		prefix string
+	}{
+		{map[string]string{"STATUS_TELEGRAM_CHAT_ID": "@phoenix_status"}, "STATUS_TELEGRAM_CHAT_ID is set without STATUS_TELEGRAM_BOT_TOKEN"},
+		{map[string]string{"STATUS_TELEGRAM_BOT_TOKEN": testBotToken}, "STATUS_TELEGRAM_BOT_TOKEN is set without a chat to post to"},
+		{map[string]string{"STATUS_TELEGRAM_BOT_TOKEN": testBotToken, "STATUS_TELEGRAM_CHAT_ID": "@x", "STATUS_TELEGRAM_LANG": "ru"}, "STATUS_TELEGRAM_CHAT_ID: want a chat's number"},
+		{map[string]string{"STATUS_TELEGRAM_BOT_TOKEN": "bot" + testBotToken, "STATUS_TELEGRAM_CHAT_ID": "@phoenix_status"}, "STATUS_TELEGRAM_BOT_TOKEN: want a bot token"},
+	} {
+		tt.env["STATUS_DIR"], tt.env["STATUS_NGINX_CONF"] = t.TempDir(), "none"
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"snapshotter", "-once"}, harnesstest.Env(tt.env), &out, &out, nil)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.prefix) || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "fleetS3cretToken") {
+			t.Errorf("run = %v, want one line starting %q, without the token", err, tt.prefix)
+		}
+	}
+}
