@@ -1,10 +1,13 @@
-// Package notify posts the game server's online/offline flips, and the start and end of
-// planned maintenance in their place, to STATUS_WEBHOOK_URL, in a body that Discord and
-// Slack incoming webhooks accept as it is. The probe and the snapshot never wait for it:
-// Observe only records the latest verdict, and one goroutine (Run) compares it with what
-// the readers were last told (kept in Redis, so that it survives a change of leader),
-// sends the difference (a flip at most once per minimum gap; a window's start and end on
-// time), and retries while the webhook is down.
+// Package notify tells the game server's online/offline flips, the start and end of
+// planned maintenance in their place, and operators' notes on incidents to its channels:
+// STATUS_WEBHOOK_URL (a body Discord and Slack accept as it is, or a Discord embed) and a
+// Telegram chat (sendMessage). The probe and the snapshot never wait for them: Observe
+// only records the latest verdict, and one goroutine per channel (Run) compares it with
+// what that channel's readers were last told (kept in Redis, so that it survives a change
+// of leader), sends the difference (a flip at most once per minimum gap; a window's start
+// and end, and a note, on time), and retries while the channel is down. The delivery
+// rules are the Notifier's, one copy for every channel; a channel only says how a message
+// becomes a request and what an answer means (channel.go).
 package notify
 
 import (
