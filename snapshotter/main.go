@@ -95,6 +95,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	telegram, err := notify.LoadTelegram(getenv)
+	if err != nil {
+		return err
+	}
 	// Last of the settings' checks: the others name a variable, this one a file.
 	if err := nginx.Check(cfg.NginxConf, edge); err != nil {
 		return err
@@ -107,6 +111,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	setups, err := loadWorlds(getenv, cfg, worlds.Legacy(cfg, playersQuery, webhookURL))
 	if err != nil {
+		return err
+	}
+	if err := telegramChats(setups, telegram); err != nil {
 		return err
 	}
 	plans, err := loadPlans(getenv, setups)
@@ -122,7 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	reg := telemetry.Registry()
 	vecs := replica.NewMetricVecs(reg)
 	deps := worldDeps{dir: cfg.StatusDir, ttl: cfg.TTL, maxAge: maxAge, maxSnapshot: cfg.MaxSnapshot,
-		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, rdb: rdb, vecs: vecs, log: logger, plans: plans}
+		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, telegram: telegram, rdb: rdb, vecs: vecs, log: logger, plans: plans}
 
 	if *once {
 		// A plain SETEX per world, as an operator's forced refresh.
@@ -196,7 +203,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"ttl_seconds", cfg.TTL.Seconds(), "max_age_hint", maxAge.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
 		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(), "worlds", len(ws),
 		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", probing && webhookURL != "",
-		"webhook_min_gap_seconds", webhookGap.Seconds())
+		"webhook_min_gap_seconds", webhookGap.Seconds(), "telegram", probing && telegram.Token != "", "telegram_lang", telegram.Lang)
 	if listening != nil {
 		listening(ln.Addr().String())
 	}

@@ -31,6 +31,9 @@ type worldSetup struct {
 	probe   probe.Config
 	probing bool
 	webhook string // "" for none
+	// telegramChat is the world's telegram_chat_id, else STATUS_TELEGRAM_CHAT_ID; "" for
+	// none.
+	telegramChat string
 }
 
 // world is one game world's part of the snapshotter: its database pool, its refresher
@@ -58,9 +61,11 @@ type worldDeps struct {
 	dbTimeout    time.Duration
 	redisTimeout time.Duration
 	webhookGap   time.Duration
-	rdb          redis.UniversalClient
-	vecs         *replica.MetricVecs
-	log          *slog.Logger
+	// telegram is the bot the worlds post with (no Token: Telegram is off).
+	telegram notify.Telegram
+	rdb      redis.UniversalClient
+	vecs     *replica.MetricVecs
+	log      *slog.Logger
 	// role is the lease every world publishes under; nil for -once (a plain SETEX).
 	role *leader.Role
 	// published, when set, is told after every write of a world's STATUS_DIR copy (the
@@ -86,6 +91,9 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	}
 	if s.webhook != "" && !s.probing && s.layout.World != "" {
 		log.Warn("webhook_url is set without game_server: the webhook tells probe flips, so it stays silent")
+	}
+	if s.telegramChat != "" && d.telegram.Token != "" && !s.probing {
+		log.Warn("a Telegram chat is set without a probe (GAME_SERVER_ADDR, or the world's game_server): the chat stays silent")
 	}
 	db, err := s.openDB(d.dbTimeout, log)
 	if err != nil {
@@ -122,20 +130,43 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	}
 	if s.probing && d.role != nil {
 		pm := d.vecs.Probe(s.layout.World)
-		var notifier *notify.Notifier
-		if s.webhook != "" {
-			notifier, err = notify.New(log, s.webhook, notify.Options{
-				MinGap: d.webhookGap, State: store, StoreTimeout: d.redisTimeout, Failed: pm.WebhookFailures.Inc,
-				Leading: d.role.Acting,
-			})
-			if err != nil {
-				db.Close()
-				return nil, err
-			}
+		notifiers, err := channelsOf(s, d, store, pm, log)
+		if err != nil {
+			db.Close()
+			return nil, err
 		}
-		wd.w = replica.NewWatcher(probe.NewLoop(s.probe, time.Now), notifier, r, log, pm)
+		wd.w = replica.NewWatcher(probe.NewLoop(s.probe, time.Now), notifiers, wd.hist, r, log, pm)
 	}
 	return wd, nil
+}
+
+// channelsOf are the world's notifiers: its webhook and its Telegram chat, each with its
+// own state key, delivered by the same rules.
+func channelsOf(s worldSetup, d worldDeps, store *snapshot.Store, pm *replica.ProbeSeries, log *slog.Logger) ([]*notify.Notifier, error) {
+	o := notify.Options{
+		MinGap: d.webhookGap, StoreTimeout: d.redisTimeout, Leading: d.role.Acting,
+		World: notify.World{ID: s.layout.World, Name: maintenance.Text{EN: s.nameEN, RU: s.nameRU}},
+	}
+	var out []*notify.Notifier
+	if s.webhook != "" {
+		wo := o
+		wo.State, wo.Failed = store, pm.WebhookFailures.Inc
+		n, err := notify.New(log, s.webhook, wo)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	if s.telegramChat != "" && d.telegram.Token != "" {
+		to := o
+		to.State, to.Failed = store.TelegramState(), pm.TelegramFailures.Inc
+		n, err := notify.NewTelegram(log, d.telegram, s.telegramChat, to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // start readies STATUS_DIR for the running snapshotter: a crash mid-publish leaves every

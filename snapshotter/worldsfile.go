@@ -26,6 +26,7 @@ func loadWorlds(getenv func(string) string, cfg config.Config, legacy worlds.Wor
 				return w.OpenDB(cfg, timeout, telemetry.MySQLLogger(log))
 			},
 			table: w.Table, players: w.PlayersQuery, probe: w.Probe, probing: w.Probing, webhook: w.WebhookURL,
+			telegramChat: w.TelegramChat,
 		}
 	}
 	return out, nil

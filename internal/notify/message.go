@@ -21,6 +21,16 @@ type message struct {
 	// Maintenance is set on the start and end of a window only, so that a flip's body
 	// stays what it was.
 	Maintenance *windowBody `json:"maintenance,omitempty"`
+	// Note is set on an operator's note only.
+	Note *noteBody `json:"note,omitempty"`
+}
+
+// noteBody is a note message's note, for receivers that read fields.
+type noteBody struct {
+	Event    Kind              `json:"event"` // incident_note
+	Incident string            `json:"incident"`
+	Title    *maintenance.Text `json:"title"`
+	Message  maintenance.Text  `json:"message"`
 }
 
 // windowBody is a maintenance message's window, for receivers that read fields.
@@ -47,6 +57,12 @@ func newMessage(e Event) message {
 // message is p's body, with the round's targets.
 func (p Pending) message(targets []probe.Result) message {
 	m := newMessage(Event{Online: p.Online, At: p.At, Targets: targets})
+	if p.Kind == IncidentNote && p.Note != nil {
+		m.Content = NoteSentence(*p.Note)
+		m.Text = m.Content
+		m.Note = &noteBody{Event: IncidentNote, Incident: p.Note.Incident, Title: p.Note.Title, Message: p.Note.Message}
+		return m
+	}
 	if p.Kind == Flip || p.Window == nil {
 		return m
 	}
@@ -55,6 +71,33 @@ func (p Pending) message(targets []probe.Result) message {
 	m.Text = m.Content
 	m.Maintenance = &windowBody{Event: p.Kind, From: w.From.UTC().Format(time.RFC3339), Until: w.Until.UTC().Format(time.RFC3339), Message: w.Message}
 	return m
+}
+
+// NoteSentence is the human line of an operator's note, e.g. "Incident 20261207T1700Z:
+// Login down / Вход не работает: Fixing the database / Чиним базу".
+func NoteSentence(n Note) string {
+	s := "Incident " + n.Incident
+	if n.Title != nil {
+		s += ": " + bilingual(*n.Title)
+	}
+	if m := bilingual(n.Message); m != "" {
+		s += ": " + m
+	}
+	if len(s) > maxSentence {
+		s = strings.ToValidUTF8(s[:maxSentence], "") + "…"
+	}
+	return s
+}
+
+// bilingual is "EN / RU", or the one given.
+func bilingual(t maintenance.Text) string {
+	var texts []string
+	for _, s := range []string{t.EN, t.RU} {
+		if s = strings.TrimSpace(s); s != "" {
+			texts = append(texts, s)
+		}
+	}
+	return strings.Join(texts, " / ")
 }
 
 // MaintenanceSentence is the human line of a window's start or end, e.g. "Game server

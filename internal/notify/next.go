@@ -11,6 +11,7 @@ const (
 	Flip               Kind = ""                    // the game server went online or offline
 	MaintenanceStarted Kind = "maintenance_started" // a planned window began
 	MaintenanceEnded   Kind = "maintenance_ended"   // the window the readers were told of is over
+	IncidentNote       Kind = "incident_note"       // an operator's message on an incident
 )
 
 // next is the message the readers need, given the verdict cur and what they were told
@@ -18,6 +19,20 @@ const (
 // is told of once, by its From, and stands in for the flips while it is active: the
 // flips resume after it against what the readers were told before it.
 func (st *State) next(cur Event, now time.Time) *Pending {
+	if p := st.nextState(cur, now); p != nil {
+		return p
+	}
+	// An operator's note comes after the state: a flip pending or held by the gap goes
+	// first, and the note follows it.
+	if n := cur.Note; n != nil && cur.NotesRead && st.NotesKnown && n.At.After(st.NoteAt) {
+		told := *n
+		return &Pending{Kind: IncidentNote, Online: cur.Online, At: n.At, Note: &told}
+	}
+	return nil
+}
+
+// nextState is the flip or window message the readers need (next without the notes).
+func (st *State) nextState(cur Event, now time.Time) *Pending {
 	w := cur.Maintenance
 	switch {
 	case st.Window != nil && (w == nil || !w.From.Equal(st.Window.From)):
@@ -71,6 +86,9 @@ func (p *Pending) same(q *Pending) bool {
 	if p.Kind == Flip {
 		return p.Online == q.Online
 	}
+	if p.Kind == IncidentNote {
+		return p.Note != nil && q.Note != nil && p.Note.At.Equal(q.Note.At)
+	}
 	return p.Window != nil && q.Window != nil && p.Window.From.Equal(q.Window.From)
 }
 
@@ -83,11 +101,14 @@ func (st *State) told(p Pending, at time.Time) {
 		st.Window, st.Announced = p.Window, p.Window.From
 	case MaintenanceEnded:
 		st.Window = nil
+	case IncidentNote:
+		st.NoteAt = p.Note.At
 	}
 	st.DeliveredAt, st.ID, st.Pending = at, p.ID, nil
 }
 
-// gapped says whether p waits for the minimum gap. A maintenance message does not: a
+// gapped says whether p waits for the minimum gap. A maintenance message or a note does not
+// (an operator writes a note to be read now): a
 // planned window is announced on time and its end follows it; there are two per window,
-// so they cannot flood a channel the way a flapping server would.
+// so they cannot flood a channel the way a flapping server would; notes are written by hand.
 func (p *Pending) gapped() bool { return p.Kind == Flip }

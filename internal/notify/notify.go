@@ -1,17 +1,19 @@
-// Package notify posts the game server's online/offline flips, and the start and end of
-// planned maintenance in their place, to STATUS_WEBHOOK_URL, in a body that Discord and
-// Slack incoming webhooks accept as it is. The probe and the snapshot never wait for it:
-// Observe only records the latest verdict, and one goroutine (Run) compares it with what
-// the readers were last told (kept in Redis, so that it survives a change of leader),
-// sends the difference (a flip at most once per minimum gap; a window's start and end on
-// time), and retries while the webhook is down.
+// Package notify tells the game server's online/offline flips, the start and end of
+// planned maintenance in their place, and operators' notes on incidents to its channels:
+// STATUS_WEBHOOK_URL (a body Discord and Slack accept as it is, or a Discord embed) and a
+// Telegram chat (sendMessage). The probe and the snapshot never wait for them: Observe
+// only records the latest verdict, and one goroutine per channel (Run) compares it with
+// what that channel's readers were last told (kept in Redis, so that it survives a change
+// of leader), sends the difference (a flip at most once per minimum gap; a window's start
+// and end, and a note, on time), and retries while the channel is down. The delivery
+// rules are the Notifier's, one copy for every channel; a channel only says how a message
+// becomes a request and what an answer means (channel.go).
 package notify
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +40,23 @@ type Event struct {
 	// readers are told "maintenance started" once, and no flip; when it is gone, or
 	// another window (another From) replaces it, "maintenance ended".
 	Maintenance *maintenance.Window
+	// Players is the last read's player count (nil: not counted, or that read is past
+	// its freshness), for the channels that show it.
+	Players *int64
+	// Note is the newest operator message on the world's incidents (nil: none), and
+	// NotesRead says whether the notes were ever read: before that, no note is told or
+	// recorded as told.
+	Note      *Note
+	NotesRead bool
+}
+
+// Note is an operator's message on an incident (history.Update), and the incident's
+// title then.
+type Note struct {
+	Incident string            `json:"incident"`
+	At       time.Time         `json:"at"`
+	Title    *maintenance.Text `json:"title"`
+	Message  maintenance.Text  `json:"message"`
 }
 
 // State is what the webhook's readers were last told, and the message on its way to
@@ -63,6 +82,11 @@ type State struct {
 	// (waiting for the gap's end, or in retry); a new leader sends it with the same At
 	// and ID, so a receiver can drop the rare double.
 	Pending *Pending `json:"pending,omitempty"`
+	// NoteAt is the At of the newest operator note told (or recorded when the notes were
+	// first read: notes older than the channel are never sent); NotesKnown says whether
+	// it was set (a State saved before notes existed has neither).
+	NoteAt     time.Time `json:"note_at,omitzero"`
+	NotesKnown bool      `json:"notes_known,omitempty"`
 }
 
 // Pending is a message not yet acknowledged.
@@ -76,6 +100,8 @@ type Pending struct {
 	ID string    `json:"id"`
 	// Window is the window a maintenance message tells of.
 	Window *maintenance.Window `json:"window,omitempty"`
+	// Note is the operator's note an incident_note message tells.
+	Note *Note `json:"note,omitempty"`
 	// GaveUp: the webhook refused it (4xx, 3xx) or every attempt failed; it is not sent
 	// again, by this leader or the next, until the state changes.
 	GaveUp bool `json:"gave_up,omitempty"`
@@ -111,14 +137,25 @@ type Options struct {
 	// lease wakes with its back-off timer due, and must not post what the next leader
 	// has sent meanwhile (nor overwrite the State that leader saved).
 	Leading func() bool
+	// World names the world in the messages of the channels that show it (Discord,
+	// Telegram); zero without a worlds file.
+	World World
 }
 
-// Notifier delivers the game server's state to one webhook. Its URL is a secret (Discord
-// and Slack put the token in the path): it is never logged and never part of an error.
+// World is a world as a channel's readers know it.
+type World struct {
+	ID   string
+	Name maintenance.Text
+}
+
+// Notifier delivers the game server's state to one channel (a webhook, a Telegram
+// chat). Its URL is a secret (Discord and Slack put the token in the path, Telegram the
+// bot's token): it is never logged and never part of an error.
 type Notifier struct {
 	logger  *slog.Logger
-	url     string
-	secrets []string // parts of url to scrub from any text that leaves the Notifier
+	name    string // "webhook", "telegram": how logs and errors name the channel
+	ch      channel
+	secrets []string // parts of the URL to scrub from any text that leaves the Notifier
 	client  *http.Client
 	opts    Options
 
@@ -169,13 +206,26 @@ func CheckURL(webhookURL string) (*url.URL, error) {
 	return u, nil
 }
 
-// New returns a Notifier for webhookURL; call Run to start delivering. The error never
-// contains the URL.
+// New returns a Notifier for webhookURL; call Run to start delivering. A Discord webhook
+// gets embeds, any other receiver the plain body. The error never contains the URL.
 func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 	u, err := CheckURL(webhookURL)
 	if err != nil {
 		return nil, err
 	}
+	// The host (discord.com, hooks.slack.com) is not secret and is useful in a dial
+	// error; the path, query and user info are where tokens live.
+	secrets := []string{webhookURL, u.String()}
+	for _, s := range []string{u.EscapedPath(), u.Path, u.RawQuery, u.User.String()} {
+		if len(s) > 1 {
+			secrets = append(secrets, s)
+		}
+	}
+	return newNotifier(logger, "webhook", webhookChannel{url: webhookURL, discord: IsDiscord(u), world: o.World}, secrets, o), nil
+}
+
+// newNotifier fills o's defaults; every channel is delivered by the same rules.
+func newNotifier(logger *slog.Logger, name string, ch channel, secrets []string, o Options) *Notifier {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
@@ -200,17 +250,10 @@ func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	// The host (discord.com, hooks.slack.com) is not secret and is useful in a dial
-	// error; the path, query and user info are where tokens live.
-	secrets := []string{webhookURL, u.String()}
-	for _, s := range []string{u.EscapedPath(), u.Path, u.RawQuery, u.User.String()} {
-		if len(s) > 1 {
-			secrets = append(secrets, s)
-		}
-	}
 	return &Notifier{
 		logger:  logger,
-		url:     webhookURL,
+		name:    name,
+		ch:      ch,
 		secrets: secrets,
 		// No client-wide timeout: each attempt has its own context deadline. No redirect
 		// is followed: a redirect would carry the message (and, to the same host, the
@@ -222,11 +265,11 @@ func New(logger *slog.Logger, webhookURL string, o Options) (*Notifier, error) {
 		},
 		opts: o,
 		wake: make(chan struct{}, 1),
-	}, nil
+	}
 }
 
 // String keeps the URL out of anything that formats a Notifier with %v.
-func (n *Notifier) String() string { return "webhook notifier" }
+func (n *Notifier) String() string { return n.name + " notifier" }
 
 // Observe records the probe's current verdict and returns at once; call it after every
 // round, not only on flips. The Notifier works from state: it sends whenever the
@@ -237,6 +280,13 @@ func (n *Notifier) Observe(e Event) {
 	if e.Maintenance != nil {
 		w := *e.Maintenance // nor may the caller's edits reach a message in flight
 		e.Maintenance = &w
+	}
+	if e.Note != nil {
+		nt := *e.Note
+		e.Note = &nt
+	}
+	if e.Players != nil {
+		e.Players = new(*e.Players)
 	}
 	n.mu.Lock()
 	n.current = &e
@@ -299,14 +349,14 @@ func (n *Notifier) leave() {
 	switch {
 	case p == nil || p.GaveUp:
 	case n.dirty:
-		n.logger.Warn("webhook message not delivered at the end of this term, and not saved: Redis did not answer", "kind", p.Kind, "online", p.Online, "id", p.ID)
+		n.logger.Warn(n.name+" message not delivered at the end of this term, and not saved: Redis did not answer", "kind", p.Kind, "online", p.Online, "id", p.ID)
 	case n.leading():
 		// Still leading (shutdown): saved again, in case Redis lost it since (a restart
 		// of an empty Redis), so that the next leader finds it.
 		n.save(context.Background())
-		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "kind", p.Kind, "online", p.Online, "id", p.ID)
+		n.logger.Info(n.name+" message not delivered at the end of this term; the next leader sends it", "kind", p.Kind, "online", p.Online, "id", p.ID)
 	default:
-		n.logger.Info("webhook message not delivered at the end of this term; the next leader sends it", "kind", p.Kind, "online", p.Online, "id", p.ID)
+		n.logger.Info(n.name+" message not delivered at the end of this term; the next leader sends it", "kind", p.Kind, "online", p.Online, "id", p.ID)
 	}
 }
 
@@ -333,13 +383,22 @@ func (n *Notifier) step(ctx context.Context) time.Duration {
 		// below.
 		n.st = State{Online: cur.Online, At: cur.At}
 		n.known, n.baseline = true, false
-		n.logger.Info("webhook state recorded from the first verdict; nothing sent", "online", cur.Online)
+		n.logger.Info(n.name+" state recorded from the first verdict; nothing sent", "online", cur.Online)
 		n.save(ctx)
 	}
 	if !n.known {
 		// Neither Redis nor this process knows what the readers were told: a guess would
 		// repeat a message or swallow one. Try Redis again at the next verdict.
 		return 0
+	}
+	if cur.NotesRead && !n.st.NotesKnown {
+		// The first notes this channel's state sees (a new deployment, or a State from
+		// before notes were told): what is there is old news, recorded and not sent.
+		n.st.NotesKnown = true
+		if cur.Note != nil {
+			n.st.NoteAt = cur.Note.At
+		}
+		n.save(ctx)
 	}
 	if n.st.follow(cur) {
 		n.save(ctx)
@@ -369,12 +428,12 @@ func (n *Notifier) step(ctx context.Context) time.Duration {
 		if wait := n.st.DeliveredAt.Add(n.opts.MinGap).Sub(n.opts.Now()); wait > 0 {
 			if n.held != p.ID {
 				n.held = p.ID
-				n.logger.Info("webhook message held until the minimum gap ends", "kind", p.Kind, "online", p.Online, "id", p.ID, "send_in", wait.Round(time.Millisecond).String())
+				n.logger.Info(n.name+" message held until the minimum gap ends", "kind", p.Kind, "online", p.Online, "id", p.ID, "send_in", wait.Round(time.Millisecond).String())
 			}
 			return wait
 		}
 	}
-	if n.deliver(ctx, *p, cur.Targets) {
+	if n.deliver(ctx, *p, cur) {
 		// Another message may be due at once: the next window's start after the end of
 		// the one it replaced, or the flip the window held back.
 		return n.step(ctx)
@@ -386,12 +445,14 @@ func (n *Notifier) step(ctx context.Context) time.Duration {
 func (n *Notifier) withdraw(p Pending, want *Pending) {
 	why := "the game server is back to what was last delivered"
 	switch {
+	case p.Kind == IncidentNote:
+		why = "a newer note, or the state, is told first"
 	case p.Kind != Flip:
 		why = "the maintenance window it tells of is over or replaced"
 	case want != nil && want.Kind != Flip:
 		why = "a maintenance window is told instead"
 	}
-	n.logger.Info("webhook message withdrawn: "+why, "kind", p.Kind, "online", p.Online, "id", p.ID, "gave_up", p.GaveUp)
+	n.logger.Info(n.name+" message withdrawn: "+why, "kind", p.Kind, "online", p.Online, "id", p.ID, "gave_up", p.GaveUp)
 }
 
 // load reads the State from the store. When Redis does not answer, a process that knows
@@ -408,7 +469,7 @@ func (n *Notifier) load(ctx context.Context) {
 	st, ok, err := n.opts.State.WebhookState(lctx)
 	if err != nil {
 		if !n.storeDown {
-			n.logger.Warn("webhook state not read; going on with this process's own until Redis answers", "known", n.known, "err", err)
+			n.logger.Warn(n.name+" state not read; going on with this process's own until Redis answers", "known", n.known, "err", err)
 		}
 		n.storeDown = true
 		return
@@ -441,7 +502,7 @@ func (n *Notifier) save(ctx context.Context) {
 	defer cancel()
 	if err := n.opts.State.PutWebhookState(sctx, n.st); err != nil {
 		if !n.storeDown {
-			n.logger.Warn("webhook state not saved; kept in memory and saved when Redis answers", "err", err)
+			n.logger.Warn(n.name+" state not saved; kept in memory and saved when Redis answers", "err", err)
 		}
 		n.storeDown = true
 		return
@@ -456,17 +517,16 @@ func (n *Notifier) leading() bool { return n.opts.Leading == nil || n.opts.Leadi
 // back-off, until it is acknowledged, refused, given up, withdrawn (the readers no
 // longer need it: the state went back to what was delivered, or a window began or
 // ended, during a back-off) or ctx ends. It says whether the webhook acknowledged p.
-func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Result) bool {
-	m := p.message(targets)
+func (n *Notifier) deliver(ctx context.Context, p Pending, cur Event) bool {
 	for attempt := 1; ; attempt++ {
 		if !n.leading() {
-			n.logger.Info("webhook message left to the next leader: this replica no longer leads", "kind", p.Kind, "online", p.Online, "id", p.ID)
+			n.logger.Info(n.name+" message left to the next leader: this replica no longer leads", "kind", p.Kind, "online", p.Online, "id", p.ID)
 			return false
 		}
-		retry, wait, err := n.post(ctx, m, p.ID)
+		retry, wait, err := n.post(ctx, p, cur, p.ID)
 		if err == nil {
 			n.st.told(p, n.opts.Now())
-			n.logger.Info("webhook delivered", "kind", p.Kind, "online", p.Online, "attempt", attempt, "id", p.ID)
+			n.logger.Info(n.name+" delivered", "kind", p.Kind, "online", p.Online, "attempt", attempt, "id", p.ID)
 			n.save(ctx)
 			return true
 		}
@@ -475,9 +535,9 @@ func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Resul
 		}
 		if !retry || attempt >= n.opts.MaxAttempts {
 			if !retry {
-				n.logger.Error("webhook refused the message; not retrying", "kind", p.Kind, "online", p.Online, "attempt", attempt, "err", err)
+				n.logger.Error(n.name+" refused the message; not retrying", "kind", p.Kind, "online", p.Online, "attempt", attempt, "err", err)
 			} else {
-				n.logger.Error("webhook failed; giving up on this message", "kind", p.Kind, "online", p.Online, "attempts", attempt, "err", err)
+				n.logger.Error(n.name+" failed; giving up on this message", "kind", p.Kind, "online", p.Online, "attempts", attempt, "err", err)
 			}
 			p.GaveUp = true
 			n.st.Pending = &p
@@ -495,7 +555,7 @@ func (n *Notifier) deliver(ctx context.Context, p Pending, targets []probe.Resul
 				wait = n.opts.MaxBackoff
 			}
 		}
-		n.logger.Warn("webhook failed; will retry", "kind", p.Kind, "online", p.Online, "attempt", attempt, "retry_in", wait.String(), "err", err)
+		n.logger.Warn(n.name+" failed; will retry", "kind", p.Kind, "online", p.Online, "attempt", attempt, "retry_in", wait.String(), "err", err)
 		if !n.backOff(ctx, p, wait) {
 			return false
 		}
@@ -533,25 +593,20 @@ func (n *Notifier) backOff(ctx context.Context, p Pending, wait time.Duration) b
 // Send posts e's online or offline message once (its Maintenance aside), without
 // retries and without touching the State. The error never contains the URL.
 func (n *Notifier) Send(ctx context.Context, e Event) error {
-	_, _, err := n.post(ctx, newMessage(e), rand.Text())
+	_, _, err := n.post(ctx, Pending{Online: e.Online, At: e.At}, e, rand.Text())
 	return err
 }
 
-// post makes one attempt. retry says whether a later attempt may succeed; wait is the
-// server's Retry-After when it gave one.
-func (n *Notifier) post(ctx context.Context, m message, id string) (retry bool, wait time.Duration, err error) {
-	body, err := json.Marshal(m)
-	if err != nil {
-		return false, 0, fmt.Errorf("encode webhook message: %w", err)
-	}
+// post makes one attempt at p, with the round cur. retry says whether a later attempt
+// may succeed; wait is the server's own delay (Retry-After, retry_after) when it gave one.
+func (n *Notifier) post(ctx context.Context, p Pending, cur Event, id string) (retry bool, wait time.Duration, err error) {
 	// The attempt in flight survives ctx's cancellation (see Run) but not its own deadline.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), n.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, n.url, bytes.NewReader(body))
+	req, err := n.ch.request(actx, p, cur)
 	if err != nil {
-		return false, 0, n.redact(fmt.Errorf("build webhook request: %w", err))
+		return false, 0, n.redact(fmt.Errorf("build %s request: %w", n.name, err))
 	}
-	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "statusedge")
 	// The same message keeps its id across attempts and leaders: a POST that succeeded
 	// just as its sender lost the lease is sent again by the next leader, and a receiver
@@ -562,30 +617,35 @@ func (n *Notifier) post(ctx context.Context, m message, id string) (retry bool, 
 		return true, 0, n.redact(err)
 	}
 	defer resp.Body.Close()
-	// Slack explains a refusal in the body ("invalid_payload"); Discord in JSON. Keep a
-	// little of it for the log, and drain the rest so the connection is reused.
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
+	// Slack explains a refusal in the body ("invalid_payload"); Discord and Telegram in
+	// JSON, with the wait of a 429. Keep a little of it, and drain the rest so the
+	// connection is reused.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
-		return false, 0, nil
-	case code == http.StatusTooManyRequests:
-		return true, n.retryAfter(resp.Header.Get("Retry-After")), n.redact(fmt.Errorf("webhook answered %d: %s", code, bytes.TrimSpace(snippet)))
-	case code >= 500:
-		return true, 0, n.redact(fmt.Errorf("webhook answered %d: %s", code, bytes.TrimSpace(snippet)))
-	default:
-		return false, 0, n.redact(fmt.Errorf("webhook answered %d: %s", code, bytes.TrimSpace(snippet)))
+	retry, wait, err = n.ch.answer(resp.StatusCode, resp.Header, body)
+	if err != nil {
+		err = n.redact(err)
 	}
+	return retry, min(wait, n.opts.MaxBackoff), err
 }
 
-// retryAfter reads a Retry-After in seconds (Discord and Slack send seconds), capped so
-// that a confused server cannot park the notifier for a day.
-func (n *Notifier) retryAfter(v string) time.Duration {
+// answered is the error of a refused or failed answer, with a little of its body.
+func answered(name string, code int, body []byte) error {
+	if len(body) > 256 {
+		body = body[:256]
+	}
+	return fmt.Errorf("%s answered %d: %s", name, code, bytes.TrimSpace(body))
+}
+
+// seconds reads a Retry-After or retry_after in seconds (Discord and Slack send seconds,
+// Discord's body a fraction); post caps it so that a confused server cannot park the
+// notifier for a day. 0 when there is none.
+func seconds(v string) time.Duration {
 	s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || s <= 0 {
+	if err != nil || s <= 0 || s > 1e6 {
 		return 0
 	}
-	return min(time.Duration(s*float64(time.Second)), n.opts.MaxBackoff)
+	return time.Duration(s * float64(time.Second))
 }
 
 // redactedError is an error whose text has had the webhook URL removed.
@@ -604,7 +664,7 @@ func (e *redactedError) Unwrap() error { return e.err }
 func (n *Notifier) redact(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = fmt.Errorf("%s webhook: %w", strings.ToLower(ue.Op), ue.Err)
+		err = fmt.Errorf("%s %s: %w", strings.ToLower(ue.Op), n.name, ue.Err)
 	}
 	msg := err.Error()
 	scrubbed := msg

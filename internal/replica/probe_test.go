@@ -6,6 +6,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"statusedge/internal/history"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
 )
@@ -58,4 +60,26 @@ func TestFlappingDoesNotFlip(t *testing.T) {
 			t.Errorf("%d rounds published, %d database reads; want %d and 1", len(seen), reads, len(script))
 		}
 	})
+}
+
+// TestNewestNote: the channels hear of the newest operator message across incidents,
+// with its incident's title; a title alone is no message.
+func TestNewestNote(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 17, 0, 0, 0, time.UTC)
+	title := &maintenance.Text{EN: "Login down", RU: "Вход не работает"}
+	notes := map[string]history.Note{
+		"20261207T1600Z": {Updates: []history.Update{{At: t0, Message: maintenance.Text{EN: "old", RU: "старое"}}}},
+		"20261207T1650Z": {Title: title, Updates: []history.Update{
+			{At: t0.Add(time.Minute), Message: maintenance.Text{EN: "newest", RU: "новое"}},
+			{At: t0.Add(-time.Minute), Message: maintenance.Text{EN: "earlier", RU: "раньше"}},
+		}},
+		"20261207T1655Z": {Title: &maintenance.Text{EN: "title only", RU: "только заголовок"}},
+	}
+	got := NewestNote(notes)
+	if got == nil || got.Incident != "20261207T1650Z" || got.Message.EN != "newest" || got.Title != title || !got.At.Equal(t0.Add(time.Minute)) {
+		t.Errorf("NewestNote = %+v, want incident 20261207T1650Z's newest message with its title", got)
+	}
+	if got := NewestNote(map[string]history.Note{"20261207T1655Z": notes["20261207T1655Z"]}); got != nil {
+		t.Errorf("NewestNote of a title alone = %+v, want none", got)
+	}
 }

@@ -328,6 +328,16 @@ func (r *Refresher) republishBase() *snapshot.Snapshot {
 	return base
 }
 
+// Players is the player count of the read the status shows (nil: not counted, or that
+// read is past its freshness: a channel never shows an old count as current).
+func (r *Refresher) Players() *int64 {
+	base := r.republishBase()
+	if base == nil || base.Players == nil || !r.now().Before(base.FreshUntil) {
+		return nil
+	}
+	return new(*base.Players)
+}
+
 // Local is the world's STATUS_DIR copy this refresher writes.
 func (r *Refresher) Local() *Local { return r.local }
 

@@ -21,6 +21,7 @@ type MetricVecs struct {
 	nextDue                               *prometheus.GaugeVec
 	probeUp, probeLatency                 *prometheus.GaugeVec
 	probeFlips, webhookFailures           *prometheus.CounterVec
+	telegramFailures                      *prometheus.CounterVec
 	leader                                prometheus.Gauge
 	leaderChanges                         prometheus.Counter
 	PlanRefused                           prometheus.Gauge // the maintenance file refused (telemetry.MaintenanceFileRefused)
@@ -57,16 +58,17 @@ func NewMetricVecs(reg prometheus.Registerer) *MetricVecs {
 			Name: "statusedge_snapshotter_refresh_duration_seconds", Help: "Time one refresh took.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, w),
-		lastSuccess:     gauge("statusedge_snapshotter_last_success_timestamp_seconds", "updated_at of the last fully successful refresh (Unix time); alert when time() minus this exceeds the TTL."),
-		localUpdated:    gauge("statusedge_snapshotter_local_updated_timestamp_seconds", "updated_at of the snapshot in this replica's STATUS_DIR (Unix time); time() minus this is the local copy's age."),
-		localFresh:      gauge("statusedge_snapshotter_local_fresh_until_timestamp_seconds", "fresh_until of the snapshot in this replica's STATUS_DIR (Unix time); past it nginx sends visitors to the origin."),
-		nextDue:         gauge("statusedge_snapshotter_next_refresh_timestamp_seconds", "When the fleet's next refresh is due (Unix time): last refresh plus the interval in force."),
-		synced:          counter("statusedge_snapshotter_follower_copies_total", "Snapshots copied from Redis into STATUS_DIR, by what brought them (message, check; start: a new leader with nothing fresh on disk).", "via"),
-		refused:         telemetry.RefusedSnapshots(w...),
-		probeUp:         gauge("statusedge_probe_up", "1 when the target answered the last probe round, else 0.", "target"),
-		probeLatency:    gauge("statusedge_probe_latency_seconds", "Time to the target's answer in the last round (to the failure when it failed).", "target"),
-		probeFlips:      counter("statusedge_probe_flips_total", "Online/offline flips of the probe's verdict, by the new state.", "to"),
-		webhookFailures: counter("statusedge_webhook_failures_total", "Failed webhook attempts (each retry counts)."),
+		lastSuccess:      gauge("statusedge_snapshotter_last_success_timestamp_seconds", "updated_at of the last fully successful refresh (Unix time); alert when time() minus this exceeds the TTL."),
+		localUpdated:     gauge("statusedge_snapshotter_local_updated_timestamp_seconds", "updated_at of the snapshot in this replica's STATUS_DIR (Unix time); time() minus this is the local copy's age."),
+		localFresh:       gauge("statusedge_snapshotter_local_fresh_until_timestamp_seconds", "fresh_until of the snapshot in this replica's STATUS_DIR (Unix time); past it nginx sends visitors to the origin."),
+		nextDue:          gauge("statusedge_snapshotter_next_refresh_timestamp_seconds", "When the fleet's next refresh is due (Unix time): last refresh plus the interval in force."),
+		synced:           counter("statusedge_snapshotter_follower_copies_total", "Snapshots copied from Redis into STATUS_DIR, by what brought them (message, check; start: a new leader with nothing fresh on disk).", "via"),
+		refused:          telemetry.RefusedSnapshots(w...),
+		probeUp:          gauge("statusedge_probe_up", "1 when the target answered the last probe round, else 0.", "target"),
+		probeLatency:     gauge("statusedge_probe_latency_seconds", "Time to the target's answer in the last round (to the failure when it failed).", "target"),
+		probeFlips:       counter("statusedge_probe_flips_total", "Online/offline flips of the probe's verdict, by the new state.", "to"),
+		webhookFailures:  counter("statusedge_webhook_failures_total", "Failed webhook attempts (each retry counts)."),
+		telegramFailures: counter("statusedge_telegram_failures_total", "Failed Telegram sendMessage attempts (each retry counts)."),
 		leader: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "statusedge_snapshotter_leader", Help: "1 while this replica holds the leader lease (reads MySQL), 0 while it follows; the fleet's sum should be 1.",
 		}),
@@ -79,7 +81,7 @@ func NewMetricVecs(reg prometheus.Registerer) *MetricVecs {
 		}),
 	}
 	reg.MustRegister(v.worldsMismatch, v.refused, v.refreshes, v.failures, v.duration, v.lastSuccess, v.leader, v.leaderChanges,
-		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures, v.PlanRefused)
+		v.localUpdated, v.localFresh, v.nextDue, v.synced, v.probeUp, v.probeLatency, v.probeFlips, v.webhookFailures, v.telegramFailures, v.PlanRefused)
 	return v
 }
 
@@ -105,6 +107,7 @@ func (v *MetricVecs) Probe(id string) *ProbeSeries {
 	return &ProbeSeries{
 		up: v.probeUp.MustCurryWith(l), latency: v.probeLatency.MustCurryWith(l),
 		flips: v.probeFlips.MustCurryWith(l), WebhookFailures: v.webhookFailures.WithLabelValues(id),
+		TelegramFailures: v.telegramFailures.WithLabelValues(id),
 	}
 }
 
@@ -156,10 +159,11 @@ func (v *MetricVecs) WorldsFile(mismatch bool) {
 
 // ProbeSeries are one world's probe and webhook series (MetricVecs.Probe).
 type ProbeSeries struct {
-	up              *prometheus.GaugeVec
-	latency         *prometheus.GaugeVec
-	flips           *prometheus.CounterVec
-	WebhookFailures prometheus.Counter // the notifier's failed deliveries
+	up               *prometheus.GaugeVec
+	latency          *prometheus.GaugeVec
+	flips            *prometheus.CounterVec
+	WebhookFailures  prometheus.Counter // the webhook notifier's failed deliveries
+	TelegramFailures prometheus.Counter // the Telegram notifier's
 }
 
 // Observe records a round (ProbeMetrics).

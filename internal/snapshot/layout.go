@@ -10,10 +10,10 @@ type Layout struct {
 	// World is the world's id; "" for Legacy.
 	World string
 	// Redis keys: the snapshot, the last refresh's record, the probe's last round, the
-	// webhook's state, the fence of the snapshot's writes, the channel its writes are
+	// webhook's and the Telegram chat's states, the fence of the snapshot's writes, the channel its writes are
 	// announced on, and the live interval. A world's keys share one hash tag, so that the
 	// fenced write (status and fence in one script) runs on Redis Cluster.
-	Status, LastRefresh, ProbeRound, Webhook, Fence, Channel, Interval string
+	Status, LastRefresh, ProbeRound, Webhook, Telegram, Fence, Channel, Interval string
 	// DefaultInterval is the interval key read when Interval is unset: the global
 	// config:status_interval for a world; "" for Legacy, whose Interval is that key.
 	DefaultInterval string
@@ -90,7 +90,7 @@ func (d Deployment) Legacy() Layout {
 	tag := d.tag(KeyStatus)
 	return Layout{
 		Status: d.key(KeyStatus), LastRefresh: d.key(KeyLastRefresh), ProbeRound: d.key(KeyProbeRound),
-		Webhook: d.key(KeyWebhook), Fence: d.Fleet().Fence, Channel: d.key(Channel), Interval: d.key(KeyInterval),
+		Webhook: d.key(KeyWebhook), Telegram: d.key(KeyTelegram), Fence: d.Fleet().Fence, Channel: d.key(Channel), Interval: d.key(KeyInterval),
 		StatusDoc: nginx.StatusDoc, BadgeDoc: nginx.BadgeDoc, StatusFile: FileName, BadgeFile: BadgeFileName,
 	}.withHistory(tag, nginx.ServerDocs)
 }
@@ -102,7 +102,7 @@ func (d Deployment) World(id string) Layout {
 	return Layout{
 		World:  id,
 		Status: tag + ":status", LastRefresh: tag + ":last_refresh", ProbeRound: tag + ":probe",
-		Webhook: tag + ":webhook", Fence: tag + ":fence", Channel: tag + ":published",
+		Webhook: tag + ":webhook", Telegram: tag + ":telegram", Fence: tag + ":fence", Channel: tag + ":published",
 		Interval: d.key(KeyInterval) + ":" + id, DefaultInterval: d.key(KeyInterval),
 		StatusDoc: WorldsDoc + "/" + id + "/status", BadgeDoc: WorldsDoc + "/" + id + "/badge",
 		StatusFile: "status-" + id + ".json", BadgeFile: "badge-" + id + ".json",

@@ -22,7 +22,7 @@ func TestDefaultDeploymentKeepsTodaysKeys(t *testing.T) {
 	}
 	for got, want := range map[string]string{
 		legacy.Status: "server:status", legacy.LastRefresh: "server:status:last_refresh",
-		legacy.ProbeRound: "server:status:probe", legacy.Webhook: "server:status:webhook",
+		legacy.ProbeRound: "server:status:probe", legacy.Webhook: "server:status:webhook", legacy.Telegram: "server:status:telegram",
 		legacy.Fence: "{server:status}:fence", legacy.Channel: "server:status:published",
 		legacy.Interval: "config:status_interval", legacy.DefaultInterval: "",
 		legacy.History: "{server:status}:history:", legacy.IncidentNotes: "{server:status}:incidents",
@@ -35,7 +35,7 @@ func TestDefaultDeploymentKeepsTodaysKeys(t *testing.T) {
 	w := d.World("x1")
 	for got, want := range map[string]string{
 		w.Status: "{world:x1}:status", w.LastRefresh: "{world:x1}:last_refresh", w.ProbeRound: "{world:x1}:probe",
-		w.Webhook: "{world:x1}:webhook", w.Fence: "{world:x1}:fence", w.Channel: "{world:x1}:published",
+		w.Webhook: "{world:x1}:webhook", w.Telegram: "{world:x1}:telegram", w.Fence: "{world:x1}:fence", w.Channel: "{world:x1}:published",
 		w.Interval: "config:status_interval:x1", w.DefaultInterval: "config:status_interval",
 		w.History: "{world:x1}:history:", w.IncidentNotes: "{world:x1}:incidents", w.Maintenance: "{world:x1}:maintenance",
 	} {
@@ -68,8 +68,8 @@ func TestNamedDeploymentOwnsEveryKey(t *testing.T) {
 		if l.StatusDoc != tt.base.StatusDoc || l.StatusFile != tt.base.StatusFile || l.HistoryDoc != tt.base.HistoryDoc {
 			t.Errorf("%s: documents moved: %+v", tt.tag, l)
 		}
-		keys := []string{l.Status, l.LastRefresh, l.ProbeRound, l.Webhook, l.Fence, l.Channel, l.Interval, l.History, l.IncidentNotes, l.Maintenance}
-		base := []string{tt.base.Status, tt.base.LastRefresh, tt.base.ProbeRound, tt.base.Webhook, tt.base.Fence, tt.base.Channel,
+		keys := []string{l.Status, l.LastRefresh, l.ProbeRound, l.Webhook, l.Telegram, l.Fence, l.Channel, l.Interval, l.History, l.IncidentNotes, l.Maintenance}
+		base := []string{tt.base.Status, tt.base.LastRefresh, tt.base.ProbeRound, tt.base.Webhook, tt.base.Telegram, tt.base.Fence, tt.base.Channel,
 			tt.base.Interval, tt.base.History, tt.base.IncidentNotes, tt.base.Maintenance}
 		for i, k := range keys {
 			if !strings.HasPrefix(k, "prod:") && !strings.HasPrefix(k, "{prod:") {

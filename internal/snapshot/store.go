@@ -31,6 +31,9 @@ const (
 	// way (notify.State, JSON, no expiry), so that a new leader neither drops a message
 	// the old one could not deliver nor repeats one it did. One key: fine in Cluster.
 	KeyWebhook = "server:status:webhook"
+	// KeyTelegram is the Telegram chat's state, as KeyWebhook is the webhook's: each
+	// channel tells its own readers what they have not heard.
+	KeyTelegram = "server:status:telegram"
 	// FileName is the snapshot's name inside STATUS_DIR.
 	FileName = "status.json"
 )
@@ -218,6 +221,27 @@ func (s *Store) WebhookState(ctx context.Context) (notify.State, bool, error) {
 // stays true however long the game server keeps its state.
 func (s *Store) PutWebhookState(ctx context.Context, st notify.State) error {
 	return putJSON(ctx, s.rdb, s.keys.Webhook, st, 0)
+}
+
+// TelegramState is the Telegram chat's state store (Layout.Telegram), for
+// notify.Options.State. It answers to notify.StateStore's method names, which the
+// webhook's state had first.
+func (s *Store) TelegramState() ChannelState { return ChannelState{rdb: s.rdb, key: s.keys.Telegram} }
+
+// ChannelState keeps one notify channel's state under one key, with no TTL.
+type ChannelState struct {
+	rdb redis.UniversalClient
+	key string
+}
+
+// WebhookState returns the channel's state; ok is false when none is stored.
+func (c ChannelState) WebhookState(ctx context.Context) (notify.State, bool, error) {
+	return getJSON[notify.State](ctx, c.rdb, c.key)
+}
+
+// PutWebhookState stores the channel's state.
+func (c ChannelState) PutWebhookState(ctx context.Context, st notify.State) error {
+	return putJSON(ctx, c.rdb, c.key, st, 0)
 }
 
 // putJSON stores v as JSON under key for ttl (0: no expiry).

@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/maintenance"
 	"statusedge/internal/notify"
 	"statusedge/internal/snapshot"
 )
@@ -136,6 +137,45 @@ func TestWebhookStateAgainstRedis(t *testing.T) {
 	r.Stop()
 	if _, _, err := s.WebhookState(ctx); err == nil {
 		t.Error("Redis down: no error")
+	}
+}
+
+// TestTelegramStateAgainstRedis: the Telegram chat's state is the webhook's JSON under
+// its own key (a world's in its hash tag), apart from the webhook's, without expiry.
+func TestTelegramStateAgainstRedis(t *testing.T) {
+	_, rdb := testRedis(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	note := notify.Note{Incident: "20261126T1200Z", At: at.Add(time.Minute), Message: maintenance.Text{EN: "Fixing", RU: "Чиним"}}
+	st := notify.State{Online: false, At: at, DeliveredAt: at.Add(time.Second), ID: "A", NoteAt: at, NotesKnown: true,
+		Pending: &notify.Pending{Kind: notify.IncidentNote, At: note.At, ID: "B", Note: &note}}
+	for _, l := range []snapshot.Layout{snapshot.Legacy(), snapshot.WorldLayout("x1")} {
+		s := snapshot.NewWorldStore(rdb, l)
+		if _, ok, err := s.TelegramState().WebhookState(ctx); ok || err != nil {
+			t.Fatalf("absent key: ok %v, err %v", ok, err)
+		}
+		if err := s.TelegramState().PutWebhookState(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := rdb.Get(ctx, l.Telegram).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		const want = `{"online":false,"at":"2026-11-26T12:00:00Z","delivered_at":"2026-11-26T12:00:01Z","id":"A","pending":{"kind":"incident_note","online":false,"at":"2026-11-26T12:01:00Z","id":"B","note":{"incident":"20261126T1200Z","at":"2026-11-26T12:01:00Z","title":null,"message":{"en":"Fixing","ru":"Чиним"}}},"note_at":"2026-11-26T12:00:00Z","notes_known":true}`
+		if raw != want {
+			t.Errorf("%s = %s\nwant %s", l.Telegram, raw, want)
+		}
+		if ttl, err := rdb.TTL(ctx, l.Telegram).Result(); err != nil || ttl != -1 {
+			t.Errorf("%s TTL = %v (%v), want none", l.Telegram, ttl, err)
+		}
+		if n, err := rdb.Exists(ctx, l.Webhook).Result(); err != nil || n != 0 {
+			t.Errorf("%s exists (%v): the webhook's state was written", l.Webhook, err)
+		}
+		got, ok, err := s.TelegramState().WebhookState(ctx)
+		if err != nil || !ok || got.Pending == nil || got.Pending.Note == nil || got.Pending.Note.Message.RU != "Чиним" || !got.NotesKnown {
+			t.Errorf("read back %+v (%v, %v), want %+v", got, ok, err, st)
+		}
 	}
 }
 

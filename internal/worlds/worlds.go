@@ -68,6 +68,9 @@ type World struct {
 	PlayersQuery string
 	// WebhookURL: optional; must pass notify.CheckURL; never in an error or log.
 	WebhookURL string
+	// TelegramChat: optional; the Telegram chat this world posts to instead of
+	// STATUS_TELEGRAM_CHAT_ID (notify.CheckChat).
+	TelegramChat string
 }
 
 var (
@@ -91,6 +94,7 @@ type (
 		GameServer   *gameServerYAML `yaml:"game_server"`
 		PlayersQuery string          `yaml:"players_query"`
 		WebhookURL   string          `yaml:"webhook_url"`
+		TelegramChat string          `yaml:"telegram_chat_id"`
 	}
 	databaseYAML struct {
 		DSN    string `yaml:"dsn"`
@@ -233,6 +237,12 @@ func (y worldYAML) world(base config.Config) (World, error) {
 			return World{}, fmt.Errorf("webhook_url: %s", strings.TrimPrefix(err.Error(), notify.Env+": "))
 		}
 		w.WebhookURL = u
+	}
+	if c := strings.TrimSpace(y.TelegramChat); c != "" {
+		if err := notify.CheckChat(c); err != nil {
+			return World{}, fmt.Errorf("telegram_chat_id: %w", err)
+		}
+		w.TelegramChat = c
 	}
 	return w, nil
 }

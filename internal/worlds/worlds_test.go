@@ -109,7 +109,7 @@ func TestParseRefused(t *testing.T) {
 		{"unknown key at the top", "worlds:\n  - id: a\n    " + good + "colour: red\n",
 			`unknown key "colour" (line 5); want worlds`},
 		{"unknown key in a world", world("id: x50\n    " + good + "    rates: 50\n"),
-			`world "x50": unknown key "rates" (line 8); want id, name, database, game_server, players_query, webhook_url`},
+			`world "x50": unknown key "rates" (line 8); want id, name, database, game_server, players_query, webhook_url, telegram_chat_id`},
 		{"unknown key in name", world("id: x50\n    name: {en: A, ru: Б, de: C}\n    database: {schema: tz}\n"),
 			`world "x50": name: unknown key "de" (line 6); want en, ru`},
 		{"unknown key in database", world("id: x50\n    name: {en: A, ru: Б}\n    database: {schema: tz, host: db2}\n"),
@@ -117,7 +117,7 @@ func TestParseRefused(t *testing.T) {
 		{"unknown key in game_server", world("id: x50\n    " + good + "    game_server: {addr: [\"h:1\"], port: 2}\n"),
 			`world "x50": game_server: unknown key "port" (line 8); want addr, kind`},
 		{"unknown key in a world with a bad id", world("id: X50\n    " + good + "    rates: 50\n"),
-			`world #2: unknown key "rates" (line 8); want id, name, database, game_server, players_query, webhook_url`},
+			`world #2: unknown key "rates" (line 8); want id, name, database, game_server, players_query, webhook_url, telegram_chat_id`},
 		{"duplicate id", world("id: ok\n    " + good),
 			`world "ok": id: also the id of world #1; ids must be unique`},
 		{"uppercase id", world("id: X1\n    " + good), `world #2: id "X1": want [a-z0-9-], 1 to 32 characters, the first not "-"`},
@@ -176,6 +176,8 @@ func TestParseRefused(t *testing.T) {
 			`world "x1": webhook_url: want an http:// or https:// URL with a host (value not shown: it is a secret)`},
 		{"webhook without a host", world("id: x1\n    " + good + "    webhook_url: \"https:///" + secret + "\"\n"),
 			`world "x1": webhook_url: want an http:// or https:// URL with a host (value not shown: it is a secret)`},
+		{"telegram chat not a chat", world("id: x1\n    " + good + "    telegram_chat_id: \"t.me/phoenix\"\n"),
+			`world "x1": telegram_chat_id: want a chat's number (-100... for a channel) or @channelname, got "t.me/phoenix"`},
 		{"no worlds", "worlds: []\n", `worlds: empty or missing; list at least one world`},
 		{"worlds missing", "# nothing yet\n{}\n", `worlds: empty or missing; list at least one world`},
 		{"empty file", "", `empty; want a mapping holding worlds: (a list)`},
@@ -209,6 +211,17 @@ func manyWorlds(n int) string {
 		b.WriteString("  - {id: w" + strconv.Itoa(i) + ", name: {en: A, ru: Б}, database: {schema: s}}\n")
 	}
 	return b.String()
+}
+
+// TestTelegramChat: a world's chat is a number (as YAML writes it, unquoted) or
+// @channelname.
+func TestTelegramChat(t *testing.T) {
+	for v, want := range map[string]string{"-1001234567890": "-1001234567890", "\"@phoenix_status\"": "@phoenix_status", "42": "42"} {
+		ws, err := Parse("w.yml", []byte("worlds:\n  - {id: x1, name: {en: A, ru: Б}, database: {schema: s}, telegram_chat_id: "+v+"}\n"), baseConfig(t))
+		if err != nil || ws[0].TelegramChat != want {
+			t.Errorf("telegram_chat_id: %s = %+v, %v; want %q", v, ws, err, want)
+		}
+	}
 }
 
 func TestParseMaxWorlds(t *testing.T) {
