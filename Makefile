@@ -53,7 +53,7 @@ bench: build
 	./deploy/install-deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/snapshot ./origin
 	$(GO) run ./dev/bench -bin $(BIN)
-	$(GO) run ./dev/bench -bin $(BIN) -worlds 50
+	$(GO) run ./dev/bench -bin $(BIN) -worlds 50 -merge bench-results.json
 
 # The nginx files deployments use, rendered from nginx/ (a test checks they are current).
 deploy-configs:

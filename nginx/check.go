@@ -54,6 +54,7 @@ func (p Params) WithContract(c Contract) Params {
 var (
 	reExpires    = regexp.MustCompile(`(?m)^[ \t]*expires[ \t]+([^;#]*);`)
 	reCacheValid = regexp.MustCompile(`(?m)^[ \t]*proxy_cache_valid[ \t]+([^;#]*);`)
+	reFileValid  = regexp.MustCompile(`(?m)^[ \t]*open_file_cache_valid[ \t]+([^;#]*);`)
 	reRoot       = regexp.MustCompile(`(?m)^[ \t]*root[ \t]+([^;#]*);`)
 	reStandalone = regexp.MustCompile(`(?m)^[ \t]*worker_processes[ \t]`)
 )
@@ -100,13 +101,21 @@ func Check(path string, c Contract) error {
 		}
 	}
 	cache := reCacheValid.FindAllSubmatch(b, -1)
-	wantCache := fmt.Sprintf("200 %ds", int(OriginCache/time.Second))
+	// The answers (200) and the failed refreshes (5xx) alike, for the one span.
+	wantCache := fmt.Sprintf("200 500 502 503 504 %ds", int(OriginCache/time.Second))
 	if len(cache) == 0 {
 		return fmt.Errorf("%s: %s keeps origin answers without `proxy_cache_valid %s`: %s", ConfEnv, path, wantCache, fix)
 	}
 	for _, m := range cache {
 		if got := words(string(m[1])); got != wantCache {
 			return fmt.Errorf("%s: %s keeps origin answers `proxy_cache_valid %s`, the origin's max-age allows %s: %s", ConfEnv, path, got, wantCache, fix)
+		}
+	}
+	// A file cache kept longer than the edge's ±1 s would serve a withdrawn name late.
+	wantValid := fmt.Sprintf("%ds", int(FileCacheValid/time.Second))
+	for _, m := range reFileValid.FindAllSubmatch(b, -1) {
+		if got := words(string(m[1])); got != wantValid {
+			return fmt.Errorf("%s: %s keeps open files `open_file_cache_valid %s`, the edge's freshness allows %s: %s", ConfEnv, path, got, wantValid, fix)
 		}
 	}
 	roots := 0

@@ -99,9 +99,30 @@ func Aliases() []Alias {
 	return []Alias{{"/" + StatusDoc, StatusDoc}, {"/status.json", StatusDoc}}
 }
 
-// OriginCache is how long nginx keeps an origin answer (proxy_cache_valid): the origin
-// promises one such span less than what is left of the freshness (OriginMaxAge).
+// OriginCache is proxy_cache_valid of an origin answer: one second of nginx's clock,
+// which counts whole seconds, so an answer is fresh in nginx's cache for up to 2 s.
 const OriginCache = time.Second
+
+// OriginRefresh bounds the one request that refreshes an expired origin answer while
+// nginx serves the expired copy to the others (proxy_cache_use_stale updating): the
+// public hop's 100 ms connect and 900 ms read timeouts to the shield. A failed refresh
+// is kept as an error for OriginCache, so the copy is never served past one refresh.
+const OriginRefresh = time.Second
+
+// OriginHold is the longest nginx may serve one origin answer after the origin made it:
+// two of nginx's whole seconds, then one refresh.
+const OriginHold = 2*OriginCache + OriginRefresh
+
+// FileCacheValid is how long nginx keeps a document's open file, or a failed lookup of
+// one (open_file_cache_valid): the edge's ±1 s (docs/spec.md). A name withdrawn or
+// replaced is served at most this long after; a new name is found at most this late.
+// nginx counts it in whole seconds of its own clock, so 1 s is "until the second turns".
+const FileCacheValid = time.Second
+
+// FileCacheMax is how many open files and failed lookups each nginx worker keeps: a
+// document tries up to 8 names (6 levels, stale.json, its folder) and a deployment of 50
+// worlds publishes a few hundred documents; past it nginx drops the least recently used.
+const FileCacheMax = 4096
 
 // MaxAge is the max-age hint nginx serves documents with, counted from their mtime
 // (`expires modified`): the update interval, capped by the probe interval when the game
@@ -116,16 +137,26 @@ func MaxAge(interval, probeInterval time.Duration) time.Duration {
 }
 
 // OriginMaxAge is the max-age of an origin answer whose snapshot is fresh for left more:
-// never beyond the freshness less what nginx's shield may keep it, never more than the
-// TTL (a snapshot stamped ahead of the origin's clock), and at most one probe round when
-// the game server is probed (probeInterval above 0).
+// never beyond the freshness less what nginx may hold it (OriginHold), never more than
+// the TTL (a snapshot stamped ahead of the origin's clock), and at most one probe round
+// when the game server is probed (probeInterval above 0).
 func OriginMaxAge(left, ttl, probeInterval time.Duration) time.Duration {
 	limit := ttl
 	if probeInterval > 0 {
 		limit = min(limit, probeInterval)
 	}
-	return max(0, (min(left, limit)/time.Second)*time.Second-OriginCache)
+	return max(0, (min(left, limit)/time.Second)*time.Second-OriginHold)
 }
+
+// OriginKeep says whether nginx may keep a fresh origin answer whose snapshot is fresh for
+// left more: only when nginx's longest hold ends within the freshness, so that no copy
+// nginx holds says "stale": false past fresh_until. The origin tells nginx with
+// `X-Accel-Expires: 0` (OriginNoKeep) otherwise; stale answers are kept (they say so).
+func OriginKeep(left time.Duration) bool { return left > OriginHold }
+
+// OriginNoKeep is the header, and its value, by which the origin tells nginx not to keep
+// an answer: nginx honours it (only Cache-Control and Expires are ignored).
+const OriginNoKeep, OriginNoKeepValue = "X-Accel-Expires", "0"
 
 // What the origin and nginx answer, as a JSON 503, when no snapshot can be read at all:
 // never an invented status (spec: GET /api/server/status).

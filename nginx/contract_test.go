@@ -56,9 +56,10 @@ func TestCheckRefusesAMismatch(t *testing.T) {
 		{"a hand-edited max-age", write("sed.conf", []byte(strings.Replace(string(site), "expires modified +15s;", "expires modified +600s;", 1))), c, []string{"`expires modified +600s`"}},
 		{"a max-age spaced otherwise", write("spaced.conf", []byte(strings.Replace(string(site), "expires modified +15s;", "expires  modified\t+900s;", 1))), c, []string{"`expires modified +900s`"}},
 		{"a max-age in minutes", write("minutes.conf", []byte(strings.Replace(string(site), "expires modified +15s;", "expires modified +15m;", 1))), c, []string{"`expires modified +15m`"}},
-		{"a hand-edited origin cache", write("cache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "proxy_cache_valid 200 10s;", 1))), c, []string{"`proxy_cache_valid 200 10s`"}},
-		{"an origin cache for any status", write("any.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "proxy_cache_valid 60s;", 1))), c, []string{"`proxy_cache_valid 60s`"}},
-		{"no origin cache rule", write("nocache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 1s;", "", 1))), c, []string{"without `proxy_cache_valid 200 1s`"}},
+		{"a hand-edited origin cache", write("cache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 500 502 503 504 1s;", "proxy_cache_valid 200 500 502 503 504 10s;", 1))), c, []string{"`proxy_cache_valid 200 500 502 503 504 10s`"}},
+		{"an origin cache for any status", write("any.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 500 502 503 504 1s;", "proxy_cache_valid 60s;", 1))), c, []string{"`proxy_cache_valid 60s`"}},
+		{"no origin cache rule", write("nocache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 500 502 503 504 1s;", "", 1))), c, []string{"without `proxy_cache_valid 200 500 502 503 504 1s`"}},
+		{"a file cache past the edge's 1 s", write("filecache.conf", []byte(strings.Replace(string(site), "open_file_cache_valid 1s;", "open_file_cache_valid 10s;", 1))), c, []string{"`open_file_cache_valid 10s`", "allows 1s"}},
 		{"a quoted root elsewhere", write("root.conf", []byte(strings.Replace(string(site), "root /srv/status/$status_folder;", `root "/etc/${status_folder}";`, 1))), c, []string{"serves documents from /etc,"}},
 		{"not an nginx file of ours", write("other.conf", []byte("server { listen 80; }\n")), c, []string{"not a statusedge nginx file"}},
 		{"no file", filepath.Join(dir, "missing.conf"), c, []string{"no nginx file at", "STATUS_NGINX_CONF=none"}},
@@ -118,7 +119,7 @@ func TestChangedSettingsWithoutRerender(t *testing.T) {
 	if err := publish.New(s.StatusDir, s.Nginx.Params.MaxAge(), time.Now, time.Sleep).Withdraw(nginx.StatusDoc); err != nil {
 		t.Fatal(err)
 	}
-	r = get(t, api)
+	r = settle(t, api, "the withdrawn name off the edge", nil, func(r reply) bool { return r.source() != "file" })
 	if left := time.Until(snap.FreshUntil); r.source() != "origin" || time.Duration(maxAge(t, r))*time.Second >= left {
 		t.Errorf("origin path under a TTL of 700 s: %s, fresh_until in %v", describe(r), left)
 	}

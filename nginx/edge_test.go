@@ -301,8 +301,11 @@ func TestStampedeThroughNginx(t *testing.T) {
 	c := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 500}}
 	start := time.Now()
 	replies := harnesstest.Concurrently(t, 500, func(int) (reply, error) { return send(c, "GET", api, nil) })
-	// nginx keeps an origin answer for the second it was fetched in: a burst that spans
-	// more seconds (a loaded machine) rightly makes one origin request per second.
+	// nginx keeps an origin answer 1 s of its clock, then one request refreshes it while
+	// the rest get the kept copy: a burst that spans more seconds (a loaded machine)
+	// rightly makes one origin request per second. The cold start's lock outlasts the
+	// origin's answer under load (1 s), so its waiters no longer pass it (with 50 ms, 17
+	// origin requests in 2 s were seen under load).
 	seconds := int(time.Now().Unix()-start.Unix()) + 1
 	for i, r := range replies {
 		if r.code != 200 || r.source() != "origin" {
@@ -312,7 +315,7 @@ func TestStampedeThroughNginx(t *testing.T) {
 	sel, org := selects(t, s)-selects0, originRequests(t, s)-origin0
 	t.Logf("500 concurrent requests over %d s, no file, empty Redis: %d MySQL SELECTs, %d origin requests", seconds, sel, org)
 	if sel > 1 || org > seconds+2 || org < 1 {
-		t.Errorf("%d SELECTs and %d origin requests in %d s, want at most 1 and a few (one a second, and a lock's timeout or two)", sel, org, seconds)
+		t.Errorf("%d SELECTs and %d origin requests in %d s, want at most 1 and one a second (and two for the seconds' edges)", sel, org, seconds)
 	}
 }
 
@@ -351,6 +354,6 @@ func TestPage(t *testing.T) {
 }
 
 func describe(r reply) string {
-	return fmt.Sprintf("%d %s, Cache-Control %q, source %q, %v: %s", r.code, r.header.Get("Content-Type"),
-		r.header.Values("Cache-Control"), r.source(), r.elapsed.Round(time.Millisecond), r.body)
+	return fmt.Sprintf("%d %s, Cache-Control %q, source %q, X-Cache-Status %q, %v: %s", r.code, r.header.Get("Content-Type"),
+		r.header.Values("Cache-Control"), r.source(), r.header.Get("X-Cache-Status"), r.elapsed.Round(time.Millisecond), r.body)
 }

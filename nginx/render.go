@@ -108,19 +108,21 @@ type view struct {
 	ListenAddrs []string // Listen, and ListenV6 where set
 	MaxAge      int      // the max-age hint in force: Interval, capped by ProbeInterval
 	OriginCache int      // seconds nginx keeps an origin answer: OriginCache
-	DocPattern  string   // the regex of a document's path (DocPattern)
-	PageID      string   // PageIDPattern, and PagesFolder: the incidents' pages' folder
-	PagesFolder string   // in STATUS_DIR
-	Aliases     []Alias  // the public URLs that name a document otherwise
-	StaleName   string   // a document's copy served past its window, when it has one
-	LastName    string   // a document's newest copy marked stale: the origin's last resort
-	RetryAfter  string   // on the JSON 503, as the origin's
-	DebugURL    string   // the ops view's public URL
-	Lookup      lookup   // how nginx finds a document's name for this second
-	AliasLookup lookup   // the same for the aliases, whose documents the origin always knows
-	LevelMaps   []levelMap
-	FolderMaps  []folderMap
-	ErrorCodes  []errorPage
+	// FileCacheValid and FileCacheMax: open_file_cache on the documents' disk path.
+	FileCacheValid, FileCacheMax int
+	DocPattern                   string  // the regex of a document's path (DocPattern)
+	PageID                       string  // PageIDPattern, and PagesFolder: the incidents' pages' folder
+	PagesFolder                  string  // in STATUS_DIR
+	Aliases                      []Alias // the public URLs that name a document otherwise
+	StaleName                    string  // a document's copy served past its window, when it has one
+	LastName                     string  // a document's newest copy marked stale: the origin's last resort
+	RetryAfter                   string  // on the JSON 503, as the origin's
+	DebugURL                     string  // the ops view's public URL
+	Lookup                       lookup  // how nginx finds a document's name for this second
+	AliasLookup                  lookup  // the same for the aliases, whose documents the origin always knows
+	LevelMaps                    []levelMap
+	FolderMaps                   []folderMap
+	ErrorCodes                   []errorPage
 }
 
 // lookup is how nginx finds a name for this second: the level that holds it nearly
@@ -138,7 +140,7 @@ type lookup struct {
 func newView(p Params) view {
 	v := view{Params: p.WithDefaults(), DocPattern: DocPattern, PagesFolder: PagesFolder, PageID: PageIDPattern, Aliases: Aliases(),
 		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter, DebugURL: DebugURL,
-		OriginCache: int(OriginCache / time.Second)}
+		OriginCache: int(OriginCache / time.Second), FileCacheValid: int(FileCacheValid / time.Second), FileCacheMax: FileCacheMax}
 	v.ListenAddrs = []string{v.Listen}
 	if v.ListenV6 != "" {
 		v.ListenAddrs = append(v.ListenAddrs, v.ListenV6)

@@ -54,6 +54,11 @@ func handleStatus(logger *slog.Logger, c *chain, now func() time.Time) http.Hand
 			// of this clock; at most one probe round.
 			left := nginx.OriginMaxAge(a.snap.FreshUntil.Sub(t), c.ttl, c.maxAge)
 			h.Set("Cache-Control", "public, max-age="+strconv.FormatInt(int64(left/time.Second), 10))
+			// nginx holds an answer a few seconds (nginx.OriginHold): near fresh_until it
+			// must not hold a copy that says "stale": false.
+			if !nginx.OriginKeep(a.snap.FreshUntil.Sub(t)) {
+				h.Set(nginx.OriginNoKeep, nginx.OriginNoKeepValue)
+			}
 		}
 		h.Set("ETag", etag)
 		h.Set("X-Status-Source", "origin")

@@ -20,10 +20,67 @@ import (
 // one with nothing but a root.
 type bare struct {
 	dir, url, rootURL, server string
+	// fileCacheBareURL is the bare location with open_file_cache (valid 1 s): the real
+	// ceiling of a path that keeps open files.
+	fileCacheBareURL string
 	// The public location's lookup with one thing changed, on the same document folder:
 	// no symlink check, and nginx's open_file_cache within the 1-s freshness bound.
 	noSymlinkURL, fileCacheURL string
+	// The degraded path (no fresh name on disk) by the designs issue 29 compared, on the
+	// same document folder and the stack's shield: before (per-second cache key, lock,
+	// no file cache) and the micro-cache without the file cache.
+	degradedBeforeURL, degradedNoFileCacheURL string
 }
+
+// degradedVariant is the public location's degraded path for one document folder: the
+// failed opens of every level, stale.json, then the origin through the stack's shield
+// and cache zone with %[4]s as the cache directives; %[1]s names it, %[2]s is the
+// folder, %[3]s the file-cache directives, %[5]s the document.
+const degradedVariant = `location = /%[1]s.json {
+            set $status_doc %[5]s;
+            root %[2]s;
+            disable_symlinks on from=%[6]s;
+            %[3]s
+            rewrite ^ /1-$status_at1.json break;
+            error_page 301 403 404 500 = @%[1]s_rest;
+            log_not_found off;
+            recursive_error_pages on;
+        }
+        location @%[1]s_rest {
+            root %[2]s;
+            disable_symlinks on from=%[6]s;
+            %[3]s
+            try_files /0-$status_at0.json /2-$status_at2.json /3-$status_at3.json /4-$status_at4.json /5-$status_at5.json /stale.json @%[1]s_origin;
+            log_not_found off;
+        }
+        location @%[1]s_origin {
+            rewrite ^ /$status_doc break;
+            proxy_pass http://statusedge_shield;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_cache statusedge_origin;
+            proxy_cache_methods GET HEAD;
+            proxy_ignore_headers Cache-Control Expires Set-Cookie;
+            proxy_connect_timeout 500ms;
+            proxy_read_timeout 900ms;
+            %[4]s
+            proxy_intercept_errors on;
+            error_page 500 502 503 504 = @%[1]s_last;
+            add_header X-Status-Source origin;
+        }
+        location @%[1]s_last {
+            root %[2]s;
+            try_files /last.json =503;
+            add_header Cache-Control "no-cache" always;
+            add_header X-Status-Source file-stale always;
+        }`
+
+// The cache directives of the two designs measured beside the template's.
+const (
+	cacheBefore = `proxy_cache_key %[1]s-$status_doc-$status_at0; proxy_cache_lock on; proxy_cache_lock_timeout 50ms; proxy_cache_valid 200 1s;`
+	cacheMicro  = `proxy_cache_key %[1]s-$status_doc; proxy_cache_lock on; proxy_cache_lock_timeout 1s; proxy_cache_valid 200 500 502 503 504 1s; proxy_cache_use_stale updating; proxy_cache_background_update on;`
+	fileCache   = "open_file_cache max=64 inactive=10s; open_file_cache_valid 1s; open_file_cache_errors on;"
+)
 
 // variant is the public location's disk path (nginx/site.conf.tmpl, "first", "rest"
 // and "fromdisk") for one document folder, with other symlink and file-cache directives,
@@ -52,7 +109,7 @@ const variant = `location = /%[1]s.json {
             log_not_found off;
         }`
 
-func newBare(dir, docDir string, interval int) (*bare, error) {
+func newBare(dir, docDir, doc string, interval int) (*bare, error) {
 	b := &bare{dir: filepath.Join(dir, "bare")}
 	if err := os.MkdirAll(filepath.Join(b.dir, "root"), 0o755); err != nil {
 		return nil, err
@@ -63,16 +120,24 @@ func newBare(dir, docDir string, interval int) (*bare, error) {
 	}
 	f := snapshot.FileName
 	b.url, b.rootURL = "http://"+addr+"/"+f, "http://"+addr+"/root/"+f
+	b.fileCacheBareURL = "http://" + addr + "/ofc/" + f
 	b.noSymlinkURL, b.fileCacheURL = "http://"+addr+"/nosymlinkcheck.json", "http://"+addr+"/filecache.json"
+	b.degradedBeforeURL, b.degradedNoFileCacheURL = "http://"+addr+"/degraded-before.json", "http://"+addr+"/degraded-nofilecache.json"
+	statusDir := filepath.Dir(docDir)
 	b.server = fmt.Sprintf(`    server {
         listen %[1]s;
         location = /%[2]s { root %[3]s; try_files /%[2]s =404; expires modified +%[4]ds; }
         location = /root/%[2]s { root %[3]s; }
+        location = /ofc/%[2]s { root %[3]s; try_files /%[2]s =404; expires modified +%[4]ds; open_file_cache max=64 inactive=10s; open_file_cache_valid 1s; open_file_cache_errors on; }
         %[5]s
         %[6]s
+        %[7]s
+        %[8]s
     }`, addr, f, b.dir, interval,
 		fmt.Sprintf(variant, "nosymlinkcheck", docDir, "disable_symlinks off; open_file_cache off;", interval),
-		fmt.Sprintf(variant, "filecache", docDir, "disable_symlinks on from="+filepath.Dir(docDir)+"; open_file_cache max=64 inactive=10s; open_file_cache_valid 1s; open_file_cache_errors on;", interval))
+		fmt.Sprintf(variant, "filecache", docDir, "disable_symlinks on from="+statusDir+"; "+fileCache, interval),
+		fmt.Sprintf(degradedVariant, "degraded-before", docDir, "open_file_cache off;", fmt.Sprintf(cacheBefore, "before"), doc, statusDir),
+		fmt.Sprintf(degradedVariant, "degraded-nofilecache", docDir, "open_file_cache off;", fmt.Sprintf(cacheMicro, "nofilecache"), doc, statusDir))
 	return b, nil
 }
 

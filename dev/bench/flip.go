@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -11,7 +12,9 @@ import (
 	"time"
 
 	"statusedge/internal/harness/stack"
+	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
+	"statusedge/nginx"
 )
 
 // flipRounds is how many publishes flipLatency times; flipGiveUp is how long it waits for
@@ -104,4 +107,84 @@ func fetchBody(ctx context.Context, c *http.Client, url string) ([]byte, error) 
 	}
 	defer resp.Body.Close()
 	return io.ReadAll(resp.Body)
+}
+
+// withdrawalLatency publishes the status flipRounds times, waits until the public URL
+// serves it from disk, withdraws it (the names go, as at a window's end) and measures how
+// long the URL still answers from disk: the worst round, in milliseconds. The status is
+// published again after, so the stack is left as found.
+func withdrawalLatency(ctx context.Context, s *stack.Stack, url string) (float64, error) {
+	c := &http.Client{Timeout: 2 * time.Second}
+	p := publish.New(s.StatusDir, s.Nginx.Params.MaxAge(), time.Now, time.Sleep)
+	worst := 0.0
+	for range flipRounds {
+		if err := s.Once(ctx); err != nil {
+			return 0, err
+		}
+		for start := time.Now(); ; time.Sleep(5 * time.Millisecond) { // polling the served source
+			src, err := fetchSource(ctx, c, url)
+			if err != nil {
+				return 0, err
+			}
+			if src == "file" {
+				break
+			}
+			if time.Since(start) > flipGiveUp {
+				return 0, fmt.Errorf("%s: not served from disk %v after a publish", url, flipGiveUp)
+			}
+		}
+		if err := p.Withdraw(nginx.StatusDoc); err != nil {
+			return 0, err
+		}
+		withdrawn := time.Now()
+		for ; ; time.Sleep(5 * time.Millisecond) { // polling the served source
+			src, err := fetchSource(ctx, c, url)
+			if err != nil {
+				return 0, err
+			}
+			if src != "file" {
+				worst = max(worst, float64(time.Since(withdrawn).Microseconds())/1000)
+				break
+			}
+			if time.Since(withdrawn) > flipGiveUp {
+				worst = max(worst, float64(flipGiveUp.Milliseconds()))
+				break
+			}
+		}
+	}
+	return worst, s.Once(ctx)
+}
+
+// fetchSource is the X-Status-Source of a GET of url.
+func fetchSource(ctx context.Context, c *http.Client, url string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return "", err
+	}
+	return resp.Header.Get("X-Status-Source"), nil
+}
+
+// waitSource polls url until it answers from want (X-Status-Source), for flipGiveUp at most.
+func waitSource(ctx context.Context, url, want string) error {
+	c := &http.Client{Timeout: 2 * time.Second}
+	for start := time.Now(); ; time.Sleep(5 * time.Millisecond) { // polling the served source
+		src, err := fetchSource(ctx, c, url)
+		if err != nil {
+			return err
+		}
+		if src == want {
+			return nil
+		}
+		if time.Since(start) > flipGiveUp {
+			return fmt.Errorf("%s: not answered from %s within %v (%s)", url, want, flipGiveUp, src)
+		}
+	}
 }

@@ -50,10 +50,13 @@ type row struct {
 	Selects     int        `json:"mysql_selects"`
 	// RedisErrors are the origin's Redis reads that failed (deadline or error) and fell
 	// over to MySQL: what explains a SELECT during an origin-path run.
-	RedisErrors int     `json:"origin_redis_errors"`
-	VsNaive     float64 `json:"rps_vs_naive"`
-	P50x        float64 `json:"p50_vs_naive"`
-	P99x        float64 `json:"p99_vs_naive"`
+	RedisErrors int `json:"origin_redis_errors"`
+	// OriginRequests reached the origin during the rounds: under the degraded path, the
+	// micro-cache's refreshes (at most one a second).
+	OriginRequests int     `json:"origin_requests"`
+	VsNaive        float64 `json:"rps_vs_naive"`
+	P50x           float64 `json:"p50_vs_naive"`
+	P99x           float64 `json:"p99_vs_naive"`
 }
 
 type report struct {
@@ -76,6 +79,9 @@ type report struct {
 	// Flip is, per disk path, the milliseconds from a publish's return to the path's
 	// first answer with the new bytes (the worst of flipRounds publishes).
 	Flip map[string]float64 `json:"flip_ms_worst"`
+	// Withdrawal is the milliseconds from a withdrawal (the names gone) to the public URL's
+	// first answer not from disk, the worst of flipRounds: open_file_cache's other price.
+	Withdrawal float64 `json:"withdrawal_ms_worst"`
 }
 
 // path is one measured URL, with what must hold while it is measured.
@@ -89,6 +95,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	bin := fs.String("bin", "", "folder holding built snapshotter and origin (default: build them)")
 	out := fs.String("out", "bench-results.json", "where to write the results as JSON")
 	nWorlds := fs.Int("worlds", 0, "measure this many worlds from one deployment instead (issue 20's figures)")
+	merge := fs.String("merge", "", "with -worlds: a main run's JSON (-out) to print in one table with the worlds' row")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -120,12 +127,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	if *nWorlds > 0 {
-		return runWorlds(ctx, *nWorlds, dir, *bin, dur, rounds, conns, min(2, runtime.NumCPU()), stdout)
+		return runWorlds(ctx, *nWorlds, dir, *bin, dur, rounds, conns, min(2, runtime.NumCPU()), *merge, stdout)
 	}
 	// The ceiling is a bare server inside the same nginx process, serving the same bytes:
 	// two nginx instances on shared cores differ by up to 1.7x from scheduling alone.
 	interval := int(config.DefaultInterval / time.Second)
-	bare, err := newBare(dir, nginx.DocDir(filepath.Join(dir, "status"), nginx.StatusDoc), interval)
+	bare, err := newBare(dir, nginx.DocDir(filepath.Join(dir, "status"), nginx.StatusDoc), nginx.StatusDoc, interval)
 	if err != nil {
 		return err
 	}
@@ -193,17 +200,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		return nil
 	}
+	// Hidden, then waited for: nginx's file cache serves the names up to 1 s more, which
+	// would count file answers in the degraded rows.
+	hide := func() error {
+		if err := moveNames(nginx.DocDir(s.StatusDir, nginx.StatusDoc), hidden); err != nil {
+			return err
+		}
+		return waitSource(ctx, s.PublicURL()+"/"+nginx.StatusDoc, "origin")
+	}
+	unhide := func() error { return moveNames(hidden, nginx.DocDir(s.StatusDir, nginx.StatusDoc)) }
 	paths := []path{
 		{name: "1 ceiling: bare try_files+expires", url: bare.url},
 		{name: "1b bare root only, same bytes", url: bare.rootURL},
 		{name: "2 statusedge public, file path", url: s.PublicURL() + "/" + nginx.StatusDoc},
-		{name: "3 statusedge public, origin path", url: s.PublicURL() + "/" + nginx.StatusDoc,
-			before: func() error { return moveNames(nginx.DocDir(s.StatusDir, nginx.StatusDoc), hidden) },
-			post:   func() error { return moveNames(hidden, nginx.DocDir(s.StatusDir, nginx.StatusDoc)) }},
+		{name: "3 public, degraded (no fresh name)", url: s.PublicURL() + "/" + nginx.StatusDoc, before: hide, post: unhide},
 		{name: "4 origin direct, from Redis", url: s.OriginURL() + "/server/status"},
 		{name: "5 naive: SELECT per request", url: naiveURL},
 		{name: "2b file path, no disable_symlinks", url: bare.noSymlinkURL},
 		{name: "2c file path, open_file_cache 1s", url: bare.fileCacheURL},
+		{name: "1c bare + open_file_cache 1s", url: bare.fileCacheBareURL},
+		{name: "3b degraded as before (key per second)", url: bare.degradedBeforeURL, before: hide, post: unhide},
+		{name: "3c degraded, micro-cache, no file cache", url: bare.degradedNoFileCacheURL, before: hide, post: unhide},
 	}
 	rows := make([]row, len(paths))
 	d := time.Duration(dur) * time.Second
@@ -228,11 +245,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			rows[i].Rounds = append(rows[i].Rounds, r.Rounds[0])
 			rows[i].Selects += r.Selects
 			rows[i].RedisErrors += r.RedisErrors
+			rows[i].OriginRequests += r.OriginRequests
 		}
 	}
 	// How long each disk path takes to serve a new publish: the price of open_file_cache.
 	rep.Flip, err = flipLatency(ctx, s, map[string]string{"2 file path": paths[2].url, "2b no disable_symlinks": bare.noSymlinkURL, "2c open_file_cache 1s": bare.fileCacheURL})
 	if err != nil {
+		return err
+	}
+	if rep.Withdrawal, err = withdrawalLatency(ctx, s, paths[2].url); err != nil {
 		return err
 	}
 
@@ -284,7 +305,8 @@ func measure(ctx context.Context, s *stack.Stack, p path, d time.Duration, conns
 		return row{}, err
 	}
 	return row{Name: p.name, URL: p.url, Rounds: []wrkResult{res},
-		Selects: after.selects - before.selects, RedisErrors: after.redisErrors - before.redisErrors}, nil
+		Selects: after.selects - before.selects, RedisErrors: after.redisErrors - before.redisErrors,
+		OriginRequests: after.originRequests - before.originRequests}, nil
 }
 
 // naiveRow is the index of the naive design's row.
@@ -361,6 +383,7 @@ func printReport(w io.Writer, rep report) {
 	for _, name := range slices.Sorted(maps.Keys(rep.Flip)) {
 		fmt.Fprintf(w, "flip: %-24s new bytes served %6.0f ms after the publish (worst of %d; %d means not within it)\n", name, rep.Flip[name], flipRounds, flipGiveUp.Milliseconds())
 	}
+	fmt.Fprintf(w, "withdrawal: public file path still served from disk %6.0f ms after the names went (worst of %d)\n", rep.Withdrawal, flipRounds)
 	fmt.Fprintf(w, "peak RSS: origin %.1f MB (after all runs), snapshotter %.1f MB (loop, after its first refresh); status.json %d bytes\n",
 		float64(rep.OriginPeakRSS)/1e6, float64(rep.SnapshotterPeakRSS)/1e6, rep.StatusJSONBytes)
 }

@@ -31,7 +31,7 @@ const worldsIntervals = 6
 // runWorlds measures n worlds from one deployment, each with its own schema and game
 // server, at a 10-s interval: the snapshotter's CPU per interval, its RSS, the files in
 // STATUS_DIR, and one world's public file path against the bare ceiling, interleaved.
-func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, threads int, stdout io.Writer) error {
+func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, threads int, merge string, stdout io.Writer) error {
 	ids := make([]string, n)
 	var file strings.Builder
 	file.WriteString("worlds:\n")
@@ -50,7 +50,7 @@ func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, 
 		return err
 	}
 	layout := snapshot.WorldLayout(ids[0])
-	bare, err := newBare(dir, nginx.DocDir(filepath.Join(dir, "status"), layout.StatusDoc), worldsInterval)
+	bare, err := newBare(dir, nginx.DocDir(filepath.Join(dir, "status"), layout.StatusDoc), layout.StatusDoc, worldsInterval)
 	if err != nil {
 		return err
 	}
@@ -171,6 +171,16 @@ func runWorlds(ctx context.Context, n int, dir, bin string, dur, rounds, conns, 
 		fmt.Fprintf(stdout, "  %-38s %10.0f req/s  p50 %.3f ms  p99 %.3f ms\n", r.Name, m.RPS, m.P50ms, m.P99ms)
 	}
 	fmt.Fprintf(stdout, "  file path vs ceiling: median %.2f [%.2f-%.2f] over %d interleaved rounds\n", median(ratios), slices.Min(ratios), slices.Max(ratios), rounds)
+	if merge != "" {
+		rep, err := readReport(merge)
+		if err != nil {
+			return err
+		}
+		for i := range rows {
+			rows[i].Median = medianResult(rows[i].Rounds)
+		}
+		printSummary(stdout, rep, rows)
+	}
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -44,12 +46,36 @@ func StartNginxAt(dir, confPath, addr string) (*Nginx, error) {
 	if err != nil {
 		return nil, err
 	}
-	proc, err := startListening("nginx", filepath.Join(dir, "nginx.log"), bin, addr, 10*time.Second,
+	logPath := filepath.Join(dir, "nginx.log")
+	proc, err := startListening("nginx", logPath, bin, addr, 10*time.Second,
 		"-p", dir+"/", "-c", confPath, "-e", "stderr", "-g", "daemon off;")
 	if err != nil {
 		return nil, err
 	}
+	// A port picked free a moment ago can be taken by another machine user's server
+	// before nginx binds it: nginx then retries its bind for 2.5 s and exits, while the
+	// dial above reached the other server (a test's first GET then read an EOF). nginx
+	// writes its pid file only once every listen is bound, so wait for ours.
+	if err := waitPidFile(proc, filepath.Join(dir, "nginx.pid"), 10*time.Second); err != nil {
+		proc.Stop(5 * time.Second)
+		log, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("nginx: %w\n%s", err, log)
+	}
 	return &Nginx{Addr: addr, Conf: confPath, Process: proc}, nil
+}
+
+// waitPidFile waits until path holds p's pid, or p exits, or timeout passes.
+func waitPidFile(p *Process, path string, timeout time.Duration) error {
+	want := strconv.Itoa(p.Pid())
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) { // polls the file nginx writes
+		if p.Exited() {
+			return fmt.Errorf("exited before writing %s: %v", path, p.err)
+		}
+		if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) == want {
+			return nil
+		}
+	}
+	return fmt.Errorf("no pid %s in %s after %v: not every listen bound", want, path, timeout)
 }
 
 // CheckNginx runs nginx -t on a config.
