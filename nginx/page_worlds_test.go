@@ -27,6 +27,7 @@ type worldsSite struct {
 	url    string
 	maxAge time.Duration
 	index  []indexEntry
+	stop   func() // stops its nginx before the test ends (also a cleanup)
 }
 
 // indexEntry is one world of /api/worlds.json, as internal/documents/index.go writes it.
@@ -55,7 +56,7 @@ func startWorldsSite(t *testing.T) *worldsSite {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Stop)
-	return &worldsSite{dir: status, url: "http://" + p.Listen, maxAge: n.Params.MaxAge()}
+	return &worldsSite{dir: status, url: "http://" + p.Listen, maxAge: n.Params.MaxAge(), stop: n.Stop}
 }
 
 // world publishes one world's status (as its world unit does) and adds it to the index.
