@@ -43,14 +43,18 @@ type indexEntry struct {
 	HistoryURL string            `json:"history_url,omitempty"` // the page derives it from the id without
 }
 
-func startWorldsSite(t *testing.T) *worldsSite {
+func startWorldsSite(t *testing.T) *worldsSite { t.Helper(); return startWorldsSiteEvery(t, 600) }
+
+// startWorldsSiteEvery is startWorldsSite with nginx rendered for an update interval of
+// interval seconds: the max-age hint its documents are served with.
+func startWorldsSiteEvery(t *testing.T, interval int) *worldsSite {
 	t.Helper()
 	dir := t.TempDir()
 	status := filepath.Join(dir, "status")
 	if err := os.MkdirAll(status, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p := nginx.Params{Listen: harnesstest.FreeAddr(t), OriginAddr: harnesstest.FreeAddr(t), StatusDir: status, Interval: 600}
+	p := nginx.Params{Listen: harnesstest.FreeAddr(t), OriginAddr: harnesstest.FreeAddr(t), StatusDir: status, Interval: interval}
 	n, err := stack.StartNginx(filepath.Join(dir, "nginx"), p, "")
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"statusedge/internal/config"
-	"statusedge/internal/statuspage"
 )
 
 //go:embed site.conf.tmpl nginx.conf.tmpl index.html.tmpl widget.js.tmpl embed.html.tmpl
@@ -277,7 +276,7 @@ type widgetView struct {
 // Widget renders the embeddable widget (widget.js.tmpl) with the contract's paths.
 func Widget() ([]byte, error) {
 	return renderAsset("widget.js.tmpl", widgetView{
-		Status: StatusDoc + ".json", WorldDocs: WorldsDoc + "/", Unresolved: statuspage.UnresolvedPath + ".json",
+		Status: StatusDoc + ".json", WorldDocs: WorldsDoc + "/", Unresolved: UnresolvedDoc + ".json",
 	})
 }
 

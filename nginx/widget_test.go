@@ -42,6 +42,9 @@ func TestWidgetRendersTheContractsPaths(t *testing.T) {
 			t.Errorf("the template names %q itself: %q", literal, tmpl[max(0, i-40):min(len(tmpl), i+60)])
 		}
 	}
+	if nginx.UnresolvedDoc != statuspage.UnresolvedPath {
+		t.Errorf("the widget reads %s, the unresolved incidents are published at %s", nginx.UnresolvedDoc, statuspage.UnresolvedPath)
+	}
 	b, err := nginx.Widget()
 	if err != nil {
 		t.Fatal(err)
@@ -220,6 +223,11 @@ const readWidget = `(() => {
 // come after the status), and returns what it shows.
 func waitWidget(t *testing.T, tab context.Context, state string, note bool) widgetState {
 	t.Helper()
+	return waitWidgetWithin(t, tab, state, note, 15*time.Second)
+}
+
+func waitWidgetWithin(t *testing.T, tab context.Context, state string, note bool, within time.Duration) widgetState {
+	t.Helper()
 	sel := `statusedge-status[data-state="` + state + `"]`
 	js := `!!document.querySelector(` + jsString(sel) + `)`
 	if note {
@@ -227,7 +235,7 @@ func waitWidget(t *testing.T, tab context.Context, state string, note bool) widg
 	}
 	// Evaluated from the test (DevTools), not chromedp.Poll: its predicate is built with
 	// new Function, which the foreign page's CSP forbids.
-	harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(20*time.Millisecond, "for the widget showing "+state), func(context.Context) error {
+	harnesstest.Eventually(t, within, harnesstest.Every(20*time.Millisecond, "for the widget showing "+state), func(context.Context) error {
 		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](js))
 		if err != nil || ok {
 			return err
@@ -406,4 +414,29 @@ func TestEmbedPage(t *testing.T) {
 			screenshot(t, tab, "widget-embed-ru-dark.png")
 		}
 	}
+}
+
+// TestWidgetRefreshesAtMaxAge: the widget reads the status again when its answer's
+// max-age runs out (here nginx's hint is 5 s, the widget's lower bound), so a flip
+// published after the page loaded shows within that, with no reload.
+func TestWidgetRefreshesAtMaxAge(t *testing.T) {
+	site := startWorldsSiteEvery(t, 5)
+	on := worldSnap(0, true, 42, rates())
+	site.publishStatus(t, snapshot.Legacy(), *on, statusDoc(t, *on, "online", nil, nil))
+	tab := browser(t, "en-US")
+	if err := chromedp.Do(tab, chromedp.Navigate(foreignPage(t, site.url, ""))); err != nil {
+		t.Fatal(err)
+	}
+	waitWidget(t, tab, "online", false)
+	off := worldSnap(0, false, 0, rates())
+	off.Seq = on.Seq + 1
+	site.publishStatus(t, snapshot.Legacy(), *off, statusDoc(t, *off, "offline", nil, nil))
+	flipped := time.Now()
+	// max-age (at most 5 s) plus the read: well within 10 s; a widget that waited for its
+	// 300-s bound, or for a reload, never gets there.
+	got := waitWidgetWithin(t, tab, "offline", false, 10*time.Second)
+	if got.Players != "Players —" {
+		t.Errorf("offline: %+v", got)
+	}
+	t.Logf("the flip showed %.1f s after it was published", time.Since(flipped).Seconds())
 }
