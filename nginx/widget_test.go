@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -114,6 +115,15 @@ func TestWidgetServedByNginx(t *testing.T) {
 				t.Errorf("gzipped widget is not the rendered one (%v)", err)
 			}
 			t.Logf("widget.js: %d bytes, %d gzipped by nginx", len(want), len(body))
+			// The README gives the figure: kept current with the script.
+			readme, err := os.ReadFile(filepath.Join(harnesstest.ModuleRoot(t), "README.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			figure := fmt.Sprintf("widget.js is %.1f kB, **%.1f kB gzipped**", float64(len(want))/1000, float64(len(body))/1000)
+			if !bytes.Contains(readme, []byte(figure)) {
+				t.Errorf("the README does not say %q", figure)
+			}
 			// "Small": a budget, so that growth is a decision, not a drift.
 			if len(body) > 6*1024 {
 				t.Errorf("widget.js is %d bytes gzipped, over the 6 KiB budget", len(body))

@@ -63,6 +63,8 @@
     return n;
   }
 
+  function set(node, prop, value) { if (node[prop] !== value) node[prop] = value; }
+
   // getJSON resolves with {code, body, maxAge}: maxAge is the answer's max-age in seconds,
   // or -1 when it has none (no-cache, a stale copy).
   function getJSON(url) {
@@ -102,6 +104,10 @@
       this._dot = el("span", "dot");
       this._state = el("span", "state");
       this._players = el("span", "players");
+      this._label = document.createTextNode("");
+      this._count = el("b");
+      this._players.appendChild(this._label);
+      this._players.appendChild(this._count);
       this._note = el("span", "note");
       this._box.appendChild(this._dot);
       this._box.appendChild(this._state);
@@ -205,14 +211,15 @@
         note = t.until(new Date(d.maintenance.until).toLocaleTimeString(code, { hour: "2-digit", minute: "2-digit" }));
       }
     }
-    this._box.className = "w " + state + (dark ? " dark" : "");
-    this._box.lang = code;
-    this._state.textContent = state === "loading" ? t.loading : t[state];
-    this._players.textContent = "";
-    this._players.appendChild(document.createTextNode(t.players + " "));
-    this._players.appendChild(el("b", "", players));
-    this._note.textContent = note;
-    this.setAttribute("data-state", state);
+    // Only what changed is touched: the box is a live region, and a screen reader would
+    // read out every rewrite of the same words (it re-renders every TICK_MS).
+    set(this._box, "className", "w " + state + (dark ? " dark" : ""));
+    set(this._box, "lang", code);
+    set(this._state, "textContent", state === "loading" ? t.loading : t[state]);
+    set(this._label, "data", t.players + " ");
+    set(this._count, "textContent", players);
+    set(this._note, "textContent", note);
+    if (this.getAttribute("data-state") !== state) this.setAttribute("data-state", state);
     if (this._first && state !== "loading") {
       this._first = false;
       if (window.performance && performance.mark) performance.mark("statusedge-first-render");
