@@ -129,7 +129,7 @@ func TestComposeAgreesWithPrograms(t *testing.T) {
 	}
 	for _, v := range []string{
 		"./deploy/docker/nginx.conf:/etc/nginx/nginx.conf:ro",
-		"./deploy/www/index.html:" + docker.PageDir + "/index.html:ro",
+		"./deploy/www:" + docker.PageDir + ":ro", // the page, the widget and /embed (nginx.Assets)
 		"status:" + docker.StatusDir + ":ro",
 	} {
 		if !slices.Contains(ng.Volumes, v) {

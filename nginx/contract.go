@@ -40,6 +40,12 @@ const (
 	BadgeDoc  = ServerDocs + "/badge"
 )
 
+// UnresolvedDoc is Statuspage's list of unresolved incidents, which the widget reads for
+// the ongoing incident's title. Its owner is internal/statuspage (UnresolvedPath), which
+// this package cannot import (statuspage's tests import this one): the widget's tests
+// check that the two agree.
+const UnresolvedDoc = "api/v2/incidents/unresolved"
+
 // DebugURL is the ops view of the status through nginx (the origin's /server/status/debug),
 // beside the status: never cached, allowed to DebugAllow only.
 const DebugURL = "/" + StatusDoc + "/debug"

@@ -27,6 +27,7 @@ type worldsSite struct {
 	url    string
 	maxAge time.Duration
 	index  []indexEntry
+	stop   func() // stops its nginx before the test ends (also a cleanup)
 }
 
 // indexEntry is one world of /api/worlds.json, as internal/documents/index.go writes it.
@@ -42,20 +43,24 @@ type indexEntry struct {
 	HistoryURL string            `json:"history_url,omitempty"` // the page derives it from the id without
 }
 
-func startWorldsSite(t *testing.T) *worldsSite {
+func startWorldsSite(t *testing.T) *worldsSite { t.Helper(); return startWorldsSiteEvery(t, 600) }
+
+// startWorldsSiteEvery is startWorldsSite with nginx rendered for an update interval of
+// interval seconds: the max-age hint its documents are served with.
+func startWorldsSiteEvery(t *testing.T, interval int) *worldsSite {
 	t.Helper()
 	dir := t.TempDir()
 	status := filepath.Join(dir, "status")
 	if err := os.MkdirAll(status, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p := nginx.Params{Listen: harnesstest.FreeAddr(t), OriginAddr: harnesstest.FreeAddr(t), StatusDir: status, Interval: 600}
+	p := nginx.Params{Listen: harnesstest.FreeAddr(t), OriginAddr: harnesstest.FreeAddr(t), StatusDir: status, Interval: interval}
 	n, err := stack.StartNginx(filepath.Join(dir, "nginx"), p, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(n.Stop)
-	return &worldsSite{dir: status, url: "http://" + p.Listen, maxAge: n.Params.MaxAge()}
+	return &worldsSite{dir: status, url: "http://" + p.Listen, maxAge: n.Params.MaxAge(), stop: n.Stop}
 }
 
 // world publishes one world's status (as its world unit does) and adds it to the index.

@@ -16,7 +16,7 @@ import (
 	"statusedge/internal/config"
 )
 
-//go:embed site.conf.tmpl nginx.conf.tmpl index.html.tmpl
+//go:embed site.conf.tmpl nginx.conf.tmpl index.html.tmpl widget.js.tmpl embed.html.tmpl
 var files embed.FS
 
 // Params are what differs between installs. Paths are absolute. No TTL: how long a
@@ -118,8 +118,12 @@ type view struct {
 	LastName                     string  // a document's newest copy marked stale: the origin's last resort
 	RetryAfter                   string  // on the JSON 503, as the origin's
 	DebugURL                     string  // the ops view's public URL
-	Lookup                       lookup  // how nginx finds a document's name for this second
-	AliasLookup                  lookup  // the same for the aliases, whose documents the origin always knows
+	WidgetURL                    string  // the widget, from PageDir's WidgetFile
+	WidgetFile                   string
+	EmbedURL                     string // the page for iframes, from PageDir's EmbedFile
+	EmbedFile                    string
+	Lookup                       lookup // how nginx finds a document's name for this second
+	AliasLookup                  lookup // the same for the aliases, whose documents the origin always knows
 	LevelMaps                    []levelMap
 	FolderMaps                   []folderMap
 	ErrorCodes                   []errorPage
@@ -140,6 +144,7 @@ type lookup struct {
 func newView(p Params) view {
 	v := view{Params: p.WithDefaults(), DocPattern: DocPattern, PagesFolder: PagesFolder, PageID: PageIDPattern, Aliases: Aliases(),
 		StaleName: StaleName, LastName: LastName, RetryAfter: UnavailableRetryAfter, DebugURL: DebugURL,
+		WidgetURL: WidgetURL, WidgetFile: WidgetFile, EmbedURL: EmbedURL, EmbedFile: EmbedFile,
 		OriginCache: int(OriginCache / time.Second), FileCacheValid: int(FileCacheValid / time.Second), FileCacheMax: FileCacheMax}
 	v.ListenAddrs = []string{v.Listen}
 	if v.ListenV6 != "" {
@@ -188,16 +193,49 @@ func render(name string, p Params) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// InstallAssets writes the status page into p.PageDir.
+// The files of PageDir, each rendered by one function of this package (Assets): the
+// status page, the embeddable widget and the /embed page that holds it. nginx serves them
+// at /, WidgetURL and EmbedURL.
+const (
+	PageFile   = "index.html"
+	WidgetFile = "widget.js"
+	EmbedFile  = "embed.html"
+)
+
+// The public URLs of the widget and of the page for iframes.
+const (
+	WidgetURL = "/" + WidgetFile
+	EmbedURL  = "/embed"
+)
+
+// Assets are the files of PageDir by name, rendered.
+func Assets() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for name, render := range map[string]func() ([]byte, error){PageFile: Page, WidgetFile: Widget, EmbedFile: Embed} {
+		b, err := render()
+		if err != nil {
+			return nil, err
+		}
+		out[name] = b
+	}
+	return out, nil
+}
+
+// InstallAssets writes the status page, the widget and the /embed page into p.PageDir.
 func InstallAssets(p Params) error {
-	page, err := Page()
+	assets, err := Assets()
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(p.PageDir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(p.PageDir, "index.html"), page, 0o644)
+	for name, b := range assets {
+		if err := os.WriteFile(filepath.Join(p.PageDir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pageView is what the status page's template sees: the document paths it reads, as the
@@ -224,6 +262,39 @@ func Page() ([]byte, error) {
 	var b bytes.Buffer
 	if err := t.Execute(&b, pagePaths()); err != nil {
 		return nil, fmt.Errorf("render status page: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// widgetView is what the widget's template sees: the document paths it reads, relative to
+// the folder its script is served from (a site behind a path prefix keeps working), as
+// the contract names them.
+type widgetView struct {
+	Status     string // the one world's status
+	WorldDocs  string // the prefix of a world's documents
+	Unresolved string // the unresolved incidents (Statuspage's list)
+}
+
+// Widget renders the embeddable widget (widget.js.tmpl) with the contract's paths.
+func Widget() ([]byte, error) {
+	return renderAsset("widget.js.tmpl", widgetView{
+		Status: StatusDoc + ".json", WorldDocs: WorldsDoc + "/", Unresolved: UnresolvedDoc + ".json",
+	})
+}
+
+// Embed renders the /embed page (embed.html.tmpl): the widget alone, for an iframe.
+func Embed() ([]byte, error) {
+	return renderAsset("embed.html.tmpl", struct{ Widget string }{WidgetFile})
+}
+
+func renderAsset(name string, data any) ([]byte, error) {
+	t, err := template.ParseFS(files, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
 	}
 	return b.Bytes(), nil
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 
 	"statusedge/nginx"
@@ -15,7 +16,7 @@ func main() {
 	fs := flag.NewFlagSet("render", flag.ExitOnError)
 	root := fs.String("root", ".", "the module root the files are written under")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: render [-root DIR]: writes deploy/host/statusedge.conf, deploy/docker/nginx.conf and deploy/www/index.html")
+		fmt.Fprintln(fs.Output(), "usage: render [-root DIR]: writes deploy/host/statusedge.conf, deploy/docker/nginx.conf and deploy/www/{index.html,widget.js,embed.html}")
 		fs.PrintDefaults()
 	}
 	_ = fs.Parse(os.Args[1:]) // ExitOnError: -h prints the usage and exits
@@ -47,8 +48,9 @@ func write(root string) error {
 	return nil
 }
 
-// PagePath is the rendered status page that deployments mount or install.
-const PagePath = "deploy/www/index.html"
+// AssetsDir holds the rendered status page, widget and /embed page (nginx.Assets) that
+// deployments mount or install.
+const AssetsDir = "deploy/www"
 
 // Files maps each deploy file (relative to the module root) to its rendered content.
 func Files() (map[string][]byte, error) {
@@ -68,11 +70,13 @@ func Files() (map[string][]byte, error) {
 		}
 		out[f.path] = b
 	}
-	// One page for every install: it holds the contract's paths only.
-	page, err := nginx.Page()
+	// One page, widget and /embed page for every install: they hold the contract's paths only.
+	assets, err := nginx.Assets()
 	if err != nil {
 		return nil, err
 	}
-	out[PagePath] = page
+	for name, b := range assets {
+		out[path.Join(AssetsDir, name)] = b
+	}
 	return out, nil
 }
