@@ -27,7 +27,7 @@ func TestIndexBody(t *testing.T) {
 	var got struct {
 		Worlds []map[string]any `json:"worlds"`
 	}
-	if err := json.Unmarshal(x.body(), &got); err != nil {
+	if err := json.Unmarshal(x.body(at), &got); err != nil {
 		t.Fatalf("decode the index: %v", err)
 	}
 	if len(got.Worlds) != 2 {

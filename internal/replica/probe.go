@@ -22,6 +22,8 @@ type Watcher struct {
 	r        *Refresher
 	log      *slog.Logger
 	metrics  ProbeMetrics
+	// Answer, when set, keeps each round's answer time (Sampler.Answer).
+	Answer func(ctx context.Context, round snapshot.ProbeRound)
 
 	// The verdict as the loop's goroutine last saw it, and since when: the flip time the
 	// webhook message tells.
@@ -78,6 +80,9 @@ func (w *Watcher) report(ctx context.Context, rep probe.Report) {
 	if err := w.r.Republish(ctx); err != nil {
 		w.log.Error("publish probe round", "err", err, "flipped", rep.Flipped)
 		return
+	}
+	if w.Answer != nil {
+		w.Answer(ctx, round)
 	}
 	// The round with its addresses and errors, for the origin's debug output. It is ops'
 	// view only, so it is not fenced like the snapshot: a deposed leader can at worst

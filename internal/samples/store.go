@@ -93,7 +93,7 @@ func (s *Store) append(ctx context.Context, prefix string, token int64, smp Samp
 	key := dayKey(prefix, day)
 	// The key lives to its day's end plus Kept, counted from the sample's own time (the
 	// leader's clock, which is Redis's within the skew allowed).
-	ttl := int64(day.Add(24*time.Hour + Kept).Sub(at) / time.Second)
+	ttl := int64(day.Add(24*time.Hour+Kept).Sub(at) / time.Second)
 	slot := at.Unix() / int64(every/time.Second)
 	n, err := s.add.Run(ctx, s.rdb, []string{key, s.keys.Fence}, token, encode(smp), slot, int64(every/time.Second), day.Unix(), ttl).Int64()
 	if err != nil {
