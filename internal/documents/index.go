@@ -18,12 +18,12 @@ import (
 type Index struct {
 	worlds []World // set by Run
 	// Peaks, when set, is each world's players peak of the last 24 h (Trends.Peak).
-	Peaks  func(world string) *samples.Sample
-	pub    *publish.Publisher
-	ttl    time.Duration
-	now    func() time.Time
-	log    *slog.Logger
-	wake   chan struct{} // capacity 1
+	Peaks func(world string) *samples.Sample
+	pub   *publish.Publisher
+	ttl   time.Duration
+	now   func() time.Time
+	log   *slog.Logger
+	wake  chan struct{} // capacity 1
 }
 
 // NewIndex publishes with pub for ttl.
@@ -83,18 +83,18 @@ func (x *Index) any() bool {
 
 // indexWorld is one world in the index: what a card on a page needs, and where the rest is.
 type indexWorld struct {
-	ID         string     `json:"id"`
-	Name       worldNames `json:"name"`
-	Online     *bool      `json:"online"` // null before the world's first snapshot
-	Players    *int64     `json:"players"`
+	ID      string     `json:"id"`
+	Name    worldNames `json:"name"`
+	Online  *bool      `json:"online"` // null before the world's first snapshot
+	Players *int64     `json:"players"`
 	// PlayersAt and PlayersReason are the status's (issue 30); the reason is "stale"
 	// past the world's fresh_until, when no count is presented as current.
 	PlayersAt     *time.Time `json:"players_at"`
 	PlayersReason *string    `json:"players_reason"`
 	PlayersPeak   *peak      `json:"players_peak_24h"`
-	UpdatedAt  *time.Time `json:"updated_at"`
-	FreshUntil *time.Time `json:"fresh_until"`
-	CheckedAt  *time.Time `json:"checked_at"`
+	UpdatedAt     *time.Time `json:"updated_at"`
+	FreshUntil    *time.Time `json:"fresh_until"`
+	CheckedAt     *time.Time `json:"checked_at"`
 	// Status is the document's status (online, offline or maintenance); null before the
 	// world's first snapshot.
 	Status     *string `json:"status"`

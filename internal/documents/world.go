@@ -31,7 +31,7 @@ type World struct {
 	Seen *maintenance.Seen // when each window was first published; nil: not kept
 	// Samples are the world's players and answer-time samples; nil: not kept.
 	Samples Samples
-	Log  *slog.Logger
+	Log     *slog.Logger
 }
 
 // Copy is the world's status copy in this replica's STATUS_DIR.
