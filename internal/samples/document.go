@@ -51,6 +51,11 @@ func Build(world string, now time.Time, every time.Duration, players, answer []S
 			doc.Days = append(doc.Days, d)
 			continue
 		}
+		if back > 3 {
+			// Past Kept: no samples are left to figure it from.
+			doc.Days = append(doc.Days, Figures(day, nil, nil, day, every))
+			continue
+		}
 		end := day.Add(24 * time.Hour)
 		if now.Before(end) {
 			end = now

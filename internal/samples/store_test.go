@@ -14,7 +14,7 @@ import (
 
 var testKeys = samples.Keys{Players: "{world:x1}:players:", Answer: "{world:x1}:answer:", Daily: "{world:x1}:daily", Fence: "{world:x1}:fence"}
 
-func testStore(t *testing.T) (*samples.Store, *redis.Client, context.Context) {
+func testStore(t testing.TB) (*samples.Store, *redis.Client, context.Context) {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: harnesstest.Redis(t).Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
 	t.Cleanup(func() { rdb.Close() })
