@@ -81,13 +81,17 @@ const (
 	ReasonOffline     = "offline"
 	ReasonCountFailed = "count failed"
 	ReasonStale       = "stale"
+	ReasonUncounted   = "not counted yet"
 )
 
 // Count is the players query's last read: the count, or the error that took its place.
+// Unread is a count that exists but is not known here: a copy that said offline (a new
+// leader's first publishes start from it, before its own first count).
 type Count struct {
-	N   int64
-	At  time.Time
-	Err string
+	N      int64
+	At     time.Time
+	Err    string
+	Unread bool
 }
 
 // WithCount returns s with the count c (nil: no query configured), presented only when
@@ -102,6 +106,8 @@ func (s Snapshot) WithCount(c *Count) Snapshot {
 		s.PlayersReason = ReasonCountFailed
 	case !s.Online:
 		s.PlayersReason = ReasonOffline
+	case c.Unread:
+		s.PlayersReason = ReasonUncounted
 	default:
 		n, at := c.N, c.At.UTC().Truncate(time.Second)
 		s.Players, s.PlayersAt = &n, &at
@@ -121,6 +127,8 @@ func (s Snapshot) CountOf() *Count {
 		return &Count{N: *s.Players, At: at}
 	case s.PlayersReason == ReasonCountFailed:
 		return &Count{Err: ReasonCountFailed}
+	case s.PlayersReason != "":
+		return &Count{Unread: true}
 	}
 	return nil
 }
