@@ -46,18 +46,23 @@ func (s *Sampler) slot(t time.Time) int64 { return t.Unix() / int64(s.every/time
 // sample (another leader's, this term's count then taken from it, no query), then at
 // each slot's start.
 func (s *Sampler) Run(ctx context.Context) {
-	s.r.mu.Lock()
-	s.r.count = nil // this term's count is this term's sample
-	s.r.mu.Unlock()
-	if !s.adopt(ctx) {
-		s.sample(ctx)
-	}
+	s.start(ctx)
 	for {
 		now := s.now()
 		next := time.Unix((s.slot(now)+1)*int64(s.every/time.Second), 0)
 		if !sleep(ctx, next.Sub(now)) {
 			return
 		}
+		s.sample(ctx)
+	}
+}
+
+// start is a term's first count: the current slot's sample if it has one, else a read.
+func (s *Sampler) start(ctx context.Context) {
+	s.r.mu.Lock()
+	s.r.count = nil // this term's count is this term's sample
+	s.r.mu.Unlock()
+	if !s.adopt(ctx) {
 		s.sample(ctx)
 	}
 }
