@@ -124,7 +124,7 @@ func (x *Trends) Pass(ctx context.Context) {
 func (x *Trends) build(ctx context.Context, w *World, now time.Time) (samples.Document, bool) {
 	ctx, cancel := context.WithTimeout(ctx, x.timeout)
 	defer cancel()
-	p, a, err := w.Samples.Since(ctx, now.Add(-samples.Kept), now)
+	p, a, err := w.Samples.Since(ctx, samples.ReadFrom(now), now)
 	if err != nil {
 		w.Log.Warn("read the samples", "err", err)
 		return samples.Document{}, false

@@ -77,12 +77,15 @@ func (w *Watcher) report(ctx context.Context, rep probe.Report) {
 	}
 	// The publish in progress at shutdown finishes within its own deadlines.
 	ctx = context.WithoutCancel(ctx)
-	if err := w.r.Republish(ctx); err != nil {
-		w.log.Error("publish probe round", "err", err, "flipped", rep.Flipped)
-		return
-	}
+	err := w.r.Republish(ctx)
+	// After the publish (a flip is not held up by a Redis round trip), and whatever it
+	// said: the round's answer time is the record's, not the status's.
 	if w.Answer != nil {
 		w.Answer(ctx, round)
+	}
+	if err != nil {
+		w.log.Error("publish probe round", "err", err, "flipped", rep.Flipped)
+		return
 	}
 	// The round with its addresses and errors, for the origin's debug output. It is ops'
 	// view only, so it is not fenced like the snapshot: a deposed leader can at worst

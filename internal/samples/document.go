@@ -20,6 +20,10 @@ type Document struct {
 // Window is how far back the document's series go.
 const Window = 24 * time.Hour
 
+// ReadFrom is where the samples a document needs at now start: the UTC midnight before
+// the Window (its series, and yesterday's figures until the leader settles them).
+func ReadFrom(now time.Time) time.Time { return dayStart(now.Add(-Window)) }
+
 // Build is the document at now from the samples of the last Kept (players and answer
 // time, in time order) and the settled daily figures by date. A day that has samples but
 // no settled figures (today, or yesterday before the leader settled it) is figured from

@@ -88,7 +88,7 @@ func TestMemoryOf90Days(t *testing.T) {
 }
 
 // BenchmarkDocuments50: read and build the players documents of 50 worlds, each with
-// 48 h of samples and 90 days of figures (one filled world read 50 times: the reads are
+// its samples since ReadFrom and 90 days of figures, as documents.Trends does (one filled world read 50 times: the reads are
 // the same bytes).
 func BenchmarkDocuments50(b *testing.B) {
 	s, _, ctx := testStore(b)
@@ -97,7 +97,7 @@ func BenchmarkDocuments50(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		for range 50 {
-			p, a, err := s.Since(ctx, now.Add(-samples.Kept), now)
+			p, a, err := s.Since(ctx, samples.ReadFrom(now), now)
 			if err != nil {
 				b.Fatal(err)
 			}
