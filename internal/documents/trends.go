@@ -30,6 +30,10 @@ type Trends struct {
 	mu    sync.Mutex
 	peaks map[string]*samples.Sample // by world id
 	took  time.Duration
+	// counted is each world's players_at as its document was last built: a wake
+	// rebuilds only the worlds with a new count (a probe round alone moves the answer
+	// time's current minute, which the pass every trendsEvery shows).
+	counted map[string]time.Time
 
 	wake chan struct{} // capacity 1
 }
@@ -37,7 +41,7 @@ type Trends struct {
 // NewTrends publishes with pub for ttl; every is STATUS_PLAYERS_INTERVAL.
 func NewTrends(pub *publish.Publisher, ttl, timeout, every time.Duration, log *slog.Logger) *Trends {
 	return &Trends{pub: pub, ttl: ttl, timeout: timeout, every: every, now: time.Now, log: log,
-		peaks: map[string]*samples.Sample{}, wake: make(chan struct{}, 1)}
+		peaks: map[string]*samples.Sample{}, counted: map[string]time.Time{}, wake: make(chan struct{}, 1)}
 }
 
 // trendsEvery is the pace without wakes: the 24-h window moves on.
@@ -58,13 +62,15 @@ func (x *Trends) Run(ctx context.Context, worlds []World) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
+		all := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			all = true
 		case <-x.wake:
 		}
-		x.Pass(ctx)
+		x.Pass(ctx, all)
 		// At most one pass a second: wakes meanwhile coalesce into the next.
 		if !sleep(ctx, time.Second) {
 			return
@@ -85,8 +91,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// Pass builds and publishes every world's players document once.
-func (x *Trends) Pass(ctx context.Context) {
+// Pass builds and publishes the players document of every world (all), or of each
+// world whose status carries a count newer than its document's.
+func (x *Trends) Pass(ctx context.Context, all bool) {
 	now := x.now().UTC()
 	start := time.Now()
 	var g errgroup.Group
@@ -96,13 +103,23 @@ func (x *Trends) Pass(ctx context.Context) {
 		if w.Samples == nil {
 			continue
 		}
+		var counted time.Time
+		if s := w.current(); s != nil && s.PlayersAt != nil {
+			counted = *s.PlayersAt
+		}
+		x.mu.Lock()
+		last, built := x.counted[w.Layout.World]
+		x.mu.Unlock()
+		if !all && built && !counted.After(last) {
+			continue
+		}
 		g.Go(func() error {
 			doc, ok := x.build(ctx, w, now)
 			if !ok {
 				return nil // the last document stands, and its generated_at says its age
 			}
 			x.mu.Lock()
-			x.peaks[w.Layout.World] = doc.Peak()
+			x.peaks[w.Layout.World], x.counted[w.Layout.World] = doc.Peak(), counted
 			x.mu.Unlock()
 			body := encode(doc)
 			if err := x.pub.Publish(publish.Document{Path: w.Layout.PlayersDoc, Body: body, From: now, Until: now.Add(x.ttl), Modified: now, Stale: body}); err != nil {
