@@ -103,6 +103,9 @@ func TestPlayersOverTime(t *testing.T) {
 			seen = append(seen, p[1])
 		}
 	}
+	if len(seen) > 0 && seen[0] == 3 {
+		seen = seen[1:] // samples of the seed's 3 in the second before the first update
+	}
 	if !slices.Equal(seen, want) {
 		t.Errorf("series' changes since the first update: %v, want %v", seen, want)
 	}
