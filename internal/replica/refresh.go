@@ -279,6 +279,11 @@ func (r *Refresher) compose(s snapshot.Snapshot, seen *snapshot.ProbeRound, coun
 	if count == nil {
 		count = s.CountOf()
 	}
+	if count == nil && r.counter != nil {
+		// A query is configured but this term has not counted yet (its Sampler's first
+		// count follows within its own read): null, and said so.
+		count = &snapshot.Count{Unread: true}
+	}
 	s = withProbe(s, seen).WithCount(count)
 	if r.plan == nil {
 		return s.WithPlan(nil, nil)
