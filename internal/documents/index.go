@@ -51,12 +51,18 @@ func (x *Index) Run(ctx context.Context, worlds []World) {
 	x.worlds = worlds
 	if !x.any() {
 		t := time.NewTimer(firstIndexWait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-x.wake:
-		case <-t.C:
+	wait:
+		// A wake that brought no copy (the players documents' pass) is no reason to
+		// publish an index of worlds without a status.
+		for !x.any() {
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-x.wake:
+			case <-t.C:
+				break wait
+			}
 		}
 		t.Stop()
 	}
