@@ -15,7 +15,7 @@ func documentsOf(ws []*world, rdb redis.UniversalClient) []documents.World {
 	for i, w := range ws {
 		out[i] = documents.World{Layout: w.setup.layout, NameEN: w.setup.nameEN, NameRU: w.setup.nameRU,
 			Copy: w.r.Local(), Record: w.hist, Plan: w.plan.Plan, Poll: w.plan.Poll,
-			Seen: maintenance.NewSeen(rdb, w.setup.layout.WindowsSeen), Log: w.log}
+			Seen: maintenance.NewSeen(rdb, w.setup.layout.WindowsSeen), Log: w.log, Samples: w.samples}
 	}
 	return out
 }

@@ -83,6 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	playersEvery, err := players.LoadInterval(getenv)
+	if err != nil {
+		return err
+	}
 	// Checked even without a probe, like the probe's own variables: a bad value is a
 	// mistake to hear about at start, not when the probe is switched on.
 	webhookURL := getenv(notify.Env)
@@ -129,7 +133,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	reg := telemetry.Registry()
 	vecs := replica.NewMetricVecs(reg)
 	deps := worldDeps{dir: cfg.StatusDir, ttl: cfg.TTL, maxAge: maxAge, maxSnapshot: cfg.MaxSnapshot,
-		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, telegram: telegram, rdb: rdb, vecs: vecs, log: logger, plans: plans}
+		dbTimeout: *dbTimeout, redisTimeout: *redisTimeout, webhookGap: webhookGap, telegram: telegram, rdb: rdb, vecs: vecs, log: logger, plans: plans,
+		playersEvery: playersEvery}
 
 	if *once {
 		// A plain SETEX per world, as an operator's forced refresh.
@@ -171,11 +176,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// the status, within a probe round.
 	hist := documents.NewHistorian(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, *redisTimeout,
 		statuspage.Page{ID: "statusedge", Name: cfg.PageName, URL: cfg.PageURL, TimeZone: "Etc/UTC"}, logger)
-	deps.published = hist.Touch
+	// The players documents follow each sample and round (each republishes the status).
+	trends := documents.NewTrends(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, *redisTimeout, playersEvery, logger)
+	deps.published = func() { hist.Touch(); trends.Touch() }
 	var idx *documents.Index
 	if setups[0].layout.World != "" {
 		idx = documents.NewIndex(publish.New(cfg.StatusDir, maxAge, time.Now, time.Sleep), cfg.TTL, logger)
-		deps.published = func() { idx.Touch(); hist.Touch() }
+		idx.Peaks, trends.Done = trends.Peak, idx.Touch
+		deps.published = func() { idx.Touch(); hist.Touch(); trends.Touch() }
 	}
 	var ws []*world
 	defer func() {
@@ -202,7 +210,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("started", "addr", ln.Addr().String(), "interval_seconds", cfg.Interval.Seconds(),
 		"ttl_seconds", cfg.TTL.Seconds(), "max_age_hint", maxAge.Seconds(), "lease_seconds", cfg.Lease.Seconds(), "holder", holder,
 		"status_dir", cfg.StatusDir, "redis", cfg.RedisAddr(), "worlds", len(ws),
-		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "webhook", probing && webhookURL != "",
+		"probe_targets", probeCfg.Targets, "probe_kind", probeCfg.Kind, "players_query", counting, "players_interval_seconds", playersEvery.Seconds(), "webhook", probing && webhookURL != "",
 		"webhook_min_gap_seconds", webhookGap.Seconds(), "telegram", probing && telegram.Token != "", "telegram_lang", telegram.Lang)
 	if listening != nil {
 		listening(ln.Addr().String())
@@ -213,6 +221,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	g, gctx := errgroup.WithContext(ctx)
 	docs := documentsOf(ws, rdb)
 	g.Go(func() error { hist.Run(gctx, docs); return nil })
+	g.Go(func() error { trends.Run(gctx, docs); return nil })
 	g.Go(func() error { plans.Run(gctx, logger, vecs.PlanRefused); return nil })
 	if idx != nil {
 		g.Go(func() error { idx.Run(gctx, docs); return nil })

@@ -14,6 +14,7 @@ import (
 	"statusedge/internal/notify"
 	"statusedge/internal/probe"
 	"statusedge/internal/replica"
+	"statusedge/internal/samples"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/worldstate"
 )
@@ -49,7 +50,11 @@ type world struct {
 	hist    *history.Store
 	plan    *worldstate.PlanSource
 	minutes *replica.Minutes // nil for -once
-	log     *slog.Logger     // the world's
+	samples *samples.Store
+	sampler *replica.Sampler // nil for -once
+	// playersEvery is STATUS_PLAYERS_INTERVAL (worldDeps).
+	playersEvery time.Duration
+	log          *slog.Logger // the world's
 }
 
 // worldDeps are what every world is built with.
@@ -73,6 +78,8 @@ type worldDeps struct {
 	published func()
 	// plans is the maintenance file (STATUS_MAINTENANCE_FILE) as last read well.
 	plans *maintenance.FileWatch
+	// playersEvery is STATUS_PLAYERS_INTERVAL; 0: the count is read with each database read.
+	playersEvery time.Duration
 }
 
 // notify tells published, if set, of a write.
@@ -114,6 +121,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		Store:  store, Put: store.Put, Local: local,
 		TTL: d.ttl, DBTimeout: d.dbTimeout, RedisTimeout: d.redisTimeout,
 		Now: time.Now, Log: log, Metrics: m, Plan: pl.At,
+		Sampling: d.role != nil && s.players != "" && d.playersEvery > 0,
 	}
 	if d.role != nil {
 		c.Put, c.Leading = d.role.PublishTo(store), d.role.Acting
@@ -123,6 +131,11 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence, Flips: s.layout.Flips,
 	})}
 	wd.hist.Log = log
+	wd.playersEvery = d.playersEvery
+	wd.samples = samples.NewStore(d.rdb, samples.Keys{Players: s.layout.Players, Answer: s.layout.Answer, Daily: s.layout.Daily, Fence: s.layout.Fence})
+	if d.role != nil {
+		wd.sampler = replica.NewSampler(r, wd.samples, d.role, d.playersEvery, log)
+	}
 	if d.role != nil {
 		wd.minutes = replica.NewMinutes(r, pl, wd.hist, d.role, d.redisTimeout, log)
 		// The leader records a flip as its status copy is written, not a tick later.
@@ -136,6 +149,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 			return nil, err
 		}
 		wd.w = replica.NewWatcher(probe.NewLoop(s.probe, time.Now), notifiers, wd.hist, r, log, pm)
+		wd.w.Answer = wd.sampler.Answer
 	}
 	return wd, nil
 }
@@ -188,6 +202,9 @@ func (w *world) tasks(interval time.Duration) []func(context.Context) {
 	t := []func(context.Context){func(ctx context.Context) { w.r.Loop(ctx, interval) }, w.minutes.Run}
 	if w.w != nil {
 		t = append(t, w.w.Run)
+	}
+	if w.setup.players != "" && w.playersEvery > 0 {
+		t = append(t, w.sampler.Run)
 	}
 	return t
 }

@@ -100,7 +100,7 @@ type Config struct {
 // Names lists every environment variable the programs read: Load's, then those the
 // players query and the webhook own.
 func Names() []string {
-	return slices.Concat(loadNames(), []string{players.Env, notify.Env, notify.GapEnv, WorldsEnv, maintenance.Env, DebugAllowEnv},
+	return slices.Concat(loadNames(), []string{players.Env, players.IntervalEnv, notify.Env, notify.GapEnv, WorldsEnv, maintenance.Env, DebugAllowEnv},
 		notify.TelegramNames())
 }
 

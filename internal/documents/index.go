@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"statusedge/internal/publish"
+	"statusedge/internal/samples"
 	"statusedge/internal/snapshot"
 )
 
@@ -16,11 +17,13 @@ import (
 // second (the publisher waits for the next second's mtime; wakes meanwhile coalesce).
 type Index struct {
 	worlds []World // set by Run
-	pub    *publish.Publisher
-	ttl    time.Duration
-	now    func() time.Time
-	log    *slog.Logger
-	wake   chan struct{} // capacity 1
+	// Peaks, when set, is each world's players peak of the last 24 h (Trends.Peak).
+	Peaks func(world string) *samples.Sample
+	pub   *publish.Publisher
+	ttl   time.Duration
+	now   func() time.Time
+	log   *slog.Logger
+	wake  chan struct{} // capacity 1
 }
 
 // NewIndex publishes with pub for ttl.
@@ -48,12 +51,18 @@ func (x *Index) Run(ctx context.Context, worlds []World) {
 	x.worlds = worlds
 	if !x.any() {
 		t := time.NewTimer(firstIndexWait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-x.wake:
-		case <-t.C:
+	wait:
+		// A wake that brought no copy (the players documents' pass) is no reason to
+		// publish an index of worlds without a status.
+		for !x.any() {
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-x.wake:
+			case <-t.C:
+				break wait
+			}
 		}
 		t.Stop()
 	}
@@ -80,13 +89,18 @@ func (x *Index) any() bool {
 
 // indexWorld is one world in the index: what a card on a page needs, and where the rest is.
 type indexWorld struct {
-	ID         string     `json:"id"`
-	Name       worldNames `json:"name"`
-	Online     *bool      `json:"online"` // null before the world's first snapshot
-	Players    *int64     `json:"players"`
-	UpdatedAt  *time.Time `json:"updated_at"`
-	FreshUntil *time.Time `json:"fresh_until"`
-	CheckedAt  *time.Time `json:"checked_at"`
+	ID      string     `json:"id"`
+	Name    worldNames `json:"name"`
+	Online  *bool      `json:"online"` // null before the world's first snapshot
+	Players *int64     `json:"players"`
+	// PlayersAt and PlayersReason are the status's (issue 30); the reason is "stale"
+	// past the world's fresh_until, when no count is presented as current.
+	PlayersAt     *time.Time `json:"players_at"`
+	PlayersReason *string    `json:"players_reason"`
+	PlayersPeak   *peak      `json:"players_peak_24h"`
+	UpdatedAt     *time.Time `json:"updated_at"`
+	FreshUntil    *time.Time `json:"fresh_until"`
+	CheckedAt     *time.Time `json:"checked_at"`
 	// Status is the document's status (online, offline or maintenance); null before the
 	// world's first snapshot.
 	Status     *string `json:"status"`
@@ -94,13 +108,19 @@ type indexWorld struct {
 	HistoryURL string  `json:"history_url"`
 }
 
+// peak is a count and when it was read.
+type peak struct {
+	Count int64     `json:"count"`
+	At    time.Time `json:"at"`
+}
+
 type worldNames struct {
 	EN string `json:"en"`
 	RU string `json:"ru"`
 }
 
-// body is the index as the copies say now, in the file's order of worlds.
-func (x *Index) body() []byte {
+// body is the index as the copies say at now, in the file's order of worlds.
+func (x *Index) body(now time.Time) []byte {
 	out := struct {
 		Worlds []indexWorld `json:"worlds"`
 	}{Worlds: make([]indexWorld, 0, len(x.worlds))}
@@ -111,6 +131,19 @@ func (x *Index) body() []byte {
 		if s := w.current(); s != nil {
 			e.Online, e.Players, e.UpdatedAt, e.FreshUntil, e.CheckedAt = &s.Online, s.Players, &s.UpdatedAt, &s.FreshUntil, &s.CheckedAt
 			e.Status = &s.Status
+			e.PlayersAt = s.PlayersAt
+			if s.PlayersReason != "" {
+				e.PlayersReason = &s.PlayersReason
+			}
+			if !s.Fresh(now) {
+				stale := snapshot.ReasonStale
+				e.Players, e.PlayersAt, e.PlayersReason = nil, nil, &stale
+			}
+		}
+		if x.Peaks != nil {
+			if p := x.Peaks(w.Layout.World); p != nil {
+				e.PlayersPeak = &peak{Count: p.V, At: p.At}
+			}
 		}
 		out.Worlds = append(out.Worlds, e)
 	}
@@ -126,7 +159,7 @@ func (x *Index) body() []byte {
 // a reader which worlds are stale. The origin builds no index.
 func (x *Index) publish() {
 	now := x.now()
-	body := x.body()
+	body := x.body(now)
 	err := x.pub.Publish(publish.Document{
 		Path: snapshot.WorldsDoc, Body: body, From: now, Until: now.Add(x.ttl), Modified: now,
 		Stale: body, Copy: snapshot.WorldsFile,

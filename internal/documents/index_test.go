@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/samples"
 	"statusedge/internal/snapshot"
+	"statusedge/internal/worldstate"
 )
 
 // copyOf is a status copy that says s (nil: none yet).
@@ -27,7 +29,7 @@ func TestIndexBody(t *testing.T) {
 	var got struct {
 		Worlds []map[string]any `json:"worlds"`
 	}
-	if err := json.Unmarshal(x.body(), &got); err != nil {
+	if err := json.Unmarshal(x.body(at), &got); err != nil {
 		t.Fatalf("decode the index: %v", err)
 	}
 	if len(got.Worlds) != 2 {
@@ -69,4 +71,45 @@ func jsonEqual(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(x) == string(y)
+}
+
+// TestIndexPlayers (issue 30): a current count travels with its time and the 24-h peak;
+// past fresh_until no count is presented as current: null, with the reason; offline,
+// the status's own null and reason.
+func TestIndexPlayers(t *testing.T) {
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	snap := func(online bool, freshFor time.Duration) *snapshot.Snapshot {
+		s, _ := snapshot.Build(nil, at.Add(-time.Minute), time.Minute+freshFor)
+		s.Online = online
+		s = worldstate.Published(s, nil, nil).WithCount(&snapshot.Count{N: 7, At: at.Add(-10 * time.Second)})
+		return &s
+	}
+	x := &Index{worlds: []World{
+		{Layout: snapshot.WorldLayout("up"), Copy: &copyOf{snap(true, time.Minute)}},
+		{Layout: snapshot.WorldLayout("old"), Copy: &copyOf{snap(true, -time.Second)}},
+		{Layout: snapshot.WorldLayout("down"), Copy: &copyOf{snap(false, time.Minute)}},
+	}, Peaks: func(id string) *samples.Sample {
+		if id != "up" {
+			return nil
+		}
+		return &samples.Sample{At: at.Add(-time.Hour), V: 12}
+	}}
+	var got struct {
+		Worlds []map[string]any `json:"worlds"`
+	}
+	if err := json.Unmarshal(x.body(at), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []map[string]any{
+		{"players": 7.0, "players_at": "2025-03-01T11:59:50Z", "players_reason": nil, "players_peak_24h": map[string]any{"count": 12.0, "at": "2025-03-01T11:00:00Z"}},
+		{"players": nil, "players_at": nil, "players_reason": "stale", "players_peak_24h": nil},
+		{"players": nil, "players_at": nil, "players_reason": "offline", "players_peak_24h": nil},
+	}
+	for i, w := range want {
+		for k, v := range w {
+			if !jsonEqual(got.Worlds[i][k], v) {
+				t.Errorf("%s %s = %v, want %v", got.Worlds[i]["id"], k, got.Worlds[i][k], v)
+			}
+		}
+	}
 }

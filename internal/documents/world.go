@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/history"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/samples"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/worldstate"
 )
@@ -28,7 +29,9 @@ type World struct {
 	// Poll reads the command line's windows again; a failed read keeps the last ones.
 	Poll func(ctx context.Context)
 	Seen *maintenance.Seen // when each window was first published; nil: not kept
-	Log  *slog.Logger
+	// Samples are the world's players and answer-time samples; nil: not kept.
+	Samples Samples
+	Log     *slog.Logger
 }
 
 // Copy is the world's status copy in this replica's STATUS_DIR.
@@ -42,6 +45,12 @@ type Record interface {
 	Minutes(ctx context.Context, from, to time.Time) ([]history.State, error)
 	Notes(ctx context.Context) (map[string]history.Note, error)
 	Flips(ctx context.Context) ([]history.Flip, error)
+}
+
+// Samples is the world's samples in Redis (samples.Store), as the players document reads them.
+type Samples interface {
+	Since(ctx context.Context, from, now time.Time) (players, answer []samples.Sample, err error)
+	Daily(ctx context.Context) (map[string]samples.Day, error)
 }
 
 // current is the world's status copy's snapshot; nil before any.

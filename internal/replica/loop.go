@@ -28,6 +28,9 @@ const IntervalPoll = 2 * time.Second
 func (r *Refresher) Loop(ctx context.Context, configured time.Duration) {
 	r.mu.Lock()
 	r.base = nil // a new term starts from the copy on disk, which may be newer (Republish)
+	if r.players != nil {
+		r.count = nil // read with this term's first refresh (a Sampler owns it otherwise)
+	}
 	r.mu.Unlock()
 	last, known := r.lastRefresh(ctx)
 	if !r.holding(ctx) {

@@ -31,6 +31,8 @@ type Watcher struct {
 	note      *notify.Note
 	notesRead bool
 	notesDown bool // the last read failed (logged once per outage)
+	// Answer, when set, keeps each round's answer time (Sampler.Answer).
+	Answer func(ctx context.Context, round snapshot.ProbeRound)
 
 	// The verdict as the loop's goroutine last saw it, and since when: the flip time the
 	// webhook message tells.
@@ -95,7 +97,13 @@ func (w *Watcher) report(ctx context.Context, rep probe.Report) {
 	}
 	// The publish in progress at shutdown finishes within its own deadlines.
 	ctx = context.WithoutCancel(ctx)
-	if err := w.r.Republish(ctx); err != nil {
+	err := w.r.Republish(ctx)
+	// After the publish (a flip is not held up by a Redis round trip), and whatever it
+	// said: the round's answer time is the record's, not the status's.
+	if w.Answer != nil {
+		w.Answer(ctx, round)
+	}
+	if err != nil {
 		w.log.Error("publish probe round", "err", err, "flipped", rep.Flipped)
 		return
 	}

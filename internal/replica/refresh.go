@@ -48,15 +48,22 @@ type Config struct {
 	Log          *slog.Logger
 	Metrics      RefreshMetrics
 	Plan         func(now time.Time) (active, next *maintenance.Window)
+	// Sampling says that a Sampler counts the players at its own pace
+	// (STATUS_PLAYERS_INTERVAL): the refresh then reads no count.
+	Sampling bool
 }
 
 // NewRefresher is the refresher of c's world; nothing runs yet.
 func NewRefresher(c Config) *Refresher {
 	read, count := c.Source.readers()
+	withRead := count
+	if c.Sampling {
+		withRead = nil
+	}
 	return &Refresher{
-		read: read, store: c.Store, put: c.Put, local: c.Local, leading: c.Leading,
+		read: read, counter: count, store: c.Store, put: c.Put, local: c.Local, leading: c.Leading,
 		ttl: c.TTL, dbTimeout: c.DBTimeout, redisTimeout: c.RedisTimeout, now: c.Now, log: c.Log,
-		metrics: c.Metrics, players: count, plan: c.Plan, kicked: make(chan struct{}, 1),
+		metrics: c.Metrics, players: withRead, plan: c.Plan, kicked: make(chan struct{}, 1),
 	}
 }
 
@@ -78,6 +85,8 @@ type Refresher struct {
 	metrics      RefreshMetrics
 	// players reads STATUS_PLAYERS_QUERY's count with each database read; nil without one.
 	players func(context.Context) (int64, error)
+	// counter is the players query itself, for a Sampler; nil without one.
+	counter func(context.Context) (int64, error)
 	// plan says which maintenance window is active at a moment and which is announced
 	// next; nil: none ever.
 	plan func(now time.Time) (active, next *maintenance.Window)
@@ -90,6 +99,7 @@ type Refresher struct {
 	last      snapshot.RefreshRecord // last attempt
 	base      *snapshot.Snapshot     // the last database read, before the probe's fields: what a republish starts from
 	seen      *snapshot.ProbeRound   // the probe's last round; nil until one ran
+	count     *snapshot.Count        // the players query's last read this term; nil until one
 	seq       int64                  // the last publish's seq; under composeMu
 	ignored   string                 // why the live interval was last ignored, as warned
 	// kicked asks Loop for a read before its due time (kick); capacity 1.
@@ -182,12 +192,15 @@ func (r *Refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 		pctx, cancel := context.WithTimeout(ctx, r.dbTimeout)
 		n, err := r.players(pctx)
 		cancel()
+		c := snapshot.Count{N: n, At: snap.UpdatedAt}
 		if err != nil {
 			rec.PlayersError = err.Error()
+			c = snapshot.Count{Err: err.Error()}
 			r.log.Warn("players count unavailable: players is null", "err", err)
-		} else {
-			snap.Players = &n
 		}
+		r.mu.Lock()
+		r.count = &c
+		r.mu.Unlock()
 	}
 
 	r.composeMu.Lock()
@@ -195,9 +208,9 @@ func (r *Refresher) refresh(ctx context.Context, rec *snapshot.RefreshRecord) (s
 	r.mu.Lock()
 	base := snap
 	r.base = &base
-	seen := r.seen
+	seen, count := r.seen, r.count
 	r.mu.Unlock()
-	snap = r.compose(snap, seen)
+	snap = r.compose(snap, seen, count)
 	snap.Seq = r.nextSeq()
 	data := snap.Encode()
 
@@ -260,10 +273,19 @@ func (r *Refresher) kick() {
 	}
 }
 
-// compose is a database read as published now: with the probe's last round and the
-// planned maintenance of the moment.
-func (r *Refresher) compose(s snapshot.Snapshot, seen *snapshot.ProbeRound) snapshot.Snapshot {
-	s = withProbe(s, seen)
+// compose is a database read as published now: with the probe's last round, the
+// players count (this term's last, else the one the read carries: a new leader's first
+// publishes start from the last leader's copy) and the planned maintenance of the moment.
+func (r *Refresher) compose(s snapshot.Snapshot, seen *snapshot.ProbeRound, count *snapshot.Count) snapshot.Snapshot {
+	if count == nil {
+		count = s.CountOf()
+	}
+	if count == nil && r.counter != nil {
+		// A query is configured but this term has not counted yet (its Sampler's first
+		// count follows within its own read): null, and said so.
+		count = &snapshot.Count{Unread: true}
+	}
+	s = withProbe(s, seen).WithCount(count)
 	if r.plan == nil {
 		return worldstate.Published(s, nil, nil)
 	}
@@ -290,7 +312,7 @@ func (r *Refresher) Republish(ctx context.Context) error {
 	r.composeMu.Lock()
 	defer r.composeMu.Unlock()
 	r.mu.Lock()
-	seen := r.seen
+	seen, count := r.seen, r.count
 	r.mu.Unlock()
 	base := r.republishBase()
 	if base == nil {
@@ -300,7 +322,7 @@ func (r *Refresher) Republish(ctx context.Context) error {
 	if left <= 0 {
 		return nil
 	}
-	snap := r.compose(*base, seen)
+	snap := r.compose(*base, seen, count)
 	snap.Seq = r.nextSeq()
 	data := snap.Encode()
 	rctx, cancel := context.WithTimeout(ctx, r.redisTimeout)
@@ -340,6 +362,13 @@ func (r *Refresher) Players() *int64 {
 
 // Local is the world's STATUS_DIR copy this refresher writes.
 func (r *Refresher) Local() *Local { return r.local }
+
+// observeCount records the players query's read for the next publish.
+func (r *Refresher) observeCount(c snapshot.Count) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.count = &c
+}
 
 // observeProbe records the probe's round for the next publish and for /healthz.
 func (r *Refresher) observeProbe(round snapshot.ProbeRound) {

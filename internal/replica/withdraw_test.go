@@ -78,9 +78,16 @@ func TestRemovedWorldWithdrawn(t *testing.T) {
 
 	Withdraw(status, []string{"x1"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
+	// nginx's open_file_cache may serve a withdrawn name up to 1 s (the edge's ±1 s,
+	// docs/spec.md): each answer is asked for until it comes, within 1.5 s of the withdrawal.
+	withdrawn := time.Now()
 	for doc, want := range map[string]int{x2.StatusDoc: 404, x2.BadgeDoc: 404, x1.StatusDoc: 200, x1.BadgeDoc: 200} {
-		if code := get("/" + doc + ".json"); code != want {
-			t.Errorf("/%s.json answers %d, want %d", doc, code, want)
+		code := get("/" + doc + ".json")
+		for code != want && time.Since(withdrawn) < 1500*time.Millisecond {
+			code = get("/" + doc + ".json")
+		}
+		if code != want {
+			t.Errorf("/%s.json answers %d 1.5 s after the withdrawal, want %d", doc, code, want)
 		}
 	}
 	for path, want := range map[string]bool{

@@ -30,6 +30,12 @@ type Layout struct {
 	// Flips lists the status's online/offline flips to the second, and WindowsSeen when
 	// each file window was first published: in the fence's hash slot too (issue 28).
 	Flips, WindowsSeen string
+
+	// Players over time (issue 30): the day keys of the players samples and of the
+	// answer-time rounds (prefixes: <Players>YYYYMMDD), the daily figures' hash, in the
+	// fence's hash slot; the players document beside the history document.
+	Players, Answer, Daily string
+	PlayersDoc             string
 }
 
 // UptimeSpans are the uptime badges' spans, in the order of Layout.UptimeDocs.
@@ -41,6 +47,8 @@ func (l Layout) withHistory(tag, base string) Layout {
 	l.History, l.IncidentNotes, l.Maintenance = tag+":history:", tag+":incidents", tag+":maintenance"
 	l.Flips, l.WindowsSeen = tag+":flips", tag+":maintenance:published"
 	l.HistoryDoc = base + "/history"
+	l.Players, l.Answer, l.Daily = tag+":players:", tag+":answer:", tag+":daily"
+	l.PlayersDoc = base + "/players"
 	for i, span := range UptimeSpans() {
 		l.UptimeDocs[i] = base + "/uptime-" + span
 	}
@@ -124,6 +132,9 @@ func WorldLayout(id string) Layout { return Deployment("").World(id) }
 
 // HistoryURL is the public URL of the layout's history document.
 func (l Layout) HistoryURL() string { return "/" + l.HistoryDoc + ".json" }
+
+// PlayersURL is the public URL of the layout's players document.
+func (l Layout) PlayersURL() string { return "/" + l.PlayersDoc + ".json" }
 
 // StatusURL is the public URL of the layout's status document.
 func (l Layout) StatusURL() string { return "/" + l.StatusDoc + ".json" }

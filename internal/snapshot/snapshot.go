@@ -44,6 +44,11 @@ type Snapshot struct {
 	// Players is the count STATUS_PLAYERS_QUERY read with the constants; nil (null) when
 	// no query is configured or it failed.
 	Players *int64 `json:"players"`
+	// PlayersAt is when Players was read; absent without a count. PlayersReason says why
+	// Players is null although a query is configured (ReasonOffline, ReasonCountFailed);
+	// absent otherwise (issue 30).
+	PlayersAt     *time.Time `json:"players_at,omitempty"`
+	PlayersReason string     `json:"players_reason,omitempty"`
 	// CheckedAt is when the probe last ran; UpdatedAt without a probe or before its first round.
 	CheckedAt time.Time `json:"checked_at"`
 	// Seq orders the publishes: the Unix milliseconds of the publish, raised past the
@@ -73,6 +78,63 @@ const (
 	StatusOffline     = "offline"
 	StatusMaintenance = "maintenance"
 )
+
+// Why a count of players is not presented (Snapshot.PlayersReason).
+const (
+	ReasonOffline     = "offline"
+	ReasonCountFailed = "count failed"
+	ReasonStale       = "stale"
+	ReasonUncounted   = "not counted yet"
+)
+
+// Count is the players query's last read: the count, or the error that took its place.
+// Unread is a count that exists but is not known here: a copy that said offline (a new
+// leader's first publishes start from it, before its own first count).
+type Count struct {
+	N      int64
+	At     time.Time
+	Err    string
+	Unread bool
+}
+
+// WithCount returns s with the count c (nil: no query configured), presented only when
+// it says something true now: with the game server offline the count is not one of
+// players online (characters.online is not reset by a crash), so it is null with the
+// reason. Call it after the probe's round is applied (Online final).
+func (s Snapshot) WithCount(c *Count) Snapshot {
+	s.Players, s.PlayersAt, s.PlayersReason = nil, nil, ""
+	switch {
+	case c == nil:
+	case c.Err != "":
+		s.PlayersReason = ReasonCountFailed
+	case !s.Online:
+		s.PlayersReason = ReasonOffline
+	case c.Unread:
+		s.PlayersReason = ReasonUncounted
+	default:
+		n, at := c.N, c.At.UTC().Truncate(time.Second)
+		s.Players, s.PlayersAt = &n, &at
+	}
+	return s
+}
+
+// CountOf is the count s carries, as WithCount takes it; nil when it carries none (and
+// no reason: no query, or a snapshot written before counts had times).
+func (s Snapshot) CountOf() *Count {
+	switch {
+	case s.Players != nil:
+		at := s.UpdatedAt
+		if s.PlayersAt != nil {
+			at = *s.PlayersAt
+		}
+		return &Count{N: *s.Players, At: at}
+	case s.PlayersReason == ReasonCountFailed:
+		return &Count{Err: ReasonCountFailed}
+	case s.PlayersReason != "":
+		return &Count{Unread: true}
+	}
+	return nil
+}
 
 // Fallback says that a known constant took its default, and why.
 type Fallback struct {
@@ -189,6 +251,8 @@ func Parse(data []byte) (Snapshot, error) {
 		FreshUntil   time.Time           `json:"fresh_until"`
 		Online       *bool               `json:"online"`
 		Players      *int64              `json:"players"`
+		PlayersAt    *time.Time          `json:"players_at"`
+		Reason       string              `json:"players_reason"`
 		CheckedAt    time.Time           `json:"checked_at"`
 		Seq          int64               `json:"seq"`
 		Probe        []ProbeTarget       `json:"probe"`
@@ -211,7 +275,7 @@ func Parse(data []byte) (Snapshot, error) {
 	s := Snapshot{
 		ServerStatus: *raw.ServerStatus, Rates: *raw.Rates, ClientStatus: *raw.ClientStatus,
 		UpdatedAt: raw.UpdatedAt, FreshUntil: raw.FreshUntil, Online: *raw.ServerStatus != 0,
-		Players: raw.Players, CheckedAt: raw.CheckedAt, Seq: raw.Seq, Probe: raw.Probe, Meta: raw.Meta,
+		Players: raw.Players, PlayersAt: raw.PlayersAt, PlayersReason: raw.Reason, CheckedAt: raw.CheckedAt, Seq: raw.Seq, Probe: raw.Probe, Meta: raw.Meta,
 		Status: raw.Status, Maintenance: raw.Maintenance, NextMaintenance: raw.Next,
 	}
 	// A snapshot written before these fields existed reads as one without a probe.
