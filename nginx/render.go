@@ -125,7 +125,7 @@ type view struct {
 	// type's, for gzip and charset.
 	Typed        []typedView
 	ContentTypes string
-	ErrorCodes  []errorPage
+	ErrorCodes   []errorPage
 }
 
 // lookup is how nginx finds a name for this second: the level that holds it nearly

@@ -19,7 +19,7 @@ func input() statuspage.Input {
 	end := at.Add(20 * time.Minute)
 	page := statuspage.Page{ID: "statusedge", Name: "Game status", URL: "https://status.example.com", UpdatedAt: at.Add(time.Hour)}
 	return statuspage.Input{
-		Page: page,
+		Page:       page,
 		Components: []statuspage.Component{{ID: "eu", Name: "Europe"}, {ID: "us", Name: "America"}},
 		Incidents: []statuspage.Incident{
 			{ID: "eu-20260310T1230Z", Name: "Login queue <stuck> & slow", Status: statuspage.Identified, CreatedAt: at.Add(time.Hour), StartedAt: at.Add(time.Hour),
