@@ -133,5 +133,16 @@ func Check(path string, c Contract) error {
 	if roots == 0 {
 		return fmt.Errorf("%s: %s serves no document from STATUS_DIR (no `root %s/$status_folder`): %s", ConfEnv, path, c.StatusDir, fix)
 	}
+	// The types are the contract's too: a file rendered before a type was added would
+	// answer its documents with a 404 while the publisher writes them.
+	for _, t := range Types() {
+		if t.Ext == JSON {
+			continue
+		}
+		re := regexp.MustCompile(`(?m)^[ \t]*types[ \t]*\{[ \t]*` + regexp.QuoteMeta(t.ContentType) + `[ \t]+json;[ \t]*\}`)
+		if !re.Match(b) {
+			return fmt.Errorf("%s: %s serves no %s documents (no location with `types { %s json; }`): %s", ConfEnv, path, t.Ext, t.ContentType, fix)
+		}
+	}
 	return nil
 }

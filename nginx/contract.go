@@ -97,6 +97,63 @@ func DocDir(statusDir, doc string) string {
 	return filepath.Join(statusDir, strings.ReplaceAll(doc, "/", "."))
 }
 
+// Type is a document's format: nginx serves a document of type Ext at /<doc>.<Ext> with
+// ContentType. The block names in its folder stay <level>-<index>.json whatever the type
+// (names.go): they are names nginx looks up, not formats; the location of the type says
+// what they hold.
+type Type struct{ Ext, ContentType string }
+
+// JSON is the default type: a document with no type is JSON, in its folder DocDir.
+const JSON = "json"
+
+// Types are the documents' types, JSON first; the template renders a location for each
+// other one from this list, so a type added here is served with nothing else to edit.
+func Types() []Type {
+	return []Type{
+		{JSON, "application/json"},
+		{"atom", "application/atom+xml"},
+		{"rss", "application/rss+xml"},
+	}
+}
+
+// typeSep joins a typed document's folder to its type: "~" is in no document path, so a
+// typed folder (api.worlds.x1.history~atom) is never a JSON document's.
+const typeSep = "~"
+
+// CheckType refuses a type nginx has no location for; "" is JSON.
+func CheckType(ext string) error {
+	if ext == "" {
+		return nil
+	}
+	for _, t := range Types() {
+		if ext == t.Ext {
+			return nil
+		}
+	}
+	return fmt.Errorf("document type %q: want one of json, atom, rss (nginx.Types)", ext)
+}
+
+// TypedDir is the folder of the document doc of type ext in STATUS_DIR: DocDir for JSON
+// ("" or "json"), DocDir + "~" + ext for the others.
+func TypedDir(statusDir, doc, ext string) string {
+	if ext == "" || ext == JSON {
+		return DocDir(statusDir, doc)
+	}
+	return DocDir(statusDir, doc) + typeSep + ext
+}
+
+// FeedDoc is the feeds of every world: /history.atom and /history.rss (FeedAliases), as
+// a Statuspage page serves them, and /api/history.<ext> by the generic rule.
+const FeedDoc = "api/history"
+
+// FeedAliases are the public URLs of FeedDoc's typed documents, by type.
+func FeedAliases() []TypedAlias {
+	return []TypedAlias{{"/history.atom", FeedDoc, "atom"}, {"/history.rss", FeedDoc, "rss"}}
+}
+
+// TypedAlias is a public URL naming a document of a type other than JSON.
+type TypedAlias struct{ URL, Doc, Ext string }
+
 // Alias is a public URL that names a document otherwise than /<doc>.json.
 type Alias struct{ URL, Doc string }
 

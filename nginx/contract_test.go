@@ -61,6 +61,7 @@ func TestCheckRefusesAMismatch(t *testing.T) {
 		{"no origin cache rule", write("nocache.conf", []byte(strings.Replace(string(site), "proxy_cache_valid 200 500 502 503 504 1s;", "", 1))), c, []string{"without `proxy_cache_valid 200 500 502 503 504 1s`"}},
 		{"a file cache past the edge's 1 s", write("filecache.conf", []byte(strings.Replace(string(site), "open_file_cache_valid 1s;", "open_file_cache_valid 10s;", 1))), c, []string{"`open_file_cache_valid 10s`", "allows 1s"}},
 		{"a quoted root elsewhere", write("root.conf", []byte(strings.Replace(string(site), "root /srv/status/$status_folder;", `root "/etc/${status_folder}";`, 1))), c, []string{"serves documents from /etc,"}},
+		{"no location for a type", write("notype.conf", []byte(strings.ReplaceAll(string(site), "types { application/rss+xml json; }", ""))), c, []string{"serves no rss documents", "`types { application/rss+xml json; }`"}},
 		{"not an nginx file of ours", write("other.conf", []byte("server { listen 80; }\n")), c, []string{"not a statusedge nginx file"}},
 		{"no file", filepath.Join(dir, "missing.conf"), c, []string{"no nginx file at", "STATUS_NGINX_CONF=none"}},
 	} {

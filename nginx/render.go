@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"text/template"
 	"time"
 
@@ -126,7 +127,11 @@ type view struct {
 	AliasLookup                  lookup // the same for the aliases, whose documents the origin always knows
 	LevelMaps                    []levelMap
 	FolderMaps                   []folderMap
-	ErrorCodes                   []errorPage
+	// Typed are the locations of the types other than JSON (Types), and ContentTypes every
+	// type's, for gzip and charset.
+	Typed        []typedView
+	ContentTypes string
+	ErrorCodes   []errorPage
 }
 
 // lookup is how nginx finds a name for this second: the level that holds it nearly
@@ -139,6 +144,16 @@ type lookup struct {
 	Rest, Miss string // the named locations of the other levels and of the fallbacks
 	Known      bool   // the document is known without its folder (an alias's)
 	View       *view
+	// ContentType, when set, is what the folder's names hold (a type other than JSON):
+	// the lookup's locations map the names' .json to it.
+	ContentType string
+}
+
+// typedView is one type other than JSON: its extension, its lookup and its aliases.
+type typedView struct {
+	Ext     string
+	Lookup  lookup
+	Aliases []TypedAlias
 }
 
 func newView(p Params) view {
@@ -153,6 +168,22 @@ func newView(p Params) view {
 	v.MaxAge = int(p.MaxAge() / time.Second)
 	v.Lookup = lookup{First: lookupOrder[0], Others: lookupOrder[1:], Rest: "@doc_rest", Miss: "@doc_miss", View: &v}
 	v.AliasLookup = lookup{First: lookupOrder[0], Others: lookupOrder[1:], Rest: "@alias_rest", Miss: "@alias_miss", Known: true, View: &v}
+	var cts []string
+	for _, t := range Types() {
+		cts = append(cts, t.ContentType)
+		if t.Ext == JSON {
+			continue
+		}
+		tv := typedView{Ext: t.Ext, Lookup: lookup{First: lookupOrder[0], Others: lookupOrder[1:], Rest: "@" + t.Ext + "_rest",
+			Miss: "@" + t.Ext + "_miss", View: &v, ContentType: t.ContentType}}
+		for _, a := range FeedAliases() {
+			if a.Ext == t.Ext {
+				tv.Aliases = append(tv.Aliases, a)
+			}
+		}
+		v.Typed = append(v.Typed, tv)
+	}
+	v.ContentTypes = strings.Join(cts, " ")
 	for _, l := range slices.Sorted(slices.Values(lookupOrder[:])) {
 		v.LevelMaps = append(v.LevelMaps, levelMap{l, fmt.Sprintf(`~^(\d+)\d{%d}\.`, l)})
 	}

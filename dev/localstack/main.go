@@ -197,6 +197,7 @@ func printURLs(w io.Writer, s *stack.Stack, dir, bin string, worlds []*demoWorld
 		hist = snapshot.WorldLayout(worlds[0].id).HistoryURL()
 	}
 	rows = append(rows, [2]string{"history (JSON)", pub + hist}, [2]string{"Statuspage API", pub + "/api/v2/summary.json"},
+		[2]string{"feed (Atom)", pub + nginx.FeedAliases()[0].URL},
 		[2]string{"ops debug", pub + nginx.DebugURL})
 	if worlds == nil {
 		rows = append(rows, [2]string{"origin", s.OriginURL() + "/server/status"})

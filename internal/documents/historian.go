@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"statusedge/internal/snapshot"
 	"statusedge/internal/statuspage"
 	"statusedge/internal/worldstate"
+	"statusedge/nginx"
 )
 
 // Historian publishes, on every replica, the documents made from the minutes' record:
@@ -36,7 +38,7 @@ type Historian struct {
 	log     *slog.Logger
 
 	mu    sync.Mutex
-	sent  map[string]sent   // the last publish of each document
+	sent  map[string]sent   // the last publish of each document, by path and type
 	pages map[string][]byte // the shortlinks' pages as last written
 	took  time.Duration     // the last pass's build time, for /debug and the note
 	words map[int]string    // each world's status word (by its index in worlds) as changed last saw it
@@ -184,6 +186,9 @@ func (h *Historian) publish(ctx context.Context) bool {
 			b := history.UptimeBadge("uptime "+span, pct)
 			h.send(publish.Document{Path: l.UptimeDocs[i], Body: b, From: now, Until: now.Add(h.ttl), Modified: now, Stale: b}, b)
 		}
+		// The world's feeds: its history document's incidents and windows, as the
+		// Statuspage documents name them (their pages), with that document's window.
+		h.sendFeeds(statuspageInput(h.page, []view{v}, now), l.HistoryDoc, worldFeedTitle(h.page, v.w), now, now.Add(h.ttl), nil)
 	}
 	if !complete {
 		return false // a world's incidents unread would vanish from the Statuspage documents
@@ -215,6 +220,7 @@ func (h *Historian) publishStatuspage(views []view, now time.Time) bool {
 	for path, body := range statuspage.Documents(in) {
 		h.send(publish.Document{Path: path, Body: body, From: now, Until: until, Modified: now, Stale: body}, append(slices.Clip(body), stamp...))
 	}
+	h.sendFeeds(in, nginx.FeedDoc, h.page.Name, now, until, stamp)
 	pages := statuspage.Pages(in)
 	h.mu.Lock()
 	same := maps.EqualFunc(pages, h.pages, bytes.Equal)
@@ -301,17 +307,18 @@ func (h *Historian) send(d publish.Document, key []byte) {
 	if h.sent == nil {
 		h.sent = map[string]sent{}
 	}
-	last := h.sent[d.Path]
+	id := d.Path + "." + cmp.Or(d.Type, nginx.JSON) // a path's feeds are other documents
+	last := h.sent[id]
 	h.mu.Unlock()
 	if bytes.Equal(last.key, key) && d.From.Sub(last.at) < h.ttl/2 {
 		return
 	}
 	if err := h.pub.Publish(d); err != nil {
-		h.log.Error("publish", "doc", d.Path, "err", err)
+		h.log.Error("publish", "doc", d.Path, "type", d.Type, "err", err)
 		return
 	}
 	h.mu.Lock()
-	h.sent[d.Path] = sent{key: key, at: d.From}
+	h.sent[id] = sent{key: key, at: d.From}
 	h.mu.Unlock()
 }
 

@@ -29,7 +29,7 @@ func (p *Publisher) Pages(pages map[string][]byte) error {
 		return err
 	}
 	defer unlock()
-	dir, err := p.realDir(nginx.PagesFolder, true)
+	dir, err := p.realDir(nginx.PagesFolder, "", true)
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,11 @@ import (
 
 // Document is one published document.
 type Document struct {
-	// Path names it: nginx serves /<Path>.json (nginx.CheckDoc).
+	// Path names it: nginx serves /<Path>.<Type> (nginx.CheckDoc).
 	Path string
+	// Type is its type's extension (nginx.Types): "" or "json" for JSON, "atom", "rss".
+	// Path and Type together name it: a feed and the JSON document of one path are two.
+	Type string
 	Body []byte
 	// From and Until bound its window: nginx serves Body for the seconds [From, Until).
 	From, Until time.Time
@@ -88,6 +91,9 @@ func (p *Publisher) publishOne(d Document) error {
 	if err := nginx.CheckDoc(d.Path); err != nil {
 		return err
 	}
+	if err := nginx.CheckType(d.Type); err != nil {
+		return fmt.Errorf("publish %s: %w", d.Path, err)
+	}
 	for range 3 {
 		wait, err := p.tryPublish(d)
 		if err != nil && d.Copy != "" {
@@ -108,7 +114,7 @@ func (p *Publisher) tryPublish(d Document) (wait time.Duration, err error) {
 		return 0, err
 	}
 	defer unlock()
-	dir, err := p.docDir(d.Path)
+	dir, err := p.docDir(d.Path, d.Type)
 	if err != nil {
 		return 0, err
 	}
@@ -127,18 +133,18 @@ func (p *Publisher) tryPublish(d Document) (wait time.Duration, err error) {
 
 // docDir makes the document's folder, refusing one that is not a plain folder: the
 // publisher never writes, nor prunes, through a symlink planted in STATUS_DIR.
-func (p *Publisher) docDir(doc string) (string, error) { return p.realDir(doc, true) }
+func (p *Publisher) docDir(doc, ext string) (string, error) { return p.realDir(doc, ext, true) }
 
-// realDir is the document's folder once checked to be a plain folder; a missing one is
-// made when create is set, else the error is fs.ErrNotExist's.
-func (p *Publisher) realDir(doc string, create bool) (string, error) {
-	dir := nginx.DocDir(p.dir, doc)
+// realDir is the folder of the document doc of type ext once checked to be a plain
+// folder; a missing one is made when create is set, else the error is fs.ErrNotExist's.
+func (p *Publisher) realDir(doc, ext string, create bool) (string, error) {
+	dir := nginx.TypedDir(p.dir, doc, ext)
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) && create {
 		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			return "", fmt.Errorf("publish %s: %w", doc, err)
 		}
-		return p.realDir(doc, false)
+		return p.realDir(doc, ext, false)
 	}
 	if err != nil {
 		return "", fmt.Errorf("publish %s: %w", doc, err)
@@ -314,7 +320,7 @@ func (p *Publisher) Withdraw(paths ...string) error {
 			errs = append(errs, err)
 			continue
 		}
-		dir, err := p.realDir(path, false)
+		dir, err := p.realDir(path, "", false)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // nothing published: nothing to withdraw
 		}
@@ -332,7 +338,7 @@ func (p *Publisher) Withdraw(paths ...string) error {
 func (p *Publisher) Forget(paths ...string) error {
 	errs := []error{p.Withdraw(paths...)}
 	for _, path := range paths {
-		dir, err := p.realDir(path, false)
+		dir, err := p.realDir(path, "", false)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -373,3 +373,47 @@ func TestReadFileRefusesWhatThePublisherDidNotWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestTypedDocuments: a feed and the JSON document of one path are two documents, in two
+// folders (nginx.TypedDir), neither touching the other; a type nginx has no location for
+// is refused before anything is written.
+func TestTypedDocuments(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Unix(1764400000, 0)
+	p := newPublisher(dir, &clock{now: at})
+	j := document(`{"v":1}`, at, time.Minute)
+	atom := document("<feed/>", at, time.Minute)
+	atom.Type, atom.Stale = "atom", []byte("<feed/>")
+	if err := p.Publish(j, atom); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ ext, folder, body string }{{"", "api.test.doc", `{"v":1}`}, {"json", "api.test.doc", `{"v":1}`}, {"atom", "api.test.doc~atom", "<feed/>"}} {
+		if got := nginx.TypedDir(dir, doc, tt.ext); got != filepath.Join(dir, tt.folder) {
+			t.Errorf("TypedDir(%q) = %s, want %s", tt.ext, got, tt.folder)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, tt.folder, nginx.CurrentName))
+		if err != nil || string(b) != tt.body {
+			t.Errorf("type %q: %s holds %q (%v), want %q", tt.ext, tt.folder, b, err, tt.body)
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "api.test.doc~atom", nginx.StaleName)); err != nil || string(b) != "<feed/>" {
+		t.Errorf("the feed's stale copy: %q, %v", b, err)
+	}
+	// Refused: no folder made for it.
+	for _, bad := range []string{"xml", "ATOM", "atom/../x", "~atom"} {
+		d := document("x", at, time.Minute)
+		d.Path, d.Type = "api/test/other", bad
+		if err := p.Publish(d); err == nil || !strings.Contains(err.Error(), "document type") {
+			t.Errorf("type %q: %v, want a refusal", bad, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "api.test.other") {
+			t.Errorf("a refused type made %s", e.Name())
+		}
+	}
+}

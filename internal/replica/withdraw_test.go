@@ -12,6 +12,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/harness/harnesstest"
 	harnessstack "statusedge/internal/harness/stack"
+	"statusedge/internal/publish"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -75,6 +76,17 @@ func TestRemovedWorldWithdrawn(t *testing.T) {
 			t.Fatalf("setup: /%s.json answers %d, want 200", doc, code)
 		}
 	}
+	// Each world's feed (issue 31): a typed document's folder goes with its world too.
+	pub := publish.New(status, n.Params.MaxAge(), time.Now, time.Sleep)
+	for _, l := range []snapshot.Layout{x1, x2} {
+		feed := []byte(`<feed xmlns="http://www.w3.org/2005/Atom"/>`)
+		if err := pub.Publish(publish.Document{Path: l.HistoryDoc, Type: "atom", Body: feed, From: now, Until: now.Add(config.DefaultTTL), Modified: now, Stale: feed}); err != nil {
+			t.Fatal(err)
+		}
+		if code := get("/" + l.HistoryDoc + ".atom"); code != http.StatusOK {
+			t.Fatalf("setup: /%s.atom answers %d, want 200", l.HistoryDoc, code)
+		}
+	}
 
 	Withdraw(status, []string{"x1"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
@@ -90,7 +102,13 @@ func TestRemovedWorldWithdrawn(t *testing.T) {
 			t.Errorf("/%s.json answers %d 1.5 s after the withdrawal, want %d", doc, code, want)
 		}
 	}
+	for doc, want := range map[string]int{x2.HistoryDoc: 404, x1.HistoryDoc: 200} {
+		if code := get("/" + doc + ".atom"); code != want {
+			t.Errorf("/%s.atom answers %d, want %d", doc, code, want)
+		}
+	}
 	for path, want := range map[string]bool{
+		nginx.TypedDir(status, x2.HistoryDoc, "atom"): false, nginx.TypedDir(status, x1.HistoryDoc, "atom"): true,
 		filepath.Join(status, x2.StatusFile): false, filepath.Join(status, x2.BadgeFile): false,
 		folder(x2.StatusDoc): false, folder(x2.BadgeDoc): false,
 		nginx.DocDir(status, snapshot.WorldLayout("x9").StatusDoc): false,

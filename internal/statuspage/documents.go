@@ -204,10 +204,7 @@ func incident(page Page, byID map[string]componentJSON, inc Incident, status str
 	if started.IsZero() {
 		started = inc.CreatedAt
 	}
-	short := inc.Shortlink
-	if short == "" {
-		short = page.URL + "/incidents/" + inc.ID
-	}
+	short := inc.Link(page)
 	return incidentJSON{
 		ID: inc.ID, Name: inc.Name, Status: status,
 		CreatedAt: stamp(inc.CreatedAt), UpdatedAt: stamp(inc.UpdatedAt),

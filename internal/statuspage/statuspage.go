@@ -94,6 +94,15 @@ type Incident struct {
 	Updates    []Update // newest first
 }
 
+// Link is the incident's shortlink on page: its Shortlink, else the page's URL +
+// "/incidents/" + ID (the page Pages writes for it). The feeds' entries use it too.
+func (inc Incident) Link(page Page) string {
+	if inc.Shortlink != "" {
+		return inc.Shortlink
+	}
+	return page.URL + "/incidents/" + inc.ID
+}
+
 // Update is one message of an incident or a maintenance. In a Maintenance's updates,
 // Status holds a MaintenanceStatus (IncidentStatus(InProgress)): Statuspage writes the
 // maintenance's own value set there.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/feed/feedtest"
 	"statusedge/internal/harness"
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/harness/stack"
@@ -46,13 +47,13 @@ func normalise(b []byte) string {
 	return numFields.ReplaceAllString(s, `"$1":<n>`)
 }
 
-// What issues 21 (history, maintenance, Statuspage) and 28 (the flips, the windows' first
-// publish, the shortlinks' pages) added to a deployment without a worlds file: keys,
+// What issues 21 (history, maintenance, Statuspage), 28 (the flips, the windows' first
+// publish, the shortlinks' pages) and 31 (the Atom and RSS feeds) added to a deployment without a worlds file: keys,
 // documents and the status's new fields. The test takes them out of what it
 // compares with the golden (made before the worlds work), so everything older is still
 // compared byte for byte, and checks them apart.
 var (
-	addedName   = regexp.MustCompile(`^(\{server:status\}:(history:\d{8}|flips|maintenance:published)|api\.server\.(history|uptime-(24h|7d|30d))/.*|api\.v2\..*|incidents/.*)$`)
+	addedName   = regexp.MustCompile(`^(\{server:status\}:(history:\d{8}|flips|maintenance:published)|api\.server\.(history|uptime-(24h|7d|30d))(~(atom|rss))?/.*|api\.history~(atom|rss)/.*|api\.v2\..*|incidents/.*)$`)
 	addedFields = `,"status":"online","maintenance":null,"next_maintenance":null`
 	// Issue 30 (players over time): the samples' keys, the players document and the
 	// count's time in the status.
@@ -187,6 +188,28 @@ func TestGoldenSingleWorld(t *testing.T) {
 		"api.v2.status/", "api.v2.summary/", "api.v2.components/", "api.v2.incidents/", "api.v2.scheduled-maintenances/"} {
 		if !slices.Contains(addedFiles, f) {
 			t.Errorf("STATUS_DIR has no %s (issue 21's documents): %q", f, addedFiles)
+		}
+	}
+	// Issue 31's feeds, published by the snapshotter and served by nginx with their type.
+	for _, f := range []struct{ folder, url, ctype string }{
+		{"api.server.history~atom/", "/api/server/history.atom", "application/atom+xml; charset=utf-8"},
+		{"api.server.history~rss/", "/api/server/history.rss", "application/rss+xml; charset=utf-8"},
+		{"api.history~atom/", "/history.atom", "application/atom+xml; charset=utf-8"},
+		{"api.history~rss/", "/history.rss", "application/rss+xml; charset=utf-8"},
+	} {
+		if !slices.Contains(addedFiles, f.folder) {
+			t.Errorf("STATUS_DIR has no %s (issue 31's feeds): %q", f.folder, addedFiles)
+		}
+		resp, body, _, err := harnesstest.Send(c, http.MethodGet, s.PublicURL()+f.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parse := feedtest.RSS
+		if strings.HasSuffix(f.url, ".atom") {
+			parse = feedtest.Atom
+		}
+		if _, perr := parse(body); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != f.ctype || resp.Header.Get("X-Status-Source") != "file" || perr != nil {
+			t.Errorf("GET %s: %s, %q from %q (%v):\n%s", f.url, resp.Status, resp.Header.Get("Content-Type"), resp.Header.Get("X-Status-Source"), perr, body)
 		}
 	}
 	got.Bodies, got.Sources = map[string]string{}, map[string]string{}
