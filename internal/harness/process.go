@@ -12,6 +12,7 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -121,14 +122,27 @@ func need(bin, pkg string) (string, error) {
 	return path, nil
 }
 
+// Ports for the servers tests start are drawn below Linux's ephemeral range (32768 and
+// up by default): a port the kernel handed out by port 0 lies in that range, where every
+// outgoing connection of the machine takes its source port too, and one did take a port
+// between its pick and a server's bind (nginx: "Address already in use", CI). Below it
+// only another pick can collide, one in the range's size.
+const (
+	pickFrom  = 20000
+	pickCount = 32768 - pickFrom
+)
+
 // FreePort returns a loopback port that was free a moment ago.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	var err error
+	for range 100 {
+		port := pickFrom + rand.IntN(pickCount)
+		var l net.Listener
+		if l, err = net.Listen("tcp", loopback(port)); err == nil {
+			return port, l.Close()
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("no free loopback port in %d..%d after 100 tries: %w", pickFrom, pickFrom+pickCount-1, err)
 }
 
 // FreeAddr returns a loopback host:port that was free a moment ago.
