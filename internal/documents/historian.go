@@ -181,9 +181,7 @@ func (h *Historian) publish(ctx context.Context) bool {
 		timeless := v.doc
 		timeless.GeneratedAt = time.Time{}
 		h.send(publish.Document{Path: l.HistoryDoc, Body: body, From: now, Until: now.Add(h.ttl), Modified: now, Stale: body}, encode(timeless))
-		for i, span := range snapshot.UptimeSpans() {
-			pct := []*float64{v.doc.Uptime.H24, v.doc.Uptime.D7, v.doc.Uptime.D30}[i]
-			b := history.UptimeBadge("uptime "+span, pct)
+		for i, b := range history.UptimeBadges(v.doc) {
 			h.send(publish.Document{Path: l.UptimeDocs[i], Body: b, From: now, Until: now.Add(h.ttl), Modified: now, Stale: b}, b)
 		}
 		// The world's feeds: its history document's incidents and windows, as the

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"math"
 	"time"
 
 	"statusedge/internal/maintenance"
@@ -50,7 +51,7 @@ func Build(world string, now time.Time, cells []State, notes map[string]Note, ac
 	}
 
 	// One pass from now backwards counts the four windows.
-	var up, down [4]int
+	var up, down, seen [4]int
 	bounds := [4]int{minutes24h, minutes7d, minutes30d, minutes90d}
 	for back := range min(n, minutes90d) {
 		st := at(n - 1 - back)
@@ -62,10 +63,17 @@ func Build(world string, now time.Time, cells []State, notes map[string]Note, ac
 				case Down:
 					down[w]++
 				}
+				if st != NoData {
+					seen[w]++
+				}
 			}
 		}
 	}
 
+	var cover [4]float64
+	for w, b := range bounds {
+		cover[w] = math.Round(10000*float64(seen[w])/float64(b)) / 10000
+	}
 	if upcoming == nil {
 		upcoming = []maintenance.Window{}
 	}
@@ -74,9 +82,11 @@ func Build(world string, now time.Time, cells []State, notes map[string]Note, ac
 		GeneratedAt: now,
 		Days:        days,
 		Uptime: Uptime{
-			H24: uptime(up[0], down[0]), D7: uptime(up[1], down[1]),
-			D30: uptime(up[2], down[2]), D90: uptime(up[3], down[3]),
+			H24: covered(cover[0], uptime(up[0], down[0])), D7: covered(cover[1], uptime(up[1], down[1])),
+			D30: covered(cover[2], uptime(up[2], down[2])), D90: covered(cover[3], uptime(up[3], down[3])),
 		},
+		Coverage:         Coverage{H24: cover[0], D7: cover[1], D30: cover[2], D90: cover[3]},
+		DataSince:        dataSince(start, n, at),
 		Incidents:        all[:min(len(all), MaxIncidents)],
 		IncidentsTotal:   len(all),
 		IncidentsOmitted: max(len(all)-MaxIncidents, 0),
@@ -106,6 +116,25 @@ func span(now time.Time, cells []State) (int, func(int) State) {
 		}
 		return NoData
 	}
+}
+
+// covered is pct where the window's coverage reaches MinCoverage, nil below it.
+func covered(coverage float64, pct *float64) *float64 {
+	if coverage < MinCoverage {
+		return nil
+	}
+	return pct
+}
+
+// dataSince is the first of the n minutes from start that holds data; nil for none.
+func dataSince(start time.Time, n int, at func(int) State) *time.Time {
+	for i := range n {
+		if at(i) != NoData {
+			t := start.Add(time.Duration(i) * time.Minute)
+			return &t
+		}
+	}
+	return nil
 }
 
 // uptime is 100*(1-down/(up+down)) floored to two decimals, in integers so that a float's

@@ -118,7 +118,18 @@ func TestBuild(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := history.Build("x1", buildNow, cellsEndingNow(buildNow, tt.runs...), nil, nil, nil)
+			cells := cellsEndingNow(buildNow, tt.runs...)
+			if tt.runs != nil {
+				// Maintenance before today where nothing else is: every window holds
+				// enough of the record for its figure (MinCoverage), and maintenance
+				// changes neither the uptime nor the incidents nor today's counts.
+				for i := range (history.Days - 1) * 1440 {
+					if cells[i] == N {
+						cells[i] = M
+					}
+				}
+			}
+			doc := history.Build("x1", buildNow, cells, nil, nil, nil)
 			if doc.World != "x1" || !doc.GeneratedAt.Equal(buildNow) {
 				t.Errorf("world %q generated %v", doc.World, doc.GeneratedAt)
 			}
@@ -285,6 +296,49 @@ func TestBuildBoundsIncidents(t *testing.T) {
 			t.Logf("%s: history document of 90 days flapping every minute: %d bytes", tt.name, len(b))
 			if len(b) > 256<<10 {
 				t.Errorf("history document %d bytes, want at most 256 kB", len(b))
+			}
+		})
+	}
+}
+
+// TestCoverage (issue 30): each uptime figure stands on the share of its window the
+// record holds, and is null below MinCoverage: three minutes with one down are no
+// "66.67% over 30 days"; an hour is a 24-h figure and nothing longer; data_since is the
+// first recorded minute.
+func TestCoverage(t *testing.T) {
+	U, D := history.Up, history.Down
+	for _, c := range []struct {
+		name     string
+		runs     []run
+		uptime   [4]string
+		coverage history.Coverage
+		since    string
+	}{
+		{"nothing", nil, [4]string{"null", "null", "null", "null"}, history.Coverage{}, "null"},
+		{"three minutes, one down", []run{{U, 1}, {D, 1}, {U, 1}}, [4]string{"null", "null", "null", "null"},
+			history.Coverage{H24: 0.0021, D7: 0.0003, D30: 0.0001, D90: 0}, "12:32"},
+		{"an hour", []run{{D, 6}, {U, 54}}, [4]string{"90", "null", "null", "null"},
+			history.Coverage{H24: 0.0417, D7: 0.006, D30: 0.0014, D90: 0.0005}, "11:35"},
+		{"a whole day", []run{{U, 1440}}, [4]string{"100", "100", "100", "100"},
+			history.Coverage{H24: 1, D7: 0.1429, D30: 0.0333, D90: 0.0111}, "12:35"},
+		{"exactly 1% of 30 days", []run{{U, 432}}, [4]string{"100", "100", "100", "null"},
+			history.Coverage{H24: 0.3, D7: 0.0429, D30: 0.01, D90: 0.0033}, "05:23"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc := history.Build("", buildNow, cellsEndingNow(buildNow, c.runs...), nil, nil, nil)
+			u := doc.Uptime
+			if got := [4]string{pct(u.H24), pct(u.D7), pct(u.D30), pct(u.D90)}; got != c.uptime {
+				t.Errorf("uptime %v, want %v", got, c.uptime)
+			}
+			if doc.Coverage != c.coverage {
+				t.Errorf("coverage %+v, want %+v", doc.Coverage, c.coverage)
+			}
+			since := "null"
+			if doc.DataSince != nil {
+				since = doc.DataSince.Format("15:04")
+			}
+			if since != c.since {
+				t.Errorf("data_since %s, want %s", since, c.since)
 			}
 		})
 	}

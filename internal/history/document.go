@@ -34,13 +34,28 @@ type Day struct {
 }
 
 // Uptime is the uptime of the last 24 h, 7, 30 and 90 days (minutes ending now), by Day's
-// formula; null where no minute was up or down.
+// formula; null where no minute was up or down, or where the record covers less than
+// MinCoverage of the window (Coverage).
 type Uptime struct {
 	H24 *float64 `json:"24h"`
 	D7  *float64 `json:"7d"`
 	D30 *float64 `json:"30d"`
 	D90 *float64 `json:"90d"`
 }
+
+// Coverage is, for each of Uptime's windows, the share of its minutes the record holds
+// (up, down or maintenance: no data is the rest), 0 to 1, four decimals.
+type Coverage struct {
+	H24 float64 `json:"24h"`
+	D7  float64 `json:"7d"`
+	D30 float64 `json:"30d"`
+	D90 float64 `json:"90d"`
+}
+
+// MinCoverage is the least share of a window's minutes an uptime figure stands on: below
+// it the figure is null ("n/a"). Why: three minutes of data with one down read "66.67%
+// over 30 days" (issue 30); 1% is a quarter of an hour of a day, 7.2 hours of 30 days.
+const MinCoverage = 0.01
 
 // Incident is one offline period outside maintenance: a run of down minutes (no-data
 // minutes between two down ones join them, and are not counted as down).
@@ -71,11 +86,14 @@ type Planned struct {
 // Document is the history document (/api/server/history.json, or a world's
 // /api/worlds/<id>/history.json).
 type Document struct {
-	World       string     `json:"world"` // "" without a worlds file
-	GeneratedAt time.Time  `json:"generated_at"`
-	Days        []Day      `json:"days"` // 90, oldest first; the last is today so far
-	Uptime      Uptime     `json:"uptime"`
-	Incidents   []Incident `json:"incidents"` // the newest MaxIncidents of the last 90 days, newest first
+	World       string    `json:"world"` // "" without a worlds file
+	GeneratedAt time.Time `json:"generated_at"`
+	Days        []Day     `json:"days"` // 90, oldest first; the last is today so far
+	Uptime      Uptime    `json:"uptime"`
+	Coverage    Coverage  `json:"coverage"`
+	// DataSince is the first minute of the 90 days the record holds; null with none.
+	DataSince *time.Time `json:"data_since"`
+	Incidents []Incident `json:"incidents"` // the newest MaxIncidents of the last 90 days, newest first
 	// IncidentsTotal counts every incident of the last 90 days; IncidentsOmitted those
 	// left out of Incidents (counted in their Day only).
 	IncidentsTotal   int     `json:"incidents_total"`

@@ -349,8 +349,8 @@ func TestNothingFalseAtStart(t *testing.T) {
 			return err
 		}
 		var doc struct {
-			Uptime struct {
-				H24 *float64 `json:"24h"`
+			Coverage struct {
+				H24 float64 `json:"24h"`
 			}
 		}
 		if resp.StatusCode != http.StatusOK {
@@ -359,7 +359,7 @@ func TestNothingFalseAtStart(t *testing.T) {
 		if err := json.Unmarshal(body, &doc); err != nil {
 			return err
 		}
-		if doc.Uptime.H24 == nil {
+		if doc.Coverage.H24 == 0 {
 			return fmt.Errorf("no minute recorded yet")
 		}
 		return nil
