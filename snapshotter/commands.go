@@ -11,6 +11,7 @@ import (
 	"statusedge/internal/config"
 	"statusedge/internal/history"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/snapshot"
 	"statusedge/internal/worlds"
 )
 
@@ -53,7 +54,13 @@ func command(ctx context.Context, name string, args []string, getenv func(string
 func historyStores(rdb redis.UniversalClient, setups []worldSetup) map[string]*history.Store {
 	out := make(map[string]*history.Store, len(setups))
 	for _, s := range setups {
-		out[s.layout.World] = history.NewStore(rdb, history.Keys{Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence})
+		out[s.layout.World] = history.NewStore(rdb, historyKeys(s.layout))
 	}
 	return out
+}
+
+// historyKeys are a world's history keys, for the leader's record and the command line's
+// alike: the command line's incidents are split by the same flips as the documents'.
+func historyKeys(l snapshot.Layout) history.Keys {
+	return history.Keys{Days: l.History, Notes: l.IncidentNotes, Fence: l.Fence, Flips: l.Flips}
 }

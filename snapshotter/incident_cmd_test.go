@@ -11,6 +11,7 @@ import (
 
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/history"
+	"statusedge/internal/snapshot"
 )
 
 // incidentWorld is a world's history store on a throwaway Redis, holding two outages
@@ -174,5 +175,30 @@ func TestIncidentCommandWithWorlds(t *testing.T) {
 	notes, err := stores["us1"].Notes(ctx)
 	if err != nil || len(notes) != 0 {
 		t.Errorf("us1's notes %v (%v): the refused notes wrote nothing", notes, err)
+	}
+}
+
+// TestIncidentCommandReadsTheFlips: the command line's records hold the flips the leader
+// writes, so that its incidents (and "ongoing") are the ones the history document and the
+// Statuspage documents show. Without them, on make run-worlds, a note on "ongoing" went
+// to the run's first incident, resolved minutes before.
+func TestIncidentCommandReadsTheFlips(t *testing.T) {
+	r := harnesstest.Redis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr(), DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	layout := snapshot.WorldLayout("x1")
+	at := time.Now().UTC().Truncate(time.Second)
+	leader := history.NewStore(rdb, historyKeys(layout))
+	if ok, err := leader.RecordFlip(ctx, 1, history.Flip{Online: false, At: at}); err != nil || !ok {
+		t.Fatalf("record a flip: %v, %v", ok, err)
+	}
+	got, err := historyStores(rdb, []worldSetup{{layout: layout}})["x1"].Flips(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Online || !got[0].At.Equal(at) {
+		t.Fatalf("the command line's record reads flips %+v, want the leader's offline flip at %s", got, at)
 	}
 }

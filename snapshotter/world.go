@@ -127,9 +127,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		c.Put, c.Leading = d.role.PublishTo(store), d.role.Acting
 	}
 	r := replica.NewRefresher(c)
-	wd := &world{setup: s, db: db, r: r, metrics: m, plan: pl, log: log, hist: history.NewStore(d.rdb, history.Keys{
-		Days: s.layout.History, Notes: s.layout.IncidentNotes, Fence: s.layout.Fence, Flips: s.layout.Flips,
-	})}
+	wd := &world{setup: s, db: db, r: r, metrics: m, plan: pl, log: log, hist: history.NewStore(d.rdb, historyKeys(s.layout))}
 	wd.hist.Log = log
 	wd.playersEvery = d.playersEvery
 	wd.samples = samples.NewStore(d.rdb, samples.Keys{Players: s.layout.Players, Answer: s.layout.Answer, Daily: s.layout.Daily, Fence: s.layout.Fence})

@@ -266,7 +266,7 @@ func (h *Historian) build(ctx context.Context, w *World, now time.Time) view {
 	}
 	cells, flips = history.Live(now, cells, flips, v.moment.State, live)
 	v.doc, v.ok = history.Build(w.Layout.World, now, cells, notes, v.active, v.next), true
-	v.doc.Incidents = history.WithFlips(v.doc.Incidents, flips, now)
+	v.doc.Incidents = history.WithNotes(history.WithFlips(v.doc.Incidents, flips, now), notes)
 	if i := slices.IndexFunc(cells, func(s history.State) bool { return s != history.NoData }); i >= 0 {
 		v.first = history.Start(now).Add(time.Duration(i) * time.Minute)
 	}

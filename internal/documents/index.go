@@ -22,13 +22,15 @@ type Index struct {
 	pub   *publish.Publisher
 	ttl   time.Duration
 	now   func() time.Time
+	sleep func(time.Duration)
 	log   *slog.Logger
 	wake  chan struct{} // capacity 1
+	last  time.Time     // the second of the last publish
 }
 
 // NewIndex publishes with pub for ttl.
 func NewIndex(pub *publish.Publisher, ttl time.Duration, log *slog.Logger) *Index {
-	return &Index{pub: pub, ttl: ttl, now: time.Now, log: log, wake: make(chan struct{}, 1)}
+	return &Index{pub: pub, ttl: ttl, now: time.Now, sleep: time.Sleep, log: log, wake: make(chan struct{}, 1)}
 }
 
 // Touch asks for a new index; it never blocks (called under a world's copy lock).
@@ -157,8 +159,19 @@ func (x *Index) body(now time.Time) []byte {
 // publish links the index for the TTL from now; past it (no snapshotter alive) nginx
 // serves its last body as the stale copy, no-cache: each world's fresh_until in it tells
 // a reader which worlds are stale. The origin builds no index.
+//
+// A second publish within one second would wait in the publisher for the next second's
+// mtime with a body read before the wait, and any world's flip written meanwhile would
+// reach the index a second or more after its status.json: the index waits for that second
+// itself, then reads the copies.
 func (x *Index) publish() {
 	now := x.now()
+	// A clock stepped back by more than a second is the publisher's to handle (mtime).
+	if wait := x.last.Add(time.Second).Sub(now); wait > 0 && wait <= time.Second {
+		x.sleep(wait)
+		now = x.now()
+	}
+	x.last = now.Truncate(time.Second)
 	body := x.body(now)
 	err := x.pub.Publish(publish.Document{
 		Path: snapshot.WorldsDoc, Body: body, From: now, Until: now.Add(x.ttl), Modified: now,

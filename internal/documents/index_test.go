@@ -2,9 +2,13 @@ package documents
 
 import (
 	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"statusedge/internal/publish"
 	"statusedge/internal/samples"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/worldstate"
@@ -111,5 +115,48 @@ func TestIndexPlayers(t *testing.T) {
 				t.Errorf("%s %s = %v, want %v", got.Worlds[i]["id"], k, got.Worlds[i][k], v)
 			}
 		}
+	}
+}
+
+// TestIndexBuiltWhenLinked: an index asked for twice in one second waits for the next
+// second's mtime; a world's status written meanwhile (with a 1-s probe, every second) is
+// in the index that goes out then, not the one read before the wait, which would hold a
+// flip back another second or more behind the world's status.json.
+func TestIndexBuiltWhenLinked(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2025, 3, 1, 12, 0, 0, 200*int(time.Millisecond), time.UTC)
+	now := at
+	snap := func(online bool) *snapshot.Snapshot {
+		s, _ := snapshot.Build(nil, now, time.Hour)
+		s.Online, s.CheckedAt = online, now // each round's check time
+		s = worldstate.Published(s, nil, nil)
+		return &s
+	}
+	c := &copyOf{snap(true)}
+	// The fake clock's sleep: the clock moves on, and the probe's round that falls in the
+	// wait finds the game server closed.
+	sleep := func(d time.Duration) { now = now.Add(d); c.s = snap(false) }
+	clock := func() time.Time { return now }
+	x := NewIndex(publish.New(dir, time.Second, clock, sleep), time.Hour, slog.New(slog.DiscardHandler))
+	x.now, x.sleep = clock, sleep
+	x.worlds = []World{{Layout: snapshot.WorldLayout("x1"), Copy: c}}
+	x.publish()
+	now = now.Add(200 * time.Millisecond) // the next round's write wakes it in the same second
+	c.s = snap(true)
+	x.publish()
+	b, err := os.ReadFile(filepath.Join(dir, snapshot.WorldsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Worlds []struct {
+			Status string `json:"status"`
+		} `json:"worlds"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Worlds) != 1 || got.Worlds[0].Status != "offline" {
+		t.Fatalf("index linked at %s says %s, want what the copy said then (offline)", now.Format(time.StampMilli), b)
 	}
 }

@@ -120,6 +120,20 @@ func WithFlips(incs []Incident, flips []Flip, now time.Time) []Incident {
 	return out
 }
 
+// WithNotes gives each incident of incs the operator's note kept under its ID: WithFlips
+// makes incidents (SplitIDLayout) that Incidents never saw, and their notes too are shown.
+func WithNotes(incs []Incident, notes map[string]Note) []Incident {
+	for i := range incs {
+		if n, ok := notes[incs[i].ID]; ok {
+			incs[i].Title = n.Title
+			if n.Updates != nil {
+				incs[i].Updates = n.Updates
+			}
+		}
+	}
+	return incs
+}
+
 // split is one run's incidents, newest first.
 func split(inc Incident, flips []Flip, now time.Time) []Incident {
 	for j := len(flips) - 1; j >= 0; j-- { // oldest first: the first offline flip

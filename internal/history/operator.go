@@ -114,7 +114,8 @@ func StoreOf(stores map[string]*Store, world string) (*Store, error) {
 
 // IncidentsAt are the incidents of the last 90 days at now, from the record itself, so
 // that an ID is one the history document shows or counts (all of them, not only the
-// ones it lists in full).
+// ones it lists in full): split by the flips as the document splits them, so that
+// "ongoing" is the incident readers see ongoing, not the run's first, resolved one.
 func (s *Store) IncidentsAt(ctx context.Context, now time.Time) ([]Incident, error) {
 	cells, err := s.Minutes(ctx, Start(now), now.UTC().Truncate(time.Minute).Add(time.Minute))
 	if err != nil {
@@ -124,7 +125,11 @@ func (s *Store) IncidentsAt(ctx context.Context, now time.Time) ([]Incident, err
 	if err != nil {
 		return nil, err
 	}
-	return Incidents(now, cells, notes), nil
+	flips, err := s.Flips(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return WithNotes(WithFlips(Incidents(now, cells, notes), flips, now), notes), nil
 }
 
 // pickIncident finds id among incs (newest first): "ongoing", "latest" or an ID.
@@ -146,8 +151,8 @@ func pickIncident(incs []Incident, id string) (Incident, error) {
 			return inc, nil
 		}
 	}
-	if _, err := time.Parse(IDLayout, id); err != nil {
-		return Incident{}, badNote("incident id %q: want ongoing, latest or an id such as %s", id, IDLayout)
+	if _, err := ParseID(id); err != nil {
+		return Incident{}, badNote("incident id %q: want ongoing, latest or an id such as %s or %s", id, IDLayout, SplitIDLayout)
 	}
 	return Incident{}, notFound("no incident %s in the last %d days", id, Days)
 }

@@ -27,6 +27,19 @@ const minutesPerDay = 24 * 60
 // IDLayout formats an incident's ID from its first minute (UTC).
 const IDLayout = "20060102T1504Z"
 
+// ParseID is when the incident id began: a run's first minute (IDLayout), or the second
+// of an incident that began inside another's run (SplitIDLayout, by WithFlips). Both are
+// incidents readers see, and an operator may note either.
+func ParseID(id string) (time.Time, error) {
+	if t, err := time.Parse(IDLayout, id); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(SplitIDLayout, id); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("incident id %q: want its first minute as %s, or its first second as %s", id, IDLayout, SplitIDLayout)
+}
+
 // Keys are where one world's history is kept. They must share one hash tag, so that the
 // fenced write (day key and fence in one script) and the MGET of the days run on Redis
 // Cluster: e.g. Days "{world:x1}:history:", Notes "{world:x1}:incidents", Fence
@@ -227,8 +240,8 @@ var ErrTooManyUpdates = fmt.Errorf("the incident holds %d updates, the most it t
 // update saying msg at at when msg is given. It also drops the notes of incidents that
 // started Keep before at: their minutes are gone from the record.
 func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.Text, at time.Time) error {
-	if _, err := time.Parse(IDLayout, id); err != nil {
-		return fmt.Errorf("add note: incident id %q: want its first minute as %s", id, IDLayout)
+	if _, err := ParseID(id); err != nil {
+		return fmt.Errorf("add note: %w", err)
 	}
 	// WATCH makes the read-modify-write safe against an operator writing at the same time;
 	// a conflict is tried again a few times, then reported.
@@ -255,7 +268,7 @@ func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.
 		}
 		var stale []string
 		for k := range old {
-			if started, err := time.Parse(IDLayout, k); err == nil && at.Sub(started) > Keep {
+			if started, err := ParseID(k); err == nil && at.Sub(started) > Keep {
 				stale = append(stale, k)
 			}
 		}
