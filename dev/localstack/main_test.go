@@ -150,7 +150,18 @@ func startMake(t *testing.T, target string, env ...string) *makeRun {
 		t.Fatal(err)
 	}
 	go func() { m.exited <- m.cmd.Wait() }()
-	t.Cleanup(func() { syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL) })
+	// A failed test still stops the stack the way an operator does (SIGTERM to make: the
+	// launcher stops its servers), and kills what is left of the group after 30 s: a
+	// SIGKILL alone left the launcher's MariaDB and nginx running.
+	t.Cleanup(func() {
+		if m.cmd.Process.Signal(syscall.SIGTERM) == nil {
+			select {
+			case <-m.exited:
+			case <-time.After(30 * time.Second):
+			}
+		}
+		syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
+	})
 
 	// Building the programs from a cold cache can take minutes on a small shared machine;
 	// the stack itself gets 60 s from when the launcher says it starts it.
