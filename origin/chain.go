@@ -203,6 +203,13 @@ func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 		}
 		c.metrics.mysql.WithLabelValues("ok").Inc()
 		snap, fallbacks := snapshot.Build(rows, c.now(), c.ttl)
+		// The game server's liveness is the probe's verdict, not ServerStatus (a flag a
+		// crash leaves set): the leader keeps its last round in Redis for the TTL, past the
+		// snapshot's freshness. Without it this answer said "online" from the table while
+		// every other document said the probe's offline (the review of issue 28).
+		if r, ok, err := c.store.ProbeRound(dctx); err == nil && ok {
+			snap = snap.WithProbe(r)
+		}
 		var active, next *maintenance.Window
 		if c.plan != nil {
 			active, next = c.plan(dctx, c.now())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +57,32 @@ func wantLastKnown(t *testing.T, s *stack, o origin, file, want snapshot.Snapsho
 	if !b.UpdatedAt.Equal(want.UpdatedAt) || b.Seq != want.Seq || b.ServerStatus != want.ServerStatus {
 		t.Errorf("answered updated_at %s seq %d server_status %v, want the newest known: updated_at %s seq %d server_status %v",
 			b.UpdatedAt, b.Seq, b.ServerStatus, want.UpdatedAt, want.Seq, want.ServerStatus)
+	}
+}
+
+// TestDatabaseAnswerTakesTheProbesVerdict: with the snapshotter gone past fresh_until and
+// the table's ServerStatus still 1 (a crash does not reset it), the origin's MySQL answer
+// says what the probe's last round in Redis says: offline, at that round.
+func TestDatabaseAnswerTakesTheProbesVerdict(t *testing.T) {
+	s := newStack(t)
+	o := startOrigin(t, s.Env)
+	ctx := context.Background()
+	offline := false
+	round := snapshot.ProbeRound{At: time.Now().Add(-20 * time.Second).UTC().Truncate(time.Second), Online: &offline,
+		Targets: []snapshot.ProbeResult{{Addr: "10.0.0.1:7777", OK: false, Error: "connection refused"}}}
+	if err := snapshot.NewStore(s.RDB).PutProbeRound(ctx, round, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, o.url+"/server/status")
+	b := r.status(t)
+	if r.code != 200 || b.Cache.Source != sourceDatabase {
+		t.Fatalf("Redis without a status: %d %+v, want the database's answer", r.code, b.Cache)
+	}
+	if b.ServerStatus != 1 || b.Online || !b.CheckedAt.Equal(round.At) || len(b.Probe) != 1 || b.Probe[0].OK {
+		t.Errorf("answer server_status %v online %v checked_at %s probe %+v: want the table's 1, the round's offline at %s",
+			b.ServerStatus, b.Online, b.CheckedAt, b.Probe, round.At)
+	}
+	if strings.Contains(string(r.body), "10.0.0.1") || strings.Contains(string(r.body), "refused") {
+		t.Errorf("the answer names a probe target or its error: %s", r.body)
 	}
 }
