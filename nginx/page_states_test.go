@@ -151,9 +151,10 @@ func TestStatusPageMaintenance(t *testing.T) {
 		}
 		banner := strings.Split(seen(t, tab, "#banner"), "\n")
 		wantEnd := say(tx, "Until ", "До ") + clockIn(win.Until, loc, tx.lang)
-		if len(banner) != 2 || banner[0] != say(tx, "Maintenance in progress", "Идут технические работы") ||
-			!strings.HasPrefix(banner[1], say(tx, win.Message.EN, win.Message.RU)) || !strings.HasSuffix(banner[1], wantEnd) {
-			t.Errorf("banner = %q, want the window's message and %q", banner, wantEnd)
+		// The message and the end apart, each its own line (issue 30: they ran together).
+		if len(banner) != 3 || banner[0] != say(tx, "Maintenance in progress", "Идут технические работы") ||
+			banner[1] != say(tx, win.Message.EN, win.Message.RU) || banner[2] != wantEnd {
+			t.Errorf("banner = %q, want the window's message and %q on lines of their own", banner, wantEnd)
 		}
 		for _, sel := range []string{"#since", "#notice"} {
 			if got := seen(t, tab, sel); got != "" {
