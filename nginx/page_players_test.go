@@ -172,7 +172,13 @@ func TestStatusPageHonestPlayers(t *testing.T) {
 	s.PlayersReason = snapshot.ReasonOffline
 	// 30 s into a minute the history counts as 1: the page says 1 min, never 0.
 	start := now.Add(-30 * time.Second).Truncate(time.Second)
-	h := history.Document{GeneratedAt: now, Days: mixedDays(now, 0)[89:],
+	// 90 days, the first 89 without data, today's 3 minutes up (the page counts none of it).
+	days := mixedDays(now, 0)
+	for i := range days[:89] {
+		days[i] = history.Day{Date: days[i].Date, NoData: 1440}
+	}
+	days[89] = history.Day{Date: days[89].Date, Up: 2, Down: 1, Uptime: uptimeOf(2, 1)}
+	h := history.Document{GeneratedAt: now, Days: days,
 		Incidents: []history.Incident{{ID: start.UTC().Format("20060102T1504Z"), StartedAt: start, Minutes: 1, Ongoing: true}}}
 	site := singleSite(t, s, "offline", nil, nil, nil)
 	site.publishBody(t, strings.TrimSuffix(nginx.StatusDoc, "status")+nginx.HistoryName, covered(t, h, now.Add(-3*time.Minute), [4]float64{3.0 / 1440, 3.0 / 10080, 3.0 / 43200, 3.0 / 129600}))
