@@ -40,6 +40,14 @@ const (
 	BadgeDoc  = ServerDocs + "/badge"
 )
 
+// The names of a world's history and players documents, beside its status document in
+// its folder (ServerDocs or WorldsDoc/<id>): internal/snapshot's Layout builds its paths
+// from these, and the status page asks them beside the status it reads.
+const (
+	HistoryName = "history"
+	PlayersName = "players"
+)
+
 // UnresolvedDoc is Statuspage's list of unresolved incidents, which the widget reads for
 // the ongoing incident's title. Its owner is internal/statuspage (UnresolvedPath), which
 // this package cannot import (statuspage's tests import this one): the widget's tests

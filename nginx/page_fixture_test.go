@@ -14,6 +14,7 @@ import (
 	"statusedge/internal/history"
 	"statusedge/internal/maintenance"
 	"statusedge/internal/publish"
+	"statusedge/internal/samples"
 	"statusedge/internal/snapshot"
 	"statusedge/nginx"
 )
@@ -186,6 +187,13 @@ func (w *worldsSite) publishHistory(t *testing.T, doc string, h history.Document
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.publishBody(t, doc, body)
+}
+
+// publishBody publishes body as the document doc, fresh for 15 minutes and kept as its
+// stale copy past them.
+func (w *worldsSite) publishBody(t *testing.T, doc string, body []byte) {
+	t.Helper()
 	now := time.Now()
 	if err := publish.New(w.dir, w.maxAge, time.Now, time.Sleep).Publish(publish.Document{
 		Path: doc, Body: body, From: now, Until: now.Add(15 * time.Minute), Modified: now, Stale: body,
@@ -254,4 +262,69 @@ func clockIn(tm time.Time, loc *time.Location, lang string) string {
 		return tm.In(loc).Format("15:04")
 	}
 	return tm.In(loc).Format("3:04 PM")
+}
+
+// covered is h as history.json says it since issue 30: with each span's coverage (the
+// fraction of its minutes with data) and data_since, the first minute with data.
+func covered(t *testing.T, h history.Document, since time.Time, cov [4]float64) []byte {
+	t.Helper()
+	var doc map[string]any
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["coverage"] = map[string]float64{"24h": cov[0], "7d": cov[1], "30d": cov[2], "90d": cov[3]}
+	doc["data_since"] = since.UTC().Format(time.RFC3339)
+	if b, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// playersAt is the fixtures' count at a moment: an evening crowd (highest about 19:00
+// UTC, lowest about 07:00) with a wobble by the minute.
+func playersAt(at time.Time) int64 {
+	h := float64(at.UTC().Hour()) + float64(at.UTC().Minute())/60
+	return int64(35+30*math.Sin(2*math.Pi*(h-13)/24)) + int64(at.Minute()%7)
+}
+
+// playersDoc is a world's players document at now, built by internal/samples from 48 h
+// of counts a minute apart and answer-time rounds every 15 s (median 20-32 ms, a slow
+// minute each hour), with settled figures for the 87 days before.
+func playersDoc(world string, now time.Time) samples.Document {
+	now = now.UTC().Truncate(time.Second)
+	var players, answer []samples.Sample
+	for at := now.Add(-48 * time.Hour).Truncate(time.Minute); !at.After(now); at = at.Add(15 * time.Second) {
+		if at.Second() == 0 {
+			players = append(players, samples.Sample{At: at, V: playersAt(at)})
+		}
+		ms := int64(20 + at.Second()/15*4)
+		if at.Minute() == 30 {
+			ms += 90
+		}
+		answer = append(answer, samples.Sample{At: at, V: ms})
+	}
+	daily := map[string]samples.Day{}
+	today := now.Truncate(24 * time.Hour)
+	for back := 3; back < samples.DaysKept; back++ {
+		day := today.AddDate(0, 0, -back)
+		peak, low, mean, p50, p95 := int64(50+back%9), int64(4+back%3), 31.5, int64(22), int64(60)
+		at := day.Add(19*time.Hour + time.Duration(back)*time.Minute)
+		daily[day.Format(time.DateOnly)] = samples.Day{Date: day.Format(time.DateOnly), Peak: &peak, PeakAt: &at, Mean: &mean, Min: &low,
+			Samples: 1440, P50: &p50, P95: &p95, Rounds: 5760}
+	}
+	return samples.Build(world, now, time.Minute, players, answer, daily)
+}
+
+// publishPlayers publishes d as the document doc (api/server/players, or a world's).
+func (w *worldsSite) publishPlayers(t *testing.T, doc string, d samples.Document) {
+	t.Helper()
+	body, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.publishBody(t, doc, body)
 }

@@ -254,7 +254,7 @@ func fitsPhone(t *testing.T, tab context.Context) {
 // TestStatusPageWorldsHistory: with three worlds each card has its own history, compact:
 // the uptime figures, 90 days in two rows, the two newest incidents and how many more,
 // since when an offline world is down, the next window; a world without a history
-// document says "no history yet"; one legend for all. English at 1280 px, Russian at 360.
+// document says "no history yet"; a legend under each bar. English at 1280 px, Russian at 360.
 func TestStatusPageWorldsHistory(t *testing.T) {
 	now := time.Now()
 	w := threeWorlds(t, now)
@@ -311,17 +311,18 @@ func TestStatusPageWorldsHistory(t *testing.T) {
 			if got := seen(t, tab, "#world-pvp-season .next"); got != "" {
 				t.Errorf("stale pvp-season announces %q", got)
 			}
-			if n := eval[int](t, tab, `document.querySelectorAll("#worlds-legend li").length`); n != 7 {
-				t.Errorf("legend has %d entries, want 7", n)
-			}
-			if n := eval[int](t, tab, `document.querySelectorAll(".card .legend").length`); n != 0 {
-				t.Errorf("%d legends in the cards, want the one above them", n)
+			// The legend beside each bar (issue 30: at the top only, it was a scroll away).
+			for _, id := range []string{"x1", "x50"} {
+				if n := eval[int](t, tab, `document.querySelectorAll("#world-`+id+` .bar + .bar-ends + .legend li").length`); n != 7 {
+					t.Errorf("%s: the legend under its bar has %d entries, want 7", id, n)
+				}
 			}
 			day20 := `#world-x50 .bar .day[data-date="` + dayAgo(now, 20) + `"]`
 			if err := chromedp.Do(tab, chromedp.Focus(day20)); err != nil {
 				t.Fatal(err)
 			}
-			if tip := strings.Split(seen(t, tab, "#world-x50 .tip"), "\n"); len(tip) != 3 || tip[1] != tx.uptime+pctText(79.16, tx.lang) || tip[2] != tx.down+"5"+tx.hours {
+			if tip := strings.Split(seen(t, tab, "#world-x50 .tip"), "\n"); len(tip) != 4 || tip[1] != tx.uptime+pctText(79.16, tx.lang) || tip[2] != tx.down+"5"+tx.hours ||
+				!strings.HasPrefix(tip[3], say(tx, "Peak: ", "Пик: ")) { // the day's peak from x50's players document
 				t.Errorf("x50 tooltip of 20 days ago = %q", tip)
 			}
 			if tt.width < 600 {

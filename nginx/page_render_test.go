@@ -35,6 +35,8 @@ func TestPageRendersTheContractsPaths(t *testing.T) {
 		`STATUS_PATH = "/` + nginx.StatusDoc + `"`,                             // the index is asked beside it only
 		`INDEX_PATH = "/` + nginx.WorldsDoc + `.json"`,                         // the index of worlds
 		`WORLD_DOCS = "/` + nginx.WorldsDoc + `/"`,                             // a world's documents, when the index names none
+		`HISTORY_NAME = "/` + nginx.HistoryName + `.json"`,                     // beside a status document
+		`PLAYERS_NAME = "/` + nginx.PlayersName + `.json"`,
 	}
 	rest := page
 	for _, k := range known {

@@ -147,10 +147,14 @@ func TestStatusPageShowsSeededValues(t *testing.T) {
 	if got := view(t, tab, s.PublicURL()+"/", "online"); got != "Online" {
 		t.Errorf("status = %q", got)
 	}
-	for sel, want := range map[string]string{"#rate-exp": "×2.5", "#rate-pvp": "×1.5", "#rate-pve": "×3", "#rate-color_mob": "×1.25", "#rate-skill": "×2", "#rate-client": "256"} {
+	for sel, want := range map[string]string{"#rate-exp": "×2.5", "#rate-pvp": "×1.5", "#rate-pve": "×3", "#rate-color_mob": "×1.25", "#rate-skill": "×2"} {
 		if got := text(t, tab, sel); !strings.HasSuffix(got, want) {
 			t.Errorf("%s = %q, want it to end in %q", sel, got, want)
 		}
+	}
+	// client_status is a technical number: hidden unless the operator lists it (statusedge-fields).
+	if n := eval[int](t, tab, `document.querySelectorAll("#rates tr").length`); n != 5 {
+		t.Errorf("%d constants shown, want the five rates (client_status hidden by default)", n)
 	}
 	if got := text(t, tab, "#updated"); !strings.HasPrefix(got, "Updated ") || !strings.Contains(got, "ago") && !strings.Contains(got, "now") {
 		t.Errorf("updated = %q", got)
@@ -217,14 +221,15 @@ func TestStatusPageStaleSnapshot(t *testing.T) {
 	}
 }
 
-// TestStatusPageProbe: the page takes online/offline from the probe's "online", shows the
-// player count and when the probe checked, and keeps offline (red, current) distinct
+// TestStatusPageProbe: the page takes online/offline from the probe's "online", shows no
+// count of players while offline ("—": characters.online survives a crash, issue 30) and
+// when the probe checked, and keeps offline (red, current) distinct
 // from stale (amber, notice), in English and Russian.
 func TestStatusPageProbe(t *testing.T) {
 	s := startStack(t, stack.Config{})
 	once(t, s)
 	_, snap := published(t, s)
-	// The database says 1; the probe says offline, 5 s after the read, with 42 players.
+	// The database says 1; the probe says offline, 5 s after the read; the table says 42 players.
 	players := int64(42)
 	snap.Players = &players
 	off := worldstate.Published(snap.WithProbe(snapshot.ProbeRound{At: snap.UpdatedAt.Add(5 * time.Second), Online: new(false),
@@ -233,15 +238,15 @@ func TestStatusPageProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ lang, offline, players, checked string }{
-		{"en-US", "Offline", "Players online: 42", "Checked "},
-		{"ru-RU", "Оффлайн", "Игроков онлайн: 42", "Проверено "},
+		{"en-US", "Offline", "—", "Checked "},
+		{"ru-RU", "Оффлайн", "—", "Проверено "},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
 			tab := browser(t, tt.lang)
 			if got := view(t, tab, s.PublicURL()+"/", "offline"); got != tt.offline {
 				t.Errorf("status = %q, want %q", got, tt.offline)
 			}
-			if got := text(t, tab, "#players"); got != tt.players {
+			if got := text(t, tab, "#players .count"); got != tt.players {
 				t.Errorf("players = %q, want %q", got, tt.players)
 			}
 			if got := text(t, tab, "#checked"); !strings.HasPrefix(got, tt.checked) {

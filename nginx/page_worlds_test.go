@@ -120,6 +120,8 @@ func threeWorlds(t *testing.T, now time.Time) *worldsSite {
 	w.index[0].HistoryURL = "/api/worlds/x1/history.json"
 	w.publishHistory(t, "api/worlds/x1/history", mixedHistory(now, 0))
 	w.publishHistory(t, "api/worlds/x50/history", mixedHistory(now, 47*time.Minute))
+	w.publishPlayers(t, "api/worlds/x1/players", playersDoc("x1", now))
+	w.publishPlayers(t, "api/worlds/x50/players", playersDoc("x50", now))
 	w.publishIndex(t)
 	return w
 }
@@ -175,7 +177,7 @@ func screenshot(t *testing.T, tab context.Context, name string) {
 
 // TestStatusPageWorlds: with an index, one card per world in its order: online (green),
 // offline (red, current) and stale (amber, never online or offline), each with its name,
-// rates and age, under "1 of 3 worlds online": online counts only worlds whose status is
+// rates and age, players "—" unless online and current, under "1 of 3 worlds online": online counts only worlds whose status is
 // current. In English and Russian, three columns at 1280 px and one at 360 px.
 func TestStatusPageWorlds(t *testing.T) {
 	w := threeWorlds(t, time.Now())
@@ -188,13 +190,13 @@ func TestStatusPageWorlds(t *testing.T) {
 	}{
 		{"en-US", "status-page-worlds", "1 of 3 worlds online", "No current status for 1 world", []card{
 			{"Classic x1", "online", "Online", "Players online: 3", "×1"},
-			{"Fast x50", "offline", "Offline", "Players online: 0", "×50"},
-			{"PvP season", "stale", "Not current", "", "×5"},
+			{"Fast x50", "offline", "Offline", "Players online: —", "×50"},
+			{"PvP season", "stale", "Not current", "Players online: —", "×5"},
 		}, "This status may be out of date.", "Experience"},
 		{"ru-RU", "status-page-worlds-ru", "1 из 3 миров в сети", "Нет свежих данных: 1 мир", []card{
 			{"Классика x1", "online", "Онлайн", "Игроков онлайн: 3", "×1"},
-			{"Быстрый x50", "offline", "Оффлайн", "Игроков онлайн: 0", "×50"},
-			{"PvP-сезон", "stale", "Неактуально", "", "×5"},
+			{"Быстрый x50", "offline", "Оффлайн", "Игроков онлайн: —", "×50"},
+			{"PvP-сезон", "stale", "Неактуально", "Игроков онлайн: —", "×5"},
 		}, "Данные могут быть устаревшими.", "Опыт"},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
@@ -222,7 +224,8 @@ func TestStatusPageWorlds(t *testing.T) {
 				if got := text(t, tab, sel+" .state"); got != want.text {
 					t.Errorf("%s status = %q, want %q", id, got, want.text)
 				}
-				if got := eval[string](t, tab, `document.querySelector("`+sel+` .players").textContent`); got != want.players {
+				// What is shown: an offline or stale world's count is "—" (its reason for screen readers aside).
+				if got := eval[string](t, tab, `(n => n.textContent.replace((n.querySelector(".reason") || {}).textContent || "", ""))(document.querySelector("`+sel+` .players"))`); got != want.players {
 					t.Errorf("%s players = %q, want %q", id, got, want.players)
 				}
 				if got := text(t, tab, sel+" .rate-exp"); !strings.HasPrefix(got, tt.rates) || !strings.HasSuffix(got, want.exp) {

@@ -276,11 +276,14 @@ type pageView struct {
 	Status    string // the one world's status, the page's default endpoint
 	Index     string // the index of worlds, asked beside that endpoint
 	WorldDocs string // the prefix of a world's documents, when the index names none
+	History   string // a world's history document, beside its status: "/history.json"
+	Players   string // a world's players document, beside its status: "/players.json"
 }
 
 // pagePaths are the document paths the rendered page holds.
 func pagePaths() pageView {
-	return pageView{Status: "/" + StatusDoc, Index: "/" + WorldsDoc + ".json", WorldDocs: "/" + WorldsDoc + "/"}
+	return pageView{Status: "/" + StatusDoc, Index: "/" + WorldsDoc + ".json", WorldDocs: "/" + WorldsDoc + "/",
+		History: "/" + HistoryName + ".json", Players: "/" + PlayersName + ".json"}
 }
 
 // Page renders the status page (index.html.tmpl) with the contract's paths. It takes no

@@ -46,9 +46,9 @@ func UptimeSpans() [3]string { return [3]string{"24h", "7d", "30d"} }
 func (l Layout) withHistory(tag, base string) Layout {
 	l.History, l.IncidentNotes, l.Maintenance = tag+":history:", tag+":incidents", tag+":maintenance"
 	l.Flips, l.WindowsSeen = tag+":flips", tag+":maintenance:published"
-	l.HistoryDoc = base + "/history"
+	l.HistoryDoc = base + "/" + nginx.HistoryName
 	l.Players, l.Answer, l.Daily = tag+":players:", tag+":answer:", tag+":daily"
-	l.PlayersDoc = base + "/players"
+	l.PlayersDoc = base + "/" + nginx.PlayersName
 	for i, span := range UptimeSpans() {
 		l.UptimeDocs[i] = base + "/uptime-" + span
 	}
