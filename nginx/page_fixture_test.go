@@ -268,17 +268,10 @@ func clockIn(tm time.Time, loc *time.Location, lang string) string {
 // fraction of its minutes with data) and data_since, the first minute with data.
 func covered(t *testing.T, h history.Document, since time.Time, cov [4]float64) []byte {
 	t.Helper()
-	var doc map[string]any
+	since = since.UTC()
+	h.Coverage, h.DataSince = history.Coverage{H24: cov[0], D7: cov[1], D30: cov[2], D90: cov[3]}, &since
 	b, err := json.Marshal(h)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	doc["coverage"] = map[string]float64{"24h": cov[0], "7d": cov[1], "30d": cov[2], "90d": cov[3]}
-	doc["data_since"] = since.UTC().Format(time.RFC3339)
-	if b, err = json.Marshal(doc); err != nil {
 		t.Fatal(err)
 	}
 	return b
