@@ -192,6 +192,19 @@ func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 		// The read serves every waiting caller: one of them leaving must not cancel it.
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.dbTimeout)
 		defer cancel()
+		// The probe's last round (below), read beside the query so that a hung Redis
+		// costs the answer no more than its redisTimeout, which the query mostly takes.
+		round := make(chan *snapshot.ProbeRound, 1)
+		go func() {
+			rctx, cancel := context.WithTimeout(dctx, c.redisTimeout)
+			defer cancel()
+			r, ok, err := c.store.ProbeRound(rctx)
+			if err != nil || !ok {
+				round <- nil
+				return
+			}
+			round <- &r
+		}()
 		rows, err := c.read(dctx)
 		if err != nil {
 			c.metrics.mysql.WithLabelValues("error").Inc()
@@ -207,8 +220,8 @@ func (c *chain) fromDatabase(ctx context.Context) (servable, error) {
 		// crash leaves set): the leader keeps its last round in Redis for the TTL, past the
 		// snapshot's freshness. Without it this answer said "online" from the table while
 		// every other document said the probe's offline (the review of issue 28).
-		if r, ok, err := c.store.ProbeRound(dctx); err == nil && ok {
-			snap = snap.WithProbe(r)
+		if r := <-round; r != nil {
+			snap = snap.WithProbe(*r)
 		}
 		var active, next *maintenance.Window
 		if c.plan != nil {
