@@ -38,7 +38,7 @@ func (r *record) Flips(context.Context) ([]history.Flip, error)          { retur
 
 // outage is a record of up minutes from Start(now) to now with a run of down minutes
 // from ago to ago-for, and the id of the incident it makes.
-func outage(now time.Time, ago, lasted time.Duration) (*record, string) {
+func outage(now time.Time, ago, lasted time.Duration) *record {
 	start := history.Start(now)
 	n := int(now.Sub(start)/time.Minute) + 1
 	cells := make([]history.State, n)
@@ -49,17 +49,30 @@ func outage(now time.Time, ago, lasted time.Duration) (*record, string) {
 			cells[i] = history.Down
 		}
 	}
-	return &record{cells: cells, notes: map[string]history.Note{}}, start.Add(time.Duration(from) * time.Minute).Format("20060102T1504Z")
+	return &record{cells: cells, notes: map[string]history.Note{}}
+}
+
+// outageID is the ID of outage(now, ago, …)'s incident: its first minute.
+func outageID(now time.Time, ago time.Duration) string {
+	start := history.Start(now)
+	from := int(now.Add(-ago).Sub(start) / time.Minute)
+	return start.Add(time.Duration(from) * time.Minute).Format(history.IDLayout)
+}
+
+// served is a document's current copy: what nginx serves, and its mtime.
+type served struct {
+	body []byte
+	mod  time.Time
 }
 
 // readDoc is what nginx serves of the document doc of type ext: its current copy.
-func readDoc(t *testing.T, dir, doc, ext string) ([]byte, time.Time) {
+func readDoc(t *testing.T, dir, doc, ext string) served {
 	t.Helper()
 	b, fi, err := publish.ReadFile(filepath.Join(nginx.TypedDir(dir, doc, ext), nginx.CurrentName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b, fi.ModTime()
+	return served{b, fi.ModTime()}
 }
 
 // TestFeedsCarryTheHistory: in one historian pass, each world's feeds and the feeds of
@@ -76,10 +89,10 @@ func TestFeedsCarryTheHistory(t *testing.T) {
 	h := NewHistorian(pub, 900*time.Second, time.Second, page, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	h.now = func() time.Time { return clock }
 
-	eu, euInc := outage(now, 3*time.Hour, 20*time.Minute)
+	eu, euInc := outage(now, 3*time.Hour, 20*time.Minute), outageID(now, 3*time.Hour)
 	eu.notes[euInc] = history.Note{Title: &maintenance.Text{EN: "Login server crash", RU: "Сбой сервера входа"},
 		Updates: []history.Update{{At: now.Add(-3*time.Hour + 5*time.Minute), Message: maintenance.Text{EN: "Restarting <auth>", RU: "Перезапуск"}}}}
-	us, _ := outage(now, 50*time.Minute, 10*time.Minute)
+	us := outage(now, 50*time.Minute, 10*time.Minute)
 	snap := &snapshot.Snapshot{Online: true, Status: snapshot.StatusOnline, UpdatedAt: now, CheckedAt: now, FreshUntil: now.Add(5 * time.Minute)}
 	active := maintenance.Window{From: now.Add(-10 * time.Minute), Until: now.Add(time.Hour), Message: maintenance.Text{EN: "Weekly restart"}, Created: now.Add(-time.Hour)}
 	next := maintenance.Window{From: now.Add(5 * time.Hour), Until: now.Add(6 * time.Hour), Message: maintenance.Text{EN: "Database upgrade"}, Created: now.Add(-time.Hour)}
@@ -99,7 +112,7 @@ func TestFeedsCarryTheHistory(t *testing.T) {
 	var all []string // every world's entries, for the feeds of all worlds
 	for _, w := range h.worlds {
 		l := w.Layout
-		body, _ := readDoc(t, dir, l.HistoryDoc, "")
+		body := readDoc(t, dir, l.HistoryDoc, "").body
 		var doc history.Document
 		if err := json.Unmarshal(body, &doc); err != nil {
 			t.Fatal(err)
@@ -113,7 +126,7 @@ func TestFeedsCarryTheHistory(t *testing.T) {
 			t.Fatalf("%s's history: %d incidents, %d windows; the test wants one of each", l.World, len(doc.Incidents), len(windows))
 		}
 		for _, ext := range []string{"atom", "rss"} {
-			b, _ := readDoc(t, dir, l.HistoryDoc, ext)
+			b := readDoc(t, dir, l.HistoryDoc, ext).body
 			f, err := map[string]func([]byte) (feedtest.Feed, error){"atom": feedtest.Atom, "rss": feedtest.RSS}[ext](b)
 			if err != nil {
 				t.Fatalf("%s's %s feed: %v\n%s", l.World, ext, err, b)
@@ -170,7 +183,7 @@ func TestFeedsCarryTheHistory(t *testing.T) {
 		}
 	}
 	for _, ext := range []string{"atom", "rss"} {
-		b, _ := readDoc(t, dir, nginx.FeedDoc, ext)
+		b := readDoc(t, dir, nginx.FeedDoc, ext).body
 		f, err := map[string]func([]byte) (feedtest.Feed, error){"atom": feedtest.Atom, "rss": feedtest.RSS}[ext](b)
 		if err != nil {
 			t.Fatalf("the %s feed of all worlds: %v", ext, err)
@@ -190,14 +203,14 @@ func TestFeedsCarryTheHistory(t *testing.T) {
 	}
 
 	// The same content a pass later: no feed written again (its mtime stands).
-	_, euAtom := readDoc(t, dir, "api/worlds/eu/history", "atom")
-	_, allRSS := readDoc(t, dir, nginx.FeedDoc, "rss")
+	euAtom := readDoc(t, dir, "api/worlds/eu/history", "atom").mod
+	allRSS := readDoc(t, dir, nginx.FeedDoc, "rss").mod
 	clock = clock.Add(10 * time.Second)
 	h.publish(context.Background())
-	if _, m := readDoc(t, dir, "api/worlds/eu/history", "atom"); !m.Equal(euAtom) {
+	if m := readDoc(t, dir, "api/worlds/eu/history", "atom").mod; !m.Equal(euAtom) {
 		t.Errorf("eu's feed written again with the same content: mtime %v, was %v", m, euAtom)
 	}
-	if _, m := readDoc(t, dir, nginx.FeedDoc, "rss"); !m.Equal(allRSS) {
+	if m := readDoc(t, dir, nginx.FeedDoc, "rss").mod; !m.Equal(allRSS) {
 		t.Errorf("the feed of all worlds written again with the same content: mtime %v, was %v", m, allRSS)
 	}
 	// An operator's update: the next pass carries it.
@@ -207,9 +220,9 @@ func TestFeedsCarryTheHistory(t *testing.T) {
 	clock = clock.Add(10 * time.Second)
 	h.publish(context.Background())
 	for _, doc := range []string{"api/worlds/eu/history", nginx.FeedDoc} {
-		b, m := readDoc(t, dir, doc, "atom")
-		if !strings.Contains(string(b), "Fixed for good") || !m.After(euAtom) {
-			t.Errorf("%s's feed after the update (mtime %v):\n%s", doc, m, b)
+		d := readDoc(t, dir, doc, "atom")
+		if !strings.Contains(string(d.body), "Fixed for good") || !d.mod.After(euAtom) {
+			t.Errorf("%s's feed after the update (mtime %v):\n%s", doc, d.mod, d.body)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "api.worlds.us.history~rss", nginx.StaleName)); err != nil {
