@@ -70,6 +70,7 @@ func testDeploymentsApart(t *testing.T, ds []*deployment) {
 		d.fleet = startFleet(t, bin, env, 2, 0)
 	}
 	holders := make([]string, len(ds))
+	since := make([]time.Time, len(ds)) // when each holder was first seen: its tenure's figure
 	for i, d := range ds {
 		leaderOf(t, d.fleet, 15*time.Second)
 		harnesstest.Eventually(t, 15*time.Second, harnesstest.Every(50*time.Millisecond, "deployment "+strconv.Itoa(i)), func(ctx context.Context) error {
@@ -79,6 +80,7 @@ func testDeploymentsApart(t *testing.T, ds []*deployment) {
 			}
 			return d.look(ctx)
 		})
+		since[i] = time.Now()
 	}
 	end := time.Now().Add(20 * time.Second)
 	looks := 0
@@ -104,6 +106,10 @@ func testDeploymentsApart(t *testing.T, ds []*deployment) {
 		}
 	}
 	t.Logf("%d looks over 20 s at each deployment's two STATUS_DIRs, snapshot key and history", looks)
+	for i, d := range ds {
+		t.Logf("deployment %d (%q, db %d, RateExp %g): leader %s held the lease throughout, %s since first seen; %d readings of its history documents showed its own minutes (none the other's)",
+			i, d.name, d.db, d.exp, holders[i], time.Since(since[i]).Round(time.Millisecond), d.ownMinutes)
+	}
 }
 
 func (d *deployment) layout() snapshot.Deployment { return snapshot.Deployment(d.name) }

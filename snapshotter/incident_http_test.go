@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/history"
 )
 
@@ -191,4 +192,43 @@ func sendNote(t *testing.T, req *http.Request) (*http.Response, []byte) {
 		t.Fatal(err)
 	}
 	return resp, b
+}
+
+// TestNotesEndpointOfTheRunningSnapshotter (issue 27, defect 4): the route the snapshotter
+// serves is the guarded one. TestNotesRefuseWebPages wraps the handler itself; here the
+// real program, on real MariaDB and Redis, answers issue 27's cross-site post (text/plain,
+// Origin https://evil.example) with 403 and a plain text body with 415, while a tool's
+// JSON request reaches the handler (no ongoing incident on a fresh stack: 404, or 200
+// should the demo world be down by then; never a refusal).
+func TestNotesEndpointOfTheRunningSnapshotter(t *testing.T) {
+	s := harnesstest.StartServers(t)
+	addr := runSnapshotter(t, s.Env)
+	body := `{"id":"ongoing","message":{"en":"Hacked","ru":"Взломано"}}`
+	for _, tt := range []struct {
+		name    string
+		headers map[string]string
+		want    func(code int) bool
+		says    string
+	}{
+		{"text/plain from evil.example", map[string]string{"Content-Type": "text/plain", "Origin": "https://evil.example"},
+			func(c int) bool { return c == http.StatusForbidden }, "not from a web page"},
+		{"text/plain", map[string]string{"Content-Type": "text/plain"},
+			func(c int) bool { return c == http.StatusUnsupportedMediaType }, "application/json"},
+		{"a tool's JSON", map[string]string{"Content-Type": "application/json"},
+			func(c int) bool { return c == http.StatusNotFound || c == http.StatusOK }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/incidents/notes", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			resp, b := sendNote(t, req)
+			if !tt.want(resp.StatusCode) || !strings.Contains(string(b), tt.says) {
+				t.Errorf("%d %s", resp.StatusCode, b)
+			}
+		})
+	}
 }

@@ -68,3 +68,47 @@ func TestPutBackPassesTheStrangersSeq(t *testing.T) {
 		t.Errorf("after the put-back the follower holds %s, want the leader's %s", data, putBack)
 	}
 }
+
+// TestLeaderRebuildsItsDamagedSnapshotKey (issue 27, defect 8: what can be rebuilt without
+// risk is): bytes in the snapshot key that are no snapshot at all (not JSON, cut short, an
+// escape sequence) are never copied, and the leader, on its check, puts its own snapshot
+// back, so the key holds a snapshot again at once rather than after its next read.
+func TestLeaderRebuildsItsDamagedSnapshotKey(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rdb, token := leaderToken(ctx, t)
+	store := snapshot.NewStore(rdb)
+	log, m := slog.New(slog.NewJSONHandler(io.Discard, nil)), &testMetrics{}
+	leader := &Refresher{
+		read: rowsOK, store: store, ttl: config.DefaultTTL,
+		put: func(ctx context.Context, data []byte, ttl time.Duration) error {
+			_, err := store.PutFenced(ctx, token, data, ttl)
+			return err
+		},
+		local:     testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
+		dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
+		log: log, metrics: m, leading: func() bool { return true },
+		players: func(context.Context) (int64, error) { return 7, nil },
+		kicked:  make(chan struct{}, 1),
+	}
+	if err := leader.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, garbage := range []string{"not a snapshot", `{"server_status":1,"rates":`, "\x1b[2J"} {
+		if err := rdb.Set(ctx, snapshot.KeyStatus, garbage, time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		leader.reread(ctx, "check")
+		data, err := store.Get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := snapshot.Parse(data)
+		if err != nil || s.Players == nil || *s.Players != 7 {
+			t.Errorf("key held %q; after the leader's check it holds %q (%v), want the leader's own snapshot", garbage, data, err)
+		}
+		if _, held := leader.local.Current(); string(held) != string(data) {
+			t.Errorf("key held %q: STATUS_DIR holds %q, want what the key holds again", garbage, held)
+		}
+	}
+}
