@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -214,7 +215,7 @@ func (s *Store) ProbeRound(ctx context.Context) (ProbeRound, bool, error) {
 // WebhookState returns the webhook's state; ok is false when none is stored (a fresh
 // deployment).
 func (s *Store) WebhookState(ctx context.Context) (notify.State, bool, error) {
-	return getJSON[notify.State](ctx, s.rdb, s.keys.Webhook)
+	return channelState(ctx, s.rdb, s.keys.Webhook)
 }
 
 // PutWebhookState stores the webhook's state. It has no TTL: what the readers were told
@@ -236,7 +237,7 @@ type ChannelState struct {
 
 // WebhookState returns the channel's state; ok is false when none is stored.
 func (c ChannelState) WebhookState(ctx context.Context) (notify.State, bool, error) {
-	return getJSON[notify.State](ctx, c.rdb, c.key)
+	return channelState(ctx, c.rdb, c.key)
 }
 
 // PutWebhookState stores the channel's state.
@@ -256,19 +257,40 @@ func putJSON(ctx context.Context, rdb redis.UniversalClient, key string, v any, 
 	return nil
 }
 
-// getJSON reads the JSON under key; ok is false when the key is absent.
+// errDamaged marks a key that answered with what no statusedge program wrote there (not
+// its JSON, or another type): damage, which a caller may rebuild, not an outage, which it
+// waits out.
+var errDamaged = errors.New("damaged: not what statusedge writes there")
+
+// getJSON reads the JSON under key; ok is false when the key is absent. A key holding
+// something else is errDamaged.
 func getJSON[T any](ctx context.Context, rdb redis.UniversalClient, key string) (v T, ok bool, err error) {
 	b, err := rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return v, false, nil
 	}
+	var rerr redis.Error
+	if err != nil && errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE") {
+		return v, false, fmt.Errorf("redis get %s: %w (%w)", key, errDamaged, err)
+	}
 	if err != nil {
 		return v, false, fmt.Errorf("redis get %s: %w", key, err)
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
-		return v, false, fmt.Errorf("decode %s: %w", key, err)
+		return v, false, fmt.Errorf("decode %s: %w (%w)", key, errDamaged, err)
 	}
 	return v, true, nil
+}
+
+// channelState reads a notify channel's state under key; a damaged one is
+// notify.ErrDamagedState, which the notifier rebuilds rather than waiting for a Redis
+// that answers already.
+func channelState(ctx context.Context, rdb redis.UniversalClient, key string) (notify.State, bool, error) {
+	st, ok, err := getJSON[notify.State](ctx, rdb, key)
+	if errors.Is(err, errDamaged) {
+		err = fmt.Errorf("%w: %w", notify.ErrDamagedState, err)
+	}
+	return st, ok, err
 }
 
 // IntervalOverride reads one live-interval key as it is stored; set is false when it is
