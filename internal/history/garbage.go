@@ -12,16 +12,19 @@ import (
 	"statusedge/internal/maintenance"
 )
 
-// Printable is s without control characters (C0, DEL, C1: ESC among them, which
-// starts a terminal's escape sequences) and line breaks: each becomes U+FFFD. The
-// commands refuse such text, but Redis can hold anything, and an operator's terminal
-// (incident list) or a document must never receive it.
+// Printable is s with each character the commands refuse as unprintable (checkText's
+// rule, unicode.IsPrint) replaced by U+FFFD: control characters (C0, DEL, C1: ESC among
+// them, which starts a terminal's escape sequences), line breaks and separators, and
+// format characters such as a bidi override (U+202E reverses what follows, on a terminal
+// and on the page). The commands refuse such text, but Redis can hold anything, and an
+// operator's terminal (incident list) or a document must never receive it.
 func Printable(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	unprintable := func(r rune) bool { return !unicode.IsPrint(r) }
+	if strings.IndexFunc(s, unprintable) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unprintable(r) {
 			return unicode.ReplacementChar
 		}
 		return r

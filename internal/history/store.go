@@ -210,7 +210,7 @@ func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 		if clean {
 			s.garbage.sound(key)
 		} else {
-			s.garbage.report(s.Log, key, "control characters in a note, each replaced")
+			s.garbage.report(s.Log, key, "unprintable characters in a note, each replaced")
 		}
 		notes[id] = n
 	}
