@@ -90,6 +90,6 @@ func wrongType(err error) bool {
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")
 }
 
-// repairDel is the command that repairs key by deleting it, quoted for a shell (keys
-// carry braces).
-func repairDel(key string) string { return "`redis-cli DEL '" + key + "'`" }
+// repairDel is the command that repairs key by deleting it on the deployment's own server
+// and database (cli: redisconn.CLI), quoted for a shell (keys carry braces).
+func repairDel(cli, key string) string { return "`" + cli + " DEL '" + key + "'`" }

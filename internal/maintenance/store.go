@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/redisconn"
 )
 
 // keep is how long a command-line window is kept after it ends: long enough for the
@@ -29,17 +31,18 @@ const attempts = 10
 // windows at once both keep theirs.
 type Store struct {
 	rdb redis.UniversalClient
+	cli string // redisconn.CLI(rdb), for the repair a damaged key's error prints
 	key string
 }
 
 // NewStore is the store of windows under key, e.g. "{world:x1}:maintenance".
 func NewStore(rdb redis.UniversalClient, key string) *Store {
-	return &Store{rdb: rdb, key: key}
+	return &Store{rdb: rdb, cli: redisconn.CLI(rdb), key: key}
 }
 
 // Windows are the stored windows, sorted by From; none when the key is absent.
 func (s *Store) Windows(ctx context.Context) ([]Window, error) {
-	return read(ctx, s.rdb, s.key)
+	return read(ctx, s.rdb, s.cli, s.key)
 }
 
 // stored is a window as the store keeps it: with when the command that made it ran.
@@ -48,7 +51,7 @@ type stored struct {
 	CreatedAt *time.Time `json:"created_at,omitempty"` // absent in windows stored before it
 }
 
-func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
+func read(ctx context.Context, c redis.Cmdable, cli, key string) ([]Window, error) {
 	b, err := c.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -64,7 +67,7 @@ func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
 	if err != nil {
 		// Damage, not an outage: the operator needs the command that repairs it, or no
 		// window can be started, ended or listed again.
-		return nil, fmt.Errorf("read maintenance %s: not the command line's windows; repair with `redis-cli DEL '%s'` (the windows it held are lost: start them again): %w", key, key, err)
+		return nil, fmt.Errorf("read maintenance %s: not the command line's windows; repair with `%s DEL '%s'` (the windows it held are lost: start them again): %w", key, cli, key, err)
 	}
 	ws := make([]Window, len(ss))
 	for i, s := range ss {
@@ -139,7 +142,7 @@ func (s *Store) update(ctx context.Context, change func([]Window) ([]Window, boo
 	for range attempts {
 		changed := false
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-			ws, err := read(ctx, tx, s.key)
+			ws, err := read(ctx, tx, s.cli, s.key)
 			if err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/redisconn"
 )
 
 const key = "{world:x1}:maintenance"
@@ -199,7 +200,7 @@ func TestStoreUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := s.Windows(ctx); err == nil || !strings.HasPrefix(err.Error(), "read maintenance "+key+": ") ||
-		!strings.Contains(err.Error(), "redis-cli DEL '"+key+"'") {
+		!strings.Contains(err.Error(), redisconn.CLI(rdb)+" DEL '"+key+"'") {
 		t.Errorf("Windows = %v", err)
 	}
 	now := utc("2026-12-02T10:00:00Z")
@@ -218,8 +219,40 @@ func TestStoreWrongType(t *testing.T) {
 	if err := rdb.HSet(ctx, key, "a", "b").Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Windows(ctx); err == nil || !strings.Contains(err.Error(), "redis-cli DEL '"+key+"'") {
+	if _, err := s.Windows(ctx); err == nil || !strings.Contains(err.Error(), redisconn.CLI(rdb)+" DEL '"+key+"'") {
 		t.Errorf("Windows = %v; want the repair named", err)
+	}
+}
+
+// TestStoreRepairOnItsOwnDB: the repair a damaged key's error prints, run as printed,
+// deletes that deployment's key on its own server and database. Before, it was a bare
+// `redis-cli DEL`: 127.0.0.1:6379 db 0, where it would delete another deployment's
+// windows (here db 0's) and leave this one's damaged.
+func TestStoreRepairOnItsOwnDB(t *testing.T) {
+	_, db0, ctx := testStore(t)
+	db3 := redis.NewClient(&redis.Options{Addr: db0.Options().Addr, DB: 3, DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	t.Cleanup(func() { db3.Close() })
+	now := time.Now().UTC().Truncate(time.Second)
+	other := maintenance.NewStore(db0, key)
+	if err := other.Add(ctx, maintenance.Window{From: now, Until: now.Add(time.Hour), Message: msg}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db3.Set(ctx, key, "not json", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := maintenance.NewStore(db3, key).Windows(ctx)
+	if err == nil {
+		t.Fatal("Windows on db 3's damaged key: no error")
+	}
+	if !strings.Contains(err.Error(), " -n 3 DEL '"+key+"'") {
+		t.Fatalf("error %q: want the repair on db 3", err)
+	}
+	harnesstest.RunRepair(t, err.Error())
+	if n, err := db3.Exists(ctx, key).Result(); err != nil || n != 0 {
+		t.Errorf("db 3's key after the printed repair: exists %d, %v; want deleted", n, err)
+	}
+	if ws, err := other.Windows(ctx); err != nil || len(ws) != 1 {
+		t.Errorf("db 0's windows after db 3's repair = %v, %v; want its one window untouched", ws, err)
 	}
 }
 

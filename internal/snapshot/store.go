@@ -13,6 +13,7 @@ import (
 
 	"statusedge/internal/config"
 	"statusedge/internal/notify"
+	"statusedge/internal/redisconn"
 )
 
 // Redis keys of the contract.
@@ -60,6 +61,7 @@ type RefreshRecord struct {
 // Store is one world's snapshot's Redis side, at its Layout's keys.
 type Store struct {
 	rdb       redis.UniversalClient
+	cli       string // redisconn.CLI(rdb), for the repairs the errors print
 	keys      Layout
 	putFenced *redis.Script
 }
@@ -69,7 +71,7 @@ func NewStore(rdb redis.UniversalClient) *Store { return NewWorldStore(rdb, Lega
 
 // NewWorldStore wraps a client for the keys of l.
 func NewWorldStore(rdb redis.UniversalClient, l Layout) *Store {
-	return &Store{rdb: rdb, keys: l, putFenced: redis.NewScript(putFencedScript)}
+	return &Store{rdb: rdb, cli: redisconn.CLI(rdb), keys: l, putFenced: redis.NewScript(putFencedScript)}
 }
 
 // Layout is where the store keeps its world.
@@ -136,7 +138,7 @@ func (s *Store) PutFenced(ctx context.Context, token int64, data []byte, ttl tim
 	}
 	n, err := s.putFenced.Run(ctx, s.rdb, []string{s.keys.Status, s.keys.Fence}, token, secs, data, s.keys.Channel).Int64()
 	if err != nil {
-		return false, fmt.Errorf("redis setex %s: %w", s.keys.Status, FenceError(err, s.keys.Fence))
+		return false, fmt.Errorf("redis setex %s: %w", s.keys.Status, FenceError(err, s.cli, s.keys.Fence))
 	}
 	return n == 1, nil
 }
