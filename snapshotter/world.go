@@ -124,7 +124,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		Sampling: d.role != nil && s.players != "" && d.playersEvery > 0,
 	}
 	if d.role != nil {
-		c.Put, c.Leading = d.role.PublishTo(store), d.role.Acting
+		c.Put, c.Leading = d.role.PublishTo(store, s.layout.Fence), d.role.Acting
 	}
 	r := replica.NewRefresher(c)
 	wd := &world{setup: s, db: db, r: r, metrics: m, plan: pl, log: log, hist: history.NewStore(d.rdb, historyKeys(s.layout))}
@@ -132,7 +132,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	wd.playersEvery = d.playersEvery
 	wd.samples = samples.NewStore(d.rdb, samples.Keys{Players: s.layout.Players, Answer: s.layout.Answer, Daily: s.layout.Daily, Fence: s.layout.Fence})
 	if d.role != nil {
-		wd.sampler = replica.NewSampler(r, wd.samples, d.role, d.playersEvery, log)
+		wd.sampler = replica.NewSampler(r, wd.samples, d.role, s.layout.Fence, d.playersEvery, log)
 	}
 	if d.role != nil {
 		wd.minutes = replica.NewMinutes(r, pl, wd.hist, d.role, d.redisTimeout, log)

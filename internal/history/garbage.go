@@ -4,12 +4,12 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/maintenance"
+	"statusedge/internal/redisconn"
 )
 
 // Printable is s with each character the commands refuse as unprintable (checkText's
@@ -55,33 +55,17 @@ func printableNote(n Note) (Note, bool) {
 // garbage says what a Store met in Redis and could not use as it was, once per key
 // (or hash field) for as long as the key holds the same garbage: a pass every 10 s
 // would otherwise repeat it all day.
-type garbage struct {
-	mu   sync.Mutex
-	seen map[string]string // key -> what was said of it
-}
+type garbage struct{ said redisconn.Damage }
 
 // report logs, once, that key holds something that is not what it should; log may be nil.
 func (g *garbage) report(log *slog.Logger, key, what string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.seen == nil {
-		g.seen = map[string]string{}
-	}
-	if g.seen[key] == what {
-		return
-	}
-	g.seen[key] = what
-	if log != nil {
+	if g.said.News(key, what) && log != nil {
 		log.Warn("garbage in Redis: "+what, "key", key)
 	}
 }
 
 // sound forgets what was said of key, which holds what it should again.
-func (g *garbage) sound(key string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.seen, key)
-}
+func (g *garbage) sound(key string) { g.said.Sound(key) }
 
 // wrongType says whether err is Redis refusing a key that holds another type (WRONGTYPE):
 // damage to that key, not a connection's failure.

@@ -71,6 +71,9 @@ type Store struct {
 	garbage garbage
 }
 
+// Fence is the world's fence, which the store's writes raise.
+func (s *Store) Fence() string { return s.keys.Fence }
+
 // NewStore wraps a client for the keys k; the client's options carry the deadlines.
 func NewStore(rdb redis.UniversalClient, k Keys) *Store {
 	return &Store{rdb: rdb, cli: redisconn.CLI(rdb), keys: k, record: redis.NewScript(recordScript), flip: redis.NewScript(flipScript)}
