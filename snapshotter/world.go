@@ -115,7 +115,9 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	local := replica.NewLocal(snapshot.NewWorldPublisher(d.dir, s.layout, d.maxAge, time.Now, time.Sleep), d.dir, s.layout,
 		d.ttl, time.Now, log, m)
 	local.Published = d.published
-	pl := worldstate.NewPlanSource(d.plans, s.layout.World, maintenance.NewStore(d.rdb, s.layout.Maintenance), d.redisTimeout, log)
+	windows := maintenance.NewStore(d.rdb, s.layout.Maintenance)
+	windows.Log = log
+	pl := worldstate.NewPlanSource(d.plans, s.layout.World, windows, d.redisTimeout, log)
 	c := replica.Config{
 		Source: replica.Source{DB: db, Table: s.table, MaxSnapshot: d.maxSnapshot, PlayersQuery: s.players},
 		Store:  store, Put: store.Put, Local: local,

@@ -1,8 +1,10 @@
 package maintenance_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -286,5 +288,47 @@ func TestStoreDropsImpossible(t *testing.T) {
 	}
 	if strings.Contains(stored, "Years") || strings.Contains(stored, "Backwards") || strings.Count(stored, `"from"`) != 1 {
 		t.Errorf("key after End: %s; want the Restart window alone", stored)
+	}
+}
+
+// TestStoreDroppedWindowsSaidOnce: windows left out for failing their checks used to go
+// without a word; the leader reads the key every second. They are said once per key,
+// with each window's span and fault and the repair, again only when the set changes,
+// and again after the key was sound and broke again.
+func TestStoreDroppedWindowsSaidOnce(t *testing.T) {
+	s, rdb, ctx := testStore(t)
+	var logged bytes.Buffer
+	s.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	const good = `{"from":"2026-12-02T09:30:00Z","until":"2026-12-02T10:30:00Z","message":{"en":"Restart","ru":"Перезапуск"}}`
+	years := `[{"from":"2020-01-01T00:00:00Z","until":"2040-01-01T00:00:00Z","message":{"en":"Years","ru":"Годы"}},` + good + `]`
+	backwards := `[{"from":"2026-12-02T12:00:00Z","until":"2026-12-02T11:00:00Z","message":{"en":"B","ru":"Б"}},` + good + `]`
+	said := func() int { return strings.Count(logged.String(), "fail their checks") }
+	for _, step := range []struct {
+		name, raw string
+		want      int // lines said so far
+	}{
+		{"a years-long window", years, 1},
+		{"the same again", years, 1},
+		{"another bad window", backwards, 2},
+		{"sound", `[` + good + `]`, 2},
+		{"broken again", backwards, 3},
+	} {
+		if err := rdb.Set(ctx, key, step.raw, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // three of the leader's polls
+			ws, err := s.Windows(ctx)
+			if err != nil || len(ws) != 1 {
+				t.Fatalf("%s: Windows = %v, %v; want the good window alone", step.name, ws, err)
+			}
+		}
+		if n := said(); n != step.want {
+			t.Fatalf("%s: said %d times so far, want %d:\n%s", step.name, n, step.want, logged.String())
+		}
+	}
+	for _, want := range []string{key, "2020-01-01T00:00:00Z..2040-01-01T00:00:00Z", "at most", redisconn.CLI(rdb) + " DEL '" + key + "'"} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("log does not name %q:\n%s", want, logged.String())
+		}
 	}
 }
