@@ -107,6 +107,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		db.SetMaxIdleConns(2)
 		db.SetConnMaxIdleTime(time.Minute)
 		store := snapshot.NewWorldStore(rdb, src.Layout)
+		windows := maintenance.NewStore(rdb, src.Layout.Maintenance)
+		windows.Log = log // the origin reads the windows itself, and drops the bad ones too
 		c := &chain{
 			layout: src.Layout,
 			store:  store,
@@ -119,7 +121,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			maxAge:       cfg.ProbeCap(),
 			redisTimeout: *redisTimeout, dbTimeout: *dbTimeout, dbBackoff: *dbBackoff, dbReuse: *dbReuse,
 			now: time.Now, log: log, metrics: vecs.world(id),
-			plan: planOf(plans, id, maintenance.NewStore(rdb, src.Layout.Maintenance), *redisTimeout),
+			plan: planOf(plans, id, windows, *redisTimeout),
 		}
 		// Deferred after rdb.Close, so it runs before it: a refill still in flight when the
 		// server has drained finishes (or hits refillTimeout) on an open client.

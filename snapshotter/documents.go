@@ -13,9 +13,11 @@ import (
 func documentsOf(ws []*world, rdb redis.UniversalClient) []documents.World {
 	out := make([]documents.World, len(ws))
 	for i, w := range ws {
+		seen := maintenance.NewSeen(rdb, w.setup.layout.WindowsSeen)
+		seen.Log = w.log
 		out[i] = documents.World{Layout: w.setup.layout, NameEN: w.setup.nameEN, NameRU: w.setup.nameRU,
 			Copy: w.r.Local(), Record: w.hist, Plan: w.plan.Plan, Poll: w.plan.Poll,
-			Seen: maintenance.NewSeen(rdb, w.setup.layout.WindowsSeen), Log: w.log, Samples: w.samples}
+			Seen: seen, Log: w.log, Samples: w.samples}
 	}
 	return out
 }

@@ -115,7 +115,9 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	local := replica.NewLocal(snapshot.NewWorldPublisher(d.dir, s.layout, d.maxAge, time.Now, time.Sleep), d.dir, s.layout,
 		d.ttl, time.Now, log, m)
 	local.Published = d.published
-	pl := worldstate.NewPlanSource(d.plans, s.layout.World, maintenance.NewStore(d.rdb, s.layout.Maintenance), d.redisTimeout, log)
+	windows := maintenance.NewStore(d.rdb, s.layout.Maintenance)
+	windows.Log = log
+	pl := worldstate.NewPlanSource(d.plans, s.layout.World, windows, d.redisTimeout, log)
 	c := replica.Config{
 		Source: replica.Source{DB: db, Table: s.table, MaxSnapshot: d.maxSnapshot, PlayersQuery: s.players},
 		Store:  store, Put: store.Put, Local: local,
@@ -124,7 +126,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 		Sampling: d.role != nil && s.players != "" && d.playersEvery > 0,
 	}
 	if d.role != nil {
-		c.Put, c.Leading = d.role.PublishTo(store), d.role.Acting
+		c.Put, c.Leading = d.role.PublishTo(store, s.layout.Fence), d.role.Acting
 	}
 	r := replica.NewRefresher(c)
 	wd := &world{setup: s, db: db, r: r, metrics: m, plan: pl, log: log, hist: history.NewStore(d.rdb, historyKeys(s.layout))}
@@ -132,7 +134,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	wd.playersEvery = d.playersEvery
 	wd.samples = samples.NewStore(d.rdb, samples.Keys{Players: s.layout.Players, Answer: s.layout.Answer, Daily: s.layout.Daily, Fence: s.layout.Fence})
 	if d.role != nil {
-		wd.sampler = replica.NewSampler(r, wd.samples, d.role, d.playersEvery, log)
+		wd.sampler = replica.NewSampler(r, wd.samples, d.role, s.layout.Fence, d.playersEvery, log)
 	}
 	if d.role != nil {
 		wd.minutes = replica.NewMinutes(r, pl, wd.hist, d.role, d.redisTimeout, log)

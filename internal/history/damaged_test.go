@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/history"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/redisconn"
 )
 
 // TestNotesAndFlipsKeysOfWrongType: the notes key and the flips key forged as plain
@@ -40,7 +42,7 @@ func TestNotesAndFlipsKeysOfWrongType(t *testing.T) {
 		}
 	}
 	for _, k := range []string{keys.Notes, keys.Flips} {
-		repair := "redis-cli DEL '" + k + "'"
+		repair := redisconn.CLI(rdb) + " DEL '" + k + "'"
 		if n := strings.Count(logged.String(), repair); n != 1 {
 			t.Errorf("%q logged %d times in three passes, want once:\n%s", repair, n, logged.String())
 		}
@@ -48,12 +50,10 @@ func TestNotesAndFlipsKeysOfWrongType(t *testing.T) {
 	id := time.Now().UTC().Truncate(time.Minute).Format(history.IDLayout)
 	msg := &maintenance.Text{EN: "x", RU: "х"}
 	err := s.AddNote(ctx, id, nil, msg, time.Now())
-	if err == nil || !strings.Contains(err.Error(), "redis-cli DEL '"+keys.Notes+"'") {
+	if err == nil || !strings.Contains(err.Error(), redisconn.CLI(rdb)+" DEL '"+keys.Notes+"'") {
 		t.Fatalf("AddNote on a damaged key: %v; want the key and its repair named", err)
 	}
-	if err := rdb.Del(ctx, keys.Notes).Err(); err != nil {
-		t.Fatal(err)
-	}
+	harnesstest.RunRepair(t, err.Error()) // as printed: it reaches this server and db
 	if err := s.AddNote(ctx, id, nil, msg, time.Now()); err != nil {
 		t.Fatalf("AddNote after the repair: %v", err)
 	}

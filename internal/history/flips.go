@@ -60,7 +60,7 @@ func (s *Store) RecordFlip(ctx context.Context, token int64, f Flip) (accepted b
 	}
 	n, err := s.flip.Run(ctx, s.rdb, []string{s.keys.Flips, s.keys.Fence}, token, b, online, MaxFlips, int64(Keep/time.Second)).Int64()
 	if err != nil {
-		return false, fmt.Errorf("record flip %s: %w", s.keys.Flips, err)
+		return false, fmt.Errorf("record flip %s: %w", s.keys.Flips, snapshot.FenceError(err, s.cli, s.keys.Fence))
 	}
 	return n != 0, nil
 }
@@ -75,7 +75,7 @@ func (s *Store) Flips(ctx context.Context) ([]Flip, error) {
 	if wrongType(err) {
 		// Not a list: no flips, so incidents keep their minutes' bounds and the
 		// documents go on; the next flip's write fails and names the repair.
-		s.garbage.report(s.Log, s.keys.Flips, "not a list of flips, read as none ("+err.Error()+"); repair: "+repairDel(s.keys.Flips))
+		s.garbage.report(s.Log, s.keys.Flips, "not a list of flips, read as none ("+err.Error()+"); repair: "+repairDel(s.cli, s.keys.Flips))
 		return nil, nil
 	}
 	if err == nil {

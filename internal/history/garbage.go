@@ -4,24 +4,27 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"unicode"
 
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/maintenance"
+	"statusedge/internal/redisconn"
 )
 
-// Printable is s without control characters (C0, DEL, C1: ESC among them, which
-// starts a terminal's escape sequences) and line breaks: each becomes U+FFFD. The
-// commands refuse such text, but Redis can hold anything, and an operator's terminal
-// (incident list) or a document must never receive it.
+// Printable is s with each character the commands refuse as unprintable (checkText's
+// rule, unicode.IsPrint) replaced by U+FFFD: control characters (C0, DEL, C1: ESC among
+// them, which starts a terminal's escape sequences), line breaks and separators, and
+// format characters such as a bidi override (U+202E reverses what follows, on a terminal
+// and on the page). The commands refuse such text, but Redis can hold anything, and an
+// operator's terminal (incident list) or a document must never receive it.
 func Printable(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	unprintable := func(r rune) bool { return !unicode.IsPrint(r) }
+	if strings.IndexFunc(s, unprintable) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unprintable(r) {
 			return unicode.ReplacementChar
 		}
 		return r
@@ -52,33 +55,17 @@ func printableNote(n Note) (Note, bool) {
 // garbage says what a Store met in Redis and could not use as it was, once per key
 // (or hash field) for as long as the key holds the same garbage: a pass every 10 s
 // would otherwise repeat it all day.
-type garbage struct {
-	mu   sync.Mutex
-	seen map[string]string // key -> what was said of it
-}
+type garbage struct{ said redisconn.Damage }
 
 // report logs, once, that key holds something that is not what it should; log may be nil.
 func (g *garbage) report(log *slog.Logger, key, what string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.seen == nil {
-		g.seen = map[string]string{}
-	}
-	if g.seen[key] == what {
-		return
-	}
-	g.seen[key] = what
-	if log != nil {
+	if g.said.News(key, what) && log != nil {
 		log.Warn("garbage in Redis: "+what, "key", key)
 	}
 }
 
 // sound forgets what was said of key, which holds what it should again.
-func (g *garbage) sound(key string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	delete(g.seen, key)
-}
+func (g *garbage) sound(key string) { g.said.Sound(key) }
 
 // wrongType says whether err is Redis refusing a key that holds another type (WRONGTYPE):
 // damage to that key, not a connection's failure.
@@ -87,6 +74,6 @@ func wrongType(err error) bool {
 	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")
 }
 
-// repairDel is the command that repairs key by deleting it, quoted for a shell (keys
-// carry braces).
-func repairDel(key string) string { return "`redis-cli DEL '" + key + "'`" }
+// repairDel is the command that repairs key by deleting it on the deployment's own server
+// and database (cli: redisconn.CLI), quoted for a shell (keys carry braces).
+func repairDel(cli, key string) string { return "`" + cli + " DEL '" + key + "'`" }

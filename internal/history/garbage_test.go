@@ -65,7 +65,7 @@ func TestForgedNotesAndDays(t *testing.T) {
 	if inc.Title.EN != "down\ufffd[2J\ufffd]0;owned\ufffd" || inc.Updates[0].Message.EN != "a\ufffdb" {
 		t.Errorf("title %q, message %q: want each control character replaced", inc.Title.EN, inc.Updates[0].Message.EN)
 	}
-	for _, want := range []string{"control characters in a note", "not an incident's note", "not a day of minutes"} {
+	for _, want := range []string{"unprintable characters in a note", "not an incident's note", "not a day of minutes"} {
 		if n := strings.Count(logged.String(), want); n != 1 {
 			t.Errorf("%q logged %d times in three passes, want once:\n%s", want, n, logged.String())
 		}

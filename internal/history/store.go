@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/maintenance"
+	"statusedge/internal/redisconn"
 	"statusedge/internal/snapshot"
 )
 
@@ -60,6 +61,7 @@ type Note struct {
 // Store is one world's minute record and incident notes in Redis.
 type Store struct {
 	rdb    redis.UniversalClient
+	cli    string // redisconn.CLI(rdb), for the repairs it prints
 	keys   Keys
 	record *redis.Script
 	flip   *redis.Script
@@ -69,9 +71,12 @@ type Store struct {
 	garbage garbage
 }
 
+// Fence is the world's fence, which the store's writes raise.
+func (s *Store) Fence() string { return s.keys.Fence }
+
 // NewStore wraps a client for the keys k; the client's options carry the deadlines.
 func NewStore(rdb redis.UniversalClient, k Keys) *Store {
-	return &Store{rdb: rdb, keys: k, record: redis.NewScript(recordScript), flip: redis.NewScript(flipScript)}
+	return &Store{rdb: rdb, cli: redisconn.CLI(rdb), keys: k, record: redis.NewScript(recordScript), flip: redis.NewScript(flipScript)}
 }
 
 // recordScript merges a minute's state into its day key unless a bigger token holds the
@@ -118,7 +123,7 @@ func (s *Store) Record(ctx context.Context, token int64, minute time.Time, st St
 	expire := day.Add(24*time.Hour + Keep).Unix()
 	n, err := s.record.Run(ctx, s.rdb, []string{key, s.keys.Fence}, token, int(minute.Sub(day)/time.Minute), int(st), expire).Int64()
 	if err != nil {
-		return false, fmt.Errorf("record minute %s: %w", key, snapshot.FenceError(err, s.keys.Fence))
+		return false, fmt.Errorf("record minute %s: %w", key, snapshot.FenceError(err, s.cli, s.keys.Fence))
 	}
 	return n == 1, nil
 }
@@ -191,7 +196,7 @@ func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 		// Not a hash: read as no notes, so that every document built from the record
 		// goes on (the minutes hold the incidents); the operator's note commands say
 		// how to repair it.
-		s.garbage.report(s.Log, s.keys.Notes, "not a hash of incidents' notes, read as none ("+err.Error()+"); repair: "+repairDel(s.keys.Notes))
+		s.garbage.report(s.Log, s.keys.Notes, "not a hash of incidents' notes, read as none ("+err.Error()+"); repair: "+repairDel(s.cli, s.keys.Notes))
 		return map[string]Note{}, nil
 	}
 	if err != nil {
@@ -210,7 +215,7 @@ func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 		if clean {
 			s.garbage.sound(key)
 		} else {
-			s.garbage.report(s.Log, key, "control characters in a note, each replaced")
+			s.garbage.report(s.Log, key, "unprintable characters in a note, each replaced")
 		}
 		notes[id] = n
 	}
@@ -287,7 +292,7 @@ func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.
 			continue
 		}
 		if wrongType(err) {
-			return fmt.Errorf("add note %s: %s is not a hash of notes (%w): repair with %s (its notes are lost)", id, s.keys.Notes, err, repairDel(s.keys.Notes))
+			return fmt.Errorf("add note %s: %s is not a hash of notes (%w): repair with %s (its notes are lost)", id, s.keys.Notes, err, repairDel(s.cli, s.keys.Notes))
 		}
 		if err != nil {
 			return fmt.Errorf("add note %s: %w", id, err)

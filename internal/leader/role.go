@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"statusedge/internal/lease"
+	"statusedge/internal/redisconn"
+	"statusedge/internal/snapshot"
 )
 
 // Roles.
@@ -27,6 +29,30 @@ var ErrNotLeader = errors.New("not the leader: write refused")
 // ErrIsolated refuses the Redis write of a leader whose lease lapsed while Redis was out
 // of reach: it keeps its leader's work for its own STATUS_DIR (see Role.isolated).
 var ErrIsolated = errors.New("isolated: Redis out of reach since the lease lapsed, this replica's STATUS_DIR alone is written")
+
+// ErrFenceDamaged marks a leader's write refused because its fence holds no token
+// (snapshot.DamagedFenceError, wrapped with it): the role has logged it, with its
+// repair, once for that damage; callers leave it unsaid (Unsaid). The write keeps
+// failing until the fence is repaired: it never resets itself.
+var ErrFenceDamaged = errors.New("fence damaged (logged once by the role)")
+
+// Unsaid is err less what the role has logged already (ErrFenceDamaged), also inside a
+// joined error (a refresh's Redis and file errors); nil when nothing is left to say.
+func Unsaid(err error) error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var left []error
+		for _, e := range j.Unwrap() {
+			if e = Unsaid(e); e != nil {
+				left = append(left, e)
+			}
+		}
+		return errors.Join(left...)
+	}
+	if errors.Is(err, ErrFenceDamaged) {
+		return nil
+	}
+	return err
+}
 
 // Lease is what the role runner needs of internal/lease.
 type Lease interface {
@@ -76,6 +102,11 @@ type Role struct {
 	stepDown chan struct{}
 	// mismatch: the leader's worlds file differed from this replica's at the last look.
 	mismatch bool
+	// damaged is what was said of each damaged fence, so that a write refused every probe
+	// round says it once (again when the damage changes, or after a repair).
+	damaged redisconn.Damage
+	// acquireFence is the fence a refused Acquire named, told sound when one succeeds.
+	acquireFence string
 }
 
 func NewRole(l Lease, ttl, timeout time.Duration, now func() time.Time, log *slog.Logger) *Role {
@@ -107,26 +138,29 @@ func (r *Role) Acting() bool {
 }
 
 // PublishTo is how a world's refresher puts its snapshot: through store, with this
-// leadership's fencing token (Publish). One lease covers every world.
-func (r *Role) PublishTo(store FencedStore) func(ctx context.Context, data []byte, ttl time.Duration) error {
+// leadership's fencing token (Publish), fenced by fence (the world's). One lease covers
+// every world.
+func (r *Role) PublishTo(store FencedStore, fence string) func(ctx context.Context, data []byte, ttl time.Duration) error {
 	return func(ctx context.Context, data []byte, ttl time.Duration) error {
-		return r.Publish(ctx, store, data, ttl)
+		return r.Publish(ctx, store, fence, data, ttl)
 	}
 }
 
 // Publish stores data as the world's snapshot (store's keys) with this leadership's
 // fencing token (Fenced).
-func (r *Role) Publish(ctx context.Context, store FencedStore, data []byte, ttl time.Duration) error {
-	return r.Fenced(ctx, func(ctx context.Context, token int64) (bool, error) {
+func (r *Role) Publish(ctx context.Context, store FencedStore, fence string, data []byte, ttl time.Duration) error {
+	return r.Fenced(ctx, fence, func(ctx context.Context, token int64) (bool, error) {
 		return store.PutFenced(ctx, token, data, ttl)
 	})
 }
 
 // Fenced runs a leader's write (a snapshot, a minute of history) with this leadership's
-// fencing token; write reports whether Redis accepted the token. A replica that does not
-// lead, or whose token Redis refuses, gets ErrNotLeader and steps down; an isolated one
-// gets ErrIsolated and writes nothing.
-func (r *Role) Fenced(ctx context.Context, write func(ctx context.Context, token int64) (bool, error)) error {
+// fencing token, fenced by the key fence; write reports whether Redis accepted the
+// token. A replica that does not lead, or whose token Redis refuses, gets ErrNotLeader
+// and steps down; an isolated one gets ErrIsolated and writes nothing. A damaged fence is
+// ErrFenceDamaged, logged here once per damage (fence names the key to tell sound again
+// once a write through it succeeds).
+func (r *Role) Fenced(ctx context.Context, fence string, write func(ctx context.Context, token int64) (bool, error)) error {
 	r.mu.Lock()
 	token, ok, isolated := r.token, r.token > 0 && r.now().Before(r.until), r.isolated
 	r.mu.Unlock()
@@ -138,7 +172,10 @@ func (r *Role) Fenced(ctx context.Context, write func(ctx context.Context, token
 	}
 	accepted, err := write(ctx, token)
 	if err != nil {
-		return err
+		return r.fenceDamaged(err)
+	}
+	if r.damaged.Sound(fence) {
+		r.log.Info("fence repaired: the leader's writes go through again", "key", fence)
 	}
 	if !accepted {
 		select {
@@ -149,6 +186,28 @@ func (r *Role) Fenced(ctx context.Context, write func(ctx context.Context, token
 	}
 	return nil
 }
+
+// fenceDamaged is err wrapped with ErrFenceDamaged when it is a damaged fence's refusal,
+// logged (with the repair the error names) the first time that damage is met; any other
+// err is returned as it is.
+func (r *Role) fenceDamaged(err error) error {
+	var damaged *snapshot.DamagedFenceError
+	if !errors.As(err, &damaged) {
+		return err
+	}
+	if r.damaged.News(damaged.Key, damaged.Held) {
+		r.log.Error("fence damaged: the leader's writes are refused until it is repaired", "key", damaged.Key, "err", err)
+	}
+	return saidError{err}
+}
+
+// saidError is a damaged fence's err marked ErrFenceDamaged. Not fmt.Errorf with two
+// %w: that error unwraps to a list, which Unsaid would take for a join of two errors.
+type saidError struct{ err error }
+
+func (e saidError) Error() string        { return ErrFenceDamaged.Error() + ": " + e.err.Error() }
+func (e saidError) Unwrap() error        { return e.err }
+func (e saidError) Is(target error) bool { return target == ErrFenceDamaged }
 
 // Run competes for the lease until ctx ends, then releases it if held.
 func (r *Role) Run(ctx context.Context) {
@@ -176,8 +235,23 @@ func (r *Role) try(ctx context.Context) (token int64, wait time.Duration) {
 	start := r.now()
 	token, ok, err := r.lease.Acquire(cctx)
 	if err != nil {
-		r.log.Warn("lease", "err", err)
+		var damaged *snapshot.DamagedFenceError
+		if errors.As(err, &damaged) {
+			r.mu.Lock()
+			r.acquireFence = damaged.Key
+			r.mu.Unlock()
+			r.fenceDamaged(err) // every attempt meets it: said once
+		} else {
+			r.log.Warn("lease", "err", err)
+		}
 		return 0, r.every()
+	}
+	r.mu.Lock()
+	fence := r.acquireFence
+	r.acquireFence = ""
+	r.mu.Unlock()
+	if fence != "" && r.damaged.Sound(fence) {
+		r.log.Info("fence repaired: the lease can be taken again", "key", fence)
 	}
 	if ok {
 		r.mu.Lock()

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/lease"
+	"statusedge/internal/redisconn"
 	"statusedge/internal/snapshot"
 )
 
@@ -80,7 +83,7 @@ func testFenceDamaged(t *testing.T, rdb redis.UniversalClient) {
 		if !errors.As(err, &damaged) || damaged.Key != lease.KeyFence {
 			t.Fatalf("fence %q: put = %v, want a DamagedFenceError naming %s", forged, err, lease.KeyFence)
 		}
-		if msg := err.Error(); !strings.Contains(msg, `"`+forged+`"`) || !strings.Contains(msg, "redis-cli SET '"+lease.KeyFence+"' N") {
+		if msg := err.Error(); !strings.Contains(msg, `"`+forged+`"`) || !strings.Contains(msg, redisconn.CLI(rdb)+" SET '"+lease.KeyFence+"' N") {
 			t.Errorf("error %q: want what the fence holds and the repair command", msg)
 		}
 		if _, _, err := a.Acquire(ctx); !errors.As(err, &damaged) {
@@ -99,7 +102,59 @@ func testFenceDamaged(t *testing.T, rdb redis.UniversalClient) {
 	if err := rdb.HSet(ctx, lease.KeyFence, "x", "1").Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := snapshot.NewStore(rdb).PutFenced(ctx, token, []byte("after"), leaseTTL); err == nil || !strings.Contains(err.Error(), "(not a string)") {
-		t.Errorf("a hash in the fence: put = %v, want a DamagedFenceError", err)
+	_, err := snapshot.NewStore(rdb).PutFenced(ctx, token, []byte("after"), leaseTTL)
+	if err == nil || !strings.Contains(err.Error(), "(not a string)") {
+		t.Fatalf("a hash in the fence: put = %v, want a DamagedFenceError", err)
+	}
+	// The printed repair, pasted as an operator would (a hash needs its DEL first), reaches
+	// this topology's server: writes go through again.
+	if err := rdb.Del(ctx, lease.KeyFence).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, lease.KeyFence, "abc", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = snapshot.NewStore(rdb).PutFenced(ctx, token, []byte("after"), leaseTTL)
+	harnesstest.RunRepair(t, err.Error(), " N", " "+strconv.FormatInt(token+100, 10))
+	if got := rdb.Get(ctx, lease.KeyFence).Val(); got != strconv.FormatInt(token+100, 10) {
+		t.Fatalf("fence after the printed repair = %q, want %d", got, token+100)
+	}
+	if _, _, err := a.Acquire(ctx); err != nil {
+		t.Errorf("acquire after the printed repair: %v", err)
+	}
+}
+
+// TestFenceRepairOnItsOwnDB: the repair a damaged fence prints reaches the deployment's
+// own server and database. Before, it was a bare `redis-cli SET '<fence>' N`: on
+// 127.0.0.1:6379 db 0, where another deployment's fence may be, whose leader it would
+// depose, while this one's stayed damaged.
+func TestFenceRepairOnItsOwnDB(t *testing.T) {
+	r := harnesstest.Redis(t)
+	db0 := client(t, map[string]string{"REDIS_URL": r.URL()})
+	db3 := client(t, map[string]string{"REDIS_URL": "redis://" + r.Addr() + "/3"})
+	ctx := timeout(t)
+	if err := db0.Set(ctx, lease.KeyFence, "7", 0).Err(); err != nil { // the other deployment's
+		t.Fatal(err)
+	}
+	if err := db3.Set(ctx, lease.KeyFence, "abc", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := newLease(t, db3, "a", leaseTTL).Acquire(ctx)
+	var damaged *snapshot.DamagedFenceError
+	if !errors.As(err, &damaged) {
+		t.Fatalf("acquire on a damaged fence = %v, want a DamagedFenceError", err)
+	}
+	if !strings.Contains(err.Error(), "-p "+strings.TrimPrefix(r.Addr(), "127.0.0.1:")+" -n 3 SET") {
+		t.Fatalf("error %q: want the repair on this server's db 3", err)
+	}
+	harnesstest.RunRepair(t, err.Error(), " N", " 1000")
+	if got := db3.Get(ctx, lease.KeyFence).Val(); got != "1000" {
+		t.Errorf("db 3's fence after the printed repair = %q, want 1000", got)
+	}
+	if got := db0.Get(ctx, lease.KeyFence).Val(); got != "7" {
+		t.Errorf("db 0's fence (another deployment's) = %q after db 3's repair, want 7 untouched", got)
+	}
+	if token := mustAcquire(t, newLease(t, db3, "a", leaseTTL), true); token <= 1000 {
+		t.Errorf("token after the repair %d, want above the repaired fence 1000", token)
 	}
 }

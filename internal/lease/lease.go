@@ -33,6 +33,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/redisconn"
 	"statusedge/internal/snapshot"
 )
 
@@ -128,6 +129,7 @@ type Lease struct {
 	keys   snapshot.FleetKeys
 	holder string
 	worlds string // the holder's worlds-file fingerprint
+	cli    string // redisconn.CLI(rdb), for the repair a damaged fence's error prints
 	ttl    time.Duration
 
 	acquire, renew, release, inspect *redis.Script
@@ -149,7 +151,7 @@ func New(rdb redis.UniversalClient, d snapshot.Deployment, holder, worlds string
 		return nil, fmt.Errorf("lease: ttl %s: want at least 1ms", ttl)
 	}
 	return &Lease{
-		rdb: rdb, keys: d.Fleet(), holder: holder, worlds: worlds, ttl: ttl,
+		rdb: rdb, cli: redisconn.CLI(rdb), keys: d.Fleet(), holder: holder, worlds: worlds, ttl: ttl,
 		acquire: redis.NewScript(acquireScript),
 		renew:   redis.NewScript(renewScript),
 		release: redis.NewScript(releaseScript),
@@ -164,7 +166,7 @@ func New(rdb redis.UniversalClient, d snapshot.Deployment, holder, worlds string
 func (l *Lease) Acquire(ctx context.Context) (token int64, ok bool, err error) {
 	vals, err := l.acquire.Run(ctx, l.rdb, []string{l.keys.Leader, l.keys.Fence}, l.holder, l.ttl.Milliseconds(), l.worlds).Slice()
 	if err != nil {
-		return 0, false, fmt.Errorf("acquire lease %s: %w", l.keys.Leader, snapshot.FenceError(err, l.keys.Fence))
+		return 0, false, fmt.Errorf("acquire lease %s: %w", l.keys.Leader, snapshot.FenceError(err, l.cli, l.keys.Fence))
 	}
 	token, _ = vals[0].(int64)
 	if rebuilt, _ := vals[1].(string); rebuilt != "" && l.Log != nil {

@@ -1,8 +1,14 @@
 package maintenance_test
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/maintenance"
 )
@@ -37,5 +43,47 @@ func TestSeenFirstPublishStays(t *testing.T) {
 	}
 	if n, err := rdb.HLen(ctx, "{world:x1}:maintenance:published").Result(); err != nil || n != 1 {
 		t.Errorf("the hash holds %d fields (%v), want 1", n, err)
+	}
+}
+
+// TestSeenWrongTypeRebuilt: the first-publish hash forged as another type (a string, a
+// list) used to fail every historian pass with WRONGTYPE, naming no repair. It is
+// rebuilt at the first Mark, said once with the key and what it held, and each window is
+// marked published from then on; later passes say nothing.
+func TestSeenWrongTypeRebuilt(t *testing.T) {
+	const key = "{world:x1}:maintenance:published"
+	for _, forge := range []struct {
+		held string
+		set  func(ctx context.Context, rdb *redis.Client) error
+	}{
+		{"string", func(ctx context.Context, rdb *redis.Client) error { return rdb.Set(ctx, key, "garbage", 0).Err() }},
+		{"list", func(ctx context.Context, rdb *redis.Client) error { return rdb.RPush(ctx, key, "a").Err() }},
+	} {
+		t.Run(forge.held, func(t *testing.T) {
+			_, rdb, ctx := testStore(t)
+			var logged bytes.Buffer
+			s := maintenance.NewSeen(rdb, key)
+			s.Log = slog.New(slog.NewTextHandler(&logged, nil))
+			if err := forge.set(ctx, rdb); err != nil {
+				t.Fatal(err)
+			}
+			w := maintenance.Window{From: utc("2026-12-02T10:00:00Z"), Until: utc("2026-12-02T11:00:00Z")}
+			now := utc("2026-12-02T09:00:00Z")
+			for i := range 3 { // three historian passes
+				got, err := s.Mark(ctx, []maintenance.Window{w}, now.Add(time.Duration(i)*time.Minute))
+				if err != nil {
+					t.Fatalf("pass %d: Mark over a %s: %v", i, forge.held, err)
+				}
+				if at := got[maintenance.SeenField(w)]; !at.Equal(now) {
+					t.Fatalf("pass %d: first published %v, want the rebuild's pass %v", i, at, now)
+				}
+			}
+			if typ, err := rdb.Type(ctx, key).Result(); err != nil || typ != "hash" {
+				t.Errorf("key is a %q (%v) after the rebuild, want a hash", typ, err)
+			}
+			if n := strings.Count(logged.String(), "rebuilt"); n != 1 || !strings.Contains(logged.String(), key) || !strings.Contains(logged.String(), "held a "+forge.held) {
+				t.Errorf("log %q: want one line naming %s and what it held", logged.String(), key)
+			}
+		})
 	}
 }

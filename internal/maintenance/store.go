@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"statusedge/internal/redisconn"
 )
 
 // keep is how long a command-line window is kept after it ends: long enough for the
@@ -29,17 +32,39 @@ const attempts = 10
 // windows at once both keep theirs.
 type Store struct {
 	rdb redis.UniversalClient
+	cli string // redisconn.CLI(rdb), for the repair a damaged key's error prints
 	key string
+
+	// Log, when set, hears once (per key and set of windows) of the stored windows
+	// Windows leaves out because they fail its checks.
+	Log     *slog.Logger
+	dropped redisconn.Damage
 }
 
 // NewStore is the store of windows under key, e.g. "{world:x1}:maintenance".
 func NewStore(rdb redis.UniversalClient, key string) *Store {
-	return &Store{rdb: rdb, key: key}
+	return &Store{rdb: rdb, cli: redisconn.CLI(rdb), key: key}
 }
 
 // Windows are the stored windows, sorted by From; none when the key is absent.
 func (s *Store) Windows(ctx context.Context) ([]Window, error) {
-	return read(ctx, s.rdb, s.key)
+	ws, bad, err := readAll(ctx, s.rdb, s.cli, s.key)
+	if err != nil {
+		return nil, err
+	}
+	if len(bad) == 0 {
+		s.dropped.Sound(s.key)
+		return ws, nil
+	}
+	// Every pass (the leader polls each second) meets them again: said once, again
+	// only when the set of them changes.
+	what := strings.Join(bad, "; ")
+	if s.dropped.News(s.key, what) && s.Log != nil {
+		s.Log.Warn("maintenance windows in Redis fail their checks (written by hand?): left out; "+
+			"the next `maintenance start` rewrites the key without them, or delete them all with `"+s.cli+" DEL '"+s.key+"'`",
+			"key", s.key, "windows", what)
+	}
+	return ws, nil
 }
 
 // stored is a window as the store keeps it: with when the command that made it ran.
@@ -48,14 +73,22 @@ type stored struct {
 	CreatedAt *time.Time `json:"created_at,omitempty"` // absent in windows stored before it
 }
 
-func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
+// read is the windows under key that pass their checks (readAll).
+func read(ctx context.Context, c redis.Cmdable, cli, key string) ([]Window, error) {
+	ws, _, err := readAll(ctx, c, cli, key)
+	return ws, err
+}
+
+// readAll is the windows under key that pass their checks, and what is wrong with each
+// of the others, which it leaves out.
+func readAll(ctx context.Context, c redis.Cmdable, cli, key string) (ws []Window, bad []string, err error) {
 	b, err := c.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var rerr redis.Error
 	if err != nil && !(errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")) {
-		return nil, fmt.Errorf("read maintenance %s: %w", key, err)
+		return nil, nil, fmt.Errorf("read maintenance %s: %w", key, err)
 	}
 	var ss []stored
 	if err == nil {
@@ -64,23 +97,31 @@ func read(ctx context.Context, c redis.Cmdable, key string) ([]Window, error) {
 	if err != nil {
 		// Damage, not an outage: the operator needs the command that repairs it, or no
 		// window can be started, ended or listed again.
-		return nil, fmt.Errorf("read maintenance %s: not the command line's windows; repair with `redis-cli DEL '%s'` (the windows it held are lost: start them again): %w", key, key, err)
+		return nil, nil, fmt.Errorf("read maintenance %s: not the command line's windows; repair with `%s DEL '%s'` (the windows it held are lost: start them again): %w", key, cli, key, err)
 	}
-	ws := make([]Window, len(ss))
-	for i, s := range ss {
-		ws[i] = s.Window
+	ws = make([]Window, 0, len(ss))
+	for _, s := range ss {
+		w := s.Window
 		if s.CreatedAt != nil {
-			ws[i].Created = s.CreatedAt.UTC()
+			w.Created = s.CreatedAt.UTC()
 		}
-	}
-	// Add writes no window that ends before it starts, lasts past MaxDuration or lacks a
-	// language; one found here was written by hand, and taken as is it could hold the
-	// status at maintenance for years and record every minute as maintenance. It is left
-	// out, and the next write drops it.
-	return slices.DeleteFunc(ws, func(w Window) bool {
+		// Add writes no window that ends before it starts, lasts past MaxDuration or lacks a
+		// language; one found here was written by hand, and taken as is it could hold the
+		// status at maintenance for years and record every minute as maintenance. It is left
+		// out, and the next write drops it.
 		_, err := checkText(w.Message)
-		return err != nil || checkSpan(w) != nil
-	}), nil
+		if err == nil {
+			err = checkSpan(w)
+		}
+		if err != nil {
+			// Only times and checkText's own words (%U for a bad character): nothing
+			// raw from Redis reaches the log.
+			bad = append(bad, fmt.Sprintf("%s..%s: %s", w.From.Format(time.RFC3339), w.Until.Format(time.RFC3339), err))
+			continue
+		}
+		ws = append(ws, w)
+	}
+	return ws, bad, nil
 }
 
 // Add stores w (its message trimmed; Recurring false; Created now: when the command ran). It refuses a window that does not
@@ -139,7 +180,7 @@ func (s *Store) update(ctx context.Context, change func([]Window) ([]Window, boo
 	for range attempts {
 		changed := false
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-			ws, err := read(ctx, tx, s.key)
+			ws, err := read(ctx, tx, s.cli, s.key)
 			if err != nil {
 				return err
 			}

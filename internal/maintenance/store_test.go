@@ -1,8 +1,10 @@
 package maintenance_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"statusedge/internal/harness/harnesstest"
 	"statusedge/internal/maintenance"
+	"statusedge/internal/redisconn"
 )
 
 const key = "{world:x1}:maintenance"
@@ -199,7 +202,7 @@ func TestStoreUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := s.Windows(ctx); err == nil || !strings.HasPrefix(err.Error(), "read maintenance "+key+": ") ||
-		!strings.Contains(err.Error(), "redis-cli DEL '"+key+"'") {
+		!strings.Contains(err.Error(), redisconn.CLI(rdb)+" DEL '"+key+"'") {
 		t.Errorf("Windows = %v", err)
 	}
 	now := utc("2026-12-02T10:00:00Z")
@@ -218,8 +221,40 @@ func TestStoreWrongType(t *testing.T) {
 	if err := rdb.HSet(ctx, key, "a", "b").Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Windows(ctx); err == nil || !strings.Contains(err.Error(), "redis-cli DEL '"+key+"'") {
+	if _, err := s.Windows(ctx); err == nil || !strings.Contains(err.Error(), redisconn.CLI(rdb)+" DEL '"+key+"'") {
 		t.Errorf("Windows = %v; want the repair named", err)
+	}
+}
+
+// TestStoreRepairOnItsOwnDB: the repair a damaged key's error prints, run as printed,
+// deletes that deployment's key on its own server and database. Before, it was a bare
+// `redis-cli DEL`: 127.0.0.1:6379 db 0, where it would delete another deployment's
+// windows (here db 0's) and leave this one's damaged.
+func TestStoreRepairOnItsOwnDB(t *testing.T) {
+	_, db0, ctx := testStore(t)
+	db3 := redis.NewClient(&redis.Options{Addr: db0.Options().Addr, DB: 3, DialTimeout: 2 * time.Second, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	t.Cleanup(func() { db3.Close() })
+	now := time.Now().UTC().Truncate(time.Second)
+	other := maintenance.NewStore(db0, key)
+	if err := other.Add(ctx, maintenance.Window{From: now, Until: now.Add(time.Hour), Message: msg}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db3.Set(ctx, key, "not json", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := maintenance.NewStore(db3, key).Windows(ctx)
+	if err == nil {
+		t.Fatal("Windows on db 3's damaged key: no error")
+	}
+	if !strings.Contains(err.Error(), " -n 3 DEL '"+key+"'") {
+		t.Fatalf("error %q: want the repair on db 3", err)
+	}
+	harnesstest.RunRepair(t, err.Error())
+	if n, err := db3.Exists(ctx, key).Result(); err != nil || n != 0 {
+		t.Errorf("db 3's key after the printed repair: exists %d, %v; want deleted", n, err)
+	}
+	if ws, err := other.Windows(ctx); err != nil || len(ws) != 1 {
+		t.Errorf("db 0's windows after db 3's repair = %v, %v; want its one window untouched", ws, err)
 	}
 }
 
@@ -253,5 +288,47 @@ func TestStoreDropsImpossible(t *testing.T) {
 	}
 	if strings.Contains(stored, "Years") || strings.Contains(stored, "Backwards") || strings.Count(stored, `"from"`) != 1 {
 		t.Errorf("key after End: %s; want the Restart window alone", stored)
+	}
+}
+
+// TestStoreDroppedWindowsSaidOnce: windows left out for failing their checks used to go
+// without a word; the leader reads the key every second. They are said once per key,
+// with each window's span and fault and the repair, again only when the set changes,
+// and again after the key was sound and broke again.
+func TestStoreDroppedWindowsSaidOnce(t *testing.T) {
+	s, rdb, ctx := testStore(t)
+	var logged bytes.Buffer
+	s.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	const good = `{"from":"2026-12-02T09:30:00Z","until":"2026-12-02T10:30:00Z","message":{"en":"Restart","ru":"Перезапуск"}}`
+	years := `[{"from":"2020-01-01T00:00:00Z","until":"2040-01-01T00:00:00Z","message":{"en":"Years","ru":"Годы"}},` + good + `]`
+	backwards := `[{"from":"2026-12-02T12:00:00Z","until":"2026-12-02T11:00:00Z","message":{"en":"B","ru":"Б"}},` + good + `]`
+	said := func() int { return strings.Count(logged.String(), "fail their checks") }
+	for _, step := range []struct {
+		name, raw string
+		want      int // lines said so far
+	}{
+		{"a years-long window", years, 1},
+		{"the same again", years, 1},
+		{"another bad window", backwards, 2},
+		{"sound", `[` + good + `]`, 2},
+		{"broken again", backwards, 3},
+	} {
+		if err := rdb.Set(ctx, key, step.raw, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // three of the leader's polls
+			ws, err := s.Windows(ctx)
+			if err != nil || len(ws) != 1 {
+				t.Fatalf("%s: Windows = %v, %v; want the good window alone", step.name, ws, err)
+			}
+		}
+		if n := said(); n != step.want {
+			t.Fatalf("%s: said %d times so far, want %d:\n%s", step.name, n, step.want, logged.String())
+		}
+	}
+	for _, want := range []string{key, "2020-01-01T00:00:00Z..2040-01-01T00:00:00Z", "at most", redisconn.CLI(rdb) + " DEL '" + key + "'"} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("log does not name %q:\n%s", want, logged.String())
+		}
 	}
 }

@@ -107,6 +107,10 @@ type Pending struct {
 	GaveUp bool `json:"gave_up,omitempty"`
 }
 
+// ErrDamagedState is a StateStore's answer when its key holds what no leader wrote (not a
+// State): the notifier rebuilds the State instead of waiting for Redis.
+var ErrDamagedState = errors.New("not a notify channel's state")
+
 // StateStore keeps the State where every leader finds it (snapshot.Store). ok is false
 // when none is stored. Each call gets a context with a deadline.
 type StateStore interface {
@@ -467,6 +471,14 @@ func (n *Notifier) load(ctx context.Context) {
 	lctx, cancel := context.WithTimeout(ctx, n.opts.StoreTimeout)
 	defer cancel()
 	st, ok, err := n.opts.State.WebhookState(lctx)
+	if errors.Is(err, ErrDamagedState) {
+		// Redis answers, with what no leader wrote: waiting for it to answer would send
+		// nothing ever again. Rebuilt as when the key is gone: from this process's own
+		// state, or as a new deployment's (the next verdict recorded, not sent); the
+		// next save overwrites the damage, so this is said once.
+		n.logger.Warn(n.name+" state damaged in Redis: rebuilt", "known", n.known, "err", err)
+		st, ok, err = State{}, false, nil
+	}
 	if err != nil {
 		if !n.storeDown {
 			n.logger.Warn(n.name+" state not read; going on with this process's own until Redis answers", "known", n.known, "err", err)

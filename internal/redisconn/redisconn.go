@@ -162,7 +162,8 @@ func withoutURL(err error) error {
 func (o Options) Client(timeout time.Duration) redis.UniversalClient {
 	switch o.Topology {
 	case Sentinel:
-		return redis.NewFailoverClient(&redis.FailoverOptions{
+		// Wrapped: the failover client's own options name no master, which CLI needs.
+		return &sentinelClient{master: o.MasterName, sentinels: o.Addrs, sentinelsAuth: o.sentinelPassword != "", Client: redis.NewFailoverClient(&redis.FailoverOptions{
 			MasterName:            o.MasterName,
 			SentinelAddrs:         o.Addrs,
 			SentinelPassword:      o.sentinelPassword,
@@ -176,7 +177,7 @@ func (o Options) Client(timeout time.Duration) redis.UniversalClient {
 			ContextTimeoutEnabled: true,
 			MaxRetries:            o.maxRetries(),
 			DialerRetries:         1,
-		})
+		})}
 	case Cluster:
 		return redis.NewClusterClient(&redis.ClusterOptions{
 			Addrs:                 o.Addrs,

@@ -179,9 +179,12 @@ func TestClientSentinelFailover(t *testing.T) {
 	if err := rdb.Set(ctx, "after", "2", 0).Err(); err != nil {
 		t.Fatalf("set after failover through the same client: %v", err)
 	}
+	// The repair command line asks the sentinels for the master: after the failover it
+	// reaches the promoted replica, not the stopped master.
+	harnesstest.RunRepair(t, "`"+redisconn.CLI(rdb)+" SET repaired 3`")
 	promoted := redis.NewClient(&redis.Options{Addr: s.Replica.Addr()})
 	defer promoted.Close()
-	for k, want := range map[string]string{"before": "1", "after": "2"} {
+	for k, want := range map[string]string{"before": "1", "after": "2", "repaired": "3"} {
 		if got, err := promoted.Get(ctx, k).Result(); err != nil || got != want {
 			t.Errorf("promoted replica: get %s = %q, %v; want %q", k, got, err, want)
 		}
@@ -265,7 +268,7 @@ func TestWithoutRetries(t *testing.T) {
 			rdb := opts.Client(time.Second)
 			var got int
 			switch c := rdb.(type) {
-			case *redis.Client:
+			case interface{ Options() *redis.Options }: // single, and Sentinel's wrapped failover client
 				got = c.Options().MaxRetries
 			case *redis.ClusterClient:
 				got = c.Options().MaxRetries

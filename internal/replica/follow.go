@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/leader"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/worldstate"
 )
@@ -127,7 +128,7 @@ func (r *Refresher) apply(ctx context.Context, data []byte, via string) {
 			// seconds later when the stranger's clock runs ahead of this one.
 			r.passSeq(snap.Seq)
 		}
-		if err := r.Republish(ctx); err != nil {
+		if err := leader.Unsaid(r.Republish(ctx)); err != nil {
 			r.log.Warn("follow: put the leader's snapshot back", "via", via, "err", err)
 		}
 		if plausible && r.newerRead(snap) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"statusedge/internal/leader"
 	"statusedge/internal/snapshot"
 	"statusedge/internal/worldstate"
 )
@@ -64,7 +65,8 @@ func (r *Refresher) Loop(ctx context.Context, configured time.Duration) {
 			continue
 		}
 		start := r.now()
-		if err := r.Refresh(context.WithoutCancel(ctx)); err != nil {
+		// A damaged fence fails every refresh, and the role has said so once.
+		if err := leader.Unsaid(r.Refresh(context.WithoutCancel(ctx))); err != nil {
 			r.log.Error("refresh failed", "err", err)
 		}
 		last, known = start, true

@@ -28,15 +28,17 @@ type SampleStore interface {
 type Sampler struct {
 	r      *Refresher
 	store  SampleStore
-	fenced func(ctx context.Context, write func(ctx context.Context, token int64) (bool, error)) error
+	fenced func(ctx context.Context, fence string, write func(ctx context.Context, token int64) (bool, error)) error
+	fence  string // the world's fence, which the store's writes raise
 	every  time.Duration
 	now    func() time.Time
 	log    *slog.Logger
 }
 
-// NewSampler counts r's world's players every every into store, fenced by role.
-func NewSampler(r *Refresher, store SampleStore, role *leader.Role, every time.Duration, log *slog.Logger) *Sampler {
-	return &Sampler{r: r, store: store, fenced: role.Fenced, every: every, now: r.now, log: log}
+// NewSampler counts r's world's players every every into store, fenced by role at the
+// world's fence key.
+func NewSampler(r *Refresher, store SampleStore, role *leader.Role, fence string, every time.Duration, log *slog.Logger) *Sampler {
+	return &Sampler{r: r, store: store, fenced: role.Fenced, fence: fence, every: every, now: r.now, log: log}
 }
 
 // slot is the slot of t.
@@ -112,7 +114,7 @@ func (s *Sampler) sample(ctx context.Context) {
 		return // a newer leader counts; its status stands
 	case errors.Is(err, leader.ErrIsolated):
 		// Redis out of reach: the count still goes to this replica's own STATUS_DIR.
-	case err != nil:
+	case leader.Unsaid(err) != nil:
 		s.log.Warn("keep the players count", "err", err)
 	}
 	s.r.observeCount(snapshot.Count{N: n, At: at})
@@ -140,7 +142,7 @@ func (s *Sampler) Answer(ctx context.Context, round snapshot.ProbeRound) {
 		// A world probed without a players query settles its days here.
 		return s.store.Settle(ctx, token, round.At, s.every)
 	})
-	if err != nil && !errors.Is(err, leader.ErrNotLeader) && !errors.Is(err, leader.ErrIsolated) {
+	if leader.Unsaid(err) != nil && !errors.Is(err, leader.ErrNotLeader) && !errors.Is(err, leader.ErrIsolated) {
 		s.log.Warn("keep the answer time", "err", err)
 	}
 }
@@ -149,12 +151,12 @@ func (s *Sampler) Answer(ctx context.Context, round snapshot.ProbeRound) {
 func (s *Sampler) write(ctx context.Context, w func(ctx context.Context, token int64) (bool, error)) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.r.redisTimeout)
 	defer cancel()
-	return s.fenced(ctx, w)
+	return s.fenced(ctx, s.fence, w)
 }
 
 // publish publishes the status again with the count (the refresher's one publish).
 func (s *Sampler) publish(ctx context.Context) {
-	if err := s.r.Republish(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, leader.ErrNotLeader) {
+	if err := leader.Unsaid(s.r.Republish(context.WithoutCancel(ctx))); err != nil && !errors.Is(err, leader.ErrNotLeader) {
 		s.log.Error("publish the players count", "err", err)
 	}
 }

@@ -44,7 +44,7 @@ func TestSamplerLeaderChangeMidSlot(t *testing.T) {
 		if err := r.Refresh(ctx); err != nil { // the term's read, so that a count is published
 			t.Fatal(err)
 		}
-		fenced := func(ctx context.Context, w func(ctx context.Context, token int64) (bool, error)) error {
+		fenced := func(ctx context.Context, _ string, w func(ctx context.Context, token int64) (bool, error)) error {
 			ok, err := w(ctx, token)
 			if err == nil && !ok {
 				return leader.ErrNotLeader

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"statusedge/internal/history"
+	"statusedge/internal/leader"
 	"statusedge/internal/notify"
 	"statusedge/internal/probe"
 	"statusedge/internal/snapshot"
@@ -103,7 +104,9 @@ func (w *Watcher) report(ctx context.Context, rep probe.Report) {
 	if w.Answer != nil {
 		w.Answer(ctx, round)
 	}
-	if err != nil {
+	// A damaged fence refuses every round's publish: said once by the role. The leader
+	// still leads, so the round is still stored for debug below.
+	if err := leader.Unsaid(err); err != nil {
 		w.log.Error("publish probe round", "err", err, "flipped", rep.Flipped)
 		return
 	}

@@ -45,7 +45,7 @@ func NewMinutes(r *Refresher, p *worldstate.PlanSource, store *history.Store, ro
 	write := func(ctx context.Context, minute time.Time, st history.State) (bool, error) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		err := ro.Fenced(ctx, func(ctx context.Context, token int64) (bool, error) {
+		err := ro.Fenced(ctx, store.Fence(), func(ctx context.Context, token int64) (bool, error) {
 			return store.Record(ctx, token, minute, st)
 		})
 		return err == nil, err
@@ -53,7 +53,7 @@ func NewMinutes(r *Refresher, p *worldstate.PlanSource, store *history.Store, ro
 	flip := func(ctx context.Context, f history.Flip) error {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		return ro.Fenced(ctx, func(ctx context.Context, token int64) (bool, error) {
+		return ro.Fenced(ctx, store.Fence(), func(ctx context.Context, token int64) (bool, error) {
 			return store.RecordFlip(ctx, token, f)
 		})
 	}
@@ -71,7 +71,7 @@ func (m *Minutes) Run(ctx context.Context) {
 	defer t.Stop()
 	var warned bool
 	for {
-		err := m.step(ctx)
+		err := leader.Unsaid(m.step(ctx))
 		switch {
 		case err == nil:
 			warned = false

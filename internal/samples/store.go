@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"statusedge/internal/redisconn"
 	"statusedge/internal/snapshot"
 )
 
@@ -28,6 +29,7 @@ type Keys struct {
 // Store is one world's samples in Redis.
 type Store struct {
 	rdb   redis.UniversalClient
+	cli   string // redisconn.CLI(rdb), for the repairs it prints
 	keys  Keys
 	add   *redis.Script
 	daily *redis.Script
@@ -35,7 +37,7 @@ type Store struct {
 
 // NewStore wraps rdb (its options carry the deadlines) for the keys k.
 func NewStore(rdb redis.UniversalClient, k Keys) *Store {
-	return &Store{rdb: rdb, keys: k, add: redis.NewScript(addScript), daily: redis.NewScript(dailyScript)}
+	return &Store{rdb: rdb, cli: redisconn.CLI(rdb), keys: k, add: redis.NewScript(addScript), daily: redis.NewScript(dailyScript)}
 }
 
 // addScript appends a record unless a bigger token holds the fence (0), and unless the
@@ -106,7 +108,7 @@ func (s *Store) append(ctx context.Context, prefix string, token int64, smp Samp
 	slot := at.Unix() / int64(every/time.Second)
 	n, err := s.add.Run(ctx, s.rdb, []string{key, s.keys.Fence}, token, encode(smp), slot, int64(every/time.Second), day.Unix(), ttl).Int64()
 	if err != nil {
-		return false, false, fmt.Errorf("add sample %s: %w", key, snapshot.FenceError(err, s.keys.Fence))
+		return false, false, fmt.Errorf("add sample %s: %w", key, snapshot.FenceError(err, s.cli, s.keys.Fence))
 	}
 	return n != 0, n == 1, nil
 }
@@ -204,7 +206,7 @@ func (s *Store) Settle(ctx context.Context, token int64, now time.Time, every ti
 		keys := []string{s.keys.Daily, s.keys.Fence, dayKey(s.keys.Players, day), dayKey(s.keys.Answer, day)}
 		n, err := s.daily.Run(ctx, s.rdb, keys, args...).Int64()
 		if err != nil {
-			return false, fmt.Errorf("settle %s: %w", day.Format(time.DateOnly), snapshot.FenceError(err, s.keys.Fence))
+			return false, fmt.Errorf("settle %s: %w", day.Format(time.DateOnly), snapshot.FenceError(err, s.cli, s.keys.Fence))
 		}
 		if n == 0 {
 			return false, nil

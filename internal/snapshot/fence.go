@@ -30,18 +30,22 @@ local fence = tonumber(raw or '0')
 type DamagedFenceError struct {
 	Key  string
 	Held string // what the fence holds, quoted and cut, or "(not a string)"
+	// CLI is the redis-cli command line of the deployment's own server and database
+	// (redisconn.CLI): a bare redis-cli would raise db 0's fence, perhaps another
+	// deployment's, and leave this one's damaged.
+	CLI string
 }
 
 func (e *DamagedFenceError) Error() string {
 	return fmt.Sprintf("fence %s holds %s, not a token: every write of the leader is refused until it is repaired: "+
-		"stop every snapshotter, then `redis-cli SET '%s' N` with N above every token issued "+
+		"stop every snapshotter, then `%s SET '%s' N` with N above every token issued "+
 		"(the lease hash's token field, plus a margin); it is never reset by itself, or a deposed leader could write again",
-		e.Key, e.Held, e.Key)
+		e.Key, e.Held, e.CLI, e.Key)
 }
 
 // FenceError is err as a *DamagedFenceError when it is FenceReadLua's refusal of the fence
-// key, else err unchanged.
-func FenceError(err error, key string) error {
+// key, else err unchanged; cli is the deployment's redis-cli (redisconn.CLI).
+func FenceError(err error, cli, key string) error {
 	var rerr redis.Error
 	if !errors.As(err, &rerr) {
 		return err
@@ -50,5 +54,5 @@ func FenceError(err error, key string) error {
 	if !ok {
 		return err
 	}
-	return &DamagedFenceError{Key: key, Held: held}
+	return &DamagedFenceError{Key: key, Held: held, CLI: cli}
 }

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/config"
 	"statusedge/internal/notify"
+	"statusedge/internal/redisconn"
 )
 
 // Redis keys of the contract.
@@ -59,6 +61,7 @@ type RefreshRecord struct {
 // Store is one world's snapshot's Redis side, at its Layout's keys.
 type Store struct {
 	rdb       redis.UniversalClient
+	cli       string // redisconn.CLI(rdb), for the repairs the errors print
 	keys      Layout
 	putFenced *redis.Script
 }
@@ -68,7 +71,7 @@ func NewStore(rdb redis.UniversalClient) *Store { return NewWorldStore(rdb, Lega
 
 // NewWorldStore wraps a client for the keys of l.
 func NewWorldStore(rdb redis.UniversalClient, l Layout) *Store {
-	return &Store{rdb: rdb, keys: l, putFenced: redis.NewScript(putFencedScript)}
+	return &Store{rdb: rdb, cli: redisconn.CLI(rdb), keys: l, putFenced: redis.NewScript(putFencedScript)}
 }
 
 // Layout is where the store keeps its world.
@@ -135,7 +138,7 @@ func (s *Store) PutFenced(ctx context.Context, token int64, data []byte, ttl tim
 	}
 	n, err := s.putFenced.Run(ctx, s.rdb, []string{s.keys.Status, s.keys.Fence}, token, secs, data, s.keys.Channel).Int64()
 	if err != nil {
-		return false, fmt.Errorf("redis setex %s: %w", s.keys.Status, FenceError(err, s.keys.Fence))
+		return false, fmt.Errorf("redis setex %s: %w", s.keys.Status, FenceError(err, s.cli, s.keys.Fence))
 	}
 	return n == 1, nil
 }
@@ -214,7 +217,7 @@ func (s *Store) ProbeRound(ctx context.Context) (ProbeRound, bool, error) {
 // WebhookState returns the webhook's state; ok is false when none is stored (a fresh
 // deployment).
 func (s *Store) WebhookState(ctx context.Context) (notify.State, bool, error) {
-	return getJSON[notify.State](ctx, s.rdb, s.keys.Webhook)
+	return channelState(ctx, s.rdb, s.keys.Webhook)
 }
 
 // PutWebhookState stores the webhook's state. It has no TTL: what the readers were told
@@ -236,7 +239,7 @@ type ChannelState struct {
 
 // WebhookState returns the channel's state; ok is false when none is stored.
 func (c ChannelState) WebhookState(ctx context.Context) (notify.State, bool, error) {
-	return getJSON[notify.State](ctx, c.rdb, c.key)
+	return channelState(ctx, c.rdb, c.key)
 }
 
 // PutWebhookState stores the channel's state.
@@ -256,19 +259,40 @@ func putJSON(ctx context.Context, rdb redis.UniversalClient, key string, v any, 
 	return nil
 }
 
-// getJSON reads the JSON under key; ok is false when the key is absent.
+// errDamaged marks a key that answered with what no statusedge program wrote there (not
+// its JSON, or another type): damage, which a caller may rebuild, not an outage, which it
+// waits out.
+var errDamaged = errors.New("damaged: not what statusedge writes there")
+
+// getJSON reads the JSON under key; ok is false when the key is absent. A key holding
+// something else is errDamaged.
 func getJSON[T any](ctx context.Context, rdb redis.UniversalClient, key string) (v T, ok bool, err error) {
 	b, err := rdb.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return v, false, nil
 	}
+	var rerr redis.Error
+	if err != nil && errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE") {
+		return v, false, fmt.Errorf("redis get %s: %w (%w)", key, errDamaged, err)
+	}
 	if err != nil {
 		return v, false, fmt.Errorf("redis get %s: %w", key, err)
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
-		return v, false, fmt.Errorf("decode %s: %w", key, err)
+		return v, false, fmt.Errorf("decode %s: %w (%w)", key, errDamaged, err)
 	}
 	return v, true, nil
+}
+
+// channelState reads a notify channel's state under key; a damaged one is
+// notify.ErrDamagedState, which the notifier rebuilds rather than waiting for a Redis
+// that answers already.
+func channelState(ctx context.Context, rdb redis.UniversalClient, key string) (notify.State, bool, error) {
+	st, ok, err := getJSON[notify.State](ctx, rdb, key)
+	if errors.Is(err, errDamaged) {
+		err = fmt.Errorf("%w: %w", notify.ErrDamagedState, err)
+	}
+	return st, ok, err
 }
 
 // IntervalOverride reads one live-interval key as it is stored; set is false when it is

@@ -258,3 +258,44 @@ func TestBadWorldIntervalFallsBackToGlobal(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelStateDamaged: a notify channel's state key (the webhook's, the Telegram
+// chat's; a world's too) holding what no leader wrote, not JSON of a state or another
+// type, is notify.ErrDamagedState naming the key, which the notifier rebuilds; Redis
+// down is not.
+func TestChannelStateDamaged(t *testing.T) {
+	r, rdb := testRedis(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, l := range []snapshot.Layout{snapshot.Legacy(), snapshot.Deployment("b").World("x1")} {
+		s := snapshot.NewWorldStore(rdb, l)
+		for _, c := range []struct {
+			key  string
+			read func(context.Context) (notify.State, bool, error)
+		}{{l.Webhook, s.WebhookState}, {l.Telegram, s.TelegramState().WebhookState}} {
+			for _, damage := range []func() error{
+				func() error { return rdb.Set(ctx, c.key, `{"online":"garbage"`, 0).Err() },
+				func() error { return rdb.Del(ctx, c.key).Err() },
+				func() error { return rdb.HSet(ctx, c.key, "online", "true").Err() },
+			} {
+				if err := damage(); err != nil {
+					t.Fatal(err)
+				}
+				_, ok, err := c.read(ctx)
+				if n, _ := rdb.Exists(ctx, c.key).Result(); n == 0 {
+					if ok || err != nil {
+						t.Errorf("%s absent: ok %v, err %v", c.key, ok, err)
+					}
+					continue
+				}
+				if ok || !errors.Is(err, notify.ErrDamagedState) || !strings.Contains(err.Error(), c.key) {
+					t.Errorf("%s damaged: ok %v, err %v; want notify.ErrDamagedState naming the key", c.key, ok, err)
+				}
+			}
+		}
+	}
+	r.Stop()
+	if _, _, err := snapshot.NewStore(rdb).WebhookState(ctx); err == nil || errors.Is(err, notify.ErrDamagedState) {
+		t.Errorf("Redis down: %v, want an error that is no damage", err)
+	}
+}
