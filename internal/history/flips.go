@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"statusedge/internal/redisconn"
 	"statusedge/internal/snapshot"
 )
 
@@ -72,10 +73,10 @@ func (s *Store) Flips(ctx context.Context) ([]Flip, error) {
 		return nil, nil
 	}
 	raw, err := s.rdb.LRange(ctx, s.keys.Flips, 0, MaxFlips-1).Result()
-	if wrongType(err) {
+	if redisconn.WrongType(err) {
 		// Not a list: no flips, so incidents keep their minutes' bounds and the
 		// documents go on; the next flip's write fails and names the repair.
-		s.garbage.report(s.Log, s.keys.Flips, "not a list of flips, read as none ("+err.Error()+"); repair: "+repairDel(s.cli, s.keys.Flips))
+		s.garbage.report(s.Log, s.keys.Flips, "not a list of flips, read as none ("+err.Error()+"); repair: "+redisconn.DelRepair(s.cli, s.keys.Flips))
 		return nil, nil
 	}
 	if err == nil {

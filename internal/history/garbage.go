@@ -1,12 +1,9 @@
 package history
 
 import (
-	"errors"
 	"log/slog"
 	"strings"
 	"unicode"
-
-	"github.com/redis/go-redis/v9"
 
 	"statusedge/internal/maintenance"
 	"statusedge/internal/redisconn"
@@ -66,14 +63,3 @@ func (g *garbage) report(log *slog.Logger, key, what string) {
 
 // sound forgets what was said of key, which holds what it should again.
 func (g *garbage) sound(key string) { g.said.Sound(key) }
-
-// wrongType says whether err is Redis refusing a key that holds another type (WRONGTYPE):
-// damage to that key, not a connection's failure.
-func wrongType(err error) bool {
-	var rerr redis.Error
-	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")
-}
-
-// repairDel is the command that repairs key by deleting it on the deployment's own server
-// and database (cli: redisconn.CLI), quoted for a shell (keys carry braces).
-func repairDel(cli, key string) string { return "`" + cli + " DEL '" + key + "'`" }

@@ -192,11 +192,11 @@ func cell(day string, m int) State {
 // characters is kept with each one replaced (Printable). Either is logged once.
 func (s *Store) Notes(ctx context.Context) (map[string]Note, error) {
 	raw, err := s.rdb.HGetAll(ctx, s.keys.Notes).Result()
-	if wrongType(err) {
+	if redisconn.WrongType(err) {
 		// Not a hash: read as no notes, so that every document built from the record
 		// goes on (the minutes hold the incidents); the operator's note commands say
 		// how to repair it.
-		s.garbage.report(s.Log, s.keys.Notes, "not a hash of incidents' notes, read as none ("+err.Error()+"); repair: "+repairDel(s.cli, s.keys.Notes))
+		s.garbage.report(s.Log, s.keys.Notes, "not a hash of incidents' notes, read as none ("+err.Error()+"); repair: "+redisconn.DelRepair(s.cli, s.keys.Notes))
 		return map[string]Note{}, nil
 	}
 	if err != nil {
@@ -291,8 +291,8 @@ func (s *Store) AddNote(ctx context.Context, id string, title, msg *maintenance.
 		if errors.Is(err, redis.TxFailedErr) {
 			continue
 		}
-		if wrongType(err) {
-			return fmt.Errorf("add note %s: %s is not a hash of notes (%w): repair with %s (its notes are lost)", id, s.keys.Notes, err, repairDel(s.cli, s.keys.Notes))
+		if redisconn.WrongType(err) {
+			return fmt.Errorf("add note %s: %s is not a hash of notes (%w): repair with %s (its notes are lost)", id, s.keys.Notes, err, redisconn.DelRepair(s.cli, s.keys.Notes))
 		}
 		if err != nil {
 			return fmt.Errorf("add note %s: %w", id, err)

@@ -61,13 +61,12 @@ func SeenField(w Window) string {
 // historian pass failed with WRONGTYPE and named no repair.
 func (s *Seen) Mark(ctx context.Context, ws []Window, now time.Time) (map[string]time.Time, error) {
 	out, err := s.mark(ctx, ws, now)
-	var rerr redis.Error
-	if err == nil || !errors.As(err, &rerr) || !strings.HasPrefix(rerr.Error(), "WRONGTYPE") {
+	if !redisconn.WrongType(err) {
 		return out, err
 	}
 	held, rbErr := s.rebuild.Run(ctx, s.rdb, []string{s.key}).Text()
 	if rbErr != nil && !errors.Is(rbErr, redis.Nil) {
-		return nil, fmt.Errorf("%w; rebuilding it failed (%w): repair with `%s DEL '%s'` (the windows' first publish times are lost)", err, rbErr, s.cli, s.key)
+		return nil, fmt.Errorf("%w; rebuilding it failed (%w): repair with %s (the windows' first publish times are lost)", err, rbErr, redisconn.DelRepair(s.cli, s.key))
 	}
 	if s.Log != nil {
 		s.Log.Warn("damaged key rebuilt: it held a "+held+", not the hash of the windows' first publishes; the current windows are marked first published now",

@@ -61,7 +61,7 @@ func (s *Store) Windows(ctx context.Context) ([]Window, error) {
 	what := strings.Join(bad, "; ")
 	if s.dropped.News(s.key, what) && s.Log != nil {
 		s.Log.Warn("maintenance windows in Redis fail their checks (written by hand?): left out; "+
-			"the next `maintenance start` rewrites the key without them, or delete them all with `"+s.cli+" DEL '"+s.key+"'`",
+			"the next `maintenance start` rewrites the key without them, or delete them all with "+redisconn.DelRepair(s.cli, s.key),
 			"key", s.key, "windows", what)
 	}
 	return ws, nil
@@ -86,8 +86,7 @@ func readAll(ctx context.Context, c redis.Cmdable, cli, key string) (ws []Window
 	if errors.Is(err, redis.Nil) {
 		return nil, nil, nil
 	}
-	var rerr redis.Error
-	if err != nil && !(errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")) {
+	if err != nil && !redisconn.WrongType(err) {
 		return nil, nil, fmt.Errorf("read maintenance %s: %w", key, err)
 	}
 	var ss []stored
@@ -97,7 +96,7 @@ func readAll(ctx context.Context, c redis.Cmdable, cli, key string) (ws []Window
 	if err != nil {
 		// Damage, not an outage: the operator needs the command that repairs it, or no
 		// window can be started, ended or listed again.
-		return nil, nil, fmt.Errorf("read maintenance %s: not the command line's windows; repair with `%s DEL '%s'` (the windows it held are lost: start them again): %w", key, cli, key, err)
+		return nil, nil, fmt.Errorf("read maintenance %s: not the command line's windows; repair with %s (the windows it held are lost: start them again): %w", key, redisconn.DelRepair(cli, key), err)
 	}
 	ws = make([]Window, 0, len(ss))
 	for _, s := range ss {

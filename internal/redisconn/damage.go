@@ -1,6 +1,12 @@
 package redisconn
 
-import "sync"
+import (
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Damage remembers what was said of each damaged key (one holding what no statusedge
 // program writes there), so that it is said once: a pass meeting the same damage every
@@ -36,3 +42,14 @@ func (d *Damage) Sound(key string) bool {
 	delete(d.seen, key)
 	return ok
 }
+
+// WrongType says whether err is Redis refusing a key that holds another type (WRONGTYPE):
+// damage to that key, not a connection's failure.
+func WrongType(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE")
+}
+
+// DelRepair is the command that repairs key by deleting it on the deployment's own server
+// and database (cli: CLI of its client), quoted for a shell (keys carry braces).
+func DelRepair(cli, key string) string { return "`" + cli + " DEL '" + key + "'`" }

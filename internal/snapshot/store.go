@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -271,8 +270,7 @@ func getJSON[T any](ctx context.Context, rdb redis.UniversalClient, key string) 
 	if errors.Is(err, redis.Nil) {
 		return v, false, nil
 	}
-	var rerr redis.Error
-	if err != nil && errors.As(err, &rerr) && strings.HasPrefix(rerr.Error(), "WRONGTYPE") {
+	if redisconn.WrongType(err) {
 		return v, false, fmt.Errorf("redis get %s: %w (%w)", key, errDamaged, err)
 	}
 	if err != nil {
