@@ -133,6 +133,7 @@ func newWorld(s worldSetup, d worldDeps) (*world, error) {
 	wd.hist.Log = log
 	wd.playersEvery = d.playersEvery
 	wd.samples = samples.NewStore(d.rdb, samples.Keys{Players: s.layout.Players, Answer: s.layout.Answer, Daily: s.layout.Daily, Fence: s.layout.Fence})
+	wd.samples.Log = log
 	if d.role != nil {
 		wd.sampler = replica.NewSampler(r, wd.samples, d.role, s.layout.Fence, d.playersEvery, log)
 	}

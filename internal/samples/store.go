@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,6 +36,9 @@ type Store struct {
 	keys  Keys
 	add   *redis.Script
 	daily *redis.Script
+	// Log, when set, hears once of each key that holds what no leader wrote there.
+	Log  *slog.Logger
+	said redisconn.Damage
 }
 
 // NewStore wraps rdb (its options carry the deadlines) for the keys k.
@@ -42,12 +48,18 @@ func NewStore(rdb redis.UniversalClient, k Keys) *Store {
 
 // addScript appends a record unless a bigger token holds the fence (0), and unless the
 // key's last record is in the same slot or a later one (2): a leader that takes over in
-// the middle of a slot, or a retry, adds no second sample. KEYS: day, fence. ARGV: token,
+// the middle of a slot, or a retry, adds no second sample. A key that is not whole
+// records (a hand edit, a forgery, another type) is the leader's own record damaged,
+// which no reader can use (Day reads it as none): it is started anew with this record
+// (3), rather than refusing every sample of the day. KEYS: day, fence. ARGV: token,
 // record, slot, slot seconds, the day's start (unix), seconds to live.
 const addScript = snapshot.FenceLua + `
-local len = redis.call('STRLEN', KEYS[1])
-if len % 6 ~= 0 then
-  return redis.error_reply('DAMAGED ' .. KEYS[1] .. ' holds ' .. len .. ' bytes, not whole 6-byte records')
+local t = redis.call('TYPE', KEYS[1]).ok
+local len = 0
+if t == 'string' then len = redis.call('STRLEN', KEYS[1]) end
+if (t ~= 'string' and t ~= 'none') or len % 6 ~= 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[6])
+  return 3
 end
 if len > 0 then
   local b1, b2, b3 = string.byte(redis.call('GETRANGE', KEYS[1], len - 6, len - 4), 1, 3)
@@ -64,20 +76,27 @@ return 1
 // dailyScript sets a day's figures and drops the days given, unless a bigger token holds
 // the fence. It also writes the ended day's sample keys anew, whole: grown by APPEND,
 // Redis holds each with room to grow (12,360 bytes in MEMORY USAGE for a day of 1,440
-// records, 8,640 bytes), which a day that has ended never needs. KEYS: daily, fence, the
-// day's players key, its answer key. ARGV: token, date, figures, dates to drop...
+// records, 8,640 bytes), which a day that has ended never needs. A daily key of another
+// type (damaged: Daily reads it as none) is started anew (2): its figures were
+// unreadable, and the leader's own. KEYS: daily, fence, the day's players key, its answer
+// key. ARGV: token, date, figures, dates to drop...
 const dailyScript = snapshot.FenceLua + `
 for i = 3, 4 do
-  local v = redis.call('GET', KEYS[i])
-  if v then
-    redis.call('SET', KEYS[i], v, 'KEEPTTL')
+  if redis.call('TYPE', KEYS[i]).ok == 'string' then
+    redis.call('SET', KEYS[i], redis.call('GET', KEYS[i]), 'KEEPTTL')
   end
+end
+local rebuilt = 1
+local t = redis.call('TYPE', KEYS[1]).ok
+if t ~= 'hash' and t ~= 'none' then
+  redis.call('DEL', KEYS[1])
+  rebuilt = 2
 end
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
 for i = 4, #ARGV do
   redis.call('HDEL', KEYS[1], ARGV[i])
 end
-return 1
+return rebuilt
 `
 
 func dayKey(prefix string, day time.Time) string { return prefix + day.Format("20060102") }
@@ -110,23 +129,59 @@ func (s *Store) append(ctx context.Context, prefix string, token int64, smp Samp
 	if err != nil {
 		return false, false, fmt.Errorf("add sample %s: %w", key, snapshot.FenceError(err, s.cli, s.keys.Fence))
 	}
-	return n != 0, n == 1, nil
+	if n == 3 {
+		s.rebuilt(key, "not whole records of samples; started anew, the day's samples before it are lost")
+	}
+	return n != 0, n == 1 || n == 3, nil
+}
+
+// damaged says once that key holds what no leader wrote there (read as none).
+func (s *Store) damaged(key, what string) {
+	if s.said.News(key, what) && s.Log != nil {
+		s.Log.Warn("garbage in Redis: "+what, "key", key, "repair", redisconn.DelRepair(s.cli, key))
+	}
+}
+
+// rebuilt says that the leader replaced key's damage with its own record.
+func (s *Store) rebuilt(key, what string) {
+	s.said.Sound(key)
+	if s.Log != nil {
+		s.Log.Warn("damaged key rebuilt: "+what, "key", key)
+	}
 }
 
 // Day is the samples of one UTC day: players and answer time, in time order.
 func (s *Store) Day(ctx context.Context, day time.Time) (players, answer []Sample, err error) {
 	day = dayStart(day)
 	keys := []string{dayKey(s.keys.Players, day), dayKey(s.keys.Answer, day)}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, nil, fmt.Errorf("read samples %s: %w", keys[0], err)
-	}
+	// One GET each, not MGET: MGET reads a key of another type as absent, and damage must
+	// be told from a day without samples.
+	cmds := make([]*redis.StringCmd, len(keys))
+	// Pipelined's error is the first command's (redis.Nil for a day without samples):
+	// each command's own answer is read below instead.
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
 	out := make([][]Sample, 2)
-	for i, v := range vals {
-		str, _ := v.(string) // nil: no samples that day
-		if out[i], err = decode(day, str); err != nil {
+	for i, c := range cmds {
+		b, err := c.Result()
+		switch {
+		case errors.Is(err, redis.Nil): // no samples that day
+			continue
+		case redisconn.WrongType(err):
+			s.damaged(keys[i], "not a day of samples (another type), read as none until the leader's next sample starts it anew")
+			continue
+		case err != nil:
 			return nil, nil, fmt.Errorf("read samples %s: %w", keys[i], err)
 		}
+		if out[i], err = decode(day, b); err != nil {
+			s.damaged(keys[i], "not a day of samples ("+err.Error()+"), read as none until the leader's next sample starts it anew")
+			continue
+		}
+		s.said.Sound(keys[i])
 	}
 	return out[0], out[1], nil
 }
@@ -155,21 +210,39 @@ func deleteFunc(ss []Sample, drop func(Sample) bool) []Sample {
 }
 
 // Daily is the stored figures by date (YYYY-MM-DD); a field that is not a Day's is left
-// out (garbage is never shown as figures).
+// out (garbage is never shown as figures), and a key of another type reads as none until
+// the leader's next settle starts it anew; either is said once.
 func (s *Store) Daily(ctx context.Context) (map[string]Day, error) {
 	raw, err := s.rdb.HGetAll(ctx, s.keys.Daily).Result()
+	if redisconn.WrongType(err) {
+		s.damaged(s.keys.Daily, "not a hash of daily figures, read as none until the leader's next settle starts it anew")
+		return map[string]Day{}, nil
+	}
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read daily figures %s: %w", s.keys.Daily, err)
 	}
 	out := make(map[string]Day, len(raw))
+	var bad []string
 	for k, v := range raw {
 		day, err := time.Parse("20060102", k)
 		if err != nil {
+			bad = append(bad, k)
 			continue
 		}
 		if d, ok := parseDay(day.Format(time.DateOnly), v); ok {
 			out[d.Date] = d
+		} else {
+			bad = append(bad, k)
 		}
+	}
+	if len(bad) == 0 {
+		s.said.Sound(s.keys.Daily)
+		return out, nil
+	}
+	slices.Sort(bad)
+	if s.said.News(s.keys.Daily, strings.Join(bad, " ")) && s.Log != nil {
+		s.Log.Warn("garbage in Redis: fields that are not a day's figures, left out", "key", s.keys.Daily, "fields", bad,
+			"repair", "`"+s.cli+" HDEL '"+s.keys.Daily+"' '"+strings.Join(bad, "' '")+"'`")
 	}
 	return out, nil
 }
@@ -210,6 +283,9 @@ func (s *Store) Settle(ctx context.Context, token int64, now time.Time, every ti
 		}
 		if n == 0 {
 			return false, nil
+		}
+		if n == 2 {
+			s.rebuilt(s.keys.Daily, "not a hash of daily figures; started anew, the figures it held are lost")
 		}
 		drop = nil
 	}
