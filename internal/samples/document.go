@@ -10,9 +10,10 @@ import (
 type Document struct {
 	World       string    `json:"world"`
 	GeneratedAt time.Time `json:"generated_at"`
-	// IntervalSeconds is STATUS_PLAYERS_INTERVAL: how far apart the series' samples are.
+	// IntervalSeconds is how far apart the series' points are: STATUS_PLAYERS_INTERVAL,
+	// or 60 once the series is merged into minutes (series).
 	IntervalSeconds int64      `json:"interval_seconds"`
-	Series          [][2]int64 `json:"series"` // [unix, count], oldest first
+	Series          [][2]int64 `json:"series"` // [unix, count], oldest first; at most SeriesMax
 	Answer          [][3]int64 `json:"answer"` // [unix minute, median ms, worst ms]
 	Days            []Day      `json:"days"`   // DaysKept, oldest first, today last
 }
@@ -30,14 +31,16 @@ func ReadFrom(now time.Time) time.Time { return dayStart(now.Add(-Window)) }
 // its samples.
 func Build(world string, now time.Time, every time.Duration, players, answer []Sample, daily map[string]Day) Document {
 	now = now.UTC()
-	doc := Document{World: world, GeneratedAt: now.Truncate(time.Second), IntervalSeconds: int64(every / time.Second),
-		Series: [][2]int64{}, Answer: [][3]int64{}, Days: make([]Day, 0, DaysKept)}
+	doc := Document{World: world, GeneratedAt: now.Truncate(time.Second), Answer: [][3]int64{}, Days: make([]Day, 0, DaysKept)}
 	from := now.Add(-Window)
+	var shown []Sample
 	for _, s := range players {
 		if !s.At.Before(from) {
-			doc.Series = append(doc.Series, [2]int64{s.At.Unix(), s.V})
+			shown = append(shown, s)
 		}
 	}
+	// The days below are figured from players, every sample, never from the series.
+	doc.Series, doc.IntervalSeconds = series(shown, every)
 	var recent []Sample
 	for _, s := range answer {
 		if !s.At.Before(from) {
