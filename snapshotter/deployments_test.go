@@ -36,12 +36,14 @@ type deployment struct {
 // name on db 0 and db 3 of one Redis server share every channel (pub/sub spans the dbs);
 // neither may copy the other's snapshot, and neither leader may fight the other's.
 func TestDeploymentsApartOnTwoDBs(t *testing.T) {
+	t.Parallel() // its own servers; 20 s of watching
 	testDeploymentsApart(t, []*deployment{{db: 0, exp: 11, online: true}, {db: 3, exp: 999}})
 }
 
 // TestDeploymentsApartOnOneDB: two deployments on one db of one Redis server, kept apart
 // by STATUS_DEPLOYMENT alone (a Cluster has db 0 only).
 func TestDeploymentsApartOnOneDB(t *testing.T) {
+	t.Parallel() // its own servers; 20 s of watching
 	testDeploymentsApart(t, []*deployment{{name: "alpha", db: 5, exp: 33, online: true}, {name: "beta", db: 5, exp: 777}})
 }
 
