@@ -117,7 +117,13 @@ func (r *Refresher) apply(ctx context.Context, data []byte, via string) {
 			r.log.Debug("follow: a snapshot this leader did not write, and none of its own to put back", "via", via)
 			return
 		}
-		r.log.Warn("follow: a snapshot this leader did not write; its own put back", "via", via)
+		if r.newStranger(data) {
+			r.log.Warn("follow: a snapshot this leader did not write; its own put back", "via", via)
+		} else {
+			// The same bytes again: the put-back did not land (a damaged fence, said once
+			// by the role); each check would warn of it anew.
+			r.log.Debug("follow: the same stranger's snapshot again; its own put back", "via", via)
+		}
 		// Counted and shown as any replica's refusal when implausible; never copied.
 		snap, err := worldstate.Read(data)
 		plausible := err == nil && r.local.Check(data, snap, via)

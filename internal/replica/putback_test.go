@@ -2,12 +2,16 @@ package replica
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"statusedge/internal/config"
+	"statusedge/internal/harness/harnesstest"
+	"statusedge/internal/leader"
 	"statusedge/internal/snapshot"
 )
 
@@ -110,5 +114,48 @@ func TestLeaderRebuildsItsDamagedSnapshotKey(t *testing.T) {
 		if _, held := leader.local.Current(); string(held) != string(data) {
 			t.Errorf("key held %q: STATUS_DIR holds %q, want what the key holds again", garbage, held)
 		}
+	}
+}
+
+// TestStrangerWarnedOnce: while the leader's put-back cannot land (a damaged fence, which
+// the role says once), every check meets the same stranger's snapshot again; the leader
+// warns of it once, and again for a different one.
+func TestStrangerWarnedOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rdb, token := leaderToken(ctx, t)
+	store := snapshot.NewStore(rdb)
+	var logged harnesstest.LogBuffer
+	log, m := slog.New(slog.NewJSONHandler(&logged, nil)), &testMetrics{}
+	damaged := false
+	r := &Refresher{
+		read: rowsOK, store: store, ttl: config.DefaultTTL,
+		put: func(ctx context.Context, data []byte, ttl time.Duration) error {
+			if damaged {
+				return fmt.Errorf("put: %w", leader.ErrFenceDamaged)
+			}
+			_, err := store.PutFenced(ctx, token, data, ttl)
+			return err
+		},
+		local:     testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
+		dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
+		log: log, metrics: m, leading: func() bool { return true },
+		kicked: make(chan struct{}, 1),
+	}
+	if err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	damaged = true
+	const warning = "follow: a snapshot this leader did not write; its own put back"
+	one, _ := snapshot.Build(nil, time.Now().Add(-time.Minute), config.DefaultTTL)
+	another, _ := snapshot.Build(nil, time.Now().Add(-2*time.Minute), config.DefaultTTL)
+	for _, stranger := range []snapshot.Snapshot{one, one, one, another} {
+		r.apply(ctx, stranger.Encode(), "check")
+	}
+	if n := strings.Count(logged.String(), warning); n != 2 {
+		t.Errorf("warned %d times of 3 checks meeting one stranger and 1 meeting another, want 2:\n%s", n, logged.String())
+	}
+	if strings.Contains(logged.String(), "put the leader's snapshot back") {
+		t.Errorf("the failed put-back was logged, though the role says a damaged fence once:\n%s", logged.String())
 	}
 }

@@ -109,6 +109,9 @@ type Refresher struct {
 	// back on lease.Channel and in server:status, and are no copy of another replica's:
 	// Follow skips them. Several, because a message can arrive after the next put.
 	sent [][]byte
+	// stranger is the last snapshot a leader met that it did not write (apply), warned
+	// of once: while its put-back fails (a damaged fence) every check meets it again.
+	stranger []byte
 }
 
 // sentKept is how many of its own puts a replica recognises. A leader puts at most once
@@ -125,6 +128,18 @@ func (r *Refresher) putOwn(ctx context.Context, data []byte, ttl time.Duration) 
 	}
 	r.mu.Unlock()
 	return r.put(ctx, data, ttl)
+}
+
+// newStranger reports whether data is not the stranger's snapshot last met, and
+// remembers it: the leader warns of each stranger once.
+func (r *Refresher) newStranger(data []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if bytes.Equal(r.stranger, data) {
+		return false
+	}
+	r.stranger = bytes.Clone(data)
+	return true
 }
 
 // own reports whether data is one of this replica's own recent puts.
