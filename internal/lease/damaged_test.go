@@ -116,8 +116,8 @@ func testFenceDamaged(t *testing.T, rdb redis.UniversalClient) {
 	}
 	_, err = snapshot.NewStore(rdb).PutFenced(ctx, token, []byte("after"), leaseTTL)
 	harnesstest.RunRepair(t, err.Error(), " N", " "+strconv.FormatInt(token+100, 10))
-	if got := rdb.Get(ctx, lease.KeyFence).Val(); got != strconv.FormatInt(token+100, 10) {
-		t.Fatalf("fence after the printed repair = %q, want %d", got, token+100)
+	if got, err := rdb.Get(ctx, lease.KeyFence).Result(); err != nil || got != strconv.FormatInt(token+100, 10) {
+		t.Fatalf("fence after the printed repair = %q (%v), want %d", got, err, token+100)
 	}
 	if _, _, err := a.Acquire(ctx); err != nil {
 		t.Errorf("acquire after the printed repair: %v", err)

@@ -147,6 +147,7 @@ func TestStrangerWarnedOnce(t *testing.T) {
 	}
 	damaged = true
 	const warning = "follow: a snapshot this leader did not write; its own put back"
+	// Without rows every field falls back: the fallbacks Build lists are not this test's.
 	one, _ := snapshot.Build(nil, time.Now().Add(-time.Minute), config.DefaultTTL)
 	another, _ := snapshot.Build(nil, time.Now().Add(-2*time.Minute), config.DefaultTTL)
 	for _, stranger := range []snapshot.Snapshot{one, one, one, another} {

@@ -119,7 +119,10 @@ func TestSeriesMergedIntoMinutes(t *testing.T) {
 			if doc.IntervalSeconds != 60 {
 				t.Errorf("interval_seconds %d, want the merged series' 60", doc.IntervalSeconds)
 			}
-			want, _ := firstMax(window)
+			want, ok := firstMax(window)
+			if !ok {
+				t.Fatal("no samples in the window")
+			}
 			if p := doc.Peak(); p == nil || p.V != want.V || !p.At.Equal(want.At) {
 				t.Errorf("peak %+v, want the samples' %+v", p, want)
 			}
@@ -179,7 +182,10 @@ func TestSeriesMergedIntoMinutes(t *testing.T) {
 						in = append(in, s)
 					}
 				}
-				m, _ := firstMax(in)
+				m, ok := firstMax(in)
+				if !ok {
+					t.Fatalf("%s: no samples", c.day.Date)
+				}
 				if c.day.Samples != len(in) || c.day.Peak == nil || *c.day.Peak != m.V || !c.day.PeakAt.Equal(m.At) {
 					t.Errorf("%s: %d samples, peak %v at %v; want %d, %d at %v", c.day.Date, c.day.Samples, c.day.Peak, c.day.PeakAt, len(in), m.V, m.At)
 				}

@@ -282,7 +282,11 @@ func TestChannelStateDamaged(t *testing.T) {
 					t.Fatal(err)
 				}
 				_, ok, err := c.read(ctx)
-				if n, _ := rdb.Exists(ctx, c.key).Result(); n == 0 {
+				n, xerr := rdb.Exists(ctx, c.key).Result()
+				if xerr != nil {
+					t.Fatal(xerr)
+				}
+				if n == 0 {
 					if ok || err != nil {
 						t.Errorf("%s absent: ok %v, err %v", c.key, ok, err)
 					}
