@@ -83,7 +83,7 @@ func jsonEqual(a, b any) bool {
 func TestIndexPlayers(t *testing.T) {
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	snap := func(online bool, freshFor time.Duration) *snapshot.Snapshot {
-		s, _ := snapshot.Build(nil, at.Add(-time.Minute), time.Minute+freshFor)
+		s := fromNoRows(t, at.Add(-time.Minute), time.Minute+freshFor)
 		s.Online = online
 		s = worldstate.Published(s, nil, nil).WithCount(&snapshot.Count{N: 7, At: at.Add(-10 * time.Second)})
 		return &s
@@ -127,7 +127,7 @@ func TestIndexBuiltWhenLinked(t *testing.T) {
 	at := time.Date(2025, 3, 1, 12, 0, 0, 200*int(time.Millisecond), time.UTC)
 	now := at
 	snap := func(online bool) *snapshot.Snapshot {
-		s, _ := snapshot.Build(nil, now, time.Hour)
+		s := fromNoRows(t, now, time.Hour)
 		s.Online, s.CheckedAt = online, now // each round's check time
 		s = worldstate.Published(s, nil, nil)
 		return &s
@@ -159,4 +159,15 @@ func TestIndexBuiltWhenLinked(t *testing.T) {
 	if len(got.Worlds) != 1 || got.Worlds[0].Status != "offline" {
 		t.Fatalf("index linked at %s says %s, want what the copy said then (offline)", now.Format(time.StampMilli), b)
 	}
+}
+
+// fromNoRows is a status read at at from no rows: every field its default, which Build
+// lists as fallbacks.
+func fromNoRows(t *testing.T, at time.Time, ttl time.Duration) snapshot.Snapshot {
+	t.Helper()
+	s, fallbacks := snapshot.Build(nil, at, ttl)
+	if len(fallbacks) == 0 {
+		t.Fatal("Build from no rows listed no fallback")
+	}
+	return s
 }

@@ -57,7 +57,7 @@ func TestPutBackPassesTheStrangersSeq(t *testing.T) {
 	}
 	fromRedis()
 
-	stranger, _ := snapshot.Build(nil, time.Now().Add(2*time.Second), config.DefaultTTL)
+	stranger := fromNoRows(t, time.Now().Add(2*time.Second))
 	if err := rdb.Set(ctx, snapshot.KeyStatus, stranger.Encode(), time.Minute).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +147,7 @@ func TestStrangerWarnedOnce(t *testing.T) {
 	}
 	damaged = true
 	const warning = "follow: a snapshot this leader did not write; its own put back"
-	// Without rows every field falls back: the fallbacks Build lists are not this test's.
-	one, _ := snapshot.Build(nil, time.Now().Add(-time.Minute), config.DefaultTTL)
-	another, _ := snapshot.Build(nil, time.Now().Add(-2*time.Minute), config.DefaultTTL)
+	one, another := fromNoRows(t, time.Now().Add(-time.Minute)), fromNoRows(t, time.Now().Add(-2*time.Minute))
 	for _, stranger := range []snapshot.Snapshot{one, one, one, another} {
 		r.apply(ctx, stranger.Encode(), "check")
 	}
@@ -159,4 +157,15 @@ func TestStrangerWarnedOnce(t *testing.T) {
 	if strings.Contains(logged.String(), "put the leader's snapshot back") {
 		t.Errorf("the failed put-back was logged, though the role says a damaged fence once:\n%s", logged.String())
 	}
+}
+
+// fromNoRows is a stranger's snapshot read at at from no rows (an origin's refill when
+// constants is empty): every field its default, which Build lists as fallbacks.
+func fromNoRows(t *testing.T, at time.Time) snapshot.Snapshot {
+	t.Helper()
+	s, fallbacks := snapshot.Build(nil, at, config.DefaultTTL)
+	if len(fallbacks) == 0 {
+		t.Fatal("Build from no rows listed no fallback")
+	}
+	return s
 }
