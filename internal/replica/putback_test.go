@@ -25,22 +25,8 @@ func TestPutBackPassesTheStrangersSeq(t *testing.T) {
 	defer cancel()
 	rdb, token := leaderToken(ctx, t)
 	store := snapshot.NewStore(rdb)
-	replica := func(leading bool) *Refresher {
-		log, m := slog.New(slog.NewJSONHandler(io.Discard, nil)), &testMetrics{}
-		return &Refresher{
-			read: rowsOK, store: store, ttl: config.DefaultTTL,
-			put: func(ctx context.Context, data []byte, ttl time.Duration) error {
-				_, err := store.PutFenced(ctx, token, data, ttl)
-				return err
-			},
-			local:     testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
-			dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
-			log: log, metrics: m, leading: func() bool { return leading },
-			players: func(context.Context) (int64, error) { return 7, nil },
-			kicked:  make(chan struct{}, 1),
-		}
-	}
-	leader, follower := replica(true), replica(false)
+	leader := redisReplica(t, store, true, fencedPut(store, token), io.Discard)
+	follower := redisReplica(t, store, false, fencedPut(store, token), io.Discard)
 	leader.observeProbe(snapshot.ProbeRound{At: time.Now(), Targets: []snapshot.ProbeResult{{Addr: "127.0.0.1:1", OK: true, LatencyMS: 3}}})
 	if err := leader.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -82,19 +68,7 @@ func TestLeaderRebuildsItsDamagedSnapshotKey(t *testing.T) {
 	defer cancel()
 	rdb, token := leaderToken(ctx, t)
 	store := snapshot.NewStore(rdb)
-	log, m := slog.New(slog.NewJSONHandler(io.Discard, nil)), &testMetrics{}
-	leader := &Refresher{
-		read: rowsOK, store: store, ttl: config.DefaultTTL,
-		put: func(ctx context.Context, data []byte, ttl time.Duration) error {
-			_, err := store.PutFenced(ctx, token, data, ttl)
-			return err
-		},
-		local:     testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
-		dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
-		log: log, metrics: m, leading: func() bool { return true },
-		players: func(context.Context) (int64, error) { return 7, nil },
-		kicked:  make(chan struct{}, 1),
-	}
+	leader := redisReplica(t, store, true, fencedPut(store, token), io.Discard)
 	if err := leader.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -126,22 +100,13 @@ func TestStrangerWarnedOnce(t *testing.T) {
 	rdb, token := leaderToken(ctx, t)
 	store := snapshot.NewStore(rdb)
 	var logged harnesstest.LogBuffer
-	log, m := slog.New(slog.NewJSONHandler(&logged, nil)), &testMetrics{}
-	damaged := false
-	r := &Refresher{
-		read: rowsOK, store: store, ttl: config.DefaultTTL,
-		put: func(ctx context.Context, data []byte, ttl time.Duration) error {
-			if damaged {
-				return fmt.Errorf("put: %w", leader.ErrFenceDamaged)
-			}
-			_, err := store.PutFenced(ctx, token, data, ttl)
-			return err
-		},
-		local:     testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
-		dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
-		log: log, metrics: m, leading: func() bool { return true },
-		kicked: make(chan struct{}, 1),
-	}
+	damaged, put := false, fencedPut(store, token)
+	r := redisReplica(t, store, true, func(ctx context.Context, data []byte, ttl time.Duration) error {
+		if damaged {
+			return fmt.Errorf("put: %w", leader.ErrFenceDamaged)
+		}
+		return put(ctx, data, ttl)
+	}, &logged)
 	if err := r.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -168,4 +133,26 @@ func fromNoRows(t *testing.T, at time.Time) snapshot.Snapshot {
 		t.Fatal("Build from no rows listed no fallback")
 	}
 	return s
+}
+
+// redisReplica is a replica of the world on store (leading or not) that puts through put
+// and logs to w; its database answers with no rows and 7 players.
+func redisReplica(t *testing.T, store *snapshot.Store, leading bool, put func(ctx context.Context, data []byte, ttl time.Duration) error, w io.Writer) *Refresher {
+	log, m := slog.New(slog.NewJSONHandler(w, nil)), &testMetrics{}
+	return &Refresher{
+		read: rowsOK, store: store, ttl: config.DefaultTTL, put: put,
+		local:     testLocal(t.TempDir(), config.DefaultInterval, time.Now, time.Sleep, log, m),
+		dbTimeout: 5 * time.Second, redisTimeout: 5 * time.Second, now: time.Now,
+		log: log, metrics: m, leading: func() bool { return leading },
+		players: func(context.Context) (int64, error) { return 7, nil },
+		kicked:  make(chan struct{}, 1),
+	}
+}
+
+// fencedPut is a leader's put into store with token.
+func fencedPut(store *snapshot.Store, token int64) func(ctx context.Context, data []byte, ttl time.Duration) error {
+	return func(ctx context.Context, data []byte, ttl time.Duration) error {
+		_, err := store.PutFenced(ctx, token, data, ttl)
+		return err
+	}
 }
